@@ -1,0 +1,330 @@
+/*
+ * conf.c - conf/<id>.conf: key=value lines whose values are single-quoted
+ * sh words, so `. conf/bob.conf` gives back exactly what roost wrote.
+ * The reader is strict: unknown keys, repeated keys, malformed lines and
+ * bad values are refused with file, line and key.
+ */
+#include "roost.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CONF_MAX	(256 * 1024)
+#define IDLE_MAX	(10UL * 365 * 86400)
+#define CL_DEATHS_MAX	1000
+#define CL_WINDOW_MAX	(30UL * 86400)
+
+static const char *const keys[] = {
+	"command", "resume", "cwd", "idle", "restart", "crashloop", "activity",
+	NULL
+};
+
+void
+conf_defaults(struct conf *c)
+{
+	memset(c, 0, sizeof *c);
+	c->idle = 3600;
+	c->restart = RESTART_ON_FAILURE;
+	c->cl_deaths = 3;
+	c->cl_window = 300;
+}
+
+void
+conf_free(struct conf *c)
+{
+	free(c->command);
+	free(c->resume);
+	free(c->cwd);
+	free(c->activity);
+	memset(c, 0, sizeof *c);
+}
+
+const char *
+restart_name(enum restart r)
+{
+	switch (r) {
+	case RESTART_ALWAYS: return "always";
+	case RESTART_NEVER: return "never";
+	default: return "on-failure";
+	}
+}
+
+int
+restart_parse(const char *s, enum restart *r)
+{
+	if (strcmp(s, "always") == 0)
+		*r = RESTART_ALWAYS;
+	else if (strcmp(s, "on-failure") == 0)
+		*r = RESTART_ON_FAILURE;
+	else if (strcmp(s, "never") == 0)
+		*r = RESTART_NEVER;
+	else
+		return -1;
+	return 0;
+}
+
+/* N/SECS with 1 <= N and 1 <= SECS. */
+int
+crashloop_parse(const char *s, unsigned long *n, unsigned long *secs)
+{
+	const char *slash = strchr(s, '/');
+	char num[24];
+	size_t len;
+
+	if (slash == NULL || (len = (size_t)(slash - s)) == 0 ||
+	    len >= sizeof num)
+		return -1;
+	memcpy(num, s, len);
+	num[len] = '\0';
+	if (parse_ulong(num, CL_DEATHS_MAX, n) == -1 || *n == 0 ||
+	    parse_ulong(slash + 1, CL_WINDOW_MAX, secs) == -1 || *secs == 0)
+		return -1;
+	return 0;
+}
+
+static int
+bare_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || strchr("_./:@%+,-", c) != NULL;
+}
+
+/* Parse one sh word (quoted pieces and bare chars); *pp moves past it. */
+static int
+parse_word(const char **pp, const char *end, struct buf *out, int *line)
+{
+	const char *p = *pp;
+
+	buf_reset(out);
+	while (p < end) {
+		if (*p == '\'') {
+			const char *q = p + 1;
+
+			while (q < end && *q != '\'')
+				q++;
+			if (q >= end)
+				return -1;	/* unterminated quote */
+			for (const char *r = p + 1; r < q; r++)
+				if (*r == '\n')
+					(*line)++;
+			buf_add(out, p + 1, (size_t)(q - p - 1));
+			p = q + 1;
+		} else if (*p == '\\' && p + 1 < end && p[1] == '\'') {
+			buf_addc(out, '\'');
+			p += 2;
+		} else if (bare_char(*p)) {
+			buf_addc(out, *p++);
+		} else
+			break;
+	}
+	(void)buf_str(out);
+	*pp = p;
+	return 0;
+}
+
+static int
+bad(const char *name, int line, const char *key, const char *why)
+{
+	if (key != NULL)
+		return rerr(RX_USAGE, "%s: line %d: key '%s': %s", name, line,
+		    key, why);
+	return rerr(RX_USAGE, "%s: line %d: %s", name, line, why);
+}
+
+static int
+is_abs(const char *v)
+{
+	return v[0] == '/';
+}
+
+static int
+set_key(struct conf *c, const char *name, int line, const char *k,
+    const char *v)
+{
+	char **slot = NULL;
+
+	if (strcmp(k, "command") == 0) {
+		if (*v == '\0')
+			return bad(name, line, k, "empty command");
+		slot = &c->command;
+	} else if (strcmp(k, "resume") == 0)
+		slot = &c->resume;
+	else if (strcmp(k, "cwd") == 0) {
+		if (*v != '\0' && !is_abs(v))
+			return bad(name, line, k, "not an absolute path");
+		slot = &c->cwd;
+	} else if (strcmp(k, "activity") == 0) {
+		if (*v != '\0' && !is_abs(v))
+			return bad(name, line, k, "not an absolute path");
+		slot = &c->activity;
+	} else if (strcmp(k, "idle") == 0) {
+		if (parse_ulong(v, IDLE_MAX, &c->idle) == -1)
+			return bad(name, line, k, "not a number of seconds "
+			    "(0 = never)");
+	} else if (strcmp(k, "restart") == 0) {
+		if (restart_parse(v, &c->restart) == -1)
+			return bad(name, line, k, "must be always, on-failure "
+			    "or never");
+	} else if (strcmp(k, "crashloop") == 0) {
+		if (crashloop_parse(v, &c->cl_deaths, &c->cl_window) == -1)
+			return bad(name, line, k, "must be N/SECS, e.g. 3/300");
+	}
+	if (slot != NULL) {
+		free(*slot);
+		*slot = *v != '\0' ? xstrdup(v) : NULL;
+	}
+	return 0;
+}
+
+/* Strict parse of text; name is used in messages only. */
+int
+conf_parse(const char *name, const char *text, size_t len, struct conf *c)
+{
+	const char *p = text, *end = text + len;
+	struct buf val = { 0 };
+	unsigned seen = 0;
+	int line = 1, rc = -1;
+
+	conf_defaults(c);
+	if (memchr(text, '\0', len) != NULL) {
+		(void)rerr(RX_USAGE, "%s: contains a NUL byte", name);
+		goto out;
+	}
+	while (p < end) {
+		const char *k = p;
+		char key[16];
+		int i, kline = line;
+		size_t klen;
+
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p < end && (*p == '#' || *p == '\n')) {
+			while (p < end && *p != '\n')
+				p++;
+			p++, line++;
+			continue;
+		}
+		if (p >= end)
+			break;
+		k = p;
+		while (p < end && ((*p >= 'a' && *p <= 'z') || *p == '_'))
+			p++;
+		klen = (size_t)(p - k);
+		if (p >= end || *p != '=' || klen == 0) {
+			(void)bad(name, line, NULL, "malformed line (expected "
+			    "key=value)");
+			goto out;
+		}
+		for (i = 0; keys[i] != NULL; i++)
+			if (strlen(keys[i]) == klen &&
+			    memcmp(keys[i], k, klen) == 0)
+				break;
+		if (keys[i] == NULL || klen >= sizeof key) {
+			char shown[40];
+
+			(void)snprintf(shown, sizeof shown, "%.*s",
+			    (int)(klen < 32 ? klen : 32), k);
+			(void)bad(name, line, shown, "unknown key");
+			goto out;
+		}
+		memcpy(key, k, klen);
+		key[klen] = '\0';
+		if (seen & (1U << i)) {
+			(void)bad(name, line, key, "given twice");
+			goto out;
+		}
+		seen |= 1U << i;
+		p++;
+		if (parse_word(&p, end, &val, &line) == -1) {
+			(void)bad(name, kline, key, "unterminated quote");
+			goto out;
+		}
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p < end && *p == '#')
+			while (p < end && *p != '\n')
+				p++;
+		if (p < end && *p != '\n') {
+			(void)bad(name, line, key, "malformed value (values "
+			    "are single-quoted sh words)");
+			goto out;
+		}
+		if (set_key(c, name, kline, key, val.s) == -1)
+			goto out;
+		p++, line++;
+	}
+	if (c->command == NULL) {
+		(void)rerr(RX_USAGE, "%s: key 'command': missing", name);
+		goto out;
+	}
+	rc = 0;
+out:
+	buf_free(&val);
+	if (rc == -1)
+		conf_free(c);
+	return rc;
+}
+
+/* 0 read, -1 error: absent is "unknown identity" (exit 4). */
+int
+conf_read(const char *id, struct conf *c)
+{
+	char p[PATHBUF], shown[PATHBUF];
+	struct buf b = { 0 };
+	int rc;
+
+	hpath(p, "conf/%s.conf", id);
+	rc = read_file(p, &b, CONF_MAX);
+	if (rc == 1) {
+		buf_free(&b);
+		return rerr(RX_UNKNOWN, "%s: unknown identity", id);
+	}
+	if (rc == 0) {
+		(void)snprintf(shown, sizeof shown, "%s", p);
+		rc = conf_parse(shown, b.s, b.len, c);
+	}
+	buf_free(&b);
+	return rc;
+}
+
+static void
+put(struct buf *b, const char *k, const char *v)
+{
+	buf_adds(b, k);
+	buf_addc(b, '=');
+	(void)esc_sh(b, v);
+	buf_addc(b, '\n');
+}
+
+int
+conf_format(const struct conf *c, struct buf *b)
+{
+	buf_adds(b, "# roost identity: sh-sourceable key=value lines; "
+	    "see roost(1)\n");
+	put(b, "command", c->command);
+	if (c->resume != NULL)
+		put(b, "resume", c->resume);
+	if (c->cwd != NULL)
+		put(b, "cwd", c->cwd);
+	buf_addf(b, "idle=%lu\n", c->idle);
+	buf_addf(b, "restart=%s\n", restart_name(c->restart));
+	buf_addf(b, "crashloop=%lu/%lu\n", c->cl_deaths, c->cl_window);
+	if (c->activity != NULL)
+		put(b, "activity", c->activity);
+	return 0;
+}
+
+int
+conf_write(const char *id, const struct conf *c)
+{
+	char p[PATHBUF];
+	struct buf b = { 0 };
+	int rc;
+
+	hpath(p, "conf/%s.conf", id);
+	(void)conf_format(c, &b);
+	rc = write_atomic(p, b.s, b.len, 0600);
+	buf_free(&b);
+	return rc;
+}

@@ -1,0 +1,340 @@
+/*
+ * fileio.c - every open under the home goes through here: O_NOFOLLOW,
+ * O_CLOEXEC, regular files only; writes others read are atomic (temp in
+ * the same directory, write all, fsync, rename); removal of what is
+ * already gone is success.
+ */
+#include "roost.h"
+
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define TMP_TAG ".tmp."
+
+int
+open_safe(const char *path, int flags, int mode)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd == -1) {
+		if (errno == ELOOP || errno == EMLINK)
+			return rerr(RX_FAIL, "%s: refusing to open a symlink",
+			    path);
+		return rerr(RX_FAIL, "%s: %s", path, strerror(errno));
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		(void)close(fd);
+		return rerr(RX_FAIL, "%s: not a regular file", path);
+	}
+	return fd;
+}
+
+/* 0 read, 1 absent, -1 error (including "larger than max"). */
+int
+read_file(const char *path, struct buf *out, size_t max)
+{
+	char chunk[8192];
+	ssize_t n;
+	int fd;
+
+	buf_reset(out);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1) {
+		if (errno == ENOENT)
+			return 1;
+		if (errno == ELOOP || errno == EMLINK)
+			return rerr(RX_FAIL, "%s: refusing to open a symlink",
+			    path);
+		return rerr_errno(path);
+	}
+	{
+		struct stat st;
+
+		if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+			(void)close(fd);
+			return rerr(RX_FAIL, "%s: not a regular file", path);
+		}
+	}
+	for (;;) {
+		n = read(fd, chunk, sizeof chunk);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (out->len + (size_t)n > max) {
+			(void)close(fd);
+			return rerr(RX_FAIL, "%s: larger than %zu bytes", path,
+			    max);
+		}
+		buf_add(out, chunk, (size_t)n);
+	}
+	(void)close(fd);
+	if (n == -1)
+		return rerr_errno(path);
+	(void)buf_str(out);
+	return 0;
+}
+
+static int
+write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, c, n);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Test builds pause here so a test can SIGKILL us between write and rename. */
+static void
+test_pause(void)
+{
+	const char *e = getenv("ROOST_TEST_RENAME_PAUSE_MS");
+	unsigned long ms;
+
+	if (e != NULL && parse_ulong(e, 600000, &ms) == 0)
+		sleep_ms((long)ms);
+}
+
+int
+write_atomic(const char *path, const void *data, size_t len, int mode)
+{
+	char tmp[PATHBUF];
+	const char *slash = strrchr(path, '/');
+	int fd, n, saved;
+
+	if (slash == NULL)
+		return rerr(RX_FAIL, "%s: not an absolute path", path);
+	n = snprintf(tmp, sizeof tmp, "%.*s/.%s" TMP_TAG "%ld.XXXXXX",
+	    (int)(slash - path), path, slash + 1, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof tmp)
+		return rerr(RX_FAIL, "%s: path too long", path);
+	if ((fd = mkstemp(tmp)) == -1)
+		return rerr(RX_FAIL, "%s: cannot create temporary file: %s",
+		    path, strerror(errno));
+	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	if (write_all(fd, data, len) == -1 || fchmod(fd, (mode_t)mode) == -1 ||
+	    fsync(fd) == -1) {
+		saved = errno;
+		(void)close(fd);
+		(void)unlink(tmp);
+		return rerr(RX_FAIL, "%s: cannot write: %s", path,
+		    strerror(saved));
+	}
+	if (close(fd) == -1) {
+		saved = errno;
+		(void)unlink(tmp);
+		return rerr(RX_FAIL, "%s: cannot write: %s", path,
+		    strerror(saved));
+	}
+	test_pause();
+	if (rename(tmp, path) == -1) {
+		saved = errno;
+		(void)unlink(tmp);
+		return rerr(RX_FAIL, "%s: cannot rename into place: %s", path,
+		    strerror(saved));
+	}
+	return 0;
+}
+
+/* For idempotent writers: leaves the file (and its mtime) alone if equal. */
+int
+write_if_changed(const char *path, const struct buf *b, int mode, int *changed)
+{
+	struct buf old = { 0 };
+	struct stat st;
+	int rc;
+
+	*changed = 1;
+	rc = read_file(path, &old, 16 * 1024 * 1024);
+	if (rc == 0 && old.len == b->len &&
+	    (b->len == 0 || memcmp(old.s, b->s, b->len) == 0) &&
+	    lstat(path, &st) == 0 && (st.st_mode & 07777) == (mode_t)mode) {
+		*changed = 0;
+		buf_free(&old);
+		return 0;
+	}
+	buf_free(&old);
+	if (rc == -1)
+		return -1;
+	return write_atomic(path, b->s != NULL ? b->s : "", b->len, mode);
+}
+
+int
+remove_file(const char *path)
+{
+	if (unlink(path) == -1 && errno != ENOENT)
+		return rerr(RX_FAIL, "%s: cannot remove: %s", path,
+		    strerror(errno));
+	return 0;
+}
+
+/* Remove a directory tree without following any symlink in it. */
+int
+rmtree_at(int dfd, const char *name)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd, rc = 0;
+
+	if (unlinkat(dfd, name, 0) == 0)
+		return 0;
+	if (errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM)
+		return -1;
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_DIRECTORY);
+	if (fd == -1)
+		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		(void)close(fd);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (rmtree_at(dirfd(d), de->d_name) == -1)
+			rc = -1;
+	}
+	(void)closedir(d);
+	if (unlinkat(dfd, name, AT_REMOVEDIR) == -1 && errno != ENOENT)
+		rc = -1;
+	return rc;
+}
+
+/* One write(2) on O_APPEND: concurrent appenders never interleave. */
+int
+append_line(const char *path, const char *line, size_t len)
+{
+	ssize_t w;
+	int fd;
+
+	if ((fd = open_safe(path, O_WRONLY | O_APPEND | O_CREAT, 0600)) == -1)
+		return -1;
+	do
+		w = write(fd, line, len);
+	while (w == -1 && errno == EINTR);
+	if (w == -1 || (size_t)w != len) {
+		int saved = errno;
+
+		(void)close(fd);
+		return rerr(RX_FAIL, "%s: short write: %s", path,
+		    w == -1 ? strerror(saved) : "disk full?");
+	}
+	if (close(fd) == -1)
+		return rerr_errno(path);
+	return 0;
+}
+
+/* An exclusive flock; -2 when wait is 0 and someone else holds it. */
+int
+lock_take(const char *path, int wait)
+{
+	int fd;
+
+	if ((fd = open_safe(path, O_RDWR | O_CREAT, 0600)) == -1)
+		return -1;
+	while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) == -1) {
+		if (errno == EINTR)
+			continue;
+		(void)close(fd);
+		if (errno == EWOULDBLOCK)
+			return -2;
+		return rerr(RX_FAIL, "%s: cannot lock: %s", path,
+		    strerror(errno));
+	}
+	return fd;
+}
+
+void
+lock_drop(int fd)
+{
+	if (fd >= 0)
+		(void)close(fd);
+}
+
+int
+id_lock(const char *id, int wait)
+{
+	char p[PATHBUF];
+
+	marker_path(p, id, M_LOCK);
+	return lock_take(p, wait);
+}
+
+/*
+ * Temp files of writers that died between write and rename carry the
+ * writer's pid; remove those whose writer is gone.
+ */
+void
+sweep_temps(const char *dir)
+{
+	char p[PATHBUF];
+	struct dirent *de;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		const char *tag = strstr(de->d_name, TMP_TAG);
+		unsigned long pid;
+		char num[24];
+		size_t n;
+
+		if (de->d_name[0] != '.' || tag == NULL)
+			continue;
+		tag += strlen(TMP_TAG);
+		n = strcspn(tag, ".");
+		if (n == 0 || n >= sizeof num || tag[n] != '.')
+			continue;
+		memcpy(num, tag, n);
+		num[n] = '\0';
+		if (parse_ulong(num, 1UL << 30, &pid) == -1 ||
+		    (pid_t)pid == getpid() || pid_alive((pid_t)pid))
+			continue;
+		if (snprintf(p, sizeof p, "%s/%s", dir, de->d_name) <
+		    (int)sizeof p)
+			(void)unlink(p);
+	}
+	(void)closedir(d);
+}
+
+/* 0 with the mtime, 1 when absent, -1 on error. */
+int
+path_mtime(const char *path, struct timespec *out)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == -1) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 1;
+		return rerr_errno(path);
+	}
+#if HAVE_DARWIN
+	out->tv_sec = st.st_mtimespec.tv_sec;
+	out->tv_nsec = st.st_mtimespec.tv_nsec;
+#else
+	out->tv_sec = st.st_mtim.tv_sec;
+	out->tv_nsec = st.st_mtim.tv_nsec;
+#endif
+	return 0;
+}

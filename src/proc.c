@@ -1,0 +1,317 @@
+/*
+ * proc.c - child processes (fork/exec with an argv array, signals blocked
+ * across fork, /dev/null on stdio, _exit on any child failure) and the
+ * platform seam: the few things only /proc can answer, with fallbacks.
+ */
+#include "roost.h"
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void
+child_fds(int flags, int outfd, int errfd)
+{
+	int nul, fd, max;
+
+	if ((nul = open("/dev/null", O_RDWR)) == -1)
+		_exit(127);
+	if (dup2(nul, 0) == -1)
+		_exit(127);
+	if (dup2(outfd >= 0 ? outfd : nul, 1) == -1)
+		_exit(127);
+	if (dup2(errfd >= 0 ? errfd : ((flags & SP_NULLIO) ? nul : 2), 2) == -1)
+		_exit(127);
+	max = (int)sysconf(_SC_OPEN_MAX);
+	if (max < 0 || max > 4096)
+		max = 4096;
+	for (fd = 3; fd < max; fd++)
+		(void)close(fd);
+}
+
+/*
+ * Start argv[0] (an absolute path) with argv.  stdout goes to outfd (or
+ * /dev/null), stderr to errfd (or stays, unless SP_NULLIO).  With
+ * SP_SETSID the child leads a new session and process group.
+ */
+pid_t
+spawn(const char *const argv[], int flags, int outfd, int errfd)
+{
+	sigset_t all, old;
+	pid_t pid;
+	int i;
+
+	(void)sigfillset(&all);
+	(void)sigprocmask(SIG_SETMASK, &all, &old);
+	pid = fork();
+	if (pid == 0) {
+		for (i = 1; i < NSIG; i++)
+			if (i != SIGKILL && i != SIGSTOP)
+				(void)signal(i, SIG_DFL);
+		(void)sigprocmask(SIG_SETMASK, &old, NULL);
+		if ((flags & SP_SETSID) && setsid() == -1)
+			_exit(127);
+		child_fds(flags, outfd, errfd);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
+	if (pid == -1)
+		return rerr(RX_FAIL, "fork: %s", strerror(errno));
+	return pid;
+}
+
+/*
+ * Start argv as a grandchild that leads its own session, so it is never
+ * our zombie and its process group can be signalled as a whole.  Returns
+ * its pid.
+ */
+pid_t
+spawn_detached(const char *const argv[])
+{
+	int p[2], st;
+	pid_t mid, pid = -1;
+	ssize_t n;
+
+	if (pipe(p) == -1)
+		return rerr_errno("pipe");
+	(void)fcntl(p[0], F_SETFD, FD_CLOEXEC);
+	(void)fcntl(p[1], F_SETFD, FD_CLOEXEC);
+	mid = fork();
+	if (mid == -1) {
+		(void)close(p[0]), (void)close(p[1]);
+		return rerr(RX_FAIL, "fork: %s", strerror(errno));
+	}
+	if (mid == 0) {
+		pid_t g;
+
+		(void)close(p[0]);
+		g = spawn(argv, SP_SETSID | SP_NULLIO, -1, -1);
+		n = write(p[1], &g, sizeof g);
+		_exit(n == (ssize_t)sizeof g && g > 0 ? 0 : 1);
+	}
+	(void)close(p[1]);
+	do
+		n = read(p[0], &pid, sizeof pid);
+	while (n == -1 && errno == EINTR);
+	(void)close(p[0]);
+	while (waitpid(mid, &st, 0) == -1 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof pid || pid <= 0)
+		return rerr(RX_FAIL, "cannot start %s", argv[0]);
+	return pid;
+}
+
+static int
+waitfor(pid_t pid, int *status)
+{
+	while (waitpid(pid, status, 0) == -1)
+		if (errno != EINTR)
+			return rerr(RX_FAIL, "waitpid: %s", strerror(errno));
+	return 0;
+}
+
+/* Run to completion capturing stdout and stderr; *status as from wait. */
+int
+run(const char *const argv[], struct buf *out, struct buf *errout,
+    int *status)
+{
+	int po[2], pe[2], open_fds = 2;
+	struct pollfd pfd[2];
+	char chunk[4096];
+	pid_t pid;
+
+	if (pipe(po) == -1)
+		return rerr_errno("pipe");
+	if (pipe(pe) == -1) {
+		(void)close(po[0]), (void)close(po[1]);
+		return rerr_errno("pipe");
+	}
+	(void)fcntl(po[0], F_SETFD, FD_CLOEXEC);
+	(void)fcntl(pe[0], F_SETFD, FD_CLOEXEC);
+	pid = spawn(argv, 0, po[1], pe[1]);
+	(void)close(po[1]);
+	(void)close(pe[1]);
+	if (pid == -1) {
+		(void)close(po[0]), (void)close(pe[0]);
+		return -1;
+	}
+	pfd[0].fd = po[0];
+	pfd[1].fd = pe[0];
+	pfd[0].events = pfd[1].events = POLLIN;
+	while (open_fds > 0) {
+		int i;
+
+		if (poll(pfd, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (i = 0; i < 2; i++) {
+			ssize_t n;
+
+			if (pfd[i].fd < 0 || pfd[i].revents == 0)
+				continue;
+			n = read(pfd[i].fd, chunk, sizeof chunk);
+			if (n > 0) {
+				struct buf *b = i == 0 ? out : errout;
+
+				if (b != NULL)
+					buf_add(b, chunk, (size_t)n);
+				continue;
+			}
+			if (n == -1 && errno == EINTR)
+				continue;
+			(void)close(pfd[i].fd);
+			pfd[i].fd = -1;
+			open_fds--;
+		}
+	}
+	if (pfd[0].fd >= 0)
+		(void)close(pfd[0].fd);
+	if (pfd[1].fd >= 0)
+		(void)close(pfd[1].fd);
+	if (out != NULL)
+		(void)buf_str(out);
+	if (errout != NULL)
+		(void)buf_str(errout);
+	return waitfor(pid, status);
+}
+
+/*
+ * Alive, and not a zombie: where init does not reap promptly (some
+ * containers) a dead tmux server or canary lingers as a zombie that
+ * kill(0) still finds.  /proc tells; elsewhere kill(0) is the answer.
+ */
+int
+pid_alive(pid_t pid)
+{
+	if (pid <= 1)
+		return 0;
+	if (kill(pid, 0) == -1 && errno != EPERM)
+		return 0;
+#if HAVE_PROC_SELF
+	{
+		char p[64], st[512], *rp;
+		ssize_t n;
+		int fd;
+
+		(void)snprintf(p, sizeof p, "/proc/%ld/stat", (long)pid);
+		if ((fd = open(p, O_RDONLY | O_CLOEXEC)) == -1)
+			return errno != ENOENT;
+		n = read(fd, st, sizeof st - 1);
+		(void)close(fd);
+		if (n <= 0)
+			return 0;
+		st[n] = '\0';
+		/* "pid (comm) S ...": the state follows the last ')'. */
+		if ((rp = strrchr(st, ')')) != NULL && rp[1] == ' ' &&
+		    (rp[2] == 'Z' || rp[2] == 'X'))
+			return 0;
+	}
+#endif
+	return 1;
+}
+
+/*
+ * Is pid alive and running script?  Pids get reused; on Linux the
+ * cmdline tells whether it is still our canary.  Elsewhere kill(0) is
+ * what we have.
+ */
+int
+pid_runs_script(pid_t pid, const char *script)
+{
+#if HAVE_PROC_SELF
+	char p[64], cmd[PATHBUF * 2];
+	size_t i;
+	ssize_t n;
+	int fd;
+
+	if (!pid_alive(pid))
+		return 0;
+	(void)snprintf(p, sizeof p, "/proc/%ld/cmdline", (long)pid);
+	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) == -1)
+		return errno == ENOENT ? 0 : 1;
+	n = read(fd, cmd, sizeof cmd - 1);
+	(void)close(fd);
+	if (n <= 0)
+		return 0;	/* a zombie has an empty cmdline */
+	cmd[n] = '\0';
+	for (i = 0; i < (size_t)n; i += strlen(cmd + i) + 1)
+		if (strcmp(cmd + i, script) == 0)
+			return 1;
+	return 0;
+#else
+	(void)script;
+	return pid_alive(pid);
+#endif
+}
+
+/* Poll (reaping if it is our child) until pid is gone; 0 gone, -1 not. */
+int
+wait_gone(pid_t pid, long ms)
+{
+	struct timespec t0;
+	int st;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		(void)waitpid(pid, &st, WNOHANG);
+		if (!pid_alive(pid))
+			return 0;
+		if (ms_since(&t0) >= ms)
+			return -1;
+		sleep_ms(2);
+	}
+}
+
+/* The absolute path of this program, for scripts and scheduler entries. */
+int
+exe_path(const char *argv0, char *out, size_t n)
+{
+	char tmp[PATHBUF];
+#if HAVE_PROC_SELF
+	ssize_t len = readlink("/proc/self/exe", out, n - 1);
+
+	if (len > 0 && (size_t)len < n - 1) {
+		out[len] = '\0';
+		return 0;
+	}
+#endif
+	if (argv0 == NULL)
+		return -1;
+	if (strchr(argv0, '/') != NULL) {
+		if (realpath(argv0, tmp) == NULL)
+			return -1;
+	} else {
+		const char *path = getenv("PATH");
+		char cand[PATHBUF];
+
+		if (path == NULL)
+			return -1;
+		while (*path != '\0') {
+			size_t l = strcspn(path, ":");
+
+			if (snprintf(cand, sizeof cand, "%.*s/%s", (int)l, path,
+			    argv0) < (int)sizeof cand &&
+			    access(cand, X_OK) == 0 && realpath(cand, tmp) != NULL)
+				goto found;
+			path += l + (path[l] == ':');
+		}
+		return -1;
+	}
+found:
+	if (strlen(tmp) >= n)
+		return -1;
+	(void)strcpy(out, tmp);
+	return 0;
+}

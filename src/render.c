@@ -1,0 +1,351 @@
+/*
+ * render.c - the templates (templates/NAME.in), compiled in, overridable
+ * file by file.
+ *
+ * A placeholder is @{name|esc[|esc...]}: every placeholder names its
+ * escapers, applied left to right.  "include" is the one non-escaper: the
+ * value names another template, rendered with the same variables.  @@
+ * is a literal @.  Unknown names, unknown escapers and unterminated
+ * placeholders are errors naming the template and line.
+ */
+#include "roost.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define TMPL_MAX	(256 * 1024)
+#define INCLUDE_DEPTH	4
+
+void
+vars_set(struct vars *v, const char *name, const char *value)
+{
+	int i;
+
+	for (i = 0; i < v->n; i++)
+		if (strcmp(v->v[i].name, name) == 0) {
+			free(v->v[i].value);
+			v->v[i].value = xstrdup(value);
+			return;
+		}
+	if (v->n == VARS_MAX)
+		fatal("too many template variables");
+	v->v[v->n].name = xstrdup(name);
+	v->v[v->n].value = xstrdup(value);
+	v->n++;
+}
+
+void
+vars_free(struct vars *v)
+{
+	int i;
+
+	for (i = 0; i < v->n; i++) {
+		free(v->v[i].name);
+		free(v->v[i].value);
+	}
+	v->n = 0;
+}
+
+static const char *
+vars_get(const struct vars *v, const char *name, size_t len)
+{
+	int i;
+
+	for (i = 0; i < v->n; i++)
+		if (strlen(v->v[i].name) == len &&
+		    memcmp(v->v[i].name, name, len) == 0)
+			return v->v[i].value;
+	return NULL;
+}
+
+static void
+setp(struct vars *v, const char *name, const char *fmt, const char *id)
+{
+	char p[PATHBUF];
+
+	if (id != NULL)
+		hpath(p, fmt, id);
+	else
+		hpath(p, "%s", fmt);
+	vars_set(v, name, p);
+}
+
+/*
+ * The variables every template may use.  With an id (and its conf) also
+ * the identity's own paths and commands.
+ */
+int
+vars_std(struct vars *v, const char *id, const struct conf *c)
+{
+	char p[PATHBUF];
+	const char *home = getenv("HOME");
+
+	vars_set(v, "home", R.home);
+	vars_set(v, "roost", R.self != NULL ? R.self : "roost");
+	vars_set(v, "tmux", tmux_bin());
+	vars_set(v, "sockdir", R.sockdir);
+	vars_set(v, "platform", ROOST_PLATFORM);
+	vars_set(v, "version", ROOST_VERSION);
+	vars_set(v, "forensics", "forensics-" ROOST_PLATFORM);
+	setp(v, "state", "state", NULL);
+	setp(v, "logdir", "log", NULL);
+	setp(v, "bindir", "bin", NULL);
+	setp(v, "exits_log", "log/exits.log", NULL);
+	setp(v, "lifecycle_log", "log/lifecycle.log", NULL);
+	setp(v, "forensics_dir", "log/server-deaths", NULL);
+	setp(v, "pane_died", "bin/pane-died", NULL);
+	if (id == NULL)
+		return 0;
+	vars_set(v, "id", id);
+	if (sock_path(id, p, sizeof p) == -1)
+		return -1;
+	vars_set(v, "sock", p);
+	setp(v, "conf", "conf/%s.conf", id);
+	setp(v, "launch", "bin/%s.launch", id);
+	setp(v, "canary", "bin/%s.canary", id);
+	setp(v, "pane_log", "log/%s.log", id);
+	if (c != NULL) {
+		vars_set(v, "command", c->command);
+		vars_set(v, "resume", c->resume != NULL ? c->resume :
+		    c->command);
+		vars_set(v, "cwd", c->cwd != NULL ? c->cwd :
+		    home != NULL ? home : "/");
+	}
+	return 0;
+}
+
+static const struct tmpl *
+builtin(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < roost_ntemplates; i++)
+		if (strcmp(roost_templates[i].name, name) == 0)
+			return &roost_templates[i];
+	return NULL;
+}
+
+/* $ROOST_TEMPLATES/<name>.in, then $ROOST_HOME/templates/<name>.in, then
+ * the compiled-in copy. */
+int
+tmpl_load(const char *name, struct buf *text)
+{
+	const char *dir = getenv("ROOST_TEMPLATES");
+	const struct tmpl *t;
+	char p[PATHBUF];
+	int rc;
+
+	if (name[0] == '.' || name[0] == '\0' || strlen(name) > 64 ||
+	    name[strspn(name, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")] != '\0')
+		return rerr(RX_USAGE, "unknown template '%s'", name);
+	if (dir != NULL && *dir != '\0') {
+		if (snprintf(p, sizeof p, "%s/%s.in", dir, name) >=
+		    (int)sizeof p)
+			return rerr(RX_USAGE, "ROOST_TEMPLATES: path too long");
+		if ((rc = read_file(p, text, TMPL_MAX)) != 1)
+			return rc;
+	}
+	hpath(p, "templates/%s.in", name);
+	if ((rc = read_file(p, text, TMPL_MAX)) != 1)
+		return rc;
+	if ((t = builtin(name)) == NULL)
+		return rerr(RX_USAGE, "unknown template '%s'", name);
+	buf_reset(text);
+	buf_add(text, t->text, t->len);
+	return 0;
+}
+
+static int render_depth(const char *, const char *, size_t,
+    const struct vars *, struct buf *, int);
+
+static int
+expand(const char *tname, int line, const char *ph, size_t phlen,
+    const struct vars *v, struct buf *out, int depth)
+{
+	const char *bar = memchr(ph, '|', phlen), *val, *e;
+	struct buf cur = { 0 }, next = { 0 };
+	size_t nlen;
+	int rc = 0;
+
+	nlen = bar != NULL ? (size_t)(bar - ph) : phlen;
+	if (bar == NULL)
+		return rerr(RX_USAGE, "template %s, line %d: @{%.*s} names no "
+		    "escaper", tname, line, (int)phlen, ph);
+	if ((val = vars_get(v, ph, nlen)) == NULL)
+		return rerr(RX_USAGE, "template %s, line %d: unknown "
+		    "placeholder '%.*s'", tname, line, (int)nlen, ph);
+	buf_adds(&cur, val);
+	for (e = bar + 1; rc == 0 && e <= ph + phlen; ) {
+		size_t elen = strcspn(e, "|}");
+		char ename[16];
+		escaper_fn fn;
+
+		if (e + elen > ph + phlen)
+			elen = (size_t)(ph + phlen - e);
+		if (elen == 0 || elen >= sizeof ename) {
+			rc = rerr(RX_USAGE, "template %s, line %d: unknown "
+			    "escaper '%.*s' in @{%.*s}", tname, line,
+			    (int)elen, e, (int)phlen, ph);
+			break;
+		}
+		memcpy(ename, e, elen);
+		ename[elen] = '\0';
+		buf_reset(&next);
+		if (strcmp(ename, "include") == 0) {
+			struct buf t = { 0 };
+
+			if (depth >= INCLUDE_DEPTH)
+				rc = rerr(RX_USAGE, "template %s, line %d: "
+				    "includes nested too deep", tname, line);
+			else if ((rc = tmpl_load(buf_str(&cur), &t)) == 0)
+				rc = render_depth(cur.s, t.s, t.len, v, &next,
+				    depth + 1);
+			buf_free(&t);
+		} else if ((fn = escaper_find(ename)) == NULL)
+			rc = rerr(RX_USAGE, "template %s, line %d: unknown "
+			    "escaper '%s' in @{%.*s}", tname, line, ename,
+			    (int)phlen, ph);
+		else if (fn(&next, buf_str(&cur)) == -1) {
+			char why[512];
+
+			(void)snprintf(why, sizeof why, "%s", errmsg());
+			rc = rerr(RX_USAGE, "template %s, line %d: @{%.*s}: %s",
+			    tname, line, (int)phlen, ph, why);
+		}
+		buf_reset(&cur);
+		buf_add(&cur, buf_str(&next), next.len);
+		e += elen + 1;
+	}
+	if (rc == 0)
+		buf_add(out, buf_str(&cur), cur.len);
+	buf_free(&cur);
+	buf_free(&next);
+	return rc;
+}
+
+static int
+render_depth(const char *tname, const char *text, size_t len,
+    const struct vars *v, struct buf *out, int depth)
+{
+	const char *p = text, *end = text + len;
+	int line = 1;
+
+	while (p < end) {
+		const char *close;
+
+		if (*p == '\n')
+			line++;
+		if (*p != '@' || p + 1 >= end) {
+			buf_addc(out, *p++);
+			continue;
+		}
+		if (p[1] == '@') {
+			buf_addc(out, '@');
+			p += 2;
+			continue;
+		}
+		if (p[1] != '{') {
+			buf_addc(out, *p++);
+			continue;
+		}
+		for (close = p + 2; close < end && *close != '}' &&
+		    *close != '\n'; close++)
+			;
+		if (close >= end || *close != '}')
+			return rerr(RX_USAGE, "template %s, line %d: "
+			    "unterminated placeholder", tname, line);
+		if (expand(tname, line, p + 2, (size_t)(close - p - 2), v, out,
+		    depth) == -1)
+			return -1;
+		p = close + 1;
+	}
+	(void)buf_str(out);
+	return 0;
+}
+
+int
+render_text(const char *tname, const char *text, size_t len,
+    const struct vars *v, struct buf *out)
+{
+	return render_depth(tname, text, len, v, out, 0);
+}
+
+int
+render(const char *tname, const struct vars *v, struct buf *out)
+{
+	struct buf t = { 0 };
+	int rc;
+
+	if ((rc = tmpl_load(tname, &t)) == 0)
+		rc = render_text(tname, t.s, t.len, v, out);
+	buf_free(&t);
+	return rc;
+}
+
+static int
+render_to(const char *tname, const struct vars *v, const char *path,
+    int mode, int *changed)
+{
+	struct buf b = { 0 };
+	int rc, ch = 0;
+
+	if ((rc = render(tname, v, &b)) == 0)
+		rc = write_if_changed(path, &b, mode, &ch);
+	if (changed != NULL)
+		*changed = ch;
+	buf_free(&b);
+	return rc;
+}
+
+/* bin/<id>.launch and bin/<id>.canary (and the shared hook, if missing). */
+int
+render_id_scripts(const char *id, const struct conf *c)
+{
+	struct vars v = { 0 };
+	char p[PATHBUF];
+	int rc;
+
+	if ((rc = vars_std(&v, id, c)) == 0) {
+		hpath(p, "bin/%s.launch", id);
+		rc = render_to("launch", &v, p, 0700, NULL);
+	}
+	if (rc == 0) {
+		hpath(p, "bin/%s.canary", id);
+		rc = render_to("canary", &v, p, 0700, NULL);
+	}
+	vars_free(&v);
+	if (rc == 0)
+		rc = render_shared(0, NULL);
+	return rc;
+}
+
+/* bin/pane-died, shared by every identity. */
+int
+render_shared(int dry, int *changed)
+{
+	struct vars v = { 0 };
+	struct buf b = { 0 };
+	char p[PATHBUF];
+	int rc;
+
+	hpath(p, "bin/pane-died");
+	(void)vars_std(&v, NULL, NULL);
+	if (dry) {
+		rc = render("pane-died", &v, &b);
+		if (rc == 0 && changed != NULL) {
+			struct buf old = { 0 };
+
+			*changed = read_file(p, &old, TMPL_MAX) != 0 ||
+			    old.len != b.len || memcmp(old.s, b.s, b.len) != 0;
+			buf_free(&old);
+		}
+	} else
+		rc = render_to("pane-died", &v, p, 0700, changed);
+	buf_free(&b);
+	vars_free(&v);
+	return rc;
+}

@@ -1,0 +1,256 @@
+/*
+ * tick.c - one supervision pass over every identity (contract section 7).
+ *
+ * The healthy path of an identity costs a conf read, a few lstat(2)s, one
+ * connect(2) and one kill(pid, 0): no fork, no exec.  Only actions
+ * (launch, teardown, canary respawn) start processes.  One identity's
+ * failure is logged and the pass goes on.
+ */
+#include "roost.h"
+
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct tally {
+	int	 ids, running, launched, reaped, deaths, errors;
+};
+
+/* Newest mtime of the activity file, or of the entries of the activity
+ * directory (default: the pane log); never earlier than woke. */
+time_t
+activity_time(const char *id, const struct conf *c, time_t woke)
+{
+	char p[PATHBUF];
+	struct stat st;
+	time_t t = woke;
+
+	if (c->activity != NULL)
+		(void)snprintf(p, sizeof p, "%s", c->activity);
+	else
+		hpath(p, "log/%s.log", id);
+	if (stat(p, &st) == -1)
+		return t;
+	if (st.st_mtime > t)
+		t = st.st_mtime;
+	if (S_ISDIR(st.st_mode)) {
+		struct dirent *de;
+		DIR *d;
+		int dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (dfd == -1 || (d = fdopendir(dfd)) == NULL) {
+			if (dfd != -1)
+				(void)close(dfd);
+			return t;
+		}
+		while ((de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.' &&
+			    fstatat(dirfd(d), de->d_name, &st, 0) == 0 &&
+			    st.st_mtime > t)
+				t = st.st_mtime;
+		(void)closedir(d);
+	}
+	return t;
+}
+
+static void
+tick_error(struct tally *t, const char *id, const char *op)
+{
+	char why[1024];
+
+	(void)snprintf(why, sizeof why, "%s", errmsg());
+	(void)fprintf(stderr, "roost: tick: %s: %s\n", id, why);
+	lifelog("error", id, "op", op, "error", why, NULL);
+	t->errors++;
+}
+
+static int
+crash_looping(const char *id, const struct conf *c, time_t now)
+{
+	struct death d[DEATHS_KEEP];
+	unsigned long in = 0;
+	int n, i;
+	char buf[64];
+
+	n = deaths_read(id, d, DEATHS_KEEP);
+	for (i = 0; i < n; i++)
+		if (d[i].when > now - (time_t)c->cl_window)
+			in++;
+	if (in < c->cl_deaths)
+		return 0;
+	(void)snprintf(buf, sizeof buf, "deaths=%lu window=%lu\n", in,
+	    c->cl_window);
+	if (marker_set(id, M_CRASHLOOP, buf) == -1)
+		return -1;
+	(void)snprintf(buf, sizeof buf, "%lu", in);
+	lifelog("refused", id, "cause", "crash-loop", "deaths", buf, NULL);
+	return 1;
+}
+
+/* 1. running */
+static void
+tick_running(const char *id, const struct conf *c, struct tally *t,
+    time_t now)
+{
+	struct session s;
+	char p[PATHBUF];
+	const char *what;
+	pid_t cp;
+
+	t->running++;
+	if (marker_has(id, M_STOPPED) == 1) {
+		if (teardown(id, "stopped") == -1)
+			tick_error(t, id, "teardown");
+		return;
+	}
+	if (session_read(id, &s) != 0)
+		s.woke = 0;
+	if (c->idle > 0) {
+		time_t act = activity_time(id, c, s.woke);
+
+		if (now - act > (time_t)c->idle) {
+			char age[24];
+
+			(void)snprintf(age, sizeof age, "%lld",
+			    (long long)(now - act));
+			if (marker_set(id, M_IDLE, "") == -1 ||
+			    teardown(id, "idle") == -1) {
+				tick_error(t, id, "reap");
+				return;
+			}
+			lifelog("reap", id, "reason", "idle", "age", age, NULL);
+			t->reaped++;
+			return;
+		}
+	}
+	hpath(p, "bin/%s.canary", id);
+	if (canary_pid(id, &cp) != 0 || !pid_runs_script(cp, p)) {
+		if (canary_ensure(id, "tick", &what) == -1)
+			tick_error(t, id, "canary");
+	}
+	hpath(p, "log/%s.log", id);
+	(void)pane_log_trim(p);
+}
+
+static int
+wants_launch(const char *id)
+{
+	return marker_has(id, M_WAKE) == 1 || queue_nonempty(id) == 1;
+}
+
+static void
+tick_launch(const char *id, const struct conf *c, struct tally *t,
+    const char *cause)
+{
+	if (launch(id, c, NULL, cause, NULL) == -1)
+		tick_error(t, id, "launch");
+	else
+		t->launched++;
+}
+
+static void
+tick_one(const char *id, struct tally *t, time_t now)
+{
+	struct session s;
+	struct conf c;
+	int lk, clean, relaunch;
+
+	t->ids++;
+	if (conf_read(id, &c) == -1) {
+		tick_error(t, id, "conf");
+		return;
+	}
+	if ((lk = id_lock(id, 1)) < 0) {
+		tick_error(t, id, "lock");
+		conf_free(&c);
+		return;
+	}
+	if (running(id))
+		tick_running(id, &c, t, now);
+	else if (session_read(id, &s) == 0) {
+		/* 2. it died since the last pass */
+		t->deaths++;
+		if (death_record(id, &s, &clean) == -1)
+			tick_error(t, id, "death");
+		relaunch = c.restart == RESTART_ALWAYS ||
+		    (c.restart == RESTART_ON_FAILURE && !clean);
+		if (marker_has(id, M_STOPPED) == 1)
+			relaunch = 0;
+		if (relaunch && crash_looping(id, &c, now) == 0)
+			tick_launch(id, &c, t, "restart");
+	} else if (marker_has(id, M_STOPPED) != 1 &&
+	    marker_has(id, M_CRASHLOOP) != 1 && wants_launch(id)) {
+		/* 3. a wake request */
+		tick_launch(id, &c, t, marker_has(id, M_WAKE) == 1 ? "wake" :
+		    "queue");
+	}
+	lock_drop(lk);
+	conf_free(&c);
+}
+
+static void
+janitor(void)
+{
+	char p[PATHBUF];
+
+	hpath(p, "log/lifecycle.log");
+	(void)rotate_if_big(p, LOG_ROTATE_BYTES, LOG_KEEP);
+	hpath(p, "log/exits.log");
+	(void)rotate_if_big(p, LOG_ROTATE_BYTES, LOG_KEEP);
+	hpath(p, "state");
+	sweep_temps(p);
+	hpath(p, "conf");
+	sweep_temps(p);
+	hpath(p, "bin");
+	sweep_temps(p);
+}
+
+int
+cmd_tick(const struct args *a)
+{
+	struct tally t = { 0 };
+	struct timespec t0;
+	char p[PATHBUF], n[6][24];
+	char **ids;
+	int lk, nids, i, verbose = O.verbose != NULL || R.verbose;
+
+	(void)a;
+	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!home_exists())
+		return RX_OK;
+	hpath(p, "state/.tick.lock");
+	if ((lk = lock_take(p, 0)) == -2) {
+		lifelog("tick", NULL, "skipped", "locked", NULL);
+		if (verbose)
+			out("tick skipped: another tick holds the lock\n");
+		return RX_OK;
+	}
+	if (lk < 0)
+		return fail();
+	janitor();
+	nids = ids_list(&ids);
+	for (i = 0; i < nids; i++)
+		tick_one(ids[i], &t, now_wall());
+	ids_free(ids, nids);
+	if (verbose || t.launched || t.reaped || t.deaths || t.errors) {
+		(void)snprintf(n[0], sizeof n[0], "%d", t.ids);
+		(void)snprintf(n[1], sizeof n[1], "%d", t.running);
+		(void)snprintf(n[2], sizeof n[2], "%d", t.launched);
+		(void)snprintf(n[3], sizeof n[3], "%d", t.reaped);
+		(void)snprintf(n[4], sizeof n[4], "%d", t.deaths);
+		(void)snprintf(n[5], sizeof n[5], "%ld", ms_since(&t0));
+		lifelog("tick", NULL, "ids", n[0], "running", n[1], "launched",
+		    n[2], "reaped", n[3], "deaths", n[4], "ms", n[5], NULL);
+		if (verbose)
+			out("tick ids=%s running=%s launched=%s reaped=%s "
+			    "deaths=%s ms=%s\n", n[0], n[1], n[2], n[3], n[4],
+			    n[5]);
+	}
+	lock_drop(lk);
+	return RX_OK;
+}

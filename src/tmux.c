@@ -1,0 +1,112 @@
+/*
+ * tmux.c - the tmux driver.  Liveness is a connect(2) to the socket, so
+ * asking "is it up?" never forks; everything else is one tmux client run
+ * with an argv array (never through sh).
+ */
+#include "roost.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define TMUX_ARGS_MAX 64
+
+/* $ROOST_TMUX, else the absolute path configure found. */
+const char *
+tmux_bin(void)
+{
+	const char *e = getenv("ROOST_TMUX");
+
+	return e != NULL && *e != '\0' ? e : ROOST_TMUX;
+}
+
+int
+tmux_check(void)
+{
+	const char *t = tmux_bin();
+
+	if (t[0] != '/')
+		return rerr(RX_FAIL, "tmux: %s: not an absolute path (set "
+		    "ROOST_TMUX to tmux's absolute path)", t);
+	if (access(t, X_OK) == -1)
+		return rerr(RX_FAIL, "tmux: %s: %s (install tmux 3.0 or newer, "
+		    "or point ROOST_TMUX at it)", t, strerror(errno));
+	return 0;
+}
+
+/* 1 when a server accepts connections on sock, else 0. */
+int
+sock_alive(const char *sock)
+{
+	struct sockaddr_un sun;
+	int fd, rc;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(sock) >= sizeof sun.sun_path)
+		return 0;
+	(void)strcpy(sun.sun_path, sock);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+		return 0;
+	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	(void)fcntl(fd, F_SETFL, O_NONBLOCK);
+	rc = connect(fd, (struct sockaddr *)&sun, sizeof sun);
+	if (rc == -1 && (errno == EAGAIN || errno == EINPROGRESS))
+		rc = 0;		/* listening, backlog full: alive */
+	(void)close(fd);
+	return rc == 0;
+}
+
+/*
+ * tmux -S sock [-f $ROOST_TMUX_CONF] args...; returns the exit status
+ * (0 success), or -1 when it could not run or was killed.  A non-zero
+ * status records tmux's first stderr line as the reason.
+ */
+int
+tmux(const char *sock, const char *const args[], struct buf *out)
+{
+	const char *argv[TMUX_ARGS_MAX + 6];
+	const char *conf = getenv("ROOST_TMUX_CONF");
+	struct buf err = { 0 };
+	int n = 0, i, status;
+
+	if (tmux_check() == -1)
+		return -1;
+	argv[n++] = tmux_bin();
+	argv[n++] = "-S";
+	argv[n++] = sock;
+	if (conf != NULL && *conf != '\0') {
+		argv[n++] = "-f";
+		argv[n++] = conf;
+	}
+	for (i = 0; args[i] != NULL; i++) {
+		if (i == TMUX_ARGS_MAX)
+			fatal("too many tmux arguments");
+		argv[n++] = args[i];
+	}
+	argv[n] = NULL;
+	if (run(argv, out, &err, &status) == -1) {
+		buf_free(&err);
+		return -1;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		buf_free(&err);
+		return 0;
+	}
+	err.len = strcspn(buf_str(&err), "\n");
+	err.s[err.len] = '\0';
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && err.len == 0)
+		(void)rerr(RX_FAIL, "tmux: %s: could not execute", argv[0]);
+	else
+		(void)rerr(RX_FAIL, "tmux %s: %s", args[0],
+		    err.len > 0 ? err.s : "failed");
+	buf_free(&err);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
