@@ -9,7 +9,7 @@ echo
 n=0
 for f in "$@"; do
 	echo "/* $(basename "$f") */"
-	echo "static const char t$n[] = {"
+	echo "static const char t${n}[] = {"
 	od -An -v -tx1 "$f" | sed -e 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g' -e 's/^/	/'
 	echo '	0x00'
 	echo '};'

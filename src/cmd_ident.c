@@ -126,7 +126,7 @@ cmd_add(const struct args *a)
 		(void)rerr(RX_FAIL, "%s", why);
 		goto out;
 	}
-	lifelog(existed ? "replace" : "add", id, "command", c.command, NULL);
+	lifelog(existed ? "replace" : "add", id, "command", c.command, LEND);
 	out("added %s\n", id);
 	rc = 0;
 out:
@@ -183,7 +183,7 @@ cmd_rm(const struct args *a)
 		goto out;
 	if (marker_purge(id, &names) == -1)
 		goto out;
-	lifelog("purge", id, "removed", buf_str(&names), NULL);
+	lifelog("purge", id, "removed", buf_str(&names), LEND);
 	out("removed %s\n", id);
 	out("purged: %s\n", names.len > 0 ? names.s : "(no markers)");
 	hpath(p, "log/%s.log", id);

@@ -39,7 +39,7 @@ refused(const char *id)
 
 	if (why == NULL)
 		return 0;
-	lifelog("refused", id, "cause", why, "by", R.cmd, NULL);
+	lifelog("refused", id, "cause", why, "by", R.cmd, LEND);
 	(void)rerr(RX_REFUSED, "refused %s: %s (roost start %s clears it)", id,
 	    why, id);
 	return -1;
@@ -57,7 +57,7 @@ cmd_start(const struct args *a)
 	if (marker_rm(id, M_STOPPED) == -1 || marker_rm(id, M_CRASHLOOP) == -1 ||
 	    marker_rm(id, M_DEATHS) == -1)
 		return end(&c, lk, -1);
-	lifelog("start", id, NULL);
+	lifelog("start", id, LEND);
 	if (running(id)) {
 		out("running %s\n", id);
 		return end(&c, lk, 0);
@@ -82,7 +82,15 @@ cmd_stop(const struct args *a)
 	if (marker_set(id, M_STOPPED, "") == -1 ||
 	    marker_set(id, M_IDLE, "") == -1)
 		return end(&c, lk, -1);
-	lifelog("stop", id, NULL);
+	lifelog("stop", id, LEND);
+	if (!running(id)) {
+		struct session s;
+		int clean;
+
+		/* A death the tick has not seen yet is still a death. */
+		if (session_read(id, &s) == 0)
+			(void)death_record(id, &s, &clean);
+	}
 	if ((running(id) || (canary_pid(id, &cp) == 0 && cp > 0) ||
 	    marker_has(id, M_SESSION) == 1) && teardown(id, "stop") == -1)
 		return end(&c, lk, -1);

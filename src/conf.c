@@ -187,10 +187,13 @@ conf_parse(const char *name, const char *text, size_t len, struct conf *c)
 	int line = 1, rc = -1;
 
 	conf_defaults(c);
-	if (memchr(text, '\0', len) != NULL) {
-		(void)rerr(RX_USAGE, "%s: contains a NUL byte", name);
+	if ((p = memchr(text, '\0', len)) != NULL) {
+		for (const char *q = text; q < p; q++)
+			line += *q == '\n';
+		(void)bad(name, line, NULL, "contains a NUL byte");
 		goto out;
 	}
+	p = text;
 	while (p < end) {
 		const char *k = p;
 		char key[16];
@@ -212,8 +215,12 @@ conf_parse(const char *name, const char *text, size_t len, struct conf *c)
 			p++;
 		klen = (size_t)(p - k);
 		if (p >= end || *p != '=' || klen == 0) {
-			(void)bad(name, line, NULL, "malformed line (expected "
-			    "key=value)");
+			char shown[40];
+
+			(void)snprintf(shown, sizeof shown, "%.*s",
+			    (int)(klen < 32 ? klen : 32), k);
+			(void)bad(name, line, klen > 0 ? shown : NULL,
+			    "malformed line (expected key=value)");
 			goto out;
 		}
 		for (i = 0; keys[i] != NULL; i++)

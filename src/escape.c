@@ -30,7 +30,9 @@ esc_sh(struct buf *b, const char *s)
 	return 0;
 }
 
-/* XML 1.0 text or attribute; control characters are not representable. */
+/* XML 1.0 text or attribute; control characters are not representable.
+ * Tab, newline and CR are character references: parsers normalise them
+ * when raw (CR to newline in text, all three to a space in attributes). */
 int
 esc_xml(struct buf *b, const char *s)
 {
@@ -43,8 +45,11 @@ esc_xml(struct buf *b, const char *s)
 		case '>': buf_adds(b, "&gt;"); break;
 		case '"': buf_adds(b, "&quot;"); break;
 		case '\'': buf_adds(b, "&apos;"); break;
+		case '\t': buf_adds(b, "&#9;"); break;
+		case '\n': buf_adds(b, "&#10;"); break;
+		case '\r': buf_adds(b, "&#13;"); break;
 		default:
-			if (is_ctl(c) && c != '\t' && c != '\n' && c != '\r')
+			if (is_ctl(c))
 				return rerr(RX_USAGE, "control character "
 				    "0x%02x cannot appear in XML", c);
 			buf_addc(b, (char)c);
@@ -56,7 +61,8 @@ esc_xml(struct buf *b, const char *s)
 /*
  * A tmux command-string word.  tmux's parser treats single quotes like
  * sh (nothing special inside, \' outside), so the sh form is right;
- * control characters are refused because a hook string is one line.
+ * control characters are refused because a hook string is one line,
+ * and byte 0xff because tmux's lexer reads it as end of input.
  */
 int
 esc_tmux(struct buf *b, const char *s)
@@ -64,21 +70,30 @@ esc_tmux(struct buf *b, const char *s)
 	const char *p;
 
 	for (p = s; *p != '\0'; p++)
-		if (is_ctl((unsigned char)*p))
-			return rerr(RX_USAGE, "control character 0x%02x cannot "
-			    "appear in a tmux command string",
-			    (unsigned char)*p);
+		if (is_ctl((unsigned char)*p) || (unsigned char)*p == 0xff)
+			return rerr(RX_USAGE, "%s 0x%02x cannot appear in a "
+			    "tmux command string", is_ctl((unsigned char)*p) ?
+			    "control character" : "byte", (unsigned char)*p);
 	return esc_sh(b, s);
 }
 
-/* tmux formats: a literal # is ##. */
+/* tmux formats: a literal # is ##, except that tmux copies a run of #
+ * followed by [ (a style) verbatim, so such a run must stay as it is. */
 int
 esc_fmt(struct buf *b, const char *s)
 {
+	size_t n;
+
 	for (; *s != '\0'; s++) {
-		if (*s == '#')
-			buf_addc(b, '#');
-		buf_addc(b, *s);
+		if (*s != '#') {
+			buf_addc(b, *s);
+			continue;
+		}
+		n = strspn(s, "#");
+		buf_add(b, s, n);
+		if (s[n] != '[')
+			buf_add(b, s, n);
+		s += n - 1;
 	}
 	return 0;
 }
@@ -137,7 +152,11 @@ esc_logfmtq(struct buf *b, const char *s)
 	return 0;
 }
 
-/* A crontab command: sh quoting, then cron's own % (newline) escaped. */
+/*
+ * A crontab command: sh quoting, then cron's own % (newline) escaped.
+ * cron reads a backslash as escaping the next byte, so after a
+ * backslash the % is moved outside the quotes: 'a\'\%'' reads a\%.
+ */
 int
 esc_cron(struct buf *b, const char *s)
 {
@@ -150,9 +169,12 @@ esc_cron(struct buf *b, const char *s)
 	}
 	(void)esc_sh(&t, s);
 	for (i = 0; i < t.len; i++) {
-		if (t.s[i] == '%')
-			buf_addc(b, '\\');
-		buf_addc(b, t.s[i]);
+		if (t.s[i] == '%' && i > 0 && t.s[i - 1] == '\\')
+			buf_adds(b, "'\\%'");
+		else if (t.s[i] == '%')
+			buf_adds(b, "\\%");
+		else
+			buf_addc(b, t.s[i]);
 	}
 	buf_free(&t);
 	return 0;

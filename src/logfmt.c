@@ -55,7 +55,7 @@ lf_write(const char *logname, struct buf *b)
 	return append_line(p, b->s, b->len);
 }
 
-/* lifelog("launch", id, "mode", "fresh", "cause", "start", NULL) */
+/* lifelog("launch", id, "mode", "fresh", "cause", "start", LEND) */
 void
 lifelog(const char *ev, const char *id, ...)
 {

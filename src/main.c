@@ -25,6 +25,7 @@ struct cmd {
 	int	 minpos, maxpos;	/* positional words; -1: no limit */
 	enum homeuse home;
 	int	 (*fn)(const struct args *);
+	int	 ids;		/* 1: the first word is an identity; 2: all */
 };
 
 #define OPT(n, s, a, v) { n, s, a, &O.v }
@@ -65,7 +66,7 @@ static const struct cmd cmds[] = {
 	  "  --label LABEL   launchd label (default org.roost.tick)\n"
 	  "  --dry-run, -n   print what would be written; touch nothing\n"
 	  "Idempotent: prints created, updated or unchanged for each thing.\n",
-	  o_install, 0, 0, H_NONE, cmd_install },
+	  o_install, 0, 0, H_NONE, cmd_install, 0 },
 	{ "uninstall", "[--purge [--yes]] [--label LABEL] [--dry-run]",
 	  "remove the scheduler entry (--purge: also every session and the "
 	  "home)",
@@ -73,7 +74,7 @@ static const struct cmd cmds[] = {
 	  "  --yes, -y       confirm --purge without a terminal\n"
 	  "  --label LABEL   launchd label (default org.roost.tick)\n"
 	  "  --dry-run, -n   print what would be removed; touch nothing\n",
-	  o_uninstall, 0, 0, H_NONE, cmd_uninstall },
+	  o_uninstall, 0, 0, H_NONE, cmd_uninstall, 0 },
 	{ "add", "<id> [--cwd DIR] [--idle SECS] [--restart POLICY] "
 	  "[--crashloop N/SECS] [--activity PATH] [--resume CMD] [--replace] "
 	  "-- CMD [ARG...]",
@@ -91,55 +92,55 @@ static const struct cmd cmds[] = {
 	  "  --replace          overwrite an existing definition\n"
 	  "CMD [ARG...] is kept as one sh command line: words are joined with "
 	  "spaces,\nso quote for sh as you would type it.\n",
-	  o_add, 2, -1, H_CREATE, cmd_add },
+	  o_add, 2, -1, H_CREATE, cmd_add, 1 },
 	{ "rm", "<id> [--force]",
 	  "remove an identity: conf, scripts and markers (keeps its log)",
 	  "  --force, -f   tear a running session down first\n",
-	  o_force, 1, 1, H_READ, cmd_rm },
+	  o_force, 1, 1, H_READ, cmd_rm, 1 },
 	{ "start", "<id>",
 	  "clear stop, crash-loop and deaths, then launch now",
 	  "Launches in resume mode when the session was parked.\n",
-	  o_none, 1, 1, H_READ, cmd_start },
+	  o_none, 1, 1, H_READ, cmd_start, 1 },
 	{ "stop", "<id>",
 	  "halt an identity: clean teardown, never relaunched until start", "",
-	  o_none, 1, 1, H_READ, cmd_stop },
+	  o_none, 1, 1, H_READ, cmd_stop, 1 },
 	{ "wake", "<id>",
 	  "launch now if not running (resume if parked)",
 	  "Refused (exit 3) when the identity is stopped or crash-looped.\n",
-	  o_none, 1, 1, H_READ, cmd_wake },
+	  o_none, 1, 1, H_READ, cmd_wake, 1 },
 	{ "restart", "<id> [--fresh]",
 	  "clean teardown, then launch",
 	  "  --fresh   run the command, not the resume command\n",
-	  o_restart, 1, 1, H_READ, cmd_restart },
+	  o_restart, 1, 1, H_READ, cmd_restart, 1 },
 	{ "tick", "[--verbose]",
 	  "one supervision pass over every identity (run by the scheduler)",
 	  "  --verbose   print a summary line (the tick is silent otherwise)\n",
-	  o_tick, 0, 0, H_READ, cmd_tick },
+	  o_tick, 0, 0, H_READ, cmd_tick, 0 },
 	{ "status", "[<id>...] [--format table|logfmt]",
 	  "state of each identity",
 	  "  --format F   table (default) or logfmt\n"
 	  "With one id: exit 0 when running, 3 when not, 4 when unknown.\n",
-	  o_status, 0, -1, H_READ, cmd_status },
+	  o_status, 0, -1, H_READ, cmd_status, 2 },
 	{ "render", "<template> [<id>] [--set KEY=VALUE...]",
 	  "print one rendered template",
 	  "  --set KEY=VALUE   override a template variable (repeatable)\n"
 	  "Templates: launch canary pane-died tmux-hook pipe-pane crontab "
 	  "launchd.plist\n"
 	  "forensics-linux forensics-darwin.\n",
-	  o_render, 1, 2, H_NONE, cmd_render },
+	  o_render, 1, 2, H_NONE, cmd_render, 0 },
 	{ "attach", "<id>", "attach the terminal to the identity's session",
 	  "Runs tmux -S <sock> attach -t <id>.\n",
-	  o_none, 1, 1, H_READ, cmd_attach },
+	  o_none, 1, 1, H_READ, cmd_attach, 1 },
 	{ "log", "[<id>] [-n N]",
 	  "the newest lifecycle and exit events",
 	  "  -n N, --lines N   how many (default 20)\n",
-	  o_log, 0, 1, H_READ, cmd_log },
+	  o_log, 0, 1, H_READ, cmd_log, 1 },
 	{ "canary", "<id>",
 	  "make sure the identity's canary runs",
 	  "Prints spawned, already, skipped (not running) or failed.\n",
-	  o_none, 1, 1, H_READ, cmd_canary },
+	  o_none, 1, 1, H_READ, cmd_canary, 1 },
 	{ "help", "[<command>]", "show help for roost or one command", "",
-	  o_none, 0, 1, H_NONE, cmd_help },
+	  o_none, 0, 1, H_NONE, cmd_help, 0 },
 };
 #define NCMDS (sizeof cmds / sizeof cmds[0])
 
@@ -174,8 +175,10 @@ usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	(void)fprintf(stderr, "roost: %s: %s\n", R.cmd != NULL ? R.cmd :
-	    "roost", msg);
+	if (R.cmd != NULL)
+		(void)fprintf(stderr, "roost: %s: %s\n", R.cmd, msg);
+	else
+		(void)fprintf(stderr, "roost: %s\n", msg);
 	if (current != NULL)
 		(void)fprintf(stderr, "usage: roost %s %s\n", current->name,
 		    current->usage);
@@ -294,7 +297,7 @@ opts_parse(const struct cmd *c, int argc, char **argv, struct args *a)
 			    (size_t)(eq - arg - 2) : strlen(arg + 2), 0);
 		} else {
 			eq = NULL;
-			o = arg[2] == '\0' ? opt_find(c->opts, NULL, 0, arg[1]) :
+			o = arg[2] == '\0' ? opt_find(c->opts, "", 0, arg[1]) :
 			    NULL;
 		}
 		if (o == NULL)
@@ -333,12 +336,28 @@ has_help(int argc, char **argv)
 	return 0;
 }
 
+/* A bad identity is refused before anything, even the home, is made. */
+static int
+ids_check(const struct cmd *c, const struct args *a)
+{
+	int i, n = c->ids == 2 ? a->n : c->ids;
+
+	for (i = 0; i < a->n && i < n && (a->dd < 0 || i < a->dd); i++)
+		if (ident_check(a->v[i]) == -1)
+			return -1;
+	return 0;
+}
+
 static int
 finish(int rc)
 {
 	if (fflush(stdout) == EOF || ferror(stdout)) {
-		(void)fprintf(stderr, "roost: %s: stdout: %s\n",
-		    R.cmd != NULL ? R.cmd : "roost", strerror(errno));
+		if (R.cmd != NULL)
+			(void)fprintf(stderr, "roost: %s: stdout: %s\n", R.cmd,
+			    strerror(errno));
+		else
+			(void)fprintf(stderr, "roost: stdout: %s\n",
+			    strerror(errno));
 		return rc == RX_OK ? RX_FAIL : rc;
 	}
 	return rc;
@@ -385,15 +404,18 @@ main(int argc, char **argv)
 		help_cmd(current);
 		return finish(RX_OK);
 	}
+	/* a.v and a.sets are freed on every path (leak-checked builds). */
 	if ((rc = opts_parse(current, argc - i - 1, argv + i + 1, &a)) != 0)
-		return rc;
-	if (home_resolve(opt_home) == -1)
-		return fail();
-	if (current->home != H_NONE &&
-	    home_open(current->home == H_CREATE) == -1)
-		return fail();
-	rc = current->fn(&a);
+		;
+	else if (ids_check(current, &a) == -1)	/* before the home is made */
+		rc = fail();
+	else if (home_resolve(opt_home) == -1 ||
+	    (current->home != H_NONE &&
+	    home_open(current->home == H_CREATE) == -1))
+		rc = fail();
+	else
+		rc = finish(current->fn(&a));
 	free(a.v);
 	free(a.sets);
-	return finish(rc);
+	return rc;
 }

@@ -139,7 +139,8 @@ marker_purge(const char *id, struct buf *names)
 	return rc;
 }
 
-/* woke=<epoch> mode=<fresh|resume> server_pid=<pid>; 1 when absent. */
+/* woke=<epoch> mode=<fresh|resume> server_pid=<pid> pane_pid=<pid>;
+ * 1 when absent. */
 int
 session_read(const char *id, struct session *s)
 {
@@ -161,6 +162,9 @@ session_read(const char *id, struct session *s)
 	if (logfmt_get(b.s, "server_pid", &v) == 0 &&
 	    parse_ulong(v.s, 1UL << 30, &n) == 0)
 		s->server_pid = (pid_t)n;
+	if (logfmt_get(b.s, "pane_pid", &v) == 0 &&
+	    parse_ulong(v.s, 1UL << 30, &n) == 0)
+		s->pane_pid = (pid_t)n;
 	buf_free(&b);
 	buf_free(&v);
 	return 0;
@@ -171,8 +175,9 @@ session_write(const char *id, const struct session *s)
 {
 	char line[128];
 
-	(void)snprintf(line, sizeof line, "woke=%lld mode=%s server_pid=%ld\n",
-	    (long long)s->woke, s->mode, (long)s->server_pid);
+	(void)snprintf(line, sizeof line, "woke=%lld mode=%s server_pid=%ld "
+	    "pane_pid=%ld\n", (long long)s->woke, s->mode, (long)s->server_pid,
+	    (long)s->pane_pid);
 	return marker_set(id, M_SESSION, line);
 }
 

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,6 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#ifndef NSIG
+#define NSIG 65		/* not POSIX; covers every signal on Linux and macOS */
+#endif
 
 static void
 child_fds(int flags, int outfd, int errfd)
@@ -223,6 +228,56 @@ pid_alive(pid_t pid)
 }
 
 /*
+ * Some member of process group pgid is alive (zombies do not count): a
+ * pane's program can outlive the pane's own process (the shell layers of
+ * the launch script die of the hangup, a program ignoring it does not).
+ */
+int
+pgrp_alive(pid_t pgid)
+{
+	if (pgid <= 1 || (kill(-pgid, 0) == -1 && errno != EPERM))
+		return 0;
+#if HAVE_PROC_SELF
+	{
+		struct dirent *e;
+		DIR *d;
+		int found = 0;
+
+		if ((d = opendir("/proc")) == NULL)
+			return 1;
+		while (!found && (e = readdir(d)) != NULL) {
+			char p[64], st[512], *rp;
+			ssize_t n;
+			long pg;
+			int fd;
+
+			if (e->d_name[0] < '1' || e->d_name[0] > '9')
+				continue;
+			(void)snprintf(p, sizeof p, "/proc/%.20s/stat", e->d_name);
+			if ((fd = open(p, O_RDONLY | O_CLOEXEC)) == -1)
+				continue;
+			n = read(fd, st, sizeof st - 1);
+			(void)close(fd);
+			if (n <= 0)
+				continue;
+			st[n] = '\0';
+			/* "pid (comm) S ppid pgrp ...": zombies are not alive. */
+			if ((rp = strrchr(st, ')')) == NULL || rp[1] != ' ' ||
+			    rp[2] == '\0' || rp[2] == 'Z' || rp[2] == 'X')
+				continue;
+			if (sscanf(rp + 3, "%*d %ld", &pg) == 1 &&
+			    pg == (long)pgid)
+				found = 1;
+		}
+		(void)closedir(d);
+		return found;
+	}
+#else
+	return 1;
+#endif
+}
+
+/*
  * Is pid alive and running script?  Pids get reused; on Linux the
  * cmdline tells whether it is still our canary.  Elsewhere kill(0) is
  * what we have.
@@ -274,44 +329,46 @@ wait_gone(pid_t pid, long ms)
 	}
 }
 
-/* The absolute path of this program, for scripts and scheduler entries. */
+/* The absolute path of this program, for scripts and scheduler entries:
+ * /proc/self/exe where there is one, else argv[0] made absolute (against
+ * the working directory or PATH). */
 int
 exe_path(const char *argv0, char *out, size_t n)
 {
-	char tmp[PATHBUF];
+	char cwd[PATHBUF];
+	int len;
 #if HAVE_PROC_SELF
-	ssize_t len = readlink("/proc/self/exe", out, n - 1);
+	ssize_t l = readlink("/proc/self/exe", out, n - 1);
 
-	if (len > 0 && (size_t)len < n - 1) {
-		out[len] = '\0';
+	if (l > 0 && (size_t)l < n - 1) {
+		out[l] = '\0';
 		return 0;
 	}
 #endif
-	if (argv0 == NULL)
+	if (argv0 == NULL || *argv0 == '\0')
 		return -1;
-	if (strchr(argv0, '/') != NULL) {
-		if (realpath(argv0, tmp) == NULL)
+	if (argv0[0] == '/')
+		len = snprintf(out, n, "%s", argv0);
+	else if (strchr(argv0, '/') != NULL) {
+		if (getcwd(cwd, sizeof cwd) == NULL)
 			return -1;
+		len = snprintf(out, n, "%s/%s", cwd, argv0);
 	} else {
 		const char *path = getenv("PATH");
-		char cand[PATHBUF];
 
-		if (path == NULL)
-			return -1;
-		while (*path != '\0') {
-			size_t l = strcspn(path, ":");
+		for (len = -1; path != NULL && *path != '\0'; ) {
+			size_t pl = strcspn(path, ":");
 
-			if (snprintf(cand, sizeof cand, "%.*s/%s", (int)l, path,
-			    argv0) < (int)sizeof cand &&
-			    access(cand, X_OK) == 0 && realpath(cand, tmp) != NULL)
-				goto found;
-			path += l + (path[l] == ':');
+			if (pl > 0 && path[0] == '/') {
+				len = snprintf(out, n, "%.*s/%s", (int)pl, path,
+				    argv0);
+				if (len > 0 && (size_t)len < n &&
+				    access(out, X_OK) == 0)
+					break;
+			}
+			len = -1;
+			path += pl + (path[pl] == ':');
 		}
-		return -1;
 	}
-found:
-	if (strlen(tmp) >= n)
-		return -1;
-	(void)strcpy(out, tmp);
-	return 0;
+	return len > 0 && (size_t)len < n ? 0 : -1;
 }

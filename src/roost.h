@@ -145,6 +145,7 @@ struct session {
 	time_t	 woke;
 	char	 mode[8];
 	pid_t	 server_pid;
+	pid_t	 pane_pid;	/* 0 when unknown */
 };
 
 struct death {
@@ -238,6 +239,8 @@ void	 lf_begin(struct buf *, const char *ev, const char *id);
 void	 lf_kv(struct buf *, const char *key, const char *val);
 void	 lf_kvl(struct buf *, const char *key, long val);
 int	 lf_write(const char *logname, struct buf *);
+/* lifelog(ev, id, key, value, ..., LEND): a typed NULL ends the pairs. */
+#define LEND ((const char *)NULL)
 void	 lifelog(const char *ev, const char *id, ...);
 int	 rotate_if_big(const char *path, long max, int keep);
 int	 pane_log_trim(const char *path);
@@ -250,6 +253,7 @@ pid_t	 spawn_detached(const char *const argv[]);
 int	 run(const char *const argv[], struct buf *out, struct buf *errout,
 	    int *status);
 int	 pid_alive(pid_t);
+int	 pgrp_alive(pid_t pgid);
 int	 pid_runs_script(pid_t, const char *script);
 int	 wait_gone(pid_t, long ms);
 int	 exe_path(const char *argv0, char *out, size_t n);

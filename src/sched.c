@@ -179,7 +179,13 @@ crontab_write(const char *tool, const struct buf *text)
 	struct buf err = { 0 };
 	int fd, st, rc;
 
-	hpath(tmp, ".crontab.XXXXXX");
+	/* In the home when there is one; uninstall may run after it is gone. */
+	if (home_exists())
+		hpath(tmp, ".crontab.XXXXXX");
+	else if (snprintf(tmp, sizeof tmp, "%s/roost-crontab.XXXXXX",
+	    getenv("TMPDIR") != NULL && *getenv("TMPDIR") != '\0' ?
+	    getenv("TMPDIR") : "/tmp") >= (int)sizeof tmp)
+		return rerr(RX_FAIL, "TMPDIR: too long");
 	if ((fd = mkstemp(tmp)) == -1)
 		return rerr_errno(tmp);
 	if (write(fd, text->s != NULL ? text->s : "", text->len) !=
@@ -203,9 +209,11 @@ crontab_write(const char *tool, const struct buf *text)
 
 /*
  * The crontab without our block (other lines byte for byte), and where
- * the block was: *at is its offset in the result, -1 if absent.
+ * the block was: *at is its offset in the result, -1 if absent.  A BEGIN
+ * without its END is refused: stripping to the end would eat the user's
+ * lines.
  */
-static void
+static int
 cron_strip(const struct buf *in, const char *begin, const char *end,
     struct buf *outb, long *at)
 {
@@ -231,6 +239,11 @@ cron_strip(const struct buf *in, const char *begin, const char *end,
 		p += full;
 	}
 	(void)buf_str(outb);
+	if (inside)
+		return rerr(RX_FAIL, "crontab: '%s' has no '%s' line; fix the "
+		    "crontab by hand (crontab -e); nothing was changed", begin,
+		    end);
+	return 0;
 }
 
 static int
@@ -248,15 +261,20 @@ cron_markers(char *begin, char *end, size_t n)
 	return 0;
 }
 
-/* The crontab with our block in it (replaced in place, or added). */
-static void
+/* The crontab with our block in it (replaced in place, or added);
+ * *had says whether it was there before. */
+static int
 cron_merge(const struct buf *cur, const struct buf *block, const char *begin,
-    const char *end, struct buf *next)
+    const char *end, struct buf *next, int *had)
 {
 	struct buf rest = { 0 };
 	long at;
 
-	cron_strip(cur, begin, end, &rest, &at);
+	if (cron_strip(cur, begin, end, &rest, &at) == -1) {
+		buf_free(&rest);
+		return -1;
+	}
+	*had = at >= 0;
 	if (at >= 0) {
 		buf_add(next, rest.s, (size_t)at);
 		buf_add(next, block->s, block->len);
@@ -272,14 +290,17 @@ cron_merge(const struct buf *cur, const struct buf *block, const char *begin,
 	}
 	(void)buf_str(next);
 	buf_free(&rest);
+	return 0;
 }
 
+/* cur: the crontab as read before anything was created (NULL if dry). */
 static int
-install_cron(const struct vars *v, int dry)
+install_cron(const struct vars *v, const char *tool, const struct buf *cur,
+    int dry)
 {
-	char tool[PATHBUF], begin[PATHBUF + 32], end[PATHBUF + 32];
-	struct buf block = { 0 }, cur = { 0 }, next = { 0 };
-	int rc = -1;
+	char begin[PATHBUF + 32], end[PATHBUF + 32];
+	struct buf block = { 0 }, next = { 0 };
+	int had, rc = -1;
 
 	if (render("crontab", v, &block) == -1 ||
 	    cron_markers(begin, end, sizeof begin) == -1)
@@ -289,24 +310,19 @@ install_cron(const struct vars *v, int dry)
 		rc = 0;
 		goto out;
 	}
-	if (tool_path("ROOST_CRONTAB", "crontab", tool, sizeof tool) == -1 ||
-	    crontab_read(tool, &cur) == -1)
+	if (cron_merge(cur, &block, begin, end, &next, &had) == -1)
 		goto out;
-	cron_merge(&cur, &block, begin, end, &next);
-	if (next.len == cur.len && memcmp(buf_str(&next), buf_str(&cur),
-	    cur.len) == 0) {
+	if (next.len == cur->len && memcmp(next.s, cur->s, cur->len) == 0) {
 		out("unchanged cron entry\n");
 		rc = 0;
 		goto out;
 	}
 	if (crontab_write(tool, &next) == -1)
 		goto out;
-	out("%s cron entry\n", strstr(cur.s, begin) != NULL ? "updated" :
-	    "created");
+	out("%s cron entry\n", had ? "updated" : "created");
 	rc = 0;
 out:
 	buf_free(&block);
-	buf_free(&cur);
 	buf_free(&next);
 	return rc;
 }
@@ -326,9 +342,9 @@ uninstall_cron(int dry)
 			return -1;
 		return 0;	/* no cron here: nothing of ours either */
 	}
-	if (crontab_read(tool, &cur) == -1)
+	if (crontab_read(tool, &cur) == -1 ||
+	    cron_strip(&cur, begin, end, &next, &at) == -1)
 		goto out;
-	cron_strip(&cur, begin, end, &next, &at);
 	if (at < 0) {
 		out("unchanged cron entry (none installed)\n");
 		rc = 0;
@@ -431,6 +447,7 @@ install_launchd(const struct vars *v, const char *label, int dry)
 		    strerror(errno));
 		goto out;
 	}
+	sweep_temps(dir);	/* of an install killed mid-write */
 	existed = lstat(plist, &st) == 0;
 	if (write_if_changed(plist, &b, 0644, &changed) == -1)
 		goto out;
@@ -439,8 +456,17 @@ install_launchd(const struct vars *v, const char *label, int dry)
 		rc = 0;
 		goto out;
 	}
-	if (launchd_load(plist, label) == -1)
+	if (launchd_load(plist, label) == -1) {
+		/* Not loaded: leave no plist, or the next install would say
+		 * "unchanged" and never load it. */
+		char why[1024];
+
+		(void)snprintf(why, sizeof why, "%s", errmsg());
+		(void)remove_file(plist);
+		(void)rerr(RX_FAIL, "%s; removed %s so that the next install "
+		    "retries", why, plist);
 		goto out;
+	}
 	out("%s launchd agent %s\n", existed ? "updated" : "created", plist);
 	rc = 0;
 out:
@@ -479,12 +505,41 @@ uninstall_launchd(const char *label, int dry)
 
 /* ---- the commands ---- */
 
+/* The home tree and the shared scripts (with dry, only what would be). */
+static int
+install_home(int dry)
+{
+	int existed = home_exists(), changed;
+
+	if (dry) {
+		if (!existed)
+			out("would create home %s\n", R.home);
+		else if (home_open(0) == -1)
+			return -1;
+		if (render_shared(1, &changed) == -1)
+			return -1;
+		out(changed ? "would write %s/bin/pane-died\n" :
+		    "unchanged %s/bin/pane-died\n", R.home);
+		return 0;
+	}
+	if (home_open(1) == -1)
+		return -1;
+	out("%s home %s\n", existed ? "unchanged" : "created", R.home);
+	if (render_shared(0, &changed) == -1)
+		return -1;
+	out("%s %s/bin/pane-died\n", changed ? existed ? "updated" :
+	    "created" : "unchanged", R.home);
+	return 0;
+}
+
 int
 cmd_install(const struct args *a)
 {
 	const char *label = O.label != NULL ? O.label : DEFAULT_LABEL;
-	int dry = O.dry_run != NULL, existed, changed, rc;
+	int dry = O.dry_run != NULL, rc;
 	unsigned long interval = 60, minutes;
+	char tool[PATHBUF] = "";
+	struct buf cur = { 0 };
 	struct vars v = { 0 };
 	enum sched s;
 
@@ -498,44 +553,36 @@ cmd_install(const struct args *a)
 		    O.interval);
 	if (label_check(label) == -1)
 		return fail();
-	if (s == S_CRON && (interval < 30 || interval % 60 != 0)) {
+	if (s == S_CRON) {
 		unsigned long m = (interval + 30) / 60;
 
-		warnx_("notice: cron runs at most once a minute: interval %lus "
-		    "rounded to %lu minute%s", interval, m < 1 ? 1 : m > 60 ?
-		    60 : m, m == 1 || m < 1 ? "" : "s");
+		m = m < 1 ? 1 : m > 60 ? 60 : m;	/* as sched_vars() */
+		if (m * 60 != interval)
+			warnx_("notice: cron runs whole minutes, 1 to 60: "
+			    "interval %lus rounded to %lu minute%s", interval,
+			    m, m == 1 ? "" : "s");
 	}
 	warn_self();
-	existed = home_exists();
-	if (dry) {
-		if (!existed)
-			out("would create home %s\n", R.home);
-		else if (home_open(0) == -1)
-			return fail();
-		if (render_shared(1, &changed) == -1)
-			return fail();
-		out(changed ? "would write %s/bin/pane-died\n" :
-		    "unchanged %s/bin/pane-died\n", R.home);
-	} else {
-		if (home_open(1) == -1)
-			return fail();
-		out("%s home %s\n", existed ? "unchanged" : "created", R.home);
-		if (render_shared(0, &changed) == -1)
-			return fail();
-		out("%s %s/bin/pane-died\n", changed ? existed ? "updated" :
-		    "created" : "unchanged", R.home);
+	/* Read the crontab before creating anything: a failure writes
+	 * nothing at all. */
+	if (s == S_CRON && !dry && (tool_path("ROOST_CRONTAB", "crontab", tool,
+	    sizeof tool) == -1 || crontab_read(tool, &cur) == -1)) {
+		buf_free(&cur);
+		return fail();
 	}
-	(void)vars_std(&v, NULL, NULL);
-	sched_vars(&v, interval, label, &minutes);
-	rc = 0;
-	if (s == S_CRON)
-		rc = install_cron(&v, dry);
-	else if (s == S_LAUNCHD)
-		rc = install_launchd(&v, label, dry);
-	vars_free(&v);
+	if ((rc = install_home(dry)) == 0) {
+		(void)vars_std(&v, NULL, NULL);
+		sched_vars(&v, interval, label, &minutes);
+		if (s == S_CRON)
+			rc = install_cron(&v, tool, &cur, dry);
+		else if (s == S_LAUNCHD)
+			rc = install_launchd(&v, label, dry);
+		vars_free(&v);
+	}
+	buf_free(&cur);
 	if (rc == 0 && !dry)
 		lifelog("install", NULL, "scheduler", s == S_CRON ? "cron" :
-		    s == S_LAUNCHD ? "launchd" : "none", NULL);
+		    s == S_LAUNCHD ? "launchd" : "none", LEND);
 	return rc == 0 ? RX_OK : fail();
 }
 
@@ -600,8 +647,8 @@ int
 cmd_uninstall(const struct args *a)
 {
 	const char *label = O.label != NULL ? O.label : DEFAULT_LABEL;
-	int dry = O.dry_run != NULL, n;
-	char **ids;
+	int dry = O.dry_run != NULL, n = 0, lk, rc;
+	char **ids, p[PATHBUF];
 
 	(void)a;
 	if (label_check(label) == -1)
@@ -611,6 +658,19 @@ cmd_uninstall(const struct args *a)
 	if (O.purge != NULL && !dry && O.yes == NULL && !isatty(STDIN_FILENO))
 		return rerr(RX_USAGE, "--purge deletes %s: without a terminal "
 		    "it needs --yes", R.home), fail();
+	if (O.purge != NULL && home_exists()) {
+		n = ids_list(&ids);
+		ids_free(ids, n);
+	}
+	/* Say what a purge deletes and ask before removing anything. */
+	if (O.purge != NULL && !dry && home_exists()) {
+		(void)fprintf(stderr, "roost: uninstall: purging %s: %d "
+		    "identit%s, their markers, scripts and logs\n", R.home, n,
+		    n == 1 ? "y" : "ies");
+		if (O.yes == NULL && !confirm(R.home))
+			return rerr(RX_REFUSED, "not confirmed: nothing "
+			    "deleted"), fail();
+	}
 	if (uninstall_cron(dry) == -1 || uninstall_launchd(label, dry) == -1)
 		return fail();
 	if (O.purge == NULL)
@@ -619,22 +679,19 @@ cmd_uninstall(const struct args *a)
 		out("unchanged home %s (absent)\n", R.home);
 		return RX_OK;
 	}
-	n = ids_list(&ids);
-	ids_free(ids, n);
 	if (dry) {
 		out("would stop every session and remove home %s (%d "
 		    "identit%s)\n", R.home, n, n == 1 ? "y" : "ies");
 		return RX_OK;
 	}
-	(void)fprintf(stderr, "roost: uninstall: purging %s: %d identit%s, "
-	    "their markers, scripts and logs\n", R.home, n, n == 1 ? "y" :
-	    "ies");
-	if (O.yes == NULL && !confirm(R.home))
-		return rerr(RX_REFUSED, "not confirmed: nothing deleted"),
-		    fail();
-	if (purge_home() == -1)
+	/* Hold the tick lock: a tick already running must not relaunch
+	 * what the purge stops. */
+	hpath(p, "state/.tick.lock");
+	if ((lk = lock_take(p, 1)) == -1)
 		return fail();
-	if (rmtree(R.home) == -1)
+	rc = purge_home() == -1 || rmtree(R.home) == -1 ? -1 : 0;
+	lock_drop(lk);
+	if (rc == -1)
 		return fail();
 	out("removed home %s\n", R.home);
 	return RX_OK;

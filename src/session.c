@@ -117,12 +117,12 @@ canary_spawn(const char *id, pid_t server_pid, const char *panes,
 	}
 	if (pid <= 0) {
 		lifelog("canary", id, "state", "failed", "origin", origin,
-		    "error", errmsg(), NULL);
+		    "error", errmsg(), LEND);
 		return -1;
 	}
 	(void)snprintf(spid, sizeof spid, "%ld", (long)pid);
 	lifelog("canary", id, "state", "spawned", "origin", origin, "pid", spid,
-	    NULL);
+	    LEND);
 	return 0;
 }
 
@@ -192,7 +192,7 @@ reap_panes(const struct buf *list)
 	struct timespec t0;
 	int n = 0, i, round;
 
-	while (p != NULL && *p != '\0' && n < 64) {
+	while (*p != '\0' && n < 64) {
 		unsigned long v = strtoul(p, (char **)&p, 10);
 
 		if (v > 1 && v < (1UL << 30))
@@ -208,7 +208,7 @@ reap_panes(const struct buf *list)
 		while (ms_since(&t0) < 200L * round * round)
 			sleep_ms(5);
 		for (i = 0; i < n; i++) {
-			if (!pid_alive(pids[i]))
+			if (!pid_alive(pids[i]) && !pgrp_alive(pids[i]))
 				continue;
 			left++;
 			if (round == 1)
@@ -261,8 +261,22 @@ teardown(const char *id, const char *reason)
 		rc = -1;
 	if (rc == 0 && marker_rm(id, M_SESSION) == -1)
 		rc = -1;
-	lifelog("teardown", id, "reason", reason, NULL);
+	lifelog("teardown", id, "reason", reason, LEND);
 	return rc;
+}
+
+/* Statuses with a well-known meaning: the launch script's own 111 (cwd
+ * or conf unusable; its message is in the pane log) and sh's 126/127. */
+static const char *
+exit_reason(const char *status)
+{
+	if (strcmp(status, "111") == 0)
+		return "launch-failed";
+	if (strcmp(status, "126") == 0)
+		return "not-executable";
+	if (strcmp(status, "127") == 0)
+		return "command-not-found";
+	return NULL;
 }
 
 /*
@@ -301,6 +315,7 @@ death_record(const char *id, const struct session *s, int *clean_exit)
 		else {
 			buf_addf(&cause, "status=%s", *status ? status : "?");
 			*clean_exit = strcmp(status, "0") == 0;
+			reason = exit_reason(status);
 		}
 	} else if (matched && logfmt_get(le.s, "cause", &v) == 0 &&
 	    v.len > 0) {
@@ -313,11 +328,11 @@ death_record(const char *id, const struct session *s, int *clean_exit)
 	(void)snprintf(spid, sizeof spid, "%ld", (long)s->server_pid);
 	if (reason != NULL) {
 		lifelog("death", id, "cause", cause.s, "reason", reason,
-		    "status", status, "signal", sig, "server_pid", spid, NULL);
+		    "status", status, "signal", sig, "server_pid", spid, LEND);
 		buf_addf(&cause, " reason=%s", reason);
 	} else
 		lifelog("death", id, "cause", cause.s, "status", status,
-		    "signal", sig, "server_pid", spid, NULL);
+		    "signal", sig, "server_pid", spid, LEND);
 	(void)deaths_append(id, now_wall(), cause.s);
 	(void)marker_rm(id, M_CANARY);
 	buf_free(&le);
@@ -447,18 +462,23 @@ launch(const char *id, const struct conf *c, const char *mode_req,
 		goto out;
 	}
 	s.server_pid = (pid_t)sp;
+	s.pane_pid = (pid_t)pp;
 	(void)snprintf(s.mode, sizeof s.mode, "%s", mode);
 	(void)snprintf(spid, sizeof spid, "%lu", pp);
 	if (canary_spawn(id, s.server_pid, spid, "launch") == -1)
 		warnx_("%s: canary: %s", id, errmsg());
 	if (session_write(id, &s) == -1)
 		goto out;
+	/* tmux built with utempter (tmux#311; fixed in 3.5) can miss the
+	 * SIGCHLD of a pane that exits while it spawns; a nudge makes it
+	 * reap, so pane-died fires.  Harmless otherwise. */
+	(void)kill(s.server_pid, SIGCHLD);
 	(void)marker_rm(id, M_WAKE);
 	if (strcmp(mode, "resume") == 0 || parked)
 		(void)marker_rm(id, M_IDLE);
 	(void)snprintf(spid, sizeof spid, "%ld", (long)s.server_pid);
 	lifelog("launch", id, "mode", mode, "cause", cause, "server_pid", spid,
-	    NULL);
+	    LEND);
 	if (mode_out != NULL)
 		*mode_out = strcmp(mode, "resume") == 0 ? "resume" : "fresh";
 	rc = 0;
@@ -467,7 +487,10 @@ out:
 		char why[1024];
 
 		(void)snprintf(why, sizeof why, "%s", errmsg());
-		lifelog("error", id, "op", "launch", "error", why, NULL);
+		lifelog("error", id, "op", "launch", "error", why, LEND);
+		/* Never leave a server up that no .session accounts for. */
+		if (sock_alive(sock))
+			(void)teardown(id, "launch-failed");
 		(void)rerr(RX_FAIL, "%s", why);
 	}
 	vars_free(&v);

@@ -57,6 +57,9 @@ fmt_ago(long s, char out[32])
 		(void)snprintf(out, 32, "%ldd", s / 86400);
 }
 
+/* A conf that does not parse: status still shows the row, exits 2. */
+static int conf_bad;
+
 #define NCOLS 7
 struct row {
 	char	 col[NCOLS][192];
@@ -93,8 +96,10 @@ row_fill(const char *id, struct row *r)
 	(void)strcpy(r->col[4], "-");
 	(void)strcpy(r->col[6], "-");
 	have_conf = conf_read(id, &c) == 0;
-	if (!have_conf)
+	if (!have_conf) {
 		warnx_("%s", errmsg());
+		conf_bad = 1;
+	}
 	if (alive && session_read(id, &s) == 0) {
 		(void)snprintf(r->col[2], sizeof r->col[2], "%ld",
 		    (long)s.server_pid);
@@ -286,6 +291,8 @@ cmd_status(const struct args *a)
 			rc = RX_REFUSED;
 		nr++;
 	}
+	if (conf_bad && rc != RX_UNKNOWN)
+		rc = RX_USAGE;
 	if (logfmt)
 		print_logfmt(rows, nr);
 	else if (nr > 0 || a->n == 0)

@@ -12,6 +12,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,7 +66,7 @@ tick_error(struct tally *t, const char *id, const char *op)
 
 	(void)snprintf(why, sizeof why, "%s", errmsg());
 	(void)fprintf(stderr, "roost: tick: %s: %s\n", id, why);
-	lifelog("error", id, "op", op, "error", why, NULL);
+	lifelog("error", id, "op", op, "error", why, LEND);
 	t->errors++;
 }
 
@@ -88,7 +89,7 @@ crash_looping(const char *id, const struct conf *c, time_t now)
 	if (marker_set(id, M_CRASHLOOP, buf) == -1)
 		return -1;
 	(void)snprintf(buf, sizeof buf, "%lu", in);
-	lifelog("refused", id, "cause", "crash-loop", "deaths", buf, NULL);
+	lifelog("refused", id, "cause", "crash-loop", "deaths", buf, LEND);
 	return 1;
 }
 
@@ -108,8 +109,14 @@ tick_running(const char *id, const struct conf *c, struct tally *t,
 			tick_error(t, id, "teardown");
 		return;
 	}
+	if (marker_has(id, M_WAKE) == 1)
+		(void)marker_rm(id, M_WAKE);	/* already awake */
 	if (session_read(id, &s) != 0)
-		s.woke = 0;
+		memset(&s, 0, sizeof s);
+	/* A pane that ended unnoticed (a lost SIGCHLD, see launch()): nudge
+	 * its server so it reaps and the pane-died hook records the exit. */
+	if (s.pane_pid > 1 && s.server_pid > 1 && !pid_alive(s.pane_pid))
+		(void)kill(s.server_pid, SIGCHLD);
 	if (c->idle > 0) {
 		time_t act = activity_time(id, c, s.woke);
 
@@ -123,7 +130,7 @@ tick_running(const char *id, const struct conf *c, struct tally *t,
 				tick_error(t, id, "reap");
 				return;
 			}
-			lifelog("reap", id, "reason", "idle", "age", age, NULL);
+			lifelog("reap", id, "reason", "idle", "age", age, LEND);
 			t->reaped++;
 			return;
 		}
@@ -163,6 +170,15 @@ tick_one(const char *id, struct tally *t, time_t now)
 	t->ids++;
 	if (conf_read(id, &c) == -1) {
 		tick_error(t, id, "conf");
+		return;
+	}
+	/* Down, no .session, nothing requested: the locked pass below would
+	 * do nothing either, so skip the lock (3 syscalls; most identities
+	 * are parked).  Anything else is decided again under the lock. */
+	if (!running(id) && marker_has(id, M_SESSION) == 0 &&
+	    (marker_has(id, M_STOPPED) == 1 ||
+	    marker_has(id, M_CRASHLOOP) == 1 || !wants_launch(id))) {
+		conf_free(&c);
 		return;
 	}
 	if ((lk = id_lock(id, 1)) < 0) {
@@ -225,7 +241,7 @@ cmd_tick(const struct args *a)
 		return RX_OK;
 	hpath(p, "state/.tick.lock");
 	if ((lk = lock_take(p, 0)) == -2) {
-		lifelog("tick", NULL, "skipped", "locked", NULL);
+		lifelog("tick", NULL, "skipped", "locked", LEND);
 		if (verbose)
 			out("tick skipped: another tick holds the lock\n");
 		return RX_OK;
@@ -245,7 +261,7 @@ cmd_tick(const struct args *a)
 		(void)snprintf(n[4], sizeof n[4], "%d", t.deaths);
 		(void)snprintf(n[5], sizeof n[5], "%ld", ms_since(&t0));
 		lifelog("tick", NULL, "ids", n[0], "running", n[1], "launched",
-		    n[2], "reaped", n[3], "deaths", n[4], "ms", n[5], NULL);
+		    n[2], "reaped", n[3], "deaths", n[4], "ms", n[5], LEND);
 		if (verbose)
 			out("tick ids=%s running=%s launched=%s reaped=%s "
 			    "deaths=%s ms=%s\n", n[0], n[1], n[2], n[3], n[4],

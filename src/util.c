@@ -136,14 +136,19 @@ buf_addc(struct buf *b, char c)
 void
 buf_addf(struct buf *b, const char *fmt, ...)
 {
+	char small[256];
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(small, sizeof small, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		fatal("vsnprintf failed");
+	if ((size_t)n < sizeof small) {
+		buf_add(b, small, (size_t)n);
+		return;
+	}
 	buf_grow(b, (size_t)n);
 	va_start(ap, fmt);
 	(void)vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
