@@ -1,0 +1,175 @@
+#!/bin/sh
+# lint.sh: static checks (make lint).
+#
+# - every sh template, rendered by ./roost for a scratch identity, must be
+#   clean under "shellcheck -s sh" (non-sh templates: launchd.plist goes
+#   through xmllint when installed, crontab is not checked);
+# - the build's own shell scripts must be clean under shellcheck too;
+# - cppcheck over src/;
+# - mandoc -Tlint roost.1 when mandoc is installed.
+# Each check is one result; the last line is "N passed, N failed".
+# A roost that cannot add or render fails loudly: that is a finding too.
+
+set -u
+
+ROOST=${ROOST_BIN:-./roost}
+# Templates to render, and whether each needs an identity.
+TEMPLATES='launch:id canary:id pane-died:- crontab:-'
+
+passed=0
+failed=0
+scratch=
+
+ok() {
+	passed=$((passed + 1))
+	printf 'ok: %s\n' "$*"
+}
+
+bad() {
+	failed=$((failed + 1))
+	printf 'FAILED: %s\n' "$*"
+}
+
+cleanup() {
+	[ -n "$scratch" ] || return 0
+	# Nothing should run under the scratch home; kill whatever does.
+	case $scratch in
+	/tmp/rl.?*)
+		if command -v pgrep >/dev/null 2>&1; then
+			pids=$(pgrep -f "$(printf '%s' "$scratch" | sed 's/[].[\\*^$]/\\&/g')")
+			# shellcheck disable=SC2086
+			[ -z "$pids" ] || kill -KILL $pids 2>/dev/null
+		fi
+		chmod -R u+rwx "$scratch" 2>/dev/null
+		rm -rf "$scratch" ;;
+	esac
+	scratch=
+}
+
+finish() {
+	cleanup
+	printf '%s passed, %s failed\n' "$passed" "$failed"
+	[ "$failed" -eq 0 ] && exit 0
+	exit 1
+}
+
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT TERM HUP
+
+need() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	bad "$1 is not installed: cannot $2"
+	return 1
+}
+
+# ---------------------------------------------------------------- templates
+lint_templates() {
+	if [ ! -x "$ROOST" ]; then
+		bad "$ROOST is not an executable: run make first"
+		return
+	fi
+	scratch=$(mktemp -d /tmp/rl.XXXXXX) || { bad "mktemp failed"; return; }
+	ROOST_HOME=$scratch/home
+	export ROOST_HOME
+	unset ROOST_TEMPLATES TMUX TMUX_PANE
+	"$ROOST" add lintid -- true >"$scratch/out" 2>&1
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		bad "$ROOST add lintid -- true failed (exit $rc):"
+		sed 's/^/    /' "$scratch/out"
+		return
+	fi
+	for spec in $TEMPLATES; do
+		name=${spec%%:*}
+		if [ "${spec#*:}" = id ]; then
+			set -- render "$name" lintid
+		else
+			set -- render "$name"
+		fi
+		"$ROOST" "$@" >"$scratch/$name" 2>"$scratch/err"
+		rc=$?
+		if [ "$rc" -ne 0 ]; then
+			bad "$ROOST $* failed (exit $rc):"
+			sed 's/^/    /' "$scratch/err"
+			continue
+		fi
+		if [ ! -s "$scratch/$name" ]; then
+			bad "$ROOST $* printed nothing"
+			continue
+		fi
+		case $name in
+		crontab)
+			ok "render $name (not sh: rendered, not shellchecked)" ;;
+		launchd.plist)
+			if command -v xmllint >/dev/null 2>&1; then
+				if xmllint --noout "$scratch/$name"; then
+					ok "xmllint $name"
+				else
+					bad "xmllint $name"
+				fi
+			else
+				ok "render $name (xmllint not installed)"
+			fi ;;
+		*)
+			need shellcheck "check rendered templates" || return
+			if shellcheck -s sh - <"$scratch/$name"; then
+				ok "shellcheck -s sh: rendered $name"
+			else
+				bad "shellcheck -s sh: rendered $name (see above)"
+			fi ;;
+		esac
+	done
+}
+
+# ---------------------------------------------------------------- scripts
+lint_scripts() {
+	need shellcheck "check the build scripts" || return
+	set -- configure
+	for f in scripts/*.sh; do
+		[ -f "$f" ] && set -- "$@" "$f"
+	done
+	if shellcheck -s sh "$@"; then
+		ok "shellcheck -s sh $*"
+	else
+		bad "shellcheck -s sh $*"
+	fi
+	if [ -f .ci/run ]; then
+		if shellcheck -s bash .ci/run; then
+			ok "shellcheck -s bash .ci/run"
+		else
+			bad "shellcheck -s bash .ci/run"
+		fi
+	fi
+}
+
+# ---------------------------------------------------------------- C
+lint_c() {
+	need cppcheck "check src/" || return
+	if cppcheck --error-exitcode=1 --enable=warning,portability \
+	    --inline-suppr --quiet -Isrc -I. src/; then
+		ok "cppcheck src/"
+	else
+		bad "cppcheck src/ (see above)"
+	fi
+}
+
+lint_man() {
+	if ! command -v mandoc >/dev/null 2>&1; then
+		echo "skip: mandoc -Tlint roost.1 (mandoc not installed)"
+		return
+	fi
+	if [ ! -f roost.1 ]; then
+		bad "roost.1 is missing"
+	elif mandoc -Tlint roost.1; then
+		ok "mandoc -Tlint roost.1"
+	else
+		bad "mandoc -Tlint roost.1 (see above)"
+	fi
+}
+
+lint_templates
+cleanup
+lint_scripts
+lint_c
+lint_man
+finish

@@ -1,0 +1,177 @@
+#!/bin/sh
+# run-tests.sh: roost's test runner (make check, check-asan, check-slow).
+#
+# Runs the C unit tests (when build/unit, or $ROOST_UNIT, was built), then
+# the bats suite with TAP output teed to build/test.tap.  Every test runs
+# under a fresh, short ROOST_TEST_ROOT (unix socket paths are limited to
+# 104/108 bytes); afterwards any process whose command line still names
+# that root is a leak: it is reported, killed and counted as one failure.
+# The last line is "N passed, N failed" (", N skipped" when any were).
+#
+# Environment: ROOST_BIN (default ./roost), ROOST_UNIT (default build/unit),
+# ROOST_SLOW=1 adds tests/slow/*.bats.
+
+set -u
+
+here=$(pwd)
+: "${ROOST_BIN:=$here/roost}"
+export ROOST_BIN
+unit=${ROOST_UNIT:-build/unit}
+# Tests drive private tmux servers; never let them find the caller's.
+unset TMUX TMUX_PANE
+
+passed=0
+failed=0
+skipped=0
+root=
+
+say() {
+	printf 'run-tests: %s\n' "$*" >&2
+}
+
+# count_tap FILE: add FILE's TAP results to the totals.  A result line with
+# "# skip" is skipped; results missing from the plan count as failures.
+count_tap() {
+	tapfile=$1
+	# shellcheck disable=SC2046
+	set -- $(awk '
+		/^ok / { n++; if (tolower($0) ~ /# skip/) s++; else p++; next }
+		/^not ok / { n++; if (tolower($0) ~ /# todo/) s++; else f++; next }
+		/^1\.\.[0-9]+/ { plan = substr($0, 4) + 0 }
+		END { print p + 0, f + 0, s + 0, n + 0, plan + 0 }' "$tapfile")
+	passed=$((passed + $1))
+	failed=$((failed + $2))
+	skipped=$((skipped + $3))
+	tap_results=$4
+	tap_failed=$2
+	if [ "$5" -gt "$4" ]; then
+		say "$tapfile: planned $5 tests, saw $4: counting $(($5 - $4)) as failed"
+		failed=$((failed + $5 - $4))
+		tap_failed=$((tap_failed + $5 - $4))
+	fi
+}
+
+# leaked_pids: processes whose command line contains the test root.
+leaked_pids() {
+	case $root in
+	/tmp/rt.?*) ;;
+	*) return 0 ;;	# no root, nothing of ours: never match everything
+	esac
+	if command -v pgrep >/dev/null 2>&1; then
+		pgrep -f "$(printf '%s' "$root" | sed 's/[].[\\*^$]/\\&/g')"
+	else
+		ps -A -o pid= -o args= |
+		    ROOT=$root awk 'index($0, ENVIRON["ROOT"]) { print $1 }'
+	fi
+}
+
+kill_leaked() {
+	pids=$(leaked_pids)
+	[ -n "$pids" ] || return 0
+	# shellcheck disable=SC2086
+	kill -TERM $pids 2>/dev/null
+	sleep 1
+	pids=$(leaked_pids)
+	# shellcheck disable=SC2086
+	[ -z "$pids" ] || kill -KILL $pids 2>/dev/null
+	return 0
+}
+
+remove_root() {
+	case $root in
+	/tmp/rt.?*)
+		chmod -R u+rwx "$root" 2>/dev/null
+		rm -rf "$root" ;;
+	esac
+	root=
+}
+
+finish() {
+	line="$passed passed, $failed failed"
+	[ "$skipped" -gt 0 ] && line="$line, $skipped skipped"
+	printf '%s\n' "$line"
+	[ "$failed" -eq 0 ] && exit 0
+	exit 1
+}
+
+trap 'kill_leaked; remove_root' EXIT
+trap 'say interrupted; kill_leaked; remove_root; exit 130' INT TERM HUP
+
+mkdir -p build || exit 1
+
+if [ ! -x "$ROOST_BIN" ]; then
+	say "ROOST_BIN=$ROOST_BIN is not an executable file (run make first)"
+	failed=$((failed + 1))
+	finish
+fi
+
+root=$(mktemp -d /tmp/rt.XXXXXX) || { say "mktemp failed"; exit 1; }
+ROOST_TEST_ROOT=$root
+export ROOST_TEST_ROOT
+printf 'roost test root: runner_pid=%s started=%s\n' "$$" "$(date +%s)" \
+    >"$root/.roost-test-root"
+
+# ---------------------------------------------------------------- unit tests
+if [ -x "$unit" ]; then
+	echo "# unit tests: $unit"
+	{ "$unit" 2>&1; echo "$?" >build/unit.rc; } | tee build/unit.tap
+	rc=$(cat build/unit.rc)
+	count_tap build/unit.tap
+	if [ "$tap_results" -eq 0 ]; then
+		# Not TAP: the exit status is the one result.
+		if [ "$rc" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+	elif [ "$rc" -ne 0 ] && [ "$tap_failed" -eq 0 ]; then
+		say "$unit exited $rc with no failing test: counting one failure"
+		failed=$((failed + 1))
+	fi
+else
+	echo "# unit tests: $unit not built, skipped"
+fi
+
+# ---------------------------------------------------------------- bats
+set --
+for f in tests/*.bats; do
+	[ -f "$f" ] && set -- "$@" "$f"
+done
+if [ "${ROOST_SLOW:-0}" = 1 ]; then
+	for f in tests/slow/*.bats; do
+		[ -f "$f" ] && set -- "$@" "$f"
+	done
+fi
+
+: >build/test.tap
+if ! command -v bats >/dev/null 2>&1; then
+	say "bats not found: install bats-core"
+	failed=$((failed + 1))
+elif [ "$#" -eq 0 ]; then
+	say "no tests/*.bats found"
+	failed=$((failed + 1))
+else
+	echo "# bats --tap $*"
+	{ bats --tap "$@" 2>&1; echo "$?" >build/bats.rc; } | tee build/test.tap
+	rc=$(cat build/bats.rc)
+	count_tap build/test.tap
+	if [ "$rc" -ne 0 ] && [ "$tap_failed" -eq 0 ]; then
+		say "bats exited $rc with no failing test: counting one failure"
+		failed=$((failed + 1))
+	fi
+fi
+
+# ---------------------------------------------------------------- leaks
+pids=$(leaked_pids)
+tries=0
+while [ -n "$pids" ] && [ "$tries" -lt 3 ]; do
+	sleep 1	# a server told to exit may take a moment
+	tries=$((tries + 1))
+	pids=$(leaked_pids)
+done
+if [ -n "$pids" ]; then
+	say "processes left behind under $root (counted as one failure):"
+	for p in $pids; do
+		ps -o pid= -o args= -p "$p" >&2
+	done
+	failed=$((failed + 1))
+	kill_leaked
+fi
+remove_root
+finish
