@@ -1,0 +1,137 @@
+# tests/helpers.bash - shared by every suite.
+#
+# Every test gets a private, short root $T (unix socket paths are limited
+# to 104/108 bytes) holding its ROOST_HOME; tmux runs with -f /dev/null on
+# sockets under it.  teardown ends every tmux server and canary the test
+# started, by socket and by pid, then anything whose command line still
+# names $T.  Programs the tests run live under $T/prog so they are
+# findable by path too.
+
+ROOST_BIN=${ROOST_BIN:-$BATS_TEST_DIRNAME/../roost}
+TMUX_BIN=${TMUX_BIN:-$(command -v tmux)}
+
+common_setup() {
+	local base=${ROOST_TEST_ROOT:-${TMPDIR:-/tmp}}
+	T=$(mktemp -d "$base/t.XXXXXX")
+	export T
+	export ROOST_HOME="$T/home"
+	export ROOST_TMUX_CONF=/dev/null
+	unset TMUX ROOST_SOCK_DIR ROOST_TEMPLATES ROOST_NOW ROOST_TMUX
+	# Never the real crontab or launchd by accident: a test that means to
+	# use them says so (install-real-cron.bats unsets this).
+	export ROOST_CRONTAB="$T/no-crontab-in-tests"
+	export ROOST_LAUNCHCTL="$T/no-launchctl-in-tests"
+	export ROOST_LAUNCH_AGENTS="$T/LaunchAgents"
+	mkdir -p "$T/prog"
+	# A long-running program findable by its path.
+	printf '#!/bin/sh\nwhile :; do sleep 1; done\n' >"$T/prog/forever"
+	# Exit with the status given as $1 after $2 seconds (default 0.2).
+	printf '#!/bin/sh\nsleep "${2:-0.2}"\nexit "$1"\n' >"$T/prog/exitwith"
+	# Kill itself with the signal given as $1 after $2 seconds.
+	printf '#!/bin/sh\nsleep "${2:-0.2}"\nkill -"$1" $$\nsleep 5\n' >"$T/prog/killself"
+	chmod +x "$T/prog/"*
+}
+
+# End everything under $T: servers by socket, canaries by pidfile and
+# process group, then any process whose command line names $T.
+common_teardown() {
+	[ -n "${T:-}" ] && [ -d "$T" ] || return 0
+	local s f p
+	for s in "$T"/home/sock/* "$T"/*/sock/* "$T"/sock*/*; do
+		[ -S "$s" ] && "$TMUX_BIN" -S "$s" kill-server 2>/dev/null
+	done
+	for f in "$T"/home/state/*.canary "$T"/*/state/*.canary; do
+		[ -f "$f" ] || continue
+		read -r p <"$f" || continue
+		case $p in '' | *[!0-9]*) continue ;; esac
+		kill -TERM -- "-$p" 2>/dev/null
+		kill -TERM "$p" 2>/dev/null
+	done
+	pkill -TERM -f "$T" 2>/dev/null
+	local i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		pgrep -f "$T" >/dev/null 2>&1 || break
+		sleep 0.1
+	done
+	pkill -KILL -f "$T" 2>/dev/null
+	chmod -R u+rwx "$T" 2>/dev/null
+	rm -rf "$T"
+}
+
+roost() {
+	"$ROOST_BIN" "$@"
+}
+
+# wait_for SECONDS COMMAND...: poll every 20 ms until COMMAND succeeds.
+wait_for() {
+	local deadline=$(($(date +%s%N) / 1000000 + ${1%.*} * 1000)) now
+	shift
+	while :; do
+		"$@" && return 0
+		now=$(($(date +%s%N) / 1000000))
+		[ "$now" -ge "$deadline" ] && return 1
+		sleep 0.02
+	done
+}
+
+sock_of() { echo "$ROOST_HOME/sock/$1"; }
+state_of() { echo "$ROOST_HOME/state/$1"; }
+
+# The server pid roost recorded in .session.
+server_pid() {
+	sed -n 's/.*server_pid=\([0-9]*\).*/\1/p' "$ROOST_HOME/state/$1.session"
+}
+
+canary_pid() {
+	cat "$ROOST_HOME/state/$1.canary"
+}
+
+is_running() {
+	"$TMUX_BIN" -S "$(sock_of "$1")" has-session 2>/dev/null
+}
+
+# Alive and not a zombie (init here may reap slowly).
+pid_alive() {
+	kill -0 "$1" 2>/dev/null || return 1
+	local st
+	st=$(cut -d')' -f2- "/proc/$1/stat" 2>/dev/null | cut -c2)
+	[ "$st" != Z ] && [ "$st" != X ]
+}
+
+pid_gone() { ! pid_alive "$1"; }
+
+# count_lines FILE REGEX: matching lines (0 when the file is missing).
+count_lines() {
+	[ -f "$1" ] || { echo 0; return; }
+	grep -c -E -- "$2" "$1" || true
+}
+
+# assert_status N: $status from `run` must be N.
+assert_status() {
+	if [ "$status" -ne "$1" ]; then
+		echo "expected exit $1, got $status; output:" >&2
+		echo "$output" >&2
+		return 1
+	fi
+}
+
+# assert_output_has TEXT: $output from `run` contains TEXT.
+assert_output_has() {
+	case $output in
+	*"$1"*) return 0 ;;
+	esac
+	echo "expected output to contain: $1" >&2
+	echo "actual output: $output" >&2
+	return 1
+}
+
+# assert_no_processes: nothing under $T is still alive.
+assert_no_processes() {
+	local left
+	left=$(pgrep -af "$T" | grep -v -e pgrep || true)
+	if [ -n "$left" ]; then
+		echo "processes left under $T:" >&2
+		echo "$left" >&2
+		return 1
+	fi
+}
