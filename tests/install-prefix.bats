@@ -1,0 +1,58 @@
+#!/usr/bin/env bats
+# install-prefix.bats - README's first command on a private copy of the
+# source tree: ./configure --prefix=P && make install && P/bin/roost
+# install leaves a cron entry (a crontab stand-in here) whose command,
+# run the way cron runs it, performs a working tick.  The copy keeps the
+# shared build tree and its Makefile untouched.
+
+load helpers
+load install-helpers
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+	common_setup
+	stand_ins
+}
+
+teardown() {
+	common_teardown
+}
+
+@test "configure --prefix, make install, then the installed roost installs a working tick" {
+	src=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+	mkdir -p "$T/src"
+	(cd "$src" && tar cf - --exclude=./.git --exclude=./build \
+	    --exclude=./build-asan --exclude=./roost --exclude=./Makefile \
+	    --exclude=./config.h --exclude=./config.log .) |
+	    (cd "$T/src" && tar xf -)
+	run sh -c 'cd "$1" && ./configure --prefix="$2" && make -j4 && make install' \
+	    sh "$T/src" "$T/pfx"
+	if [ "$status" -ne 0 ]; then
+		printf '%s\n' "$output" | tail -n 15 >&2
+		echo "configure/make install failed (exit $status)" >&2
+		false
+	fi
+	[ -x "$T/pfx/bin/roost" ]
+	[ -f "$T/pfx/share/man/man1/roost.1" ]
+	[ -f "$T/pfx/share/roost/templates/crontab.in" ]
+	rm -rf "$T/src"	# the installed copy must not need its build tree
+	roost_installed="$T/pfx/bin/roost"
+	"$roost_installed" add bob -- "$T/prog/forever"
+	run --separate-stderr "$roost_installed" install --scheduler cron
+	assert_status 0
+	assert_output_has "created cron entry"
+	[[ $stderr != *"build tree"* ]]
+	cron_entry | grep -q -F " '$T/pfx/bin/roost' tick "
+	touch "$ROOST_HOME/state/bob.wake"
+	cmd=$(cron_entry | cron_command)
+	run env -i HOME="$HOME" PATH=/usr/bin:/bin sh -c "$cmd"
+	assert_status 0
+	wait_for 5 is_running bob
+	[ -f "$ROOST_HOME/log/tick.out" ]
+	"$roost_installed" stop bob
+	run "$roost_installed" uninstall
+	assert_status 0
+	assert_output_has "removed cron entry"
+	assert_no_processes
+}
