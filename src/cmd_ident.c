@@ -117,7 +117,7 @@ cmd_add(const struct args *a)
 		    "overwrite it)", id);
 		goto out;
 	}
-	if (conf_write(id, &c) == -1 || render_id_scripts(id, &c) == -1) {
+	if (conf_write(id, &c) == -1 || render_id_scripts(id, &c, 0) == -1) {
 		char why[1024];
 
 		(void)snprintf(why, sizeof why, "%s", errmsg());

@@ -10,6 +10,8 @@
  */
 #include "roost.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -301,17 +303,24 @@ render_to(const char *tname, const struct vars *v, const char *path,
 	return rc;
 }
 
-/* bin/<id>.launch and bin/<id>.canary (and the shared hook, if missing). */
+/*
+ * bin/<id>.launch, bin/<id>.canary and the shared bin/pane-died, each
+ * written only when its rendering changed.  keep_launch leaves an
+ * existing launch script alone (a hand edit is the user's); the canary
+ * and the hook are roost's own and always follow the templates.
+ */
 int
-render_id_scripts(const char *id, const struct conf *c)
+render_id_scripts(const char *id, const struct conf *c, int keep_launch)
 {
 	struct vars v = { 0 };
+	struct stat st;
 	char p[PATHBUF];
 	int rc;
 
 	if ((rc = vars_std(&v, id, c)) == 0) {
 		hpath(p, "bin/%s.launch", id);
-		rc = render_to("launch", &v, p, 0700, NULL);
+		if (!keep_launch || lstat(p, &st) == -1)
+			rc = render_to("launch", &v, p, 0700, NULL);
 	}
 	if (rc == 0) {
 		hpath(p, "bin/%s.canary", id);

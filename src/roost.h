@@ -231,7 +231,7 @@ int	 tmpl_load(const char *name, struct buf *text);
 int	 render_text(const char *tname, const char *text, size_t len,
 	    const struct vars *, struct buf *out);
 int	 render(const char *tname, const struct vars *, struct buf *out);
-int	 render_id_scripts(const char *id, const struct conf *);
+int	 render_id_scripts(const char *id, const struct conf *, int keep_launch);
 int	 render_shared(int dry, int *changed);
 
 /* ---- logfmt.c: lifecycle.log and exits.log ---- */

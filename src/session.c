@@ -352,24 +352,13 @@ render_line(const char *t, const struct vars *v, struct buf *b)
 	return 0;
 }
 
-/* The rendered scripts a launch runs; rendered if missing (never
- * overwritten: a hand edit is the user's). */
+/* The scripts a launch runs: the canary and the hook follow the
+ * templates (so an upgrade reaches running homes); the launch script is
+ * rendered only when missing. */
 static int
 scripts_present(const char *id, const struct conf *c)
 {
-	char p[PATHBUF];
-	struct stat st;
-
-	hpath(p, "bin/%s.launch", id);
-	if (lstat(p, &st) == 0) {
-		hpath(p, "bin/%s.canary", id);
-		if (lstat(p, &st) == 0) {
-			hpath(p, "bin/pane-died");
-			if (lstat(p, &st) == 0)
-				return 0;
-		}
-	}
-	return render_id_scripts(id, c);
+	return render_id_scripts(id, c, 1);
 }
 
 /* The pane log exists as a regular file (never a symlink) before

@@ -1,0 +1,84 @@
+#!/usr/bin/env bats
+# The program ends inside a live server: the pane-died hook records it
+# (status or signal name), dismisses the canary, and the server exits
+# cleanly -- never an ev=server-exit.
+
+load helpers
+load session-lib
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+# ended ID SERVER_PID [CANARY_PID]: the program has ended and everything
+# settled: the hook's line is there, the server and canary are gone.
+ended() {
+	local sp=$2 cp=${3:-}
+	wait_for 10 exit_recorded "$1" "$sp"
+	wait_for 5 pid_gone "$sp"
+	[ -z "$cp" ] || wait_for 5 pid_gone "$cp"
+	wait_for 5 sock_refuses "$1"
+}
+
+@test "program exits 3: ev=session-exit status=3, .last-exit, server gone, no server-exit" {
+	add_id bob "$T/prog/exitwith" 3
+	roost start bob >/dev/null
+	local sp cp pp line
+	sp=$(server_pid bob)
+	cp=$(canary_pid bob 2>/dev/null || true)
+	ended bob "$sp" "$cp"
+	[ "$(count_lines "$(exits_log)" 'ev=session-exit')" -eq 1 ]
+	line=$(grep 'ev=session-exit' "$(exits_log)")
+	[[ $line =~ ^$EXITS_TS\ ev=session-exit\ id=bob\ status=3\ signal=\ pane_pid=([0-9]+)\ server_pid=$sp$ ]]
+	pp=${BASH_REMATCH[1]}
+	grep -q "pane_pid=$pp" "$(state_of bob).session"
+	[ "$(cat "$(state_of bob).last-exit")" = "$line" ]
+	[ "$(server_exits)" -eq 0 ]
+	[ ! -e "$(state_of bob).canary" ]
+	[ -z "$(ls "$ROOST_HOME/log/server-deaths")" ]
+	assert_no_processes
+}
+
+@test "program killed by SIGSEGV: ev=session-exit signal=SIGSEGV with no status, no server-exit" {
+	add_id bob "$T/prog/killself" SEGV
+	roost start bob >/dev/null
+	local sp cp
+	sp=$(server_pid bob)
+	cp=$(canary_pid bob 2>/dev/null || true)
+	ended bob "$sp" "$cp"
+	[ "$(count_lines "$(exits_log)" 'ev=session-exit')" -eq 1 ]
+	grep -qE "^$EXITS_TS ev=session-exit id=bob status= signal=SIGSEGV pane_pid=[0-9]+ server_pid=$sp\$" "$(exits_log)"
+	grep -q 'signal=SIGSEGV' "$(state_of bob).last-exit"
+	[ "$(server_exits)" -eq 0 ]
+	assert_no_processes
+}
+
+@test "program killed by SIGTERM: signal=SIGTERM; program exits 0: status=0" {
+	add_id t "$T/prog/killself" TERM
+	add_id z "$T/prog/exitwith" 0
+	roost start t >/dev/null
+	roost start z >/dev/null
+	ended t "$(server_pid t)"
+	ended z "$(server_pid z)"
+	has_line "$(exits_log)" "ev=session-exit id=t status= signal=SIGTERM "
+	has_line "$(exits_log)" "ev=session-exit id=z status=0 signal= "
+	[ "$(server_exits)" -eq 0 ]
+}
+
+@test "a program exiting with a status above 128 keeps its status (no signal invented)" {
+	add_id bob "$T/prog/exitwith" 147
+	roost start bob >/dev/null
+	ended bob "$(server_pid bob)"
+	has_line "$(exits_log)" "ev=session-exit id=bob status=147 signal= "
+}
+
+@test "a program that ends at once is recorded by the hook, not as a server death" {
+	add_id bob "$T/prog/exitwith" 5 0
+	roost start bob >/dev/null
+	local sp
+	sp=$(server_pid bob)
+	ended bob "$sp"
+	has_line "$(exits_log)" "ev=session-exit id=bob status=5 "
+	wait_for 5 eval '[ ! -e "$(state_of bob).canary" ]'
+	[ "$(server_exits)" -eq 0 ]
+	assert_no_processes
+}
