@@ -154,6 +154,7 @@ int
 home_open(int create)
 {
 	char p[PATHBUF];
+	struct stat st;
 	int i;
 
 	if (!create && !home_exists())
@@ -162,9 +163,15 @@ home_open(int create)
 		return -1;
 	for (i = 0; subdirs[i] != NULL; i++) {
 		hpath(p, "%s", subdirs[i]);
+		/* A home not yet filled in reads as empty (the tick on a
+		 * fresh home must stay quiet), but never as unsafe. */
+		if (!create && lstat(p, &st) == -1 && errno == ENOENT)
+			continue;
 		if (dir_check(p, create) == -1)
 			return -1;
 	}
+	if (!create && lstat(R.sockdir, &st) == -1 && errno == ENOENT)
+		return 0;
 	return dir_check(R.sockdir, create);
 }
 

@@ -230,15 +230,16 @@ int
 cmd_tick(const struct args *a)
 {
 	struct tally t = { 0 };
-	struct timespec t0;
+	struct timespec t0, ts;
 	char p[PATHBUF], n[6][24];
 	char **ids;
 	int lk, nids, i, verbose = O.verbose != NULL || R.verbose;
 
 	(void)a;
 	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (!home_exists())
-		return RX_OK;
+	hpath(p, "state");
+	if (!home_exists() || path_mtime(p, &ts) == 1)
+		return RX_OK;	/* no home, or no markers yet: nothing to do */
 	hpath(p, "state/.tick.lock");
 	if ((lk = lock_take(p, 0)) == -2) {
 		lifelog("tick", NULL, "skipped", "locked", LEND);

@@ -1,0 +1,216 @@
+#!/usr/bin/env bats
+# roost status: the state derived from markers and one connect(2), as an
+# aligned table or logfmt, with the exit codes of `status <id>`.
+#
+# Regenerate the golden files after a deliberate change with
+#   ROOST_UPDATE_GOLDEN=1 bats tests/status.bats
+# and review the diff.
+
+load helpers
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+NOW=1800000000
+
+# golden NAME: diff -u $T/NAME against tests/golden/NAME (or write it when
+# ROOST_UPDATE_GOLDEN=1).
+golden() {
+	local want=$BATS_TEST_DIRNAME/golden/$1
+	if [ "${ROOST_UPDATE_GOLDEN:-0}" = 1 ]; then
+		cp "$T/$1" "$want"
+	fi
+	diff -u "$want" "$T/$1"
+}
+
+# A pid that certainly belongs to no process.
+dead_pid() {
+	local p
+	sh -c 'exit 0' &
+	p=$!
+	wait "$p"
+	echo "$p"
+}
+
+# One identity in every state but running, from hand-made markers, seen at
+# the fixed clock $NOW.
+fixture() {
+	local s=$ROOST_HOME/state id
+	for id in crashy dead-one down exited-3 parked segv stopped vanished \
+	    a-much-longer-identity-name; do
+		roost add "$id" -- "$T/prog/forever" >/dev/null
+	done
+	# crash-loop: three deaths, the newest server-vanished 2 minutes ago.
+	printf '%s status=1\n%s SIGSEGV\n%s server-vanished\n' \
+	    $((NOW - 200)) $((NOW - 150)) $((NOW - 120)) >"$s/crashy.deaths"
+	echo 'deaths=3 window=300' >"$s/crashy.crash-loop"
+	# dead: a .session whose server is gone, no socket.
+	printf 'woke=%s mode=fresh server_pid=%s\n' $((NOW - 600)) \
+	    "$(dead_pid)" >"$s/dead-one.session"
+	# exited: the program ended with status 3, 2 minutes ago.
+	printf '%s status=3\n' $((NOW - 120)) >"$s/exited-3.deaths"
+	# parked 3 hours ago.
+	touch -d "@$((NOW - 3 * 3600))" "$s/parked.idle-reaped"
+	# a SIGSEGV an hour ago.
+	printf '%s SIGSEGV\n' $((NOW - 3600)) >"$s/segv.deaths"
+	# stopped two days ago, after an earlier death.
+	printf '%s status=2\n' $((NOW - 3 * 86400)) >"$s/stopped.deaths"
+	touch -d "@$((NOW - 2 * 86400))" "$s/stopped.stopped"
+	# the server vanished 5 minutes ago; a reboot-shape death before it.
+	printf '%s server-dead reason=socket-missing\n%s server-vanished\n' \
+	    $((NOW - 4000)) $((NOW - 300)) >"$s/vanished.deaths"
+}
+
+@test "golden: the table for parked, stopped, crash-loop, exited, dead and down" {
+	fixture
+	ROOST_NOW=$NOW "$ROOST_BIN" status >"$T/status-table.txt"
+	golden status-table.txt
+}
+
+@test "golden: the same identities as logfmt" {
+	fixture
+	ROOST_NOW=$NOW "$ROOST_BIN" status --format logfmt >"$T/status-logfmt.txt"
+	golden status-logfmt.txt
+}
+
+@test "golden: status of chosen identities, in the order given" {
+	fixture
+	run env ROOST_NOW=$NOW "$ROOST_BIN" status vanished parked
+	assert_status 3
+	printf '%s\n' "$output" >"$T/status-some.txt"
+	golden status-some.txt
+}
+
+@test "LAST EXIT wording: status=3 2m ago, SIGSEGV 1h ago, server-vanished 5m ago, idle 3h ago" {
+	fixture
+	run env ROOST_NOW=$NOW "$ROOST_BIN" status
+	assert_status 0
+	[[ $output =~ exited-3\ +exited\ +-\ +-\ +-\ +1\ +status=3\ 2m\ ago ]]
+	[[ $output =~ segv\ +exited\ +-\ +-\ +-\ +1\ +SIGSEGV\ 1h\ ago ]]
+	[[ $output =~ vanished\ +exited\ +-\ +-\ +-\ +2\ +server-vanished\ 5m\ ago ]]
+	[[ $output =~ parked\ +parked\ +-\ +-\ +-\ +0\ +idle\ 3h\ ago ]]
+	[[ $output =~ crashy\ +crash-loop\ +-\ +-\ +-\ +3\ +server-vanished\ 2m\ ago ]]
+	[[ $output =~ dead-one\ +dead\ +-\ +-\ +-\ +0\ +- ]]
+	[[ $output =~ down\ +down\ +-\ +-\ +-\ +0\ +- ]]
+}
+
+@test "columns are aligned: every field starts where its heading starts" {
+	fixture
+	ROOST_NOW=$NOW "$ROOST_BIN" status >"$T/out"
+	local head col line n
+	head=$(head -n 1 "$T/out")
+	for col in STATE PID UPTIME IDLE DEATHS "LAST EXIT"; do
+		n=${head%%"$col"*}
+		n=${#n}
+		while IFS= read -r line; do
+			# a field starts at n: a non-blank there, blanks before it
+			[ "${line:n:1}" != " " ]
+			[ "${line:n-2:2}" = "  " ]
+		done < <(tail -n +2 "$T/out")
+	done
+	[ "$(wc -l <"$T/out")" -eq 10 ]
+}
+
+@test "no ANSI escapes when stdout is not a terminal" {
+	fixture
+	run env ROOST_NOW=$NOW "$ROOST_BIN" status
+	assert_status 0
+	! printf '%s' "$output" | grep -q $'\033'
+}
+
+@test "a terminal gets colour unless NO_COLOR is set" {
+	command -v script >/dev/null || {
+		echo "script(1) is required for this test" >&2
+		return 1
+	}
+	fixture
+	ROOST_NOW=$NOW script -qec "$ROOST_BIN status" /dev/null >"$T/tty" </dev/null
+	grep -q $'\033\\[' "$T/tty"
+	ROOST_NOW=$NOW NO_COLOR=1 script -qec "$ROOST_BIN status" /dev/null \
+	    >"$T/tty" </dev/null
+	! grep -q $'\033\\[' "$T/tty"
+}
+
+@test "a running identity shows its server pid, uptime and idle" {
+	roost add r -- "$T/prog/forever" >/dev/null
+	roost start r >/dev/null
+	local sp
+	sp=$(server_pid r)
+	run roost status r
+	assert_status 0
+	[ "${#lines[@]}" -eq 2 ]
+	read -r -a f <<<"${lines[1]}"
+	[ "${f[0]}" = r ]
+	[ "${f[1]}" = running ]
+	[ "${f[2]}" = "$sp" ]
+	[[ ${f[3]} =~ ^[0-9]+s$ ]]
+	[[ ${f[4]} =~ ^[0-9]+s$ ]]
+	[ "${f[5]}" = 0 ]
+	[ "${f[6]}" = - ]
+	# With a fixed clock an hour later: uptime and idle grow.
+	run env ROOST_NOW=$(($(date +%s) + 3600)) "$ROOST_BIN" status r --format logfmt
+	assert_status 0
+	[[ $output =~ ^id=r\ state=running\ pid=$sp\ uptime=36[0-9][0-9]\ idle=36[0-9][0-9]\ deaths=0\ last_exit=\ last_exit_age=$ ]]
+	run env ROOST_NOW=$(($(date +%s) + 3 * 3600 + 125)) "$ROOST_BIN" status r
+	[[ ${lines[1]} =~ ^r\ +running\ +$sp\ +3h0[0-9]m\ +3h0[0-9]m\ +0\ +-$ ]]
+}
+
+@test "status <id> exits 0 running, 3 not running, 4 unknown, 2 bad id" {
+	roost add r -- "$T/prog/forever" >/dev/null
+	roost add d -- "$T/prog/forever" >/dev/null
+	roost start r >/dev/null
+	run roost status r
+	assert_status 0
+	run roost status d
+	assert_status 3
+	[[ ${lines[1]} =~ ^d\ +down\  ]]
+	run roost status nosuch
+	assert_status 4
+	assert_output_has "roost: status: nosuch: unknown identity"
+	run roost status 'bad.id'
+	assert_status 2
+	assert_output_has "roost: status: "
+	assert_output_has "bad.id"
+	run roost status 'x/y'
+	assert_status 2
+	# More than one: 0 only when all run.
+	run roost status r d
+	assert_status 3
+	run roost status r
+	assert_status 0
+	# Without ids: 0, whatever the states.
+	run roost status
+	assert_status 0
+	run roost status --format yaml
+	assert_status 2
+	assert_output_has "--format"
+}
+
+@test "logfmt: one line per identity, the same fields, values quoted when needed" {
+	fixture
+	run env ROOST_NOW=$NOW "$ROOST_BIN" status --format logfmt exited-3 vanished
+	assert_status 3
+	[ "${#lines[@]}" -eq 2 ]
+	[ "${lines[0]}" = "id=exited-3 state=exited pid= uptime= idle= deaths=1 last_exit=status=3 last_exit_age=120" ] ||
+	[ "${lines[0]}" = 'id=exited-3 state=exited pid= uptime= idle= deaths=1 last_exit="status=3" last_exit_age=120' ]
+	[ "${lines[1]}" = "id=vanished state=exited pid= uptime= idle= deaths=2 last_exit=server-vanished last_exit_age=300" ]
+}
+
+@test "the states as the tick leaves them: dead before the tick, exited after it" {
+	local sp cp
+	roost add k --restart never -- "$T/prog/forever" >/dev/null
+	roost start k >/dev/null
+	sp=$(server_pid k)
+	cp=$(canary_pid k)
+	wait_for 5 pid_alive "$cp"
+	kill -KILL "$sp"
+	wait_for 5 pid_gone "$sp"
+	run roost status k
+	assert_status 3
+	[[ ${lines[1]} =~ ^k\ +dead\ +-\ +-\ +-\ +0\ +-$ ]]
+	run roost tick
+	assert_status 0
+	run roost status k
+	assert_status 3
+	[[ ${lines[1]} =~ ^k\ +exited\ +-\ +-\ +-\ +1\ +server-vanished\ [0-9]+s\ ago$ ]]
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/env bats
+# One identity's failure never stops the pass over the others; a tick that
+# has nothing to supervise is a quiet no-op.
+
+load helpers
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+LIFE() { echo "$ROOST_HOME/log/lifecycle.log"; }
+not_running() { ! is_running "$1"; }
+
+@test "a broken conf: ev=error and a message for that id, exit 0, the others still supervised in the same pass" {
+	local sp
+	roost add a -- "$T/prog/forever" >/dev/null
+	roost add bad -- "$T/prog/forever" >/dev/null
+	roost add z -- "$T/prog/forever" >/dev/null
+	roost start a >/dev/null
+	roost start z >/dev/null
+	printf 'command=%s\nthis is not a conf line\n' "'$T/prog/forever'" \
+	    >"$ROOST_HOME/conf/bad.conf"
+	sp=$(server_pid z)
+	kill -KILL "$sp"
+	wait_for 5 pid_gone "$sp"
+	wait_for 5 not_running z
+	"$ROOST_BIN" tick >"$T/out" 2>"$T/err"
+	cat "$T/err" >&2
+	[ ! -s "$T/out" ]
+	grep -q '^roost: tick: bad: .*bad\.conf' "$T/err"
+	[ "$(wc -l <"$T/err")" -eq 1 ]
+	[ "$(count_lines "$(LIFE)" 'ev=error id=bad ')" -eq 1 ]
+	# z, after "bad" in the pass, was relaunched all the same; a untouched.
+	[ "$(count_lines "$(LIFE)" 'ev=death id=z ')" -eq 1 ]
+	[ "$(count_lines "$(LIFE)" 'ev=launch id=z mode=fresh cause=restart')" -eq 1 ]
+	is_running z
+	is_running a
+	[ "$(count_lines "$(LIFE)" 'ev=tick ids=3 ')" -eq 1 ]
+}
+
+@test "a broken conf of a running identity does not tear it down" {
+	roost add r -- "$T/prog/forever" >/dev/null
+	roost start r >/dev/null
+	printf 'idle=soon\n' >>"$ROOST_HOME/conf/r.conf"
+	run roost tick
+	assert_status 0
+	assert_output_has "roost: tick: r: "
+	is_running r
+	[ "$(count_lines "$(LIFE)" 'ev=error id=r ')" -eq 1 ]
+	[ "$(count_lines "$(LIFE)" 'ev=teardown')" -eq 0 ]
+}
+
+@test "tick on a home that does not exist: exit 0, nothing created" {
+	export ROOST_HOME=$T/nohome
+	run roost tick
+	assert_status 0
+	[ -z "$output" ]
+	[ ! -e "$T/nohome" ]
+	run roost tick --verbose
+	assert_status 0
+	[ ! -e "$T/nohome" ]
+}
+
+@test "tick and status on a home not yet filled in: exit 0, quiet, nothing created" {
+	mkdir -m 700 "$ROOST_HOME"
+	run roost tick
+	assert_status 0
+	[ -z "$output" ]
+	run roost tick --verbose
+	assert_status 0
+	[ -z "$(ls -A "$ROOST_HOME")" ]
+	run roost status
+	assert_status 0
+	[ "$output" = "ID  STATE  PID  UPTIME  IDLE  DEATHS  LAST EXIT" ]
+}
+
+@test "a launch that fails for one identity is logged and the pass goes on" {
+	roost add a -- "$T/prog/forever" >/dev/null
+	roost add z -- "$T/prog/forever" >/dev/null
+	touch "$ROOST_HOME/state/a.wake" "$ROOST_HOME/state/z.wake"
+	# Something that is not a socket sits where a's socket goes.
+	mkdir "$ROOST_HOME/sock/a"
+	echo keep >"$ROOST_HOME/sock/a/file"
+	"$ROOST_BIN" tick >"$T/out" 2>"$T/err"
+	cat "$T/err" >&2
+	[ ! -s "$T/out" ]
+	grep -q '^roost: tick: a: ' "$T/err"
+	[ "$(count_lines "$(LIFE)" 'ev=error id=a ')" -ge 1 ]
+	[ "$(count_lines "$(LIFE)" 'ev=launch id=a ')" -eq 0 ]
+	not_running a
+	# The request stays for a later pass; z was launched all the same.
+	[ -f "$ROOST_HOME/state/a.wake" ]
+	is_running z
+	[ "$(count_lines "$(LIFE)" 'ev=launch id=z mode=fresh cause=wake')" -eq 1 ]
+	[ -f "$ROOST_HOME/sock/a/file" ]
+}

@@ -1,0 +1,88 @@
+#!/usr/bin/env bats
+# The tick over healthy running identities: no process is created, nothing
+# is printed, nothing is logged; --verbose prints the summary.
+
+load helpers
+
+setup() {
+	common_setup
+	roost add h1 -- "$T/prog/forever" >/dev/null
+	roost add h2 -- "$T/prog/forever" >/dev/null
+	roost start h1 >/dev/null
+	roost start h2 >/dev/null
+	is_running h1 && is_running h2
+	# The canaries launched with them are up (the tick would respawn them).
+	wait_for 5 pid_alive "$(canary_pid h1)"
+	wait_for 5 pid_alive "$(canary_pid h2)"
+}
+
+teardown() { common_teardown; }
+
+@test "a healthy tick creates no process: strace shows only roost's own execve" {
+	command -v strace >/dev/null || {
+		echo "strace is required for this suite" >&2
+		return 1
+	}
+	# Quiet non-running identities too: parked, stopped, crash-loop, down.
+	local id
+	for id in pk st cl dn; do
+		roost add "$id" -- "$T/prog/forever" >/dev/null
+	done
+	touch "$ROOST_HOME/state/pk.idle-reaped" "$ROOST_HOME/state/st.stopped"
+	echo 'deaths=3 window=300' >"$ROOST_HOME/state/cl.crash-loop"
+	run strace -f -e trace=clone,clone3,fork,vfork,execve \
+	    -o "$T/strace.out" "$ROOST_BIN" tick
+	assert_status 0
+	cat "$T/strace.out" >&2
+	[ "$(count_lines "$T/strace.out" 'execve\(')" -eq 1 ]
+	grep -q "execve(\"$ROOST_BIN\"" "$T/strace.out"
+	[ "$(count_lines "$T/strace.out" '(clone|clone3|fork|vfork)\(')" -eq 0 ]
+	# Still healthy, nothing launched, nothing logged.
+	is_running h1 && is_running h2
+	[ -z "$output" ]
+	[ "$(count_lines "$ROOST_HOME/log/lifecycle.log" 'ev=(launch|tick|death|reap)')" -eq 2 ]
+}
+
+@test "a healthy tick prints nothing on stdout or stderr" {
+	"$ROOST_BIN" tick >"$T/out" 2>"$T/err"
+	[ ! -s "$T/out" ]
+	[ ! -s "$T/err" ]
+}
+
+@test "a quiet tick does not grow lifecycle.log" {
+	local log=$ROOST_HOME/log/lifecycle.log before after
+	before=$(wc -c <"$log")
+	run roost tick
+	assert_status 0
+	run roost tick
+	assert_status 0
+	after=$(wc -c <"$log")
+	[ "$before" -eq "$after" ]
+	[ "$(count_lines "$log" 'ev=tick')" -eq 0 ]
+}
+
+@test "tick --verbose prints the summary line and logs it" {
+	run roost tick --verbose
+	assert_status 0
+	[[ $output =~ ^tick\ ids=2\ running=2\ launched=0\ reaped=0\ deaths=0\ ms=[0-9]+$ ]]
+	[ "$(count_lines "$ROOST_HOME/log/lifecycle.log" \
+	    '^ts=[^ ]+ ev=tick ids=2 running=2 launched=0 reaped=0 deaths=0 ms=[0-9]+$')" -eq 1 ]
+}
+
+@test "a tick respawns a dead canary (and says so in the log)" {
+	local old
+	old=$(canary_pid h1)
+	kill -TERM -- "-$old"
+	wait_for 5 pid_gone "$old"
+	run roost tick
+	assert_status 0
+	[ -z "$output" ]
+	wait_for 5 [ -f "$ROOST_HOME/state/h1.canary" ]
+	[ "$(canary_pid h1)" != "$old" ]
+	pid_alive "$(canary_pid h1)"
+	[ "$(count_lines "$ROOST_HOME/log/lifecycle.log" \
+	    'ev=canary id=h1 state=spawned origin=tick')" -eq 1 ]
+	# Not a death: the server was never touched.
+	[ "$(count_lines "$ROOST_HOME/log/lifecycle.log" 'ev=death')" -eq 0 ]
+	[ ! -e "$ROOST_HOME/state/h1.deaths" ]
+}
