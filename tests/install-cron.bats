@@ -126,11 +126,11 @@ foreign_crontab() {
 	[ ! -s "$T/crontab" ]
 }
 
-@test "the block runs the absolute roost with ROOST_HOME and PATH baked in, output to log/tick.out" {
+@test "the block runs the absolute roost with ROOST_HOME, ROOST_SOCK_DIR and PATH baked in, output to log/tick.out" {
 	run roost install --scheduler cron
 	assert_status 0
 	self=$(cd "$(dirname "$ROOST_BIN")" && pwd -P)/$(basename "$ROOST_BIN")
-	[ "$(cron_entry)" = "* * * * * ROOST_HOME='$ROOST_HOME' PATH='$PATH' '$self' tick >>'$ROOST_HOME/log/tick.out' 2>&1" ]
+	[ "$(cron_entry)" = "* * * * * ROOST_HOME='$ROOST_HOME' ROOST_SOCK_DIR='$ROOST_HOME/sock' PATH='$PATH' '$self' tick >>'$ROOST_HOME/log/tick.out' 2>&1" ]
 	[ "$(cron_block "$ROOST_HOME" | wc -l)" -eq 4 ]
 	[ "$(tail -n 1 "$T/crontab")" = "# END roost $ROOST_HOME" ]
 }
@@ -289,4 +289,14 @@ foreign_crontab() {
 		[ -z "$(lctl_calls)" ] ;;
 	esac
 	grep -q 'ev=install scheduler=' "$ROOST_HOME/log/lifecycle.log"
+}
+
+@test "a ROOST_SOCK_DIR in force at install is baked into the block, so the tick finds the sockets" {
+	export ROOST_SOCK_DIR="$T/s"
+	run roost install --scheduler cron
+	assert_status 0
+	case $(cron_entry) in
+	*" ROOST_SOCK_DIR='$T/s' "*) ;;
+	*) echo "entry: $(cron_entry)" >&2; return 1 ;;
+	esac
 }

@@ -35,7 +35,7 @@ want = {
     "ProgramArguments": [os.path.realpath(e["PL_BIN"]), "tick"],
     "StartInterval": int(e["PL_INTERVAL"]),
     "RunAtLoad": True,
-    "EnvironmentVariables": {"ROOST_HOME": home, "PATH": e["PL_PATH"]},
+    "EnvironmentVariables": {"ROOST_HOME": home, "ROOST_SOCK_DIR": home + "/sock", "PATH": e["PL_PATH"]},
     "StandardOutPath": home + "/log/tick.out",
     "StandardErrorPath": home + "/log/tick.out",
     "ProcessType": "Background",
