@@ -45,7 +45,8 @@ int
 read_file(const char *path, struct buf *out, size_t max)
 {
 	char chunk[8192];
-	ssize_t n;
+	struct stat st;
+	ssize_t n = 0;
 	int fd;
 
 	buf_reset(out);
@@ -58,15 +59,13 @@ read_file(const char *path, struct buf *out, size_t max)
 			    path);
 		return rerr_errno(path);
 	}
-	{
-		struct stat st;
-
-		if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-			(void)close(fd);
-			return rerr(RX_FAIL, "%s: not a regular file", path);
-		}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		(void)close(fd);
+		return rerr(RX_FAIL, "%s: not a regular file", path);
 	}
-	for (;;) {
+	/* Files others read are replaced by rename, never rewritten, so the
+	 * size seen at open is the size to read: no extra read for EOF. */
+	while (out->len < (size_t)st.st_size) {
 		n = read(fd, chunk, sizeof chunk);
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -283,10 +282,11 @@ id_lock(const char *id, int wait)
 
 /*
  * Temp files of writers that died between write and rename carry the
- * writer's pid; remove those whose writer is gone.
+ * writer's pid; remove those whose writer is gone (only name's, when
+ * name is not NULL).
  */
-void
-sweep_temps(const char *dir)
+static void
+sweep(const char *dir, const char *name)
 {
 	char p[PATHBUF];
 	struct dirent *de;
@@ -302,6 +302,9 @@ sweep_temps(const char *dir)
 
 		if (de->d_name[0] != '.' || tag == NULL)
 			continue;
+		if (name != NULL && ((size_t)(tag - de->d_name) != strlen(name) +
+		    1 || strncmp(de->d_name + 1, name, strlen(name)) != 0))
+			continue;
 		tag += strlen(TMP_TAG);
 		n = strcspn(tag, ".");
 		if (n == 0 || n >= sizeof num || tag[n] != '.')
@@ -316,6 +319,26 @@ sweep_temps(const char *dir)
 			(void)unlink(p);
 	}
 	(void)closedir(d);
+}
+
+void
+sweep_temps(const char *dir)
+{
+	sweep(dir, NULL);
+}
+
+/* Only path's own temps: for a directory roost shares with others. */
+void
+sweep_temps_of(const char *path)
+{
+	char dir[PATHBUF];
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL || (size_t)(slash - path) >= sizeof dir)
+		return;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	sweep(dir[0] != '\0' ? dir : "/", slash + 1);
 }
 
 /* 0 with the mtime, 1 when absent, -1 on error. */

@@ -22,6 +22,77 @@ struct tally {
 	int	 ids, running, launched, reaped, deaths, errors;
 };
 
+/*
+ * One listing of state/ and of the socket directory per pass: whether a
+ * marker or a socket exists becomes a lookup, not a syscall.  It only
+ * decides which identities need a closer look; anything acted on is
+ * checked again under the identity's lock.
+ */
+struct names {
+	char	**v;
+	size_t	 n;
+};
+
+struct snap {
+	struct names state, sock;
+};
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+names_load(struct names *nm, const char *dir)
+{
+	struct dirent *de;
+	size_t cap = 0;
+	DIR *d;
+
+	nm->v = NULL;
+	nm->n = 0;
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (nm->n == cap) {
+			cap = cap ? cap * 2 : 256;
+			nm->v = xrealloc(nm->v, sizeof *nm->v * cap);
+		}
+		nm->v[nm->n++] = xstrdup(de->d_name);
+	}
+	(void)closedir(d);
+	if (nm->n > 1)
+		qsort(nm->v, nm->n, sizeof *nm->v, cmp_name);
+}
+
+static void
+names_free(struct names *nm)
+{
+	size_t i;
+
+	for (i = 0; i < nm->n; i++)
+		free(nm->v[i]);
+	free(nm->v);
+}
+
+/* Is "<id>" (m NULL) or "<id>.<m>" in the listing? */
+static int
+has(const struct names *nm, const char *id, const char *m)
+{
+	char key[ID_MAX + 32];
+	const char *k = key;
+
+	if (m != NULL)
+		(void)snprintf(key, sizeof key, "%s.%s", id, m);
+	else
+		k = id;
+	return nm->n > 0 &&
+	    bsearch(&k, nm->v, nm->n, sizeof *nm->v, cmp_name) != NULL;
+}
+
 /* Newest mtime of the activity file, or of the entries of the activity
  * directory (default: the pane log); never earlier than woke. */
 time_t
@@ -160,24 +231,57 @@ tick_launch(const char *id, const struct conf *c, struct tally *t,
 		t->launched++;
 }
 
+/* A running identity with nothing to do: not stopped, no stale wake, its
+ * pane alive, not idle, its canary alive, its pane log within bounds.
+ * Reads only: stat, read, kill(0). */
+static int
+healthy(const char *id, const struct conf *c, time_t now,
+    const struct snap *sn)
+{
+	struct session s;
+	struct stat st;
+	char p[PATHBUF];
+	pid_t cp;
+
+	if (has(&sn->state, id, M_STOPPED) || has(&sn->state, id, M_WAKE) ||
+	    session_read(id, &s) != 0)
+		return 0;
+	if (s.pane_pid > 1 && !pid_alive(s.pane_pid))
+		return 0;
+	if (c->idle > 0 && now - activity_time(id, c, s.woke) >
+	    (time_t)c->idle)
+		return 0;
+	hpath(p, "bin/%s.canary", id);
+	if (canary_pid(id, &cp) != 0 || !pid_runs_script(cp, p))
+		return 0;
+	hpath(p, "log/%s.log", id);
+	return lstat(p, &st) == -1 || st.st_size <= PANE_LOG_MAX;
+}
+
 static void
-tick_one(const char *id, struct tally *t, time_t now)
+tick_one(const char *id, struct tally *t, time_t now, const struct snap *sn)
 {
 	struct session s;
 	struct conf c;
-	int lk, clean, relaunch;
+	int lk, clean, relaunch, alive;
 
 	t->ids++;
 	if (conf_read(id, &c) == -1) {
 		tick_error(t, id, "conf");
 		return;
 	}
-	/* Down, no .session, nothing requested: the locked pass below would
-	 * do nothing either, so skip the lock (3 syscalls; most identities
-	 * are parked).  Anything else is decided again under the lock. */
-	if (!running(id) && marker_has(id, M_SESSION) == 0 &&
-	    (marker_has(id, M_STOPPED) == 1 ||
-	    marker_has(id, M_CRASHLOOP) == 1 || !wants_launch(id))) {
+	/* Down with nothing requested, or running with nothing to do: the
+	 * locked pass below would do nothing either, so it is skipped (most
+	 * identities are parked).  Anything else is decided again under the
+	 * lock. */
+	alive = has(&sn->sock, id, NULL) && running(id);
+	if ((!alive && !has(&sn->state, id, M_SESSION) &&
+	    (has(&sn->state, id, M_STOPPED) ||
+	    has(&sn->state, id, M_CRASHLOOP) ||
+	    !(has(&sn->state, id, M_WAKE) || (has(&sn->state, id, M_QUEUE) &&
+	    queue_nonempty(id) == 1)))) ||
+	    (alive && healthy(id, &c, now, sn))) {
+		t->running += alive;
 		conf_free(&c);
 		return;
 	}
@@ -230,6 +334,7 @@ int
 cmd_tick(const struct args *a)
 {
 	struct tally t = { 0 };
+	struct snap sn;
 	struct timespec t0, ts;
 	char p[PATHBUF], n[6][24];
 	char **ids;
@@ -251,8 +356,13 @@ cmd_tick(const struct args *a)
 		return fail();
 	janitor();
 	nids = ids_list(&ids);
+	hpath(p, "state");
+	names_load(&sn.state, p);
+	names_load(&sn.sock, R.sockdir);
 	for (i = 0; i < nids; i++)
-		tick_one(ids[i], &t, now_wall());
+		tick_one(ids[i], &t, now_wall(), &sn);
+	names_free(&sn.state);
+	names_free(&sn.sock);
 	ids_free(ids, nids);
 	if (verbose || t.launched || t.reaped || t.deaths || t.errors) {
 		(void)snprintf(n[0], sizeof n[0], "%d", t.ids);
