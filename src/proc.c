@@ -24,7 +24,7 @@
 #endif
 
 static void
-child_fds(int flags, int outfd, int errfd)
+child_fds(int flags, int outfd, int errfd, int keep)
 {
 	int nul, fd, max;
 
@@ -40,7 +40,8 @@ child_fds(int flags, int outfd, int errfd)
 	if (max < 0 || max > 4096)
 		max = 4096;
 	for (fd = 3; fd < max; fd++)
-		(void)close(fd);
+		if (fd != keep)
+			(void)close(fd);
 }
 
 /*
@@ -53,8 +54,17 @@ spawn(const char *const argv[], int flags, int outfd, int errfd)
 {
 	sigset_t all, old;
 	pid_t pid;
-	int i;
+	ssize_t n;
+	char c;
+	int i, ex[2];
 
+	/* Closed by the exec (close-on-exec): reading EOF from it means the
+	 * child runs argv[0] now, so its /proc cmdline says so (the tick
+	 * checks a canary's pid by it) or it is gone. */
+	if (pipe(ex) == -1)
+		return rerr_errno("pipe");
+	(void)fcntl(ex[0], F_SETFD, FD_CLOEXEC);
+	(void)fcntl(ex[1], F_SETFD, FD_CLOEXEC);
 	(void)sigfillset(&all);
 	(void)sigprocmask(SIG_SETMASK, &all, &old);
 	pid = fork();
@@ -63,15 +73,24 @@ spawn(const char *const argv[], int flags, int outfd, int errfd)
 			if (i != SIGKILL && i != SIGSTOP)
 				(void)signal(i, SIG_DFL);
 		(void)sigprocmask(SIG_SETMASK, &old, NULL);
+		(void)close(ex[0]);
 		if ((flags & SP_SETSID) && setsid() == -1)
 			_exit(127);
-		child_fds(flags, outfd, errfd);
+		child_fds(flags, outfd, errfd, ex[1]);
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	(void)sigprocmask(SIG_SETMASK, &old, NULL);
-	if (pid == -1)
-		return rerr(RX_FAIL, "fork: %s", strerror(errno));
+	if (pid == -1) {
+		(void)rerr(RX_FAIL, "fork: %s", strerror(errno));
+		(void)close(ex[0]), (void)close(ex[1]);
+		return -1;
+	}
+	(void)close(ex[1]);
+	do
+		n = read(ex[0], &c, 1);
+	while (n == -1 && errno == EINTR);
+	(void)close(ex[0]);
 	return pid;
 }
 

@@ -127,6 +127,7 @@ int	 lock_take(const char *path, int wait);
 void	 lock_drop(int fd);
 int	 id_lock(const char *id, int wait);
 void	 sweep_temps(const char *dir);
+void	 sweep_temps_of(const char *path);
 int	 path_mtime(const char *path, struct timespec *out);
 
 /* ---- marker.c: state/<id>.<marker> ---- */

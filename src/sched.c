@@ -447,7 +447,7 @@ install_launchd(const struct vars *v, const char *label, int dry)
 		    strerror(errno));
 		goto out;
 	}
-	sweep_temps(dir);	/* of an install killed mid-write */
+	sweep_temps_of(plist);	/* of an install killed mid-write */
 	existed = lstat(plist, &st) == 0;
 	if (write_if_changed(plist, &b, 0644, &changed) == -1)
 		goto out;

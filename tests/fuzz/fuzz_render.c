@@ -1,0 +1,55 @@
+/*
+ * fuzz_render.c - the template parser and renderer (render_text) on any
+ * text, with a fixed variable set.  Errors are fine; crashes, sanitizer
+ * reports and an output that is not the template with its placeholders
+ * replaced are not.
+ */
+#include "roost.h"
+#include "fuzz.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct vars v;
+
+static void
+init(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	done = 1;
+	(void)snprintf(R.home, sizeof R.home, "/nonexistent/roost-fuzz");
+	(void)snprintf(R.sockdir, sizeof R.sockdir, "%s/sock", R.home);
+	(void)unsetenv("ROOST_TEMPLATES");
+	vars_set(&v, "id", "bob");
+	vars_set(&v, "empty", "");
+	vars_set(&v, "home", "/home/u s/'q'/\"d\"/$x/`y`/#z");
+	vars_set(&v, "nasty", "a'b\"c\\d$e`f\ng\th=i j#k%l&m<n>o;p|q@{r}");
+	vars_set(&v, "ctl", "\001\002\033[0m\177");
+	vars_set(&v, "tmpl", "pipe-pane");
+	vars_set(&v, "bad_tmpl", "../etc/passwd");
+	vars_set(&v, "pane_log", "/tmp/log dir/bob.log");
+	vars_set(&v, "sh", "sh");
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct buf out = { 0 };
+	int rc;
+
+	init();
+	rc = render_text("fuzz", (const char *)data, size, &v, &out);
+	/* Text without '@' renders to itself. */
+	if (rc == 0 && memchr(data, '@', size) == NULL &&
+	    (out.len != size || (size > 0 && memcmp(out.s, data, size) != 0)))
+		abort();
+	if (rc == -1 && (errmsg()[0] == '\0' || (errcode() != RX_USAGE &&
+	    errcode() != RX_FAIL)))
+		abort();
+	buf_free(&out);
+	return 0;
+}
