@@ -9,7 +9,7 @@
 # The last line is "N passed, N failed" (", N skipped" when any were).
 #
 # Environment: ROOST_BIN (default ./roost), ROOST_UNIT (default build/unit),
-# ROOST_SLOW=1 adds tests/slow/*.bats.
+# ROOST_SLOW=1 adds tests/slow/*.bats; ROOST_SLOW=only runs just those.
 
 set -u
 
@@ -130,10 +130,12 @@ fi
 
 # ---------------------------------------------------------------- bats
 set --
-for f in tests/*.bats; do
-	[ -f "$f" ] && set -- "$@" "$f"
-done
-if [ "${ROOST_SLOW:-0}" = 1 ]; then
+if [ "${ROOST_SLOW:-0}" != only ]; then
+	for f in tests/*.bats; do
+		[ -f "$f" ] && set -- "$@" "$f"
+	done
+fi
+if [ "${ROOST_SLOW:-0}" != 0 ]; then
 	for f in tests/slow/*.bats; do
 		[ -f "$f" ] && set -- "$@" "$f"
 	done

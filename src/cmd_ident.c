@@ -48,10 +48,12 @@ add_conf_from_opts(struct conf *c)
 	if (O.cwd != NULL) {
 		if (abs_path("cwd", O.cwd, &c->cwd) == -1)
 			return -1;
-		if (stat(c->cwd, &st) == -1 || !S_ISDIR(st.st_mode))
+		if (stat(c->cwd, &st) == -1)
 			return rerr(RX_USAGE, "--cwd %s: %s", O.cwd,
-			    errno == 0 || S_ISREG(st.st_mode) ?
-			    "not a directory" : strerror(errno));
+			    strerror(errno));
+		if (!S_ISDIR(st.st_mode))
+			return rerr(RX_USAGE, "--cwd %s: not a directory",
+			    O.cwd);
 	}
 	if (O.activity != NULL && abs_path("activity", O.activity,
 	    &c->activity) == -1)

@@ -62,6 +62,12 @@ roost() {
 	"$ROOST_BIN" "$@"
 }
 
+# strace ARGS... with LeakSanitizer off: it cannot run under ptrace, and
+# the suite also runs against the sanitizer build (make check-asan).
+strace_roost() {
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace "$@"
+}
+
 # wait_for SECONDS COMMAND...: poll every 20 ms until COMMAND succeeds.
 wait_for() {
 	local deadline=$(($(date +%s%N) / 1000000 + ${1%.*} * 1000)) now

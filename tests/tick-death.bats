@@ -249,7 +249,7 @@ wait_ended() {
 	kill -STOP "$sp"
 	wait_for 5 pid_gone "$pp"
 	# (no tmux client here: one would block on the stopped server)
-	run strace -e trace=kill -o "$T/strace.out" "$ROOST_BIN" tick
+	run strace_roost -e trace=kill -o "$T/strace.out" "$ROOST_BIN" tick
 	kill -CONT "$sp"
 	assert_status 0
 	grep -q "^kill($sp, SIGCHLD)" "$T/strace.out"

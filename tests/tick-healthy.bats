@@ -30,7 +30,7 @@ teardown() { common_teardown; }
 	done
 	touch "$ROOST_HOME/state/pk.idle-reaped" "$ROOST_HOME/state/st.stopped"
 	echo 'deaths=3 window=300' >"$ROOST_HOME/state/cl.crash-loop"
-	run strace -f -e trace=clone,clone3,fork,vfork,execve \
+	run strace_roost -f -e trace=clone,clone3,fork,vfork,execve \
 	    -o "$T/strace.out" "$ROOST_BIN" tick
 	assert_status 0
 	cat "$T/strace.out" >&2
