@@ -282,7 +282,13 @@ conf_read(const char *id, struct conf *c)
 	int rc;
 
 	hpath(p, "conf/%s.conf", id);
-	rc = read_file(p, &b, CONF_MAX);
+	if (R.conffd >= 0) {
+		char name[ID_MAX + 8];
+
+		(void)snprintf(name, sizeof name, "%s.conf", id);
+		rc = read_file_at(R.conffd, name, p, &b, CONF_MAX);
+	} else
+		rc = read_file(p, &b, CONF_MAX);
 	if (rc == 1) {
 		buf_free(&b);
 		return rerr(RX_UNKNOWN, "%s: unknown identity", id);

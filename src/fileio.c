@@ -40,9 +40,12 @@ open_safe(const char *path, int flags, int mode)
 	return fd;
 }
 
-/* 0 read, 1 absent, -1 error (including "larger than max"). */
+/* 0 read, 1 absent, -1 error (including "larger than max").  With dfd
+ * other than AT_FDCWD, name is relative to it and path is for messages:
+ * a pass over many files of one directory skips the path walk. */
 int
-read_file(const char *path, struct buf *out, size_t max)
+read_file_at(int dfd, const char *name, const char *path, struct buf *out,
+    size_t max)
 {
 	char chunk[8192];
 	struct stat st;
@@ -50,7 +53,7 @@ read_file(const char *path, struct buf *out, size_t max)
 	int fd;
 
 	buf_reset(out);
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1) {
 		if (errno == ENOENT)
 			return 1;
@@ -83,6 +86,12 @@ read_file(const char *path, struct buf *out, size_t max)
 		return rerr_errno(path);
 	(void)buf_str(out);
 	return 0;
+}
+
+int
+read_file(const char *path, struct buf *out, size_t max)
+{
+	return read_file_at(AT_FDCWD, path, path, out, max);
 }
 
 static int

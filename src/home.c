@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-struct roost R;
+struct roost R = { .conffd = -1 };
 
 static const char *const subdirs[] = {
 	"conf", "bin", "state", "log", "log/server-deaths", NULL

@@ -310,7 +310,9 @@ pid_runs_script(pid_t pid, const char *script)
 	ssize_t n;
 	int fd;
 
-	if (!pid_alive(pid))
+	/* kill(0) only: a zombie's cmdline is empty, so the read below
+	 * already rejects it without pid_alive's /proc/<pid>/stat. */
+	if (pid <= 1 || (kill(pid, 0) == -1 && errno != EPERM))
 		return 0;
 	(void)snprintf(p, sizeof p, "/proc/%ld/cmdline", (long)pid);
 	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) == -1)

@@ -100,6 +100,7 @@ struct roost {
 	const char *self;	/* absolute path of this binary, if known */
 	int	 quiet;
 	int	 verbose;
+	int	 conffd;	/* conf/ opened for a pass, or -1 */
 	uid_t	 uid;
 };
 extern struct roost R;
@@ -117,6 +118,8 @@ int	 conf_exists(const char *id);
 /* ---- fileio.c: safe file I/O under the home ---- */
 int	 open_safe(const char *path, int flags, int mode);
 int	 read_file(const char *path, struct buf *out, size_t max);
+int	 read_file_at(int dfd, const char *name, const char *path,
+	    struct buf *out, size_t max);
 int	 write_atomic(const char *path, const void *data, size_t len, int mode);
 int	 write_if_changed(const char *path, const struct buf *, int mode,
 	    int *changed);

@@ -359,8 +359,13 @@ cmd_tick(const struct args *a)
 	hpath(p, "state");
 	names_load(&sn.state, p);
 	names_load(&sn.sock, R.sockdir);
+	hpath(p, "conf");
+	R.conffd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	for (i = 0; i < nids; i++)
 		tick_one(ids[i], &t, now_wall(), &sn);
+	if (R.conffd >= 0)
+		(void)close(R.conffd);
+	R.conffd = -1;
 	names_free(&sn.state);
 	names_free(&sn.sock);
 	ids_free(ids, nids);
