@@ -44,7 +44,7 @@ add_conf_from_opts(struct conf *c)
 	if (O.crashloop != NULL && crashloop_parse(O.crashloop, &c->cl_deaths,
 	    &c->cl_window) == -1)
 		return rerr(RX_USAGE, "--crashloop %s: must be N/SECS with N "
-		    "and SECS at least 1, e.g. 3/300", O.crashloop);
+		    "from 1 to 16 and SECS at least 1, e.g. 3/300", O.crashloop);
 	if (O.cwd != NULL) {
 		if (abs_path("cwd", O.cwd, &c->cwd) == -1)
 			return -1;
@@ -212,7 +212,7 @@ cmd_render(const struct args *a)
 	if (id != NULL) {
 		if (ident_check(id) == -1)
 			return fail();
-		if (conf_read(id, &c) == -1)
+		if (home_open(0) == -1 || conf_read(id, &c) == -1)
 			return fail();
 		have_conf = 1;
 	}

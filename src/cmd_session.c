@@ -7,13 +7,20 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The id, its conf and its lock: what every session command begins with. */
+/* The id, its conf and its lock: what every session command begins with.
+ * Without c only the identity must exist: a typo in a conf must not stop
+ * anyone from stopping a session. */
 static int
-begin(const char *id, struct conf *c, int *lk)
+begin(const char *id, struct conf *c, int *lk, int need_conf)
 {
 	*lk = -1;
 	conf_defaults(c);
-	if (ident_check(id) == -1 || conf_read(id, c) == -1)
+	if (ident_check(id) == -1)
+		return -1;
+	if (!need_conf) {
+		if (!conf_exists(id))
+			return rerr(RX_UNKNOWN, "%s: unknown identity", id);
+	} else if (conf_read(id, c) == -1)
 		return -1;
 	if ((*lk = id_lock(id, 1)) < 0) {
 		conf_free(c);
@@ -52,8 +59,17 @@ cmd_start(const struct args *a)
 	struct conf c;
 	int lk, rc = -1;
 
-	if (begin(id, &c, &lk) == -1)
+	if (begin(id, &c, &lk, 1) == -1)
 		return end(&c, lk, -1);
+	if (!running(id)) {
+		struct session s;
+		int clean;
+
+		/* Record a death no tick has seen before the slate is wiped,
+		 * so the launch does not write it into the fresh .deaths. */
+		if (session_read(id, &s) == 0)
+			(void)death_record(id, &s, &clean);
+	}
 	if (marker_rm(id, M_STOPPED) == -1 || marker_rm(id, M_CRASHLOOP) == -1 ||
 	    marker_rm(id, M_DEATHS) == -1)
 		return end(&c, lk, -1);
@@ -77,7 +93,7 @@ cmd_stop(const struct args *a)
 	pid_t cp;
 	int lk;
 
-	if (begin(id, &c, &lk) == -1)
+	if (begin(id, &c, &lk, 0) == -1)
 		return end(&c, lk, -1);
 	if (marker_set(id, M_STOPPED, "") == -1 ||
 	    marker_set(id, M_IDLE, "") == -1)
@@ -105,7 +121,7 @@ cmd_wake(const struct args *a)
 	struct conf c;
 	int lk, rc = -1;
 
-	if (begin(id, &c, &lk) == -1)
+	if (begin(id, &c, &lk, 1) == -1)
 		return end(&c, lk, -1);
 	if (refused(id) == -1)
 		return end(&c, lk, -1);
@@ -127,7 +143,7 @@ cmd_restart(const struct args *a)
 	struct conf c;
 	int lk, rc = -1;
 
-	if (begin(id, &c, &lk) == -1)
+	if (begin(id, &c, &lk, 1) == -1)
 		return end(&c, lk, -1);
 	if (refused(id) == -1)
 		return end(&c, lk, -1);
@@ -177,7 +193,7 @@ cmd_canary(const struct args *a)
 	struct conf c;
 	int lk, rc;
 
-	if (begin(id, &c, &lk) == -1)
+	if (begin(id, &c, &lk, 0) == -1)
 		return end(&c, lk, -1);
 	rc = canary_ensure(id, "command", &what);
 	out("%s\n", what);
@@ -247,6 +263,8 @@ cmd_log(const struct args *a)
 		return fail();
 	if (O.lines != NULL && parse_ulong(O.lines, 1000000, &n) == -1)
 		return usage_error("-n %s: not a count", O.lines);
+	if (id != NULL && !conf_exists(id))
+		return rerr(RX_UNKNOWN, "%s: unknown identity", id), fail();
 	if (home_exists() == 0)
 		return RX_OK;
 	tail_log("lifecycle.log", id, &all, &count);

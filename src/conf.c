@@ -12,7 +12,7 @@
 
 #define CONF_MAX	(256 * 1024)
 #define IDLE_MAX	(10UL * 365 * 86400)
-#define CL_DEATHS_MAX	1000
+#define CL_DEATHS_MAX	DEATHS_KEEP	/* .deaths keeps no more */
 #define CL_WINDOW_MAX	(30UL * 86400)
 
 static const char *const keys[] = {
@@ -168,7 +168,7 @@ set_key(struct conf *c, const char *name, int line, const char *k,
 			    "or never");
 	} else if (strcmp(k, "crashloop") == 0) {
 		if (crashloop_parse(v, &c->cl_deaths, &c->cl_window) == -1)
-			return bad(name, line, k, "must be N/SECS, e.g. 3/300");
+			return bad(name, line, k, "must be N/SECS with N from 1 to 16, e.g. 3/300");
 	}
 	if (slot != NULL) {
 		free(*slot);
@@ -245,6 +245,12 @@ conf_parse(const char *name, const char *text, size_t len, struct conf *c)
 		p++;
 		if (parse_word(&p, end, &val, &line) == -1) {
 			(void)bad(name, kline, key, "unterminated quote");
+			goto out;
+		}
+		/* A comment needs a blank before it: 'a'#b is one word to sh. */
+		if (p < end && *p == '#') {
+			(void)bad(name, line, key, "malformed value (values "
+			    "are single-quoted sh words)");
 			goto out;
 		}
 		while (p < end && (*p == ' ' || *p == '\t'))

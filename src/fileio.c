@@ -26,7 +26,7 @@ open_safe(const char *path, int flags, int mode)
 	struct stat st;
 	int fd;
 
-	fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+	fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, mode);
 	if (fd == -1) {
 		if (errno == ELOOP || errno == EMLINK)
 			return rerr(RX_FAIL, "%s: refusing to open a symlink",
@@ -37,6 +37,7 @@ open_safe(const char *path, int flags, int mode)
 		(void)close(fd);
 		return rerr(RX_FAIL, "%s: not a regular file", path);
 	}
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	return fd;
 }
 
@@ -53,7 +54,9 @@ read_file_at(int dfd, const char *name, const char *path, struct buf *out,
 	int fd;
 
 	buf_reset(out);
-	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO planted at the path must not block open(2);
+	 * the regular-file check below then refuses it. */
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd == -1) {
 		if (errno == ENOENT)
 			return 1;

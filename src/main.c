@@ -161,8 +161,7 @@ out(const char *fmt, ...)
 int
 fail(void)
 {
-	(void)fprintf(stderr, "roost: %s: %s\n", R.cmd != NULL ? R.cmd :
-	    "roost", errmsg());
+	errline(errmsg());
 	return errcode();
 }
 
@@ -175,10 +174,7 @@ usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if (R.cmd != NULL)
-		(void)fprintf(stderr, "roost: %s: %s\n", R.cmd, msg);
-	else
-		(void)fprintf(stderr, "roost: %s\n", msg);
+	errline(msg);
 	if (current != NULL)
 		(void)fprintf(stderr, "usage: roost %s %s\n", current->name,
 		    current->usage);

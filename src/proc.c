@@ -19,6 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#define RUN_TIMEOUT_MS	15000	/* any one tmux, crontab or launchctl run */
+
 #ifndef NSIG
 #define NSIG 65		/* not POSIX; covers every signal on Linux and macOS */
 #endif
@@ -149,7 +151,8 @@ int
 run(const char *const argv[], struct buf *out, struct buf *errout,
     int *status)
 {
-	int po[2], pe[2], open_fds = 2;
+	int po[2], pe[2], open_fds = 2, timed_out = 0;
+	struct timespec t0;
 	struct pollfd pfd[2];
 	char chunk[4096];
 	pid_t pid;
@@ -172,14 +175,25 @@ run(const char *const argv[], struct buf *out, struct buf *errout,
 	pfd[0].fd = po[0];
 	pfd[1].fd = pe[0];
 	pfd[0].events = pfd[1].events = POLLIN;
+	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (open_fds > 0) {
-		int i;
+		long left = RUN_TIMEOUT_MS - ms_since(&t0);
+		int i, r;
 
-		if (poll(pfd, 2, -1) == -1) {
+		/* A stopped or wedged tmux server must not hold a tick (and so
+		 * every identity) hostage: the client gets a deadline. */
+		if (left <= 0) {
+			(void)kill(pid, SIGKILL);
+			timed_out = 1;
+			break;
+		}
+		if ((r = poll(pfd, 2, (int)left)) == -1) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
+		if (r == 0)
+			continue;
 		for (i = 0; i < 2; i++) {
 			ssize_t n;
 
@@ -208,7 +222,12 @@ run(const char *const argv[], struct buf *out, struct buf *errout,
 		(void)buf_str(out);
 	if (errout != NULL)
 		(void)buf_str(errout);
-	return waitfor(pid, status);
+	if (waitfor(pid, status) == -1)
+		return -1;
+	if (timed_out)
+		return rerr(RX_FAIL, "%s: no answer after %d s, killed", argv[0],
+		    RUN_TIMEOUT_MS / 1000);
+	return 0;
 }
 
 /*

@@ -151,9 +151,14 @@ tmpl_load(const char *name, struct buf *text)
 		if ((rc = read_file(p, text, TMPL_MAX)) != 1)
 			return rc;
 	}
-	hpath(p, "templates/%s.in", name);
-	if ((rc = read_file(p, text, TMPL_MAX)) != 1)
-		return rc;
+	hpath(p, "templates");
+	if (access(p, F_OK) == 0 || errno != ENOENT) {
+		if (dir_check(p, 0) == -1)	/* a symlink or unsafe dir */
+			return -1;
+		hpath(p, "templates/%s.in", name);
+		if ((rc = read_file(p, text, TMPL_MAX)) != 1)
+			return rc;
+	}
 	if ((t = builtin(name)) == NULL)
 		return rerr(RX_USAGE, "unknown template '%s'", name);
 	buf_reset(text);

@@ -71,6 +71,7 @@ int	 rerr_errno(const char *what);
 const char *errmsg(void);
 int	 errcode(void);
 void	 warnx_(const char *fmt, ...) PRINTFLIKE(1, 2);
+void	 errline(const char *msg);
 NORETURN void fatal(const char *fmt, ...) PRINTFLIKE(1, 2);
 
 void	*xmalloc(size_t);

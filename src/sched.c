@@ -45,9 +45,10 @@ label_check(const char *l)
 {
 	const char *p;
 
-	if (*l == '\0' || *l == '.' || strchr(l, '/') != NULL)
-		return rerr(RX_USAGE, "--label: must be non-empty, without '/' "
-		    "and not start with '.'");
+	if (*l == '\0' || *l == '.' || strchr(l, '/') != NULL ||
+	    strlen(l) > 200)
+		return rerr(RX_USAGE, "--label: must be 1 to 200 characters, "
+		    "without '/' and not start with '.'");
 	for (p = l; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return rerr(RX_USAGE, "--label: control character");

@@ -291,6 +291,7 @@ death_record(const char *id, const struct session *s, int *clean_exit)
 	char sock[PATHBUF], spid[24];
 	const char *status = "", *sig = "", *reason = NULL;
 	char stbuf[32] = "", sigbuf[32] = "";
+	struct timespec lt;
 	struct stat st;
 	unsigned long lp;
 	int matched = 0;
@@ -298,6 +299,7 @@ death_record(const char *id, const struct session *s, int *clean_exit)
 	*clean_exit = 0;
 	(void)canary_settle(id, CANARY_SETTLE_MS);
 	if (marker_read(id, M_LASTEXIT, &le) == 0 &&
+	    marker_mtime(id, M_LASTEXIT, &lt) == 0 && lt.tv_sec >= s->woke &&
 	    logfmt_get(le.s, "server_pid", &v) == 0 &&
 	    parse_ulong(v.s, 1UL << 30, &lp) == 0 && s->server_pid > 0 &&
 	    (pid_t)lp == s->server_pid)
@@ -410,12 +412,10 @@ launch(const char *id, const struct conf *c, const char *mode_req,
 	char *sp_end;
 	int rc = -1, parked;
 
-	if (sock_path(id, sock, sizeof sock) == -1 || tmux_check() == -1)
-		return -1;
-	if (preclean(id, sock) == -1)
-		return -1;
-	if (scripts_present(id, c) == -1 || pane_log_ready(id) == -1)
-		return -1;
+	if (sock_path(id, sock, sizeof sock) == -1 || tmux_check() == -1 ||
+	    preclean(id, sock) == -1 || scripts_present(id, c) == -1 ||
+	    pane_log_ready(id) == -1)
+		goto out;
 	parked = marker_has(id, M_IDLE) == 1;
 	mode = mode_req != NULL ? mode_req : parked ? "resume" : "fresh";
 	if (vars_std(&v, id, c) == -1 ||
@@ -434,7 +434,13 @@ launch(const char *id, const struct conf *c, const char *mode_req,
 			"set-option", "-w", "-t", target, "remain-on-exit", "on",
 			";",
 			"set-hook", "-t", target, "pane-died", hook.s, ";",
-			"pipe-pane", "-t", target, pipe_cmd.s, NULL
+			"pipe-pane", "-t", target, pipe_cmd.s, ";",
+			/* A user's ~/.tmux.conf must not keep an empty server
+			 * alive (no death seen) or kill an unattached one. */
+			"set-option", "-s", "exit-empty", "on", ";",
+			"set-option", "-s", "exit-unattached", "off", ";",
+			"set-option", "-t", target, "destroy-unattached", "off",
+			NULL
 		};
 
 		(void)snprintf(target, sizeof target, "=%s:", id);

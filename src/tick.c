@@ -176,7 +176,9 @@ tick_running(const char *id, const struct conf *c, struct tally *t,
 
 	t->running++;
 	if (marker_has(id, M_STOPPED) == 1) {
-		if (teardown(id, "stopped") == -1)
+		/* A stop by touch parks like roost stop: start resumes. */
+		if (marker_set(id, M_IDLE, "") == -1 ||
+		    teardown(id, "stopped") == -1)
 			tick_error(t, id, "teardown");
 		return;
 	}
@@ -225,9 +227,11 @@ static void
 tick_launch(const char *id, const struct conf *c, struct tally *t,
     const char *cause)
 {
-	if (launch(id, c, NULL, cause, NULL) == -1)
-		tick_error(t, id, "launch");
-	else
+	if (launch(id, c, NULL, cause, NULL) == -1) {
+		/* launch() has logged ev=error already: stderr and count only */
+		(void)fprintf(stderr, "roost: tick: %s: %s\n", id, errmsg());
+		t->errors++;
+	} else
 		t->launched++;
 }
 
@@ -285,8 +289,10 @@ tick_one(const char *id, struct tally *t, time_t now, const struct snap *sn)
 		conf_free(&c);
 		return;
 	}
-	if ((lk = id_lock(id, 1)) < 0) {
-		tick_error(t, id, "lock");
+	/* Busy (a command or a stuck teardown holds it): next pass. */
+	if ((lk = id_lock(id, 0)) < 0) {
+		if (lk == -1)
+			tick_error(t, id, "lock");
 		conf_free(&c);
 		return;
 	}
@@ -304,8 +310,9 @@ tick_one(const char *id, struct tally *t, time_t now, const struct snap *sn)
 		if (relaunch && crash_looping(id, &c, now) == 0)
 			tick_launch(id, &c, t, "restart");
 	} else if (marker_has(id, M_STOPPED) != 1 &&
-	    marker_has(id, M_CRASHLOOP) != 1 && wants_launch(id)) {
-		/* 3. a wake request */
+	    marker_has(id, M_CRASHLOOP) != 1 && wants_launch(id) &&
+	    crash_looping(id, &c, now) == 0) {
+		/* 3. a wake request (a poison queue item still crash-loops) */
 		tick_launch(id, &c, t, marker_has(id, M_WAKE) == 1 ? "wake" :
 		    "queue");
 	}

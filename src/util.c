@@ -42,16 +42,47 @@ errcode(void)
 	return errc;
 }
 
+/*
+ * "roost: <cmd>: <msg>" on stderr as exactly one line: control
+ * characters a user put in an argument are shown escaped, so nobody can
+ * forge a second "roost:" line.
+ */
+void
+errline(const char *msg)
+{
+	struct buf b = { 0 };
+	const char *p;
+
+	buf_adds(&b, "roost: ");
+	if (R.cmd != NULL) {
+		buf_adds(&b, R.cmd);
+		buf_adds(&b, ": ");
+	}
+	for (p = msg; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '\n')
+			buf_adds(&b, "\\n");
+		else if (c < 0x20 || c == 0x7f)
+			buf_addf(&b, "\\x%02x", c);
+		else
+			buf_addc(&b, (char)c);
+	}
+	buf_addc(&b, '\n');
+	(void)fwrite(b.s, 1, b.len, stderr);
+	buf_free(&b);
+}
+
 void
 warnx_(const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	(void)fprintf(stderr, "roost: %s: ", R.cmd != NULL ? R.cmd : "roost");
 	va_start(ap, fmt);
-	(void)vfprintf(stderr, fmt, ap);
+	(void)vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	(void)fputc('\n', stderr);
+	errline(msg);
 }
 
 void

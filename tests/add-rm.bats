@@ -117,10 +117,10 @@ no_files_for() {
 }
 
 @test "add with a bad --crashloop exits 2, names the value, writes nothing" {
-	for v in 3 0/300 3/0 /300 3/ a/b 3/300/1 -3/300; do
+	for v in 3 0/300 3/0 /300 3/ a/b 3/300/1 -3/300 17/300; do
 		run --separate-stderr roost add bob --crashloop "$v" -- true
 		assert_status 2
-		[ "$stderr" = "roost: add: --crashloop $v: must be N/SECS with N and SECS at least 1, e.g. 3/300" ]
+		[ "$stderr" = "roost: add: --crashloop $v: must be N/SECS with N from 1 to 16 and SECS at least 1, e.g. 3/300" ]
 	done
 	no_files_for bob
 }

@@ -37,7 +37,9 @@ refused() {
 	local want="$CONF: line $1: key '$2': $3" c
 	[ -n "$2" ] || want="$CONF: line $1: $3"
 	[ -n "$1" ] || want="$CONF: key '$2': $3"
-	for c in status start wake restart stop render; do
+	# stop is left out on purpose: a broken conf never keeps anyone
+	# from stopping a session (see "stop works whatever the conf").
+	for c in status start wake restart render; do
 		if [ "$c" = render ]; then
 			run --separate-stderr roost render launch x
 		else
@@ -54,6 +56,31 @@ refused() {
 	[ ! -e "$ROOST_HOME/state/x.session" ]
 	[ ! -e "$ROOST_HOME/state/x.stopped" ]
 	assert_no_processes
+}
+
+@test "stop works whatever the conf: a typo never keeps a session running" {
+	roost add x -- "$T/prog/forever"
+	roost start x
+	printf 'bogus=1\n' >>"$ROOST_HOME/conf/x.conf"
+	run roost stop x
+	assert_status 0
+	assert_output_has "stopped x"
+	! is_running x
+	assert_no_processes
+	run --separate-stderr roost stop nosuch
+	assert_status 4
+	[ "$stderr" = "roost: stop: nosuch: unknown identity" ]
+}
+
+@test "a # right after a quoted value is part of the word, as in sh: refused" {
+	roost add x -- true
+	printf "command='echo a'#b\n" >"$ROOST_HOME/conf/x.conf"
+	run --separate-stderr roost status x
+	assert_status 2
+	[ "${stderr_lines[0]}" = "roost: status: $ROOST_HOME/conf/x.conf: line 1: key 'command': malformed value (values are single-quoted sh words)" ]
+	printf "command='echo a' #b\n" >"$ROOST_HOME/conf/x.conf"
+	run roost status x
+	assert_status 3
 }
 
 @test "a command with spaces, quotes, \$HOME, backticks, a backslash and a newline sources back exactly" {
@@ -193,9 +220,9 @@ refused() {
 
 @test "a bad crashloop is refused (exit 2) naming file, line and key" {
 	roost add x -- true
-	for v in 3 0/300 3/0 x/y; do
+	for v in 3 0/300 3/0 x/y 17/300; do
 		write_conf "command='a'\ncrashloop=$v\n"
-		refused 2 crashloop "must be N/SECS, e.g. 3/300"
+		refused 2 crashloop "must be N/SECS with N from 1 to 16, e.g. 3/300"
 	done
 }
 

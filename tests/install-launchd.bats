@@ -189,10 +189,10 @@ plist_of() { echo "$T/agents/${1:-org.roost.tick}.plist"; }
 @test "a label with a slash or starting with a dot is refused before anything is written" {
 	run roost install --scheduler launchd --label ../evil
 	assert_status 2
-	assert_output_has "roost: install: --label: must be non-empty, without '/' and not start with '.'"
+	assert_output_has "roost: install: --label: must be 1 to 200 characters, without '/' and not start with '.'"
 	run roost install --scheduler launchd --label .hidden
 	assert_status 2
-	assert_output_has "--label: must be non-empty"
+	assert_output_has "--label: must be 1 to 200 characters"
 	[ ! -e "$T/agents" ]
 	[ ! -e "$ROOST_HOME" ]
 	[ -z "$(lctl_calls)" ]
