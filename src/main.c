@@ -165,6 +165,8 @@ fail(void)
 	return errcode();
 }
 
+/* A usage error: one line, like every error (contract section 5); the
+ * usage itself is one `roost <command> --help` away. */
 int
 usage_error(const char *fmt, ...)
 {
@@ -175,12 +177,6 @@ usage_error(const char *fmt, ...)
 	(void)vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	errline(msg);
-	if (current != NULL)
-		(void)fprintf(stderr, "usage: roost %s %s\n", current->name,
-		    current->usage);
-	else
-		(void)fprintf(stderr, "usage: roost [-H HOME] [-q] [-v] "
-		    "COMMAND [ARGS]; see roost help\n");
 	return RX_USAGE;
 }
 

@@ -70,7 +70,7 @@ teardown() { common_teardown; }
 	assert_status 2
 	[ -z "$output" ]
 	[ "${stderr_lines[0]}" = "roost: unknown command: frobnicate" ]
-	[ "${stderr_lines[1]}" = "usage: roost [-H HOME] [-q] [-v] COMMAND [ARGS]; see roost help" ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
 	[ ! -e "$ROOST_HOME" ]
 }
 
@@ -84,7 +84,7 @@ teardown() { common_teardown; }
 	run --separate-stderr roost add bob --frob -- true
 	assert_status 2
 	[ "${stderr_lines[0]}" = "roost: add: unknown option: --frob" ]
-	case ${stderr_lines[1]} in "usage: roost add "*) ;; *) false ;; esac
+	[ "${#stderr_lines[@]}" -eq 1 ]
 	[ ! -e "$ROOST_HOME/conf/bob.conf" ]
 }
 
@@ -112,7 +112,7 @@ teardown() { common_teardown; }
 	[ "${stderr_lines[0]}" = "roost: add: option --idle needs a value" ]
 }
 
-@test "a missing id exits 2 with 'missing argument' and the usage" {
+@test "a missing id exits 2 with 'missing argument', one line" {
 	for c in add rm start stop wake restart attach canary render; do
 		run --separate-stderr roost "$c"
 		assert_status 2
@@ -120,7 +120,7 @@ teardown() { common_teardown; }
 			echo "$c: ${stderr_lines[0]}" >&2
 			false
 		}
-		case ${stderr_lines[1]} in "usage: roost $c "*) ;; *) false ;; esac
+		[ "${#stderr_lines[@]}" -eq 1 ]
 	done
 }
 
