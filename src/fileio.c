@@ -265,13 +265,15 @@ lock_take(const char *path, int wait)
 	if ((fd = open_safe(path, O_RDWR | O_CREAT, 0600)) == -1)
 		return -1;
 	while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) == -1) {
-		if (errno == EINTR)
+		int saved = errno;
+
+		if (saved == EINTR)
 			continue;
 		(void)close(fd);
-		if (errno == EWOULDBLOCK)
+		if (saved == EWOULDBLOCK)
 			return -2;
 		return rerr(RX_FAIL, "%s: cannot lock: %s", path,
-		    strerror(errno));
+		    strerror(saved));
 	}
 	return fd;
 }

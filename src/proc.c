@@ -57,8 +57,7 @@ spawn(const char *const argv[], int flags, int outfd, int errfd)
 	sigset_t all, old;
 	pid_t pid;
 	ssize_t n;
-	char c;
-	int i, ex[2];
+	int i, e = 0, st, ex[2];
 
 	/* Closed by the exec (close-on-exec): reading EOF from it means the
 	 * child runs argv[0] now, so its /proc cmdline says so (the tick
@@ -80,7 +79,9 @@ spawn(const char *const argv[], int flags, int outfd, int errfd)
 			_exit(127);
 		child_fds(flags, outfd, errfd, ex[1]);
 		execv(argv[0], (char *const *)argv);
-		_exit(127);
+		e = errno;	/* tell the parent why, through the pipe */
+		n = write(ex[1], &e, sizeof e);
+		_exit(n == (ssize_t)sizeof e ? 127 : 126);
 	}
 	(void)sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid == -1) {
@@ -90,9 +91,15 @@ spawn(const char *const argv[], int flags, int outfd, int errfd)
 	}
 	(void)close(ex[1]);
 	do
-		n = read(ex[0], &c, 1);
+		n = read(ex[0], &e, sizeof e);
 	while (n == -1 && errno == EINTR);
 	(void)close(ex[0]);
+	if (n == (ssize_t)sizeof e) {	/* exec failed: nothing runs */
+		while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+			;
+		return rerr(RX_FAIL, "%s: cannot execute: %s", argv[0],
+		    strerror(e));
+	}
 	return pid;
 }
 

@@ -189,8 +189,17 @@ crontab_write(const char *tool, const struct buf *text)
 		return rerr(RX_FAIL, "TMPDIR: too long");
 	if ((fd = mkstemp(tmp)) == -1)
 		return rerr_errno(tmp);
+	errno = 0;
 	if (write(fd, text->s != NULL ? text->s : "", text->len) !=
-	    (ssize_t)text->len || close(fd) == -1) {
+	    (ssize_t)text->len) {
+		int saved = errno;
+
+		(void)close(fd);
+		(void)unlink(tmp);
+		return rerr(RX_FAIL, "%s: cannot write: %s", tmp,
+		    saved != 0 ? strerror(saved) : "short write (disk full?)");
+	}
+	if (close(fd) == -1) {
 		(void)unlink(tmp);
 		return rerr_errno(tmp);
 	}

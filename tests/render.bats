@@ -198,7 +198,9 @@ EXIT_RE='^ts=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z ev=session-e
 
 @test "pane-died dismisses the canary: pidfile removed, its process group signalled" {
 	roost add x -- true
-	setsid "$T/prog/forever" &
+	# A stand-in whose command line names x's canary, as the real one's does.
+	cp "$T/prog/forever" "$T/prog/x.canary"
+	setsid "$T/prog/x.canary" &
 	local cpid=$!
 	wait_for 5 pid_alive "$cpid"
 	echo "$cpid" >"$ROOST_HOME/state/x.canary"
@@ -208,6 +210,21 @@ EXIT_RE='^ts=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z ev=session-e
 	wait_for 5 pid_gone "$cpid"
 	grep -q ' ev=session-exit id=x status=0 signal= ' "$ROOST_HOME/log/exits.log"
 	assert_no_processes
+}
+
+@test "pane-died never signals a pid in a stale .canary that is not the canary" {
+	roost add x -- true
+	setsid "$T/prog/forever" &
+	local cpid=$!
+	wait_for 5 pid_alive "$cpid"
+	echo "$cpid" >"$ROOST_HOME/state/x.canary"
+	run "$ROOST_HOME/bin/pane-died" id=x pane_pid=1 status=0 signal= server_pid=2
+	assert_status 0
+	[ ! -e "$ROOST_HOME/state/x.canary" ]
+	sleep 0.2
+	pid_alive "$cpid"
+	kill -TERM -- "-$cpid"
+	wait_for 5 pid_gone "$cpid"
 }
 
 @test "pane-died refuses a bad identity (exit 2) and writes nothing" {
