@@ -66,17 +66,22 @@ add_conf_from_opts(struct conf *c)
 	return 0;
 }
 
-static void
-unlink_new(const char *id)
+/* conf/<id>.conf and the identity's rendered scripts; each is tried. */
+static int
+definition_remove(const char *id)
 {
+	static const char *const files[] = {
+		"conf/%s.conf", "bin/%s.launch", "bin/%s.canary", NULL
+	};
 	char p[PATHBUF];
+	int i, rc = 0;
 
-	hpath(p, "conf/%s.conf", id);
-	(void)remove_file(p);
-	hpath(p, "bin/%s.launch", id);
-	(void)remove_file(p);
-	hpath(p, "bin/%s.canary", id);
-	(void)remove_file(p);
+	for (i = 0; files[i] != NULL; i++) {
+		hpath(p, files[i], id);
+		if (remove_file(p) == -1)
+			rc = -1;
+	}
+	return rc;
 }
 
 int
@@ -124,7 +129,7 @@ cmd_add(const struct args *a)
 
 		(void)snprintf(why, sizeof why, "%s", errmsg());
 		if (!existed)
-			unlink_new(id);
+			(void)definition_remove(id);
 		(void)rerr(RX_FAIL, "%s", why);
 		goto out;
 	}
@@ -174,16 +179,7 @@ cmd_rm(const struct args *a)
 		if (canary_pid(id, &cp) == 0 && cp > 0)
 			(void)teardown(id, "rm");
 	}
-	hpath(p, "conf/%s.conf", id);
-	if (remove_file(p) == -1)
-		goto out;
-	hpath(p, "bin/%s.launch", id);
-	if (remove_file(p) == -1)
-		goto out;
-	hpath(p, "bin/%s.canary", id);
-	if (remove_file(p) == -1)
-		goto out;
-	if (marker_purge(id, &names) == -1)
+	if (definition_remove(id) == -1 || marker_purge(id, &names) == -1)
 		goto out;
 	lifelog("purge", id, "removed", buf_str(&names), LEND);
 	out("removed %s\n", id);

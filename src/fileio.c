@@ -355,6 +355,49 @@ sweep_temps_of(const char *path)
 	sweep(dir[0] != '\0' ? dir : "/", slash + 1);
 }
 
+int
+names_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in dir that do not start with '.', sorted; *n how many. */
+char **
+dir_names(const char *dir, size_t *n)
+{
+	struct dirent *de;
+	char **v = NULL;
+	size_t cap = 0;
+	DIR *d;
+
+	*n = 0;
+	if ((d = opendir(dir)) == NULL)
+		return NULL;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			v = xrealloc(v, sizeof *v * cap);
+		}
+		v[(*n)++] = xstrdup(de->d_name);
+	}
+	(void)closedir(d);
+	if (*n > 1)
+		qsort(v, *n, sizeof *v, names_cmp);
+	return v;
+}
+
+void
+names_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 /* 0 with the mtime, 1 when absent, -1 on error. */
 int
 path_mtime(const char *path, struct timespec *out)

@@ -237,6 +237,34 @@ run(const char *const argv[], struct buf *out, struct buf *errout,
 	return 0;
 }
 
+#if HAVE_PROC_SELF
+/* /proc/<pid>/stat is "pid (comm) S ppid pgrp ...": the state letter and
+ * the process group, read after the last ')' (comm may hold anything).
+ * -2 when the process is gone, -1 when the line cannot be read. */
+static int
+proc_stat(const char *pid, char *state, long *pgrp)
+{
+	char p[64], st[512], *rp;
+	ssize_t n;
+	int fd;
+
+	(void)snprintf(p, sizeof p, "/proc/%.20s/stat", pid);
+	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) == -1)
+		return errno == ENOENT ? -2 : -1;
+	n = read(fd, st, sizeof st - 1);
+	(void)close(fd);
+	if (n <= 0)
+		return -2;	/* gone between open and read */
+	st[n] = '\0';
+	if ((rp = strrchr(st, ')')) == NULL || rp[1] != ' ' || rp[2] == '\0')
+		return -1;
+	*state = rp[2];
+	if (pgrp != NULL && sscanf(rp + 3, "%*d %ld", pgrp) != 1)
+		return -1;
+	return 0;
+}
+#endif
+
 /*
  * Alive, and not a zombie: where init does not reap promptly (some
  * containers) a dead tmux server or canary lingers as a zombie that
@@ -251,21 +279,12 @@ pid_alive(pid_t pid)
 		return 0;
 #if HAVE_PROC_SELF
 	{
-		char p[64], st[512], *rp;
-		ssize_t n;
-		int fd;
+		char num[24], state;
+		int rc;
 
-		(void)snprintf(p, sizeof p, "/proc/%ld/stat", (long)pid);
-		if ((fd = open(p, O_RDONLY | O_CLOEXEC)) == -1)
-			return errno != ENOENT;
-		n = read(fd, st, sizeof st - 1);
-		(void)close(fd);
-		if (n <= 0)
-			return 0;
-		st[n] = '\0';
-		/* "pid (comm) S ...": the state follows the last ')'. */
-		if ((rp = strrchr(st, ')')) != NULL && rp[1] == ' ' &&
-		    (rp[2] == 'Z' || rp[2] == 'X'))
+		(void)snprintf(num, sizeof num, "%ld", (long)pid);
+		rc = proc_stat(num, &state, NULL);
+		if (rc == -2 || (rc == 0 && (state == 'Z' || state == 'X')))
 			return 0;
 	}
 #endif
@@ -291,27 +310,13 @@ pgrp_alive(pid_t pgid)
 		if ((d = opendir("/proc")) == NULL)
 			return 1;
 		while (!found && (e = readdir(d)) != NULL) {
-			char p[64], st[512], *rp;
-			ssize_t n;
+			char state;
 			long pg;
-			int fd;
 
-			if (e->d_name[0] < '1' || e->d_name[0] > '9')
-				continue;
-			(void)snprintf(p, sizeof p, "/proc/%.20s/stat", e->d_name);
-			if ((fd = open(p, O_RDONLY | O_CLOEXEC)) == -1)
-				continue;
-			n = read(fd, st, sizeof st - 1);
-			(void)close(fd);
-			if (n <= 0)
-				continue;
-			st[n] = '\0';
-			/* "pid (comm) S ppid pgrp ...": zombies are not alive. */
-			if ((rp = strrchr(st, ')')) == NULL || rp[1] != ' ' ||
-			    rp[2] == '\0' || rp[2] == 'Z' || rp[2] == 'X')
-				continue;
-			if (sscanf(rp + 3, "%*d %ld", &pg) == 1 &&
-			    pg == (long)pgid)
+			/* Zombies of the group are not alive. */
+			if (e->d_name[0] >= '1' && e->d_name[0] <= '9' &&
+			    proc_stat(e->d_name, &state, &pg) == 0 &&
+			    state != 'Z' && state != 'X' && pg == (long)pgid)
 				found = 1;
 		}
 		(void)closedir(d);

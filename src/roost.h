@@ -133,6 +133,9 @@ int	 id_lock(const char *id, int wait);
 void	 sweep_temps(const char *dir);
 void	 sweep_temps_of(const char *path);
 int	 path_mtime(const char *path, struct timespec *out);
+char	**dir_names(const char *dir, size_t *n);
+void	 names_free(char **, size_t);
+int	 names_cmp(const void *, const void *);
 
 /* ---- marker.c: state/<id>.<marker> ---- */
 #define M_SESSION	"session"
@@ -274,6 +277,7 @@ int	 launch(const char *id, const struct conf *, const char *mode_req,
 	    const char *cause, const char **mode_out);
 int	 teardown(const char *id, const char *reason);
 int	 canary_pid(const char *id, pid_t *);
+int	 canary_live(const char *id, pid_t *);
 int	 canary_ensure(const char *id, const char *origin, const char **what);
 int	 canary_settle(const char *id, long ms);
 void	 canary_dismiss(const char *id);

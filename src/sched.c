@@ -81,18 +81,23 @@ tool_path(const char *env, const char *name, char *out, size_t n)
 }
 
 /* Scheduler variables, shared by install and `roost render`. */
+/* cron's resolution: whole minutes, 1 to 60. */
+static unsigned long
+cron_minutes(unsigned long interval)
+{
+	unsigned long m = (interval + 30) / 60;
+
+	return m < 1 ? 1 : m > 60 ? 60 : m;
+}
+
 void
 sched_vars(struct vars *v, unsigned long interval, const char *label,
     unsigned long *minutes)
 {
 	const char *path = getenv("PATH");
 	char num[32], p[PATHBUF];
-	unsigned long m = (interval + 30) / 60;
+	unsigned long m = cron_minutes(interval);
 
-	if (m < 1)
-		m = 1;
-	if (m > 60)
-		m = 60;
 	*minutes = m;
 	(void)snprintf(num, sizeof num, "%lu", interval);
 	vars_set(v, "interval", num);
@@ -564,9 +569,8 @@ cmd_install(const struct args *a)
 	if (label_check(label) == -1)
 		return fail();
 	if (s == S_CRON) {
-		unsigned long m = (interval + 30) / 60;
+		unsigned long m = cron_minutes(interval);
 
-		m = m < 1 ? 1 : m > 60 ? 60 : m;	/* as sched_vars() */
 		if (m * 60 != interval)
 			warnx_("notice: cron runs whole minutes, 1 to 60: "
 			    "interval %lus rounded to %lu minute%s", interval,

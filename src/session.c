@@ -49,7 +49,7 @@ canary_pid(const char *id, pid_t *pid)
 	return pidfile_read(id, M_CANARY, pid);
 }
 
-static int
+int
 canary_live(const char *id, pid_t *pid)
 {
 	char script[PATHBUF];

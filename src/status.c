@@ -206,56 +206,37 @@ print_logfmt(struct row *rows, int n)
 	buf_free(&b);
 }
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Every defined identity (conf/<id>.conf), sorted; the caller frees. */
 int
 ids_list(char ***out)
 {
-	char dir[PATHBUF], **v = NULL;
-	struct dirent *de;
-	size_t n = 0, cap = 0;
-	DIR *d;
+	char dir[PATHBUF], **v;
+	size_t n, i, k = 0;
 
-	*out = NULL;
 	hpath(dir, "conf");
-	if ((d = opendir(dir)) == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL) {
-		size_t l = strlen(de->d_name);
-		char id[ID_MAX + 8];
+	v = dir_names(dir, &n);
+	for (i = 0; i < n; i++) {
+		size_t l = strlen(v[i]);
 
-		if (l < 6 || l - 5 > ID_MAX ||
-		    strcmp(de->d_name + l - 5, ".conf") != 0)
-			continue;
-		(void)snprintf(id, sizeof id, "%.*s", (int)(l - 5), de->d_name);
-		if (!ident_valid(id))
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			v = xrealloc(v, sizeof *v * cap);
+		if (l > 5 && strcmp(v[i] + l - 5, ".conf") == 0) {
+			v[i][l - 5] = '\0';
+			if (ident_valid(v[i])) {
+				v[k++] = v[i];
+				continue;
+			}
 		}
-		v[n++] = xstrdup(id);
+		free(v[i]);
 	}
-	(void)closedir(d);
-	if (n > 1)
-		qsort(v, n, sizeof *v, cmp_str);
+	if (k > 1)	/* "a-b.conf" sorts before "a.conf"; ids the other way */
+		qsort(v, k, sizeof *v, names_cmp);
 	*out = v;
-	return (int)n;
+	return (int)k;
 }
 
 void
 ids_free(char **v, int n)
 {
-	int i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
+	names_free(v, (size_t)n);
 }
 
 int

@@ -37,47 +37,6 @@ struct snap {
 	struct names state, sock;
 };
 
-static int
-cmp_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void
-names_load(struct names *nm, const char *dir)
-{
-	struct dirent *de;
-	size_t cap = 0;
-	DIR *d;
-
-	nm->v = NULL;
-	nm->n = 0;
-	if ((d = opendir(dir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (nm->n == cap) {
-			cap = cap ? cap * 2 : 256;
-			nm->v = xrealloc(nm->v, sizeof *nm->v * cap);
-		}
-		nm->v[nm->n++] = xstrdup(de->d_name);
-	}
-	(void)closedir(d);
-	if (nm->n > 1)
-		qsort(nm->v, nm->n, sizeof *nm->v, cmp_name);
-}
-
-static void
-names_free(struct names *nm)
-{
-	size_t i;
-
-	for (i = 0; i < nm->n; i++)
-		free(nm->v[i]);
-	free(nm->v);
-}
-
 /* Is "<id>" (m NULL) or "<id>.<m>" in the listing? */
 static int
 has(const struct names *nm, const char *id, const char *m)
@@ -90,7 +49,7 @@ has(const struct names *nm, const char *id, const char *m)
 	else
 		k = id;
 	return nm->n > 0 &&
-	    bsearch(&k, nm->v, nm->n, sizeof *nm->v, cmp_name) != NULL;
+	    bsearch(&k, nm->v, nm->n, sizeof *nm->v, names_cmp) != NULL;
 }
 
 /* Newest mtime of the activity file, or of the entries of the activity
@@ -208,8 +167,7 @@ tick_running(const char *id, const struct conf *c, struct tally *t,
 			return;
 		}
 	}
-	hpath(p, "bin/%s.canary", id);
-	if (canary_pid(id, &cp) != 0 || !pid_runs_script(cp, p)) {
+	if (!canary_live(id, &cp)) {
 		if (canary_ensure(id, "tick", &what) == -1)
 			tick_error(t, id, "canary");
 	}
@@ -255,8 +213,7 @@ healthy(const char *id, const struct conf *c, time_t now,
 	if (c->idle > 0 && now - activity_time(id, c, s.woke) >
 	    (time_t)c->idle)
 		return 0;
-	hpath(p, "bin/%s.canary", id);
-	if (canary_pid(id, &cp) != 0 || !pid_runs_script(cp, p))
+	if (!canary_live(id, &cp))
 		return 0;
 	hpath(p, "log/%s.log", id);
 	return lstat(p, &st) == -1 || st.st_size <= PANE_LOG_MAX;
@@ -364,8 +321,8 @@ cmd_tick(const struct args *a)
 	janitor();
 	nids = ids_list(&ids);
 	hpath(p, "state");
-	names_load(&sn.state, p);
-	names_load(&sn.sock, R.sockdir);
+	sn.state.v = dir_names(p, &sn.state.n);
+	sn.sock.v = dir_names(R.sockdir, &sn.sock.n);
 	hpath(p, "conf");
 	R.conffd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	for (i = 0; i < nids; i++)
@@ -373,8 +330,8 @@ cmd_tick(const struct args *a)
 	if (R.conffd >= 0)
 		(void)close(R.conffd);
 	R.conffd = -1;
-	names_free(&sn.state);
-	names_free(&sn.sock);
+	names_free(sn.state.v, sn.state.n);
+	names_free(sn.sock.v, sn.sock.n);
 	ids_free(ids, nids);
 	if (verbose || t.launched || t.reaped || t.deaths || t.errors) {
 		(void)snprintf(n[0], sizeof n[0], "%d", t.ids);
