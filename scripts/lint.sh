@@ -6,6 +6,7 @@
 #   through xmllint when installed, crontab is not checked);
 # - the build's own shell scripts must be clean under shellcheck too;
 # - cppcheck over src/;
+# - the objects' link graph (scripts/layers.sh): layers point down;
 # - mandoc -Tlint roost.1 when mandoc is installed.
 # Each check is one result; the last line is "N passed, N failed".
 # A roost that cannot add or render fails loudly: that is a finding too.
@@ -153,6 +154,21 @@ lint_c() {
 	fi
 }
 
+# The objects' link graph points down and has no circle.
+lint_layers() {
+	set -- build/*.o
+	if [ ! -f "$1" ]; then
+		bad "no build/*.o: run make first"
+		return
+	fi
+	if sh scripts/layers.sh "$@" >build/layers.out 2>&1; then
+		ok "layers: the link graph points down"
+	else
+		sed -n '/^layers:/p' build/layers.out
+		bad "layers: a lower layer calls up, or objects call in a circle"
+	fi
+}
+
 lint_man() {
 	if ! command -v mandoc >/dev/null 2>&1; then
 		echo "skip: mandoc -Tlint roost.1 (mandoc not installed)"
@@ -171,5 +187,6 @@ lint_templates
 cleanup
 lint_scripts
 lint_c
+lint_layers
 lint_man
 finish

@@ -1,4 +1,5 @@
-/* cmd_session.c - start, stop, wake, restart, attach, canary, log. */
+/* cmd_session.c - start, stop, wake, restart, attach and canary: one
+ * identity's session, under its lock. */
 #include "roost.h"
 
 #include <errno.h>
@@ -7,35 +8,18 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The id, its conf and its lock: what every session command begins with.
- * Without c only the identity must exist: a typo in a conf must not stop
- * anyone from stopping a session. */
-static int
-begin(const char *id, struct conf *c, int *lk, int need_conf)
-{
-	*lk = -1;
-	conf_defaults(c);
-	if (ident_check(id) == -1)
-		return -1;
-	if (!need_conf) {
-		if (!conf_exists(id))
-			return rerr(RX_UNKNOWN, "%s: unknown identity", id);
-	} else if (conf_read(id, c) == -1)
-		return -1;
-	if ((*lk = id_lock(id, 1)) < 0) {
-		conf_free(c);
-		return -1;
-	}
-	return 0;
-}
+static struct {
+	const char *fresh;
+} rso;
 
-static int
-end(struct conf *c, int lk, int rc)
-{
-	lock_drop(lk);
-	conf_free(c);
-	return rc == 0 ? RX_OK : rc > 0 ? rc : fail();
-}
+static const struct opt no_opts[] = {
+	{ NULL, 0, OPT_FLAG, NULL, NULL, NULL }
+};
+
+static const struct opt restart_opts[] = {
+	{ "fresh", 0, OPT_FLAG, &rso.fresh, NULL, NULL },
+	{ NULL, 0, OPT_FLAG, NULL, NULL, NULL }
+};
 
 /* Refused by lifecycle state: exit 3, logged. */
 static int
@@ -46,118 +30,142 @@ refused(const char *id)
 
 	if (why == NULL)
 		return 0;
-	lifelog("refused", id, "cause", why, "by", R.cmd, LEND);
-	(void)rerr(RX_REFUSED, "refused %s: %s (roost start %s clears it)", id,
+	log_event("refused", id, "cause", why, "by", cli_cmd(), LEND);
+	(void)err_set(RX_REFUSED, "refused %s: %s (roost start %s clears it)", id,
 	    why, id);
 	return -1;
 }
 
-int
+#define B_CONF		0x1	/* the conf must parse */
+#define B_UNREFUSED	0x2	/* not stopped, not crash-looped */
+
+/* The id, its conf and its lock: what every session command begins with.
+ * Without B_CONF only the identity must exist: a typo in a conf must not
+ * stop anyone from stopping a session. */
+static int
+begin(const char *id, struct conf *c, int *lk, int flags)
+{
+	*lk = -1;
+	conf_defaults(c);
+	if (ident_check(id) == -1)
+		return -1;
+	if (!(flags & B_CONF)) {
+		if (!conf_exists(id))
+			return err_set(RX_UNKNOWN, "%s: unknown identity", id);
+	} else if (conf_read(id, c) == -1)
+		return -1;
+	if ((*lk = marker_lock(id, 1)) < 0) {
+		conf_free(c);
+		return -1;
+	}
+	if ((flags & B_UNREFUSED) && refused(id) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+end(struct conf *c, int lk, int rc)
+{
+	file_unlock(lk);
+	conf_free(c);
+	return rc == 0 ? RX_OK : rc > 0 ? rc : cli_fail();
+}
+
+/* Launch and say so: "<verb> <id> (fresh|resume)". */
+static int
+launch_say(const char *id, const struct conf *c, const char *mode_req,
+    const char *cause, const char *verb)
+{
+	const char *mode = NULL;
+
+	if (launch(id, c, mode_req, cause, &mode) == -1)
+		return -1;
+	cli_out("%s %s (%s)\n", verb, id, mode);
+	return 0;
+}
+
+/* "running <id>" when it runs, else launch it (resume if parked). */
+static int
+launch_unless_running(const char *id, const struct conf *c,
+    const char *cause, const char *verb)
+{
+	if (state_running(id)) {
+		cli_out("running %s\n", id);
+		return 0;
+	}
+	return launch_say(id, c, NULL, cause, verb);
+}
+
+static int
 cmd_start(const struct args *a)
 {
-	const char *id = a->v[0], *mode = NULL;
+	const char *id = a->v[0];
 	struct conf c;
-	int lk, rc = -1;
+	int lk, clean;
 
-	if (begin(id, &c, &lk, 1) == -1)
+	if (begin(id, &c, &lk, B_CONF) == -1)
 		return end(&c, lk, -1);
-	if (!running(id)) {
-		struct session s;
-		int clean;
-
-		/* Record a death no tick has seen before the slate is wiped,
-		 * so the launch does not write it into the fresh .deaths. */
-		if (session_read(id, &s) == 0)
-			(void)death_record(id, &s, &clean);
-	}
+	/* Record a death no tick has seen before the slate is wiped, so the
+	 * launch does not write it into the fresh .deaths. */
+	(void)death_flush(id, &clean);
 	if (marker_rm(id, M_STOPPED) == -1 || marker_rm(id, M_CRASHLOOP) == -1 ||
 	    marker_rm(id, M_DEATHS) == -1)
 		return end(&c, lk, -1);
-	lifelog("start", id, LEND);
-	if (running(id)) {
-		out("running %s\n", id);
-		return end(&c, lk, 0);
-	}
-	if (launch(id, &c, NULL, "start", &mode) == 0) {
-		out("started %s (%s)\n", id, mode);
-		rc = 0;
-	}
-	return end(&c, lk, rc);
+	log_event("start", id, LEND);
+	return end(&c, lk, launch_unless_running(id, &c, "start", "started"));
 }
 
-int
+static int
 cmd_stop(const struct args *a)
 {
 	const char *id = a->v[0];
 	struct conf c;
 	pid_t cp;
-	int lk;
+	int lk, clean;
 
 	if (begin(id, &c, &lk, 0) == -1)
 		return end(&c, lk, -1);
 	if (marker_set(id, M_STOPPED, "") == -1 ||
 	    marker_set(id, M_IDLE, "") == -1)
 		return end(&c, lk, -1);
-	lifelog("stop", id, LEND);
-	if (!running(id)) {
-		struct session s;
-		int clean;
-
-		/* A death the tick has not seen yet is still a death. */
-		if (session_read(id, &s) == 0)
-			(void)death_record(id, &s, &clean);
-	}
-	if ((running(id) || (canary_pid(id, &cp) == 0 && cp > 0) ||
+	log_event("stop", id, LEND);
+	/* A death the tick has not seen yet is still a death. */
+	(void)death_flush(id, &clean);
+	if ((state_running(id) || (canary_pid(id, &cp) == 0 && cp > 0) ||
 	    marker_has(id, M_SESSION) == 1) && teardown(id, "stop") == -1)
 		return end(&c, lk, -1);
-	out("stopped %s\n", id);
+	cli_out("stopped %s\n", id);
 	return end(&c, lk, 0);
 }
 
-int
+static int
 cmd_wake(const struct args *a)
 {
-	const char *id = a->v[0], *mode = NULL;
+	const char *id = a->v[0];
 	struct conf c;
-	int lk, rc = -1;
+	int lk;
 
-	if (begin(id, &c, &lk, 1) == -1)
+	if (begin(id, &c, &lk, B_CONF | B_UNREFUSED) == -1)
 		return end(&c, lk, -1);
-	if (refused(id) == -1)
-		return end(&c, lk, -1);
-	if (running(id)) {
-		out("running %s\n", id);
-		return end(&c, lk, 0);
-	}
-	if (launch(id, &c, NULL, "wake", &mode) == 0) {
-		out("woke %s (%s)\n", id, mode);
-		rc = 0;
-	}
-	return end(&c, lk, rc);
+	return end(&c, lk, launch_unless_running(id, &c, "wake", "woke"));
 }
 
-int
+static int
 cmd_restart(const struct args *a)
 {
-	const char *id = a->v[0], *mode = NULL;
+	const char *id = a->v[0];
 	struct conf c;
-	int lk, rc = -1;
+	int lk;
 
-	if (begin(id, &c, &lk, 1) == -1)
+	if (begin(id, &c, &lk, B_CONF | B_UNREFUSED) == -1)
 		return end(&c, lk, -1);
-	if (refused(id) == -1)
+	if (state_running(id) && teardown(id, "restart") == -1)
 		return end(&c, lk, -1);
-	if (running(id) && teardown(id, "restart") == -1)
-		return end(&c, lk, -1);
-	if (launch(id, &c, O.fresh != NULL ? "fresh" : "resume", "restart",
-	    &mode) == 0) {
-		out("restarted %s (%s)\n", id, mode);
-		rc = 0;
-	}
-	return end(&c, lk, rc);
+	return end(&c, lk, launch_say(id, &c, rso.fresh != NULL ? "fresh" :
+	    "resume", "restart", "restarted"));
 }
 
-int
+static int
 cmd_attach(const struct args *a)
 {
 	const char *id = a->v[0];
@@ -167,12 +175,12 @@ cmd_attach(const struct args *a)
 
 	conf_defaults(&c);
 	if (ident_check(id) == -1 || conf_read(id, &c) == -1)
-		return fail();
+		return cli_fail();
 	conf_free(&c);
-	if (sock_path(id, sock, sizeof sock) == -1 || tmux_check() == -1)
-		return fail();
-	if (!sock_alive(sock))
-		return rerr(RX_REFUSED, "%s: not running", id), fail();
+	if (home_sock(id, sock, sizeof sock) == -1 || tmux_check() == -1)
+		return cli_fail();
+	if (!tmux_alive(sock))
+		return err_set(RX_REFUSED, "%s: not running", id), cli_fail();
 	(void)snprintf(target, sizeof target, "=%s:", id);
 	argv[0] = tmux_bin();
 	argv[1] = "-S";
@@ -183,10 +191,10 @@ cmd_attach(const struct args *a)
 	argv[6] = NULL;
 	(void)fflush(stdout);
 	execv(argv[0], (char *const *)argv);
-	return rerr(RX_FAIL, "%s: %s", argv[0], strerror(errno)), fail();
+	return err_set(RX_FAIL, "%s: %s", argv[0], strerror(errno)), cli_fail();
 }
 
-int
+static int
 cmd_canary(const struct args *a)
 {
 	const char *id = a->v[0], *what = "failed";
@@ -196,94 +204,49 @@ cmd_canary(const struct args *a)
 	if (begin(id, &c, &lk, 0) == -1)
 		return end(&c, lk, -1);
 	rc = canary_ensure(id, "command", &what);
-	out("%s\n", what);
+	cli_out("%s\n", what);
 	if (rc == -1)
-		warnx_("%s", errmsg());
+		cli_warn("%s", err_msg());
 	return end(&c, lk, rc == -1 ? RX_FAIL : 0);
 }
 
-/* Every line of a log, filtered by id, appended to lines. */
-static void
-tail_log(const char *name, const char *id, struct buf *lines, int *count)
-{
-	char p[PATHBUF];
-	struct buf b = { 0 }, v = { 0 };
-	char *line, *save = NULL;
-	int r;
 
-	hpath(p, "log/%s", name);
-	if ((r = read_file(p, &b, 64L * 1024 * 1024)) != 0) {
-		if (r == -1)
-			warnx_("%s", errmsg());
-		buf_free(&b);
-		return;
-	}
-	for (line = strtok_r(b.s, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
-		if (id != NULL && (logfmt_get(line, "id", &v) != 0 ||
-		    strcmp(v.s, id) != 0))
-			continue;
-		buf_adds(lines, line);
-		buf_addc(lines, '\n');
-		(*count)++;
-	}
-	buf_free(&b);
-	buf_free(&v);
-}
-
-struct lline {
-	const char *s;
-	int	 idx;
+const struct cmd_entry cmd_start_entry = {
+	"start", "<id>",
+	"clear stop, crash-loop and deaths, then launch now",
+	"Launches in resume mode when the session was parked.\n",
+	no_opts, 1, 1, H_READ, 1, cmd_start
 };
 
-static int
-cmp_line(const void *a, const void *b)
-{
-	const struct lline *x = a, *y = b;
-	int c;
+const struct cmd_entry cmd_stop_entry = {
+	"stop", "<id>",
+	"halt an identity: clean teardown, never relaunched until start", "",
+	no_opts, 1, 1, H_READ, 1, cmd_stop
+};
 
-	/* ts= comes first and is ISO-8601: text order is time order; equal
-	 * seconds keep each log's own order. */
-	if ((c = strncmp(x->s, y->s, 23)) != 0)
-		return c;
-	return (x->idx > y->idx) - (x->idx < y->idx);
-}
+const struct cmd_entry cmd_wake_entry = {
+	"wake", "<id>",
+	"launch now if not running (resume if parked)",
+	"Refused (exit 3) when the identity is stopped or crash-looped.\n",
+	no_opts, 1, 1, H_READ, 1, cmd_wake
+};
 
-int
-cmd_log(const struct args *a)
-{
-	const char *id = a->n > 0 ? a->v[0] : NULL;
-	struct buf all = { 0 };
-	unsigned long n = 20;
-	struct lline *v;
-	char *p;
-	int count = 0, i;
+const struct cmd_entry cmd_restart_entry = {
+	"restart", "<id> [--fresh]",
+	"clean teardown, then launch",
+	"  --fresh   run the command, not the resume command\n",
+	restart_opts, 1, 1, H_READ, 1, cmd_restart
+};
 
-	if (id != NULL && ident_check(id) == -1)
-		return fail();
-	if (O.lines != NULL && parse_ulong(O.lines, 1000000, &n) == -1)
-		return usage_error("-n %s: not a count", O.lines);
-	if (id != NULL && !conf_exists(id))
-		return rerr(RX_UNKNOWN, "%s: unknown identity", id), fail();
-	if (home_exists() == 0)
-		return RX_OK;
-	tail_log("lifecycle.log", id, &all, &count);
-	tail_log("exits.log", id, &all, &count);
-	if (count == 0) {
-		buf_free(&all);
-		return RX_OK;
-	}
-	v = xmalloc(sizeof *v * (size_t)count);
-	for (i = 0, p = all.s; i < count; i++) {
-		v[i].s = p;
-		v[i].idx = i;
-		p = strchr(p, '\n');
-		*p++ = '\0';
-	}
-	qsort(v, (size_t)count, sizeof *v, cmp_line);
-	for (i = count > (int)n ? count - (int)n : 0; i < count; i++)
-		out("%s\n", v[i].s);
-	free(v);
-	buf_free(&all);
-	return RX_OK;
-}
+const struct cmd_entry cmd_attach_entry = {
+	"attach", "<id>", "attach the terminal to the identity's session",
+	"Runs tmux -S <sock> attach -t <id>.\n",
+	no_opts, 1, 1, H_READ, 1, cmd_attach
+};
+
+const struct cmd_entry cmd_canary_entry = {
+	"canary", "<id>",
+	"make sure the identity's canary runs",
+	"Prints spawned, already, skipped (not running) or failed.\n",
+	no_opts, 1, 1, H_READ, 1, cmd_canary
+};

@@ -6,14 +6,21 @@
  */
 #include "roost.h"
 
+#include <sys/stat.h>
+
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define CONF_MAX	(256 * 1024)
 #define IDLE_MAX	(10UL * 365 * 86400)
 #define CL_DEATHS_MAX	DEATHS_KEEP	/* .deaths keeps no more */
 #define CL_WINDOW_MAX	(30UL * 86400)
+
+/* conf/ opened once for a pass over every identity, or -1. */
+static int conffd = -1;
 
 static const char *const keys[] = {
 	"command", "resume", "cwd", "idle", "restart", "crashloop", "activity",
@@ -40,8 +47,8 @@ conf_free(struct conf *c)
 	memset(c, 0, sizeof *c);
 }
 
-const char *
-restart_name(enum restart r)
+static const char *
+conf_restart_name(enum restart r)
 {
 	switch (r) {
 	case RESTART_ALWAYS: return "always";
@@ -51,7 +58,7 @@ restart_name(enum restart r)
 }
 
 int
-restart_parse(const char *s, enum restart *r)
+conf_restart_parse(const char *s, enum restart *r)
 {
 	if (strcmp(s, "always") == 0)
 		*r = RESTART_ALWAYS;
@@ -66,7 +73,7 @@ restart_parse(const char *s, enum restart *r)
 
 /* N/SECS with 1 <= N and 1 <= SECS. */
 int
-crashloop_parse(const char *s, unsigned long *n, unsigned long *secs)
+conf_crashloop_parse(const char *s, unsigned long *n, unsigned long *secs)
 {
 	const char *slash = strchr(s, '/');
 	char num[24];
@@ -77,8 +84,8 @@ crashloop_parse(const char *s, unsigned long *n, unsigned long *secs)
 		return -1;
 	memcpy(num, s, len);
 	num[len] = '\0';
-	if (parse_ulong(num, CL_DEATHS_MAX, n) == -1 || *n == 0 ||
-	    parse_ulong(slash + 1, CL_WINDOW_MAX, secs) == -1 || *secs == 0)
+	if (num_ulong(num, CL_DEATHS_MAX, n) == -1 || *n == 0 ||
+	    num_ulong(slash + 1, CL_WINDOW_MAX, secs) == -1 || *secs == 0)
 		return -1;
 	return 0;
 }
@@ -127,9 +134,9 @@ static int
 bad(const char *name, int line, const char *key, const char *why)
 {
 	if (key != NULL)
-		return rerr(RX_USAGE, "%s: line %d: key '%s': %s", name, line,
+		return err_set(RX_USAGE, "%s: line %d: key '%s': %s", name, line,
 		    key, why);
-	return rerr(RX_USAGE, "%s: line %d: %s", name, line, why);
+	return err_set(RX_USAGE, "%s: line %d: %s", name, line, why);
 }
 
 static int
@@ -159,15 +166,15 @@ set_key(struct conf *c, const char *name, int line, const char *k,
 			return bad(name, line, k, "not an absolute path");
 		slot = &c->activity;
 	} else if (strcmp(k, "idle") == 0) {
-		if (parse_ulong(v, IDLE_MAX, &c->idle) == -1)
+		if (num_ulong(v, IDLE_MAX, &c->idle) == -1)
 			return bad(name, line, k, "not a number of seconds "
 			    "(0 = never)");
 	} else if (strcmp(k, "restart") == 0) {
-		if (restart_parse(v, &c->restart) == -1)
+		if (conf_restart_parse(v, &c->restart) == -1)
 			return bad(name, line, k, "must be always, on-failure "
 			    "or never");
 	} else if (strcmp(k, "crashloop") == 0) {
-		if (crashloop_parse(v, &c->cl_deaths, &c->cl_window) == -1)
+		if (conf_crashloop_parse(v, &c->cl_deaths, &c->cl_window) == -1)
 			return bad(name, line, k, "must be N/SECS with N from 1 to 16, e.g. 3/300");
 	}
 	if (slot != NULL) {
@@ -268,7 +275,7 @@ conf_parse(const char *name, const char *text, size_t len, struct conf *c)
 		p++, line++;
 	}
 	if (c->command == NULL) {
-		(void)rerr(RX_USAGE, "%s: key 'command': missing", name);
+		(void)err_set(RX_USAGE, "%s: key 'command': missing", name);
 		goto out;
 	}
 	rc = 0;
@@ -287,17 +294,17 @@ conf_read(const char *id, struct conf *c)
 	struct buf b = { 0 };
 	int rc;
 
-	hpath(p, "conf/%s.conf", id);
-	if (R.conffd >= 0) {
+	home_path(p, "conf/%s.conf", id);
+	if (conffd >= 0) {
 		char name[ID_MAX + 8];
 
 		(void)snprintf(name, sizeof name, "%s.conf", id);
-		rc = read_file_at(R.conffd, name, p, &b, CONF_MAX);
+		rc = file_read_at(conffd, name, p, &b, CONF_MAX);
 	} else
-		rc = read_file(p, &b, CONF_MAX);
+		rc = file_read(p, &b, CONF_MAX);
 	if (rc == 1) {
 		buf_free(&b);
-		return rerr(RX_UNKNOWN, "%s: unknown identity", id);
+		return err_set(RX_UNKNOWN, "%s: unknown identity", id);
 	}
 	if (rc == 0) {
 		(void)snprintf(shown, sizeof shown, "%s", p);
@@ -327,7 +334,7 @@ conf_format(const struct conf *c, struct buf *b)
 	if (c->cwd != NULL)
 		put(b, "cwd", c->cwd);
 	buf_addf(b, "idle=%lu\n", c->idle);
-	buf_addf(b, "restart=%s\n", restart_name(c->restart));
+	buf_addf(b, "restart=%s\n", conf_restart_name(c->restart));
 	buf_addf(b, "crashloop=%lu/%lu\n", c->cl_deaths, c->cl_window);
 	if (c->activity != NULL)
 		put(b, "activity", c->activity);
@@ -341,9 +348,72 @@ conf_write(const char *id, const struct conf *c)
 	struct buf b = { 0 };
 	int rc;
 
-	hpath(p, "conf/%s.conf", id);
+	home_path(p, "conf/%s.conf", id);
 	(void)conf_format(c, &b);
-	rc = write_atomic(p, b.s, b.len, 0600);
+	rc = file_write(p, b.s, b.len, 0600);
 	buf_free(&b);
 	return rc;
+}
+
+int
+conf_exists(const char *id)
+{
+	char p[PATHBUF];
+	struct stat st;
+
+	home_path(p, "conf/%s.conf", id);
+	return lstat(p, &st) == 0;
+}
+
+/* Every defined identity (conf/<id>.conf), sorted; the caller frees. */
+int
+conf_ids(char ***out)
+{
+	char dir[PATHBUF], **v;
+	size_t n, i, k = 0;
+
+	home_path(dir, "conf");
+	v = file_names(dir, &n);
+	for (i = 0; i < n; i++) {
+		size_t l = strlen(v[i]);
+
+		if (l > 5 && strcmp(v[i] + l - 5, ".conf") == 0) {
+			v[i][l - 5] = '\0';
+			if (ident_valid(v[i])) {
+				v[k++] = v[i];
+				continue;
+			}
+		}
+		free(v[i]);
+	}
+	if (k > 1)	/* "a-b.conf" sorts before "a.conf"; ids the other way */
+		qsort(v, k, sizeof *v, file_names_cmp);
+	*out = v;
+	return (int)k;
+}
+
+void
+conf_ids_free(char **v, int n)
+{
+	file_names_free(v, (size_t)n);
+}
+
+/* A pass over many identities reads their confs relative to one open
+ * conf/ directory: one path walk instead of one per identity. */
+void
+conf_dir_open(void)
+{
+	char p[PATHBUF];
+
+	conf_dir_close();
+	home_path(p, "conf");
+	conffd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+void
+conf_dir_close(void)
+{
+	if (conffd >= 0)
+		(void)close(conffd);
+	conffd = -1;
 }

@@ -33,7 +33,7 @@ esc_sh(struct buf *b, const char *s)
 /* XML 1.0 text or attribute; control characters are not representable.
  * Tab, newline and CR are character references: parsers normalise them
  * when raw (CR to newline in text, all three to a space in attributes). */
-int
+static int
 esc_xml(struct buf *b, const char *s)
 {
 	for (; *s != '\0'; s++) {
@@ -50,7 +50,7 @@ esc_xml(struct buf *b, const char *s)
 		case '\r': buf_adds(b, "&#13;"); break;
 		default:
 			if (is_ctl(c))
-				return rerr(RX_USAGE, "control character "
+				return err_set(RX_USAGE, "control character "
 				    "0x%02x cannot appear in XML", c);
 			buf_addc(b, (char)c);
 		}
@@ -64,14 +64,14 @@ esc_xml(struct buf *b, const char *s)
  * control characters are refused because a hook string is one line,
  * and byte 0xff because tmux's lexer reads it as end of input.
  */
-int
+static int
 esc_tmux(struct buf *b, const char *s)
 {
 	const char *p;
 
 	for (p = s; *p != '\0'; p++)
 		if (is_ctl((unsigned char)*p) || (unsigned char)*p == 0xff)
-			return rerr(RX_USAGE, "%s 0x%02x cannot appear in a "
+			return err_set(RX_USAGE, "%s 0x%02x cannot appear in a "
 			    "tmux command string", is_ctl((unsigned char)*p) ?
 			    "control character" : "byte", (unsigned char)*p);
 	return esc_sh(b, s);
@@ -157,14 +157,14 @@ esc_logfmtq(struct buf *b, const char *s)
  * cron reads a backslash as escaping the next byte, so after a
  * backslash the % is moved outside the quotes: 'a\'\%'' reads a\%.
  */
-int
+static int
 esc_cron(struct buf *b, const char *s)
 {
 	struct buf t = { 0 };
 	size_t i;
 
 	if (strchr(s, '\n') != NULL || strchr(s, '\r') != NULL) {
-		return rerr(RX_USAGE, "a newline cannot appear in a crontab "
+		return err_set(RX_USAGE, "a newline cannot appear in a crontab "
 		    "line");
 	}
 	(void)esc_sh(&t, s);
@@ -188,14 +188,14 @@ esc_line(struct buf *b, const char *s)
 
 	for (p = s; *p != '\0'; p++)
 		if (is_ctl((unsigned char)*p))
-			return rerr(RX_USAGE, "control character 0x%02x in a "
+			return err_set(RX_USAGE, "control character 0x%02x in a "
 			    "one-line value", (unsigned char)*p);
 	buf_adds(b, s);
 	return 0;
 }
 
 /* Verbatim, for validated tokens only: anything else is a template bug. */
-int
+static int
 esc_raw(struct buf *b, const char *s)
 {
 	const char *p;
@@ -203,7 +203,7 @@ esc_raw(struct buf *b, const char *s)
 	for (p = s; *p != '\0'; p++)
 		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 		    "0123456789._/:@%+=,*-", *p) == NULL)
-			return rerr(RX_USAGE, "value is not a plain token "
+			return err_set(RX_USAGE, "value is not a plain token "
 			    "(byte 0x%02x); use an escaper", (unsigned char)*p);
 	buf_adds(b, s);
 	return 0;
@@ -225,7 +225,7 @@ static const struct {
 };
 
 escaper_fn
-escaper_find(const char *name)
+esc_find(const char *name)
 {
 	size_t i;
 
@@ -233,84 +233,4 @@ escaper_find(const char *name)
 		if (strcmp(escapers[i].name, name) == 0)
 			return escapers[i].fn;
 	return NULL;
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Read one quoted value starting after the opening quote; -1 if malformed. */
-static const char *
-unquote(const char *p, struct buf *out)
-{
-	for (; *p != '\0' && *p != '"'; p++) {
-		if (*p != '\\') {
-			buf_addc(out, *p);
-			continue;
-		}
-		switch (*++p) {
-		case '"': buf_addc(out, '"'); break;
-		case '\\': buf_addc(out, '\\'); break;
-		case 'n': buf_addc(out, '\n'); break;
-		case 't': buf_addc(out, '\t'); break;
-		case 'r': buf_addc(out, '\r'); break;
-		case 'x':
-			if (hexval(p[1]) < 0 || hexval(p[2]) < 0)
-				return NULL;
-			buf_addc(out, (char)(hexval(p[1]) * 16 + hexval(p[2])));
-			p += 2;
-			break;
-		default:
-			return NULL;
-		}
-	}
-	return *p == '"' ? p + 1 : NULL;
-}
-
-/* The value of key in a logfmt line: 0 found, 1 absent, -1 malformed. */
-int
-logfmt_get(const char *line, const char *key, struct buf *out)
-{
-	const char *p = line;
-	size_t klen = strlen(key);
-
-	buf_reset(out);
-	while (*p != '\0' && *p != '\n') {
-		const char *k = p;
-		int match;
-
-		while (*p == ' ')
-			p++;
-		k = p;
-		p += strcspn(p, "= \n");
-		if (*p != '=')
-			return -1;
-		match = (size_t)(p - k) == klen && memcmp(k, key, klen) == 0;
-		p++;
-		buf_reset(out);
-		if (*p == '"') {
-			if ((p = unquote(p + 1, out)) == NULL)
-				return -1;
-		} else {
-			size_t n = strcspn(p, " \n");
-
-			buf_add(out, p, n);
-			p += n;
-		}
-		(void)buf_str(out);
-		if (match)
-			return 0;
-		if (*p != ' ' && *p != '\0' && *p != '\n')
-			return -1;
-	}
-	buf_reset(out);
-	return 1;
 }

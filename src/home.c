@@ -12,7 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
-struct roost R = { .conffd = -1 };
+static struct {
+	char	 dir[HOME_MAX];
+	char	 sockdir[HOME_MAX + 8];
+	uid_t	 uid;
+} H;
 
 static const char *const subdirs[] = {
 	"conf", "bin", "state", "log", "log/server-deaths", NULL
@@ -50,19 +54,19 @@ set_abs(char *dst, size_t n, const char *src, const char *what)
 	int len;
 
 	if (*src == '\0')
-		return rerr(RX_USAGE, "%s: empty path", what);
+		return err_set(RX_USAGE, "%s: empty path", what);
 	if (has_ctl(src))
-		return rerr(RX_USAGE, "%s: path contains a control character",
+		return err_set(RX_USAGE, "%s: path contains a control character",
 		    what);
 	if (src[0] == '/')
 		len = snprintf(dst, n, "%s", src);
 	else {
 		if (getcwd(cwd, sizeof cwd) == NULL)
-			return rerr_errno("getcwd");
+			return err_errno("getcwd");
 		len = snprintf(dst, n, "%s/%s", cwd, src);
 	}
 	if (len < 0 || (size_t)len >= n)
-		return rerr(RX_USAGE, "%s: path too long (limit %zu bytes)",
+		return err_set(RX_USAGE, "%s: path too long (limit %zu bytes)",
 		    what, n - 1);
 	path_tidy(dst);
 	return 0;
@@ -75,7 +79,7 @@ home_resolve(const char *opt)
 	const char *e, *sd;
 	char tmp[HOME_MAX];
 
-	R.uid = getuid();
+	H.uid = getuid();
 	if (opt != NULL)
 		e = opt;
 	else if ((e = getenv("ROOST_HOME")) != NULL && *e != '\0')
@@ -84,20 +88,20 @@ home_resolve(const char *opt)
 		const char *h = getenv("HOME");
 
 		if (h == NULL || *h == '\0')
-			return rerr(RX_FAIL, "home: neither ROOST_HOME nor "
+			return err_set(RX_FAIL, "home: neither ROOST_HOME nor "
 			    "HOME is set");
 		if (snprintf(tmp, sizeof tmp, "%s/.roost", h) >=
 		    (int)sizeof tmp)
-			return rerr(RX_USAGE, "home: $HOME too long");
+			return err_set(RX_USAGE, "home: $HOME too long");
 		e = tmp;
 	}
-	if (set_abs(R.home, sizeof R.home, e, "home") == -1)
+	if (set_abs(H.dir, sizeof H.dir, e, "home") == -1)
 		return -1;
 	sd = getenv("ROOST_SOCK_DIR");
 	if (sd != NULL && *sd != '\0')
-		return set_abs(R.sockdir, sizeof R.sockdir, sd,
+		return set_abs(H.sockdir, sizeof H.sockdir, sd,
 		    "ROOST_SOCK_DIR");
-	(void)snprintf(R.sockdir, sizeof R.sockdir, "%s/sock", R.home);
+	(void)snprintf(H.sockdir, sizeof H.sockdir, "%s/sock", H.dir);
 	return 0;
 }
 
@@ -106,35 +110,48 @@ home_resolve(const char *opt)
  * us, not writable by group or others.  Created 0700 when asked.
  */
 int
-dir_check(const char *path, int create)
+home_dir_check(const char *path, int create)
 {
 	struct stat st;
 
 	if (lstat(path, &st) == -1) {
 		if (errno != ENOENT || !create)
-			return rerr(RX_FAIL, "%s: %s", path, strerror(errno));
+			return err_set(RX_FAIL, "%s: %s", path, strerror(errno));
 		if (mkdir(path, 0700) == -1 && errno != EEXIST)
-			return rerr(RX_FAIL, "%s: cannot create: %s", path,
+			return err_set(RX_FAIL, "%s: cannot create: %s", path,
 			    strerror(errno));
 		if (lstat(path, &st) == -1)
-			return rerr_errno(path);
+			return err_errno(path);
 		if (S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode) &&
-		    st.st_uid == R.uid && chmod(path, 0700) == -1)
-			return rerr_errno(path);
+		    st.st_uid == H.uid && chmod(path, 0700) == -1)
+			return err_errno(path);
 		if (lstat(path, &st) == -1)
-			return rerr_errno(path);
+			return err_errno(path);
 	}
 	if (S_ISLNK(st.st_mode))
-		return rerr(RX_FAIL, "%s: unsafe: is a symlink", path);
+		return err_set(RX_FAIL, "%s: unsafe: is a symlink", path);
 	if (!S_ISDIR(st.st_mode))
-		return rerr(RX_FAIL, "%s: unsafe: not a directory", path);
-	if (st.st_uid != R.uid)
-		return rerr(RX_FAIL, "%s: unsafe: owned by uid %ld, not by "
-		    "you (uid %ld)", path, (long)st.st_uid, (long)R.uid);
+		return err_set(RX_FAIL, "%s: unsafe: not a directory", path);
+	if (st.st_uid != H.uid)
+		return err_set(RX_FAIL, "%s: unsafe: owned by uid %ld, not by "
+		    "you (uid %ld)", path, (long)st.st_uid, (long)H.uid);
 	if ((st.st_mode & 022) != 0)
-		return rerr(RX_FAIL, "%s: unsafe: group or world writable "
+		return err_set(RX_FAIL, "%s: unsafe: group or world writable "
 		    "(mode %04o)", path, (unsigned)(st.st_mode & 07777));
 	return 0;
+}
+
+const char *
+home_dir(void)
+{
+	return H.dir;
+}
+
+/* The socket directory: $ROOST_SOCK_DIR, else <home>/sock. */
+const char *
+home_sockdir(void)
+{
+	return H.sockdir;
 }
 
 int
@@ -142,7 +159,7 @@ home_exists(void)
 {
 	struct stat st;
 
-	return lstat(R.home, &st) == 0;
+	return lstat(H.dir, &st) == 0;
 }
 
 /*
@@ -159,96 +176,47 @@ home_open(int create)
 
 	if (!create && !home_exists())
 		return 1;
-	if (dir_check(R.home, create) == -1)
+	if (home_dir_check(H.dir, create) == -1)
 		return -1;
 	for (i = 0; subdirs[i] != NULL; i++) {
-		hpath(p, "%s", subdirs[i]);
+		home_path(p, "%s", subdirs[i]);
 		/* A home not yet filled in reads as empty (the tick on a
 		 * fresh home must stay quiet), but never as unsafe. */
 		if (!create && lstat(p, &st) == -1 && errno == ENOENT)
 			continue;
-		if (dir_check(p, create) == -1)
+		if (home_dir_check(p, create) == -1)
 			return -1;
 	}
-	if (!create && lstat(R.sockdir, &st) == -1 && errno == ENOENT)
+	if (!create && lstat(H.sockdir, &st) == -1 && errno == ENOENT)
 		return 0;
-	return dir_check(R.sockdir, create);
-}
-
-/* [A-Za-z0-9][A-Za-z0-9_-]{0,63} */
-int
-ident_valid(const char *id)
-{
-	size_t i;
-
-	if (id == NULL)
-		return 0;
-	for (i = 0; id[i] != '\0'; i++) {
-		char c = id[i];
-		int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9');
-
-		if (i >= ID_MAX)
-			return 0;
-		if (!alnum && (i == 0 || (c != '_' && c != '-')))
-			return 0;
-	}
-	return i > 0;
-}
-
-int
-ident_check(const char *id)
-{
-	struct buf b = { 0 };
-	int rc;
-
-	if (ident_valid(id))
-		return 0;
-	if (id == NULL)
-		return rerr(RX_USAGE, "missing identity");
-	(void)esc_logfmt(&b, id);
-	rc = rerr(RX_USAGE, "invalid identity %s: must match "
-	    "[A-Za-z0-9][A-Za-z0-9_-]{0,63}", *id == '\0' ? "\"\"" :
-	    buf_str(&b));
-	buf_free(&b);
-	return rc;
+	return home_dir_check(H.sockdir, create);
 }
 
 /* home + "/" + formatted tail; the home's length cap makes overflow a bug. */
 void
-hpath(char *out, const char *fmt, ...)
+home_path(char *out, const char *fmt, ...)
 {
 	va_list ap;
 	int n, m;
 
-	n = snprintf(out, PATHBUF, "%s/", R.home);
+	n = snprintf(out, PATHBUF, "%s/", H.dir);
 	va_start(ap, fmt);
 	m = vsnprintf(out + n, PATHBUF - (size_t)n, fmt, ap);
 	va_end(ap);
 	if (n < 0 || m < 0 || (size_t)n + (size_t)m >= PATHBUF)
-		fatal("path too long under %s", R.home);
+		err_abort("path too long under %s", H.dir);
 }
 
 int
-sock_path(const char *id, char *out, size_t n)
+home_sock(const char *id, char *out, size_t n)
 {
 	struct sockaddr_un sun;
 	int len;
 
-	len = snprintf(out, n, "%s/%s", R.sockdir, id);
+	len = snprintf(out, n, "%s/%s", H.sockdir, id);
 	if (len < 0 || (size_t)len >= n || (size_t)len >= sizeof sun.sun_path)
-		return rerr(RX_FAIL, "socket path %s/%s is %d bytes, over the "
+		return err_set(RX_FAIL, "socket path %s/%s is %d bytes, over the "
 		    "platform limit of %zu: set ROOST_SOCK_DIR to a shorter "
-		    "directory", R.sockdir, id, len, sizeof sun.sun_path - 1);
+		    "directory", H.sockdir, id, len, sizeof sun.sun_path - 1);
 	return 0;
-}
-
-int
-conf_exists(const char *id)
-{
-	char p[PATHBUF];
-	struct stat st;
-
-	hpath(p, "conf/%s.conf", id);
-	return lstat(p, &st) == 0;
 }

@@ -1,22 +1,15 @@
 /*
- * logfmt.c - lifecycle.log and exits.log: one event per line, ts= first,
- * then ev= and id=; each line one write(2) on O_APPEND.  Logs rotate at
- * 5 MiB keeping five; pane logs are cut in place (pipe-pane's cat keeps
- * its O_APPEND descriptor, so a rename would lose what it writes next).
+ * logfmt.c - logfmt lines: ts= first, then ev= and id=, then key=value
+ * pairs; a value holding a space, =, " or a control character is
+ * double-quoted with \" \\ \n \t \r \xHH escapes.  Building and reading.
  */
 #include "roost.h"
 
-#include <sys/stat.h>
-
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 void
-lf_begin(struct buf *b, const char *ev, const char *id)
+logfmt_begin(struct buf *b, const char *ev, const char *id)
 {
 	char ts[32];
 
@@ -25,11 +18,11 @@ lf_begin(struct buf *b, const char *ev, const char *id)
 	buf_addf(b, "ts=%s ev=", ts);
 	(void)esc_logfmt(b, ev);
 	if (id != NULL)
-		lf_kv(b, "id", id);
+		logfmt_kv(b, "id", id);
 }
 
 void
-lf_kv(struct buf *b, const char *key, const char *val)
+logfmt_kv(struct buf *b, const char *key, const char *val)
 {
 	buf_addc(b, ' ');
 	buf_adds(b, key);
@@ -38,103 +31,87 @@ lf_kv(struct buf *b, const char *key, const char *val)
 }
 
 void
-lf_kvl(struct buf *b, const char *key, long val)
+logfmt_kvl(struct buf *b, const char *key, long val)
 {
 	buf_addf(b, " %s=%ld", key, val);
 }
 
-/* Append the line (a newline is added) to log/<logname>.log. */
-int
-lf_write(const char *logname, struct buf *b)
+static int
+hexval(char c)
 {
-	char p[PATHBUF];
-
-	hpath(p, "log/%s.log", logname);
-	(void)rotate_if_big(p, LOG_ROTATE_BYTES, LOG_KEEP);
-	buf_addc(b, '\n');
-	return append_line(p, b->s, b->len);
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
 
-/* lifelog("launch", id, "mode", "fresh", "cause", "start", LEND) */
-void
-lifelog(const char *ev, const char *id, ...)
+/* Read one quoted value starting after the opening quote; -1 if malformed. */
+static const char *
+unquote(const char *p, struct buf *out)
 {
-	struct buf b = { 0 };
-	const char *k, *v;
-	va_list ap;
-
-	lf_begin(&b, ev, id);
-	va_start(ap, id);
-	while ((k = va_arg(ap, const char *)) != NULL) {
-		v = va_arg(ap, const char *);
-		lf_kv(&b, k, v);
-	}
-	va_end(ap);
-	if (lf_write("lifecycle", &b) == -1)
-		warnx_("lifecycle.log: %s", errmsg());
-	buf_free(&b);
-}
-
-/*
- * path -> path.1 -> ... -> path.keep.  A non-blocking lock keeps two
- * writers from rotating twice; the loser just appends.
- */
-int
-rotate_if_big(const char *path, long max, int keep)
-{
-	char from[PATHBUF], to[PATHBUF], lk[PATHBUF];
-	struct stat st;
-	int i, fd;
-
-	if (lstat(path, &st) == -1 || !S_ISREG(st.st_mode) || st.st_size < max)
-		return 0;
-	hpath(lk, "log/.rotate.lock");
-	if ((fd = lock_take(lk, 0)) < 0)
-		return 0;
-	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= max) {
-		for (i = keep; i > 1; i--) {
-			(void)snprintf(from, sizeof from, "%s.%d", path, i - 1);
-			(void)snprintf(to, sizeof to, "%s.%d", path, i);
-			if (rename(from, to) == -1 && errno != ENOENT)
-				break;
+	for (; *p != '\0' && *p != '"'; p++) {
+		if (*p != '\\') {
+			buf_addc(out, *p);
+			continue;
 		}
-		(void)snprintf(to, sizeof to, "%s.1", path);
-		(void)rename(path, to);
+		switch (*++p) {
+		case '"': buf_addc(out, '"'); break;
+		case '\\': buf_addc(out, '\\'); break;
+		case 'n': buf_addc(out, '\n'); break;
+		case 't': buf_addc(out, '\t'); break;
+		case 'r': buf_addc(out, '\r'); break;
+		case 'x':
+			if (hexval(p[1]) < 0 || hexval(p[2]) < 0)
+				return NULL;
+			buf_addc(out, (char)(hexval(p[1]) * 16 + hexval(p[2])));
+			p += 2;
+			break;
+		default:
+			return NULL;
+		}
 	}
-	lock_drop(fd);
-	return 1;
+	return *p == '"' ? p + 1 : NULL;
 }
 
-/* Cut a pane log over PANE_LOG_MAX to its newest PANE_LOG_KEEP, from a
- * line boundary, in place.  Returns 1 when it cut. */
+/* The value of key in a logfmt line: 0 found, 1 absent, -1 malformed. */
 int
-pane_log_trim(const char *path)
+logfmt_get(const char *line, const char *key, struct buf *out)
 {
-	struct stat st;
-	char *keep;
-	off_t from;
-	ssize_t n;
-	size_t skip = 0;
-	int fd;
+	const char *p = line;
+	size_t klen = strlen(key);
 
-	if (lstat(path, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size <= PANE_LOG_MAX)
-		return 0;
-	if ((fd = open_safe(path, O_RDWR, 0)) == -1)
-		return -1;
-	keep = xmalloc(PANE_LOG_KEEP);
-	from = st.st_size - PANE_LOG_KEEP;
-	n = pread(fd, keep, PANE_LOG_KEEP, from);
-	if (n > 0) {
-		char *nl = memchr(keep, '\n', (size_t)n);
+	buf_reset(out);
+	while (*p != '\0' && *p != '\n') {
+		const char *k = p;
+		int match;
 
-		if (nl != NULL && nl - keep < n - 1)
-			skip = (size_t)(nl - keep) + 1;
-		if (pwrite(fd, keep + skip, (size_t)n - skip, 0) ==
-		    n - (ssize_t)skip)
-			(void)ftruncate(fd, (off_t)((size_t)n - skip));
+		while (*p == ' ')
+			p++;
+		k = p;
+		p += strcspn(p, "= \n");
+		if (*p != '=')
+			return -1;
+		match = (size_t)(p - k) == klen && memcmp(k, key, klen) == 0;
+		p++;
+		buf_reset(out);
+		if (*p == '"') {
+			if ((p = unquote(p + 1, out)) == NULL)
+				return -1;
+		} else {
+			size_t n = strcspn(p, " \n");
+
+			buf_add(out, p, n);
+			p += n;
+		}
+		(void)buf_str(out);
+		if (match)
+			return 0;
+		if (*p != ' ' && *p != '\0' && *p != '\n')
+			return -1;
 	}
-	free(keep);
-	(void)close(fd);
-	return n > 0 ? 1 : rerr_errno(path);
+	buf_reset(out);
+	return 1;
 }

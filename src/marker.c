@@ -18,10 +18,20 @@
 
 #define MARKER_MAX	(64 * 1024)
 
-void
+static void
 marker_path(char *out, const char *id, const char *m)
 {
-	hpath(out, "state/%s.%s", id, m);
+	home_path(out, "state/%s.%s", id, m);
+}
+
+/* The identity's lock (flock), serialising launch, teardown and tick. */
+int
+marker_lock(const char *id, int wait)
+{
+	char p[PATHBUF];
+
+	marker_path(p, id, M_LOCK);
+	return file_lock(p, wait);
 }
 
 /* 1 present, 0 absent, -1 when something that is not a marker sits there. */
@@ -36,12 +46,12 @@ marker_has(const char *id, const char *m)
 	if (lstat(p, &st) == -1) {
 		if (errno == ENOENT)
 			return 0;
-		return rerr_errno(p);
+		return err_errno(p);
 	}
 	if (S_ISLNK(st.st_mode))
-		return rerr(RX_FAIL, "%s: is a symlink, not a marker", p);
+		return err_set(RX_FAIL, "%s: is a symlink, not a marker", p);
 	if (want_dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
-		return rerr(RX_FAIL, "%s: not a %s", p,
+		return err_set(RX_FAIL, "%s: not a %s", p,
 		    want_dir ? "directory" : "regular file");
 	return 1;
 }
@@ -52,7 +62,7 @@ marker_set(const char *id, const char *m, const char *content)
 	char p[PATHBUF];
 
 	marker_path(p, id, m);
-	return write_atomic(p, content, strlen(content), 0600);
+	return file_write(p, content, strlen(content), 0600);
 }
 
 int
@@ -61,7 +71,7 @@ marker_rm(const char *id, const char *m)
 	char p[PATHBUF];
 
 	marker_path(p, id, m);
-	return remove_file(p);
+	return file_remove(p);
 }
 
 /* 0 read, 1 absent, -1 error (symlinks refused by read_file). */
@@ -71,7 +81,7 @@ marker_read(const char *id, const char *m, struct buf *b)
 	char p[PATHBUF];
 
 	marker_path(p, id, m);
-	return read_file(p, b, MARKER_MAX);
+	return file_read(p, b, MARKER_MAX);
 }
 
 int
@@ -80,12 +90,12 @@ marker_mtime(const char *id, const char *m, struct timespec *ts)
 	char p[PATHBUF];
 
 	marker_path(p, id, m);
-	return path_mtime(p, ts);
+	return file_mtime(p, ts);
 }
 
 /* A queue directory with at least one entry is a wake request. */
 int
-queue_nonempty(const char *id)
+marker_queue_nonempty(const char *id)
 {
 	char p[PATHBUF];
 	struct dirent *de;
@@ -95,12 +105,12 @@ queue_nonempty(const char *id)
 	marker_path(p, id, M_QUEUE);
 	fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_DIRECTORY);
 	if (fd == -1)
-		return errno == ENOENT ? 0 : rerr(RX_FAIL, "%s: %s", p,
+		return errno == ENOENT ? 0 : err_set(RX_FAIL, "%s: %s", p,
 		    errno == ELOOP ? "is a symlink, not a marker" :
 		    strerror(errno));
 	if ((d = fdopendir(fd)) == NULL) {
 		(void)close(fd);
-		return rerr_errno(p);
+		return err_errno(p);
 	}
 	while (!found && (de = readdir(d)) != NULL)
 		found = strcmp(de->d_name, ".") != 0 &&
@@ -119,15 +129,15 @@ marker_purge(const char *id, struct buf *names)
 	size_t plen;
 	int rc = 0;
 
-	hpath(dir, "state");
+	home_path(dir, "state");
 	plen = (size_t)snprintf(prefix, sizeof prefix, "%s.", id);
 	if ((d = opendir(dir)) == NULL)
-		return errno == ENOENT ? 0 : rerr_errno(dir);
+		return errno == ENOENT ? 0 : err_errno(dir);
 	while ((de = readdir(d)) != NULL) {
 		if (strncmp(de->d_name, prefix, plen) != 0)
 			continue;
-		if (rmtree_at(dirfd(d), de->d_name) == -1) {
-			rc = rerr(RX_FAIL, "%s/%s: cannot remove: %s", dir,
+		if (file_rmtree_at(dirfd(d), de->d_name) == -1) {
+			rc = err_set(RX_FAIL, "%s/%s: cannot remove: %s", dir,
 			    de->d_name, strerror(errno));
 			continue;
 		}
@@ -142,7 +152,7 @@ marker_purge(const char *id, struct buf *names)
 /* woke=<epoch> mode=<fresh|resume> server_pid=<pid> pane_pid=<pid>;
  * 1 when absent. */
 int
-session_read(const char *id, struct session *s)
+marker_session_read(const char *id, struct session *s)
 {
 	struct buf b = { 0 }, v = { 0 };
 	unsigned long n;
@@ -155,15 +165,15 @@ session_read(const char *id, struct session *s)
 		return rc;
 	}
 	if (logfmt_get(b.s, "woke", &v) == 0 &&
-	    parse_ulong(v.s, 1UL << 40, &n) == 0)
+	    num_ulong(v.s, 1UL << 40, &n) == 0)
 		s->woke = (time_t)n;
 	if (logfmt_get(b.s, "mode", &v) == 0)
 		(void)snprintf(s->mode, sizeof s->mode, "%s", v.s);
 	if (logfmt_get(b.s, "server_pid", &v) == 0 &&
-	    parse_ulong(v.s, 1UL << 30, &n) == 0)
+	    num_ulong(v.s, 1UL << 30, &n) == 0)
 		s->server_pid = (pid_t)n;
 	if (logfmt_get(b.s, "pane_pid", &v) == 0 &&
-	    parse_ulong(v.s, 1UL << 30, &n) == 0)
+	    num_ulong(v.s, 1UL << 30, &n) == 0)
 		s->pane_pid = (pid_t)n;
 	buf_free(&b);
 	buf_free(&v);
@@ -171,7 +181,7 @@ session_read(const char *id, struct session *s)
 }
 
 int
-session_write(const char *id, const struct session *s)
+marker_session_write(const char *id, const struct session *s)
 {
 	char line[128];
 
@@ -183,7 +193,7 @@ session_write(const char *id, const struct session *s)
 
 /* A marker holding one pid: 0 with *pid, 1 absent or unreadable number. */
 int
-pidfile_read(const char *id, const char *m, pid_t *pid)
+marker_pid_read(const char *id, const char *m, pid_t *pid)
 {
 	struct buf b = { 0 };
 	unsigned long n;
@@ -194,7 +204,7 @@ pidfile_read(const char *id, const char *m, pid_t *pid)
 	if (rc == 0) {
 		b.len = strcspn(b.s, "\n");
 		b.s[b.len] = '\0';
-		if (parse_ulong(b.s, 1UL << 30, &n) == 0 && n > 1)
+		if (num_ulong(b.s, 1UL << 30, &n) == 0 && n > 1)
 			*pid = (pid_t)n;
 		else
 			rc = 1;
@@ -206,7 +216,7 @@ pidfile_read(const char *id, const char *m, pid_t *pid)
 /* Up to max deaths, oldest first; returns how many (lines that do not parse
  * are skipped, so a hand-edited file never stops supervision). */
 int
-deaths_read(const char *id, struct death *d, int max)
+marker_deaths_read(const char *id, struct death *d, int max)
 {
 	struct buf b = { 0 };
 	char *line, *save = NULL;
@@ -224,7 +234,7 @@ deaths_read(const char *id, struct death *d, int max)
 		if (sp == NULL)
 			continue;
 		*sp = '\0';
-		if (parse_ulong(line, 1UL << 40, &t) == -1)
+		if (num_ulong(line, 1UL << 40, &t) == -1)
 			continue;
 		if (n == max) {
 			memmove(d, d + 1, sizeof *d * (size_t)(max - 1));
@@ -239,13 +249,13 @@ deaths_read(const char *id, struct death *d, int max)
 }
 
 int
-deaths_append(const char *id, time_t when, const char *cause)
+marker_deaths_append(const char *id, time_t when, const char *cause)
 {
 	struct death d[DEATHS_KEEP];
 	struct buf b = { 0 };
 	int n, i, rc;
 
-	n = deaths_read(id, d, DEATHS_KEEP);
+	n = marker_deaths_read(id, d, DEATHS_KEEP);
 	if (n == DEATHS_KEEP) {
 		memmove(d, d + 1, sizeof d[0] * (DEATHS_KEEP - 1));
 		n--;

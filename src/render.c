@@ -22,7 +22,7 @@
 #define INCLUDE_DEPTH	4
 
 void
-vars_set(struct vars *v, const char *name, const char *value)
+render_set(struct vars *v, const char *name, const char *value)
 {
 	int i;
 
@@ -32,15 +32,17 @@ vars_set(struct vars *v, const char *name, const char *value)
 			v->v[i].value = xstrdup(value);
 			return;
 		}
-	if (v->n == VARS_MAX)
-		fatal("too many template variables");
+	if (v->n == v->cap) {
+		v->cap = v->cap != 0 ? v->cap * 2 : 32;
+		v->v = xrealloc(v->v, sizeof *v->v * (size_t)v->cap);
+	}
 	v->v[v->n].name = xstrdup(name);
 	v->v[v->n].value = xstrdup(value);
 	v->n++;
 }
 
 void
-vars_free(struct vars *v)
+render_free(struct vars *v)
 {
 	int i;
 
@@ -48,7 +50,9 @@ vars_free(struct vars *v)
 		free(v->v[i].name);
 		free(v->v[i].value);
 	}
-	v->n = 0;
+	free(v->v);
+	v->v = NULL;
+	v->n = v->cap = 0;
 }
 
 static const char *
@@ -69,10 +73,10 @@ setp(struct vars *v, const char *name, const char *fmt, const char *id)
 	char p[PATHBUF];
 
 	if (id != NULL)
-		hpath(p, fmt, id);
+		home_path(p, fmt, id);
 	else
-		hpath(p, "%s", fmt);
-	vars_set(v, name, p);
+		home_path(p, "%s", fmt);
+	render_set(v, name, p);
 }
 
 /*
@@ -80,18 +84,20 @@ setp(struct vars *v, const char *name, const char *fmt, const char *id)
  * the identity's own paths and commands.
  */
 int
-vars_std(struct vars *v, const char *id, const struct conf *c)
+render_std(struct vars *v, const char *id, const struct conf *c)
 {
 	char p[PATHBUF];
 	const char *home = getenv("HOME");
 
-	vars_set(v, "home", R.home);
-	vars_set(v, "roost", R.self != NULL ? R.self : "roost");
-	vars_set(v, "tmux", tmux_bin());
-	vars_set(v, "sockdir", R.sockdir);
-	vars_set(v, "platform", ROOST_PLATFORM);
-	vars_set(v, "version", ROOST_VERSION);
-	vars_set(v, "forensics", "forensics-" ROOST_PLATFORM);
+	render_set(v, "home", home_dir());
+	render_set(v, "roost", pid_self() != NULL ? pid_self() : "roost");
+	render_set(v, "tmux", tmux_bin());
+	render_set(v, "sockdir", home_sockdir());
+	render_set(v, "platform", ROOST_PLATFORM);
+	render_set(v, "version", ROOST_VERSION);
+	render_set(v, "forensics", "forensics-" ROOST_PLATFORM);
+	render_set(v, "sh_lib", "sh-lib");
+	render_set(v, "tmp_tag", TMP_TAG);
 	setp(v, "state", "state", NULL);
 	setp(v, "logdir", "log", NULL);
 	setp(v, "bindir", "bin", NULL);
@@ -101,19 +107,19 @@ vars_std(struct vars *v, const char *id, const struct conf *c)
 	setp(v, "pane_died", "bin/pane-died", NULL);
 	if (id == NULL)
 		return 0;
-	vars_set(v, "id", id);
-	if (sock_path(id, p, sizeof p) == -1)
+	render_set(v, "id", id);
+	if (home_sock(id, p, sizeof p) == -1)
 		return -1;
-	vars_set(v, "sock", p);
+	render_set(v, "sock", p);
 	setp(v, "conf", "conf/%s.conf", id);
 	setp(v, "launch", "bin/%s.launch", id);
 	setp(v, "canary", "bin/%s.canary", id);
 	setp(v, "pane_log", "log/%s.log", id);
 	if (c != NULL) {
-		vars_set(v, "command", c->command);
-		vars_set(v, "resume", c->resume != NULL ? c->resume :
+		render_set(v, "command", c->command);
+		render_set(v, "resume", c->resume != NULL ? c->resume :
 		    c->command);
-		vars_set(v, "cwd", c->cwd != NULL ? c->cwd :
+		render_set(v, "cwd", c->cwd != NULL ? c->cwd :
 		    home != NULL ? home : "/");
 	}
 	return 0;
@@ -132,8 +138,8 @@ builtin(const char *name)
 
 /* $ROOST_TEMPLATES/<name>.in, then $ROOST_HOME/templates/<name>.in, then
  * the compiled-in copy. */
-int
-tmpl_load(const char *name, struct buf *text)
+static int
+render_load(const char *name, struct buf *text)
 {
 	const char *dir = getenv("ROOST_TEMPLATES");
 	const struct tmpl *t;
@@ -143,24 +149,24 @@ tmpl_load(const char *name, struct buf *text)
 	if (name[0] == '.' || name[0] == '\0' || strlen(name) > 64 ||
 	    name[strspn(name, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")] != '\0')
-		return rerr(RX_USAGE, "unknown template '%s'", name);
+		return err_set(RX_USAGE, "unknown template '%s'", name);
 	if (dir != NULL && *dir != '\0') {
 		if (snprintf(p, sizeof p, "%s/%s.in", dir, name) >=
 		    (int)sizeof p)
-			return rerr(RX_USAGE, "ROOST_TEMPLATES: path too long");
-		if ((rc = read_file(p, text, TMPL_MAX)) != 1)
+			return err_set(RX_USAGE, "ROOST_TEMPLATES: path too long");
+		if ((rc = file_read(p, text, TMPL_MAX)) != 1)
 			return rc;
 	}
-	hpath(p, "templates");
+	home_path(p, "templates");
 	if (access(p, F_OK) == 0 || errno != ENOENT) {
-		if (dir_check(p, 0) == -1)	/* a symlink or unsafe dir */
+		if (home_dir_check(p, 0) == -1)	/* a symlink or unsafe dir */
 			return -1;
-		hpath(p, "templates/%s.in", name);
-		if ((rc = read_file(p, text, TMPL_MAX)) != 1)
+		home_path(p, "templates/%s.in", name);
+		if ((rc = file_read(p, text, TMPL_MAX)) != 1)
 			return rc;
 	}
 	if ((t = builtin(name)) == NULL)
-		return rerr(RX_USAGE, "unknown template '%s'", name);
+		return err_set(RX_USAGE, "unknown template '%s'", name);
 	buf_reset(text);
 	buf_add(text, t->text, t->len);
 	return 0;
@@ -180,10 +186,10 @@ expand(const char *tname, int line, const char *ph, size_t phlen,
 
 	nlen = bar != NULL ? (size_t)(bar - ph) : phlen;
 	if (bar == NULL)
-		return rerr(RX_USAGE, "template %s, line %d: @{%.*s} names no "
+		return err_set(RX_USAGE, "template %s, line %d: @{%.*s} names no "
 		    "escaper", tname, line, (int)phlen, ph);
 	if ((val = vars_get(v, ph, nlen)) == NULL)
-		return rerr(RX_USAGE, "template %s, line %d: unknown "
+		return err_set(RX_USAGE, "template %s, line %d: unknown "
 		    "placeholder '%.*s'", tname, line, (int)nlen, ph);
 	buf_adds(&cur, val);
 	for (e = bar + 1; rc == 0 && e <= ph + phlen; ) {
@@ -194,7 +200,7 @@ expand(const char *tname, int line, const char *ph, size_t phlen,
 		if (e + elen > ph + phlen)
 			elen = (size_t)(ph + phlen - e);
 		if (elen == 0 || elen >= sizeof ename) {
-			rc = rerr(RX_USAGE, "template %s, line %d: unknown "
+			rc = err_set(RX_USAGE, "template %s, line %d: unknown "
 			    "escaper '%.*s' in @{%.*s}", tname, line,
 			    (int)elen, e, (int)phlen, ph);
 			break;
@@ -206,23 +212,19 @@ expand(const char *tname, int line, const char *ph, size_t phlen,
 			struct buf t = { 0 };
 
 			if (depth >= INCLUDE_DEPTH)
-				rc = rerr(RX_USAGE, "template %s, line %d: "
+				rc = err_set(RX_USAGE, "template %s, line %d: "
 				    "includes nested too deep", tname, line);
-			else if ((rc = tmpl_load(buf_str(&cur), &t)) == 0)
+			else if ((rc = render_load(buf_str(&cur), &t)) == 0)
 				rc = render_depth(cur.s, t.s, t.len, v, &next,
 				    depth + 1);
 			buf_free(&t);
-		} else if ((fn = escaper_find(ename)) == NULL)
-			rc = rerr(RX_USAGE, "template %s, line %d: unknown "
+		} else if ((fn = esc_find(ename)) == NULL)
+			rc = err_set(RX_USAGE, "template %s, line %d: unknown "
 			    "escaper '%s' in @{%.*s}", tname, line, ename,
 			    (int)phlen, ph);
-		else if (fn(&next, buf_str(&cur)) == -1) {
-			char why[512];
-
-			(void)snprintf(why, sizeof why, "%s", errmsg());
-			rc = rerr(RX_USAGE, "template %s, line %d: @{%.*s}: %s",
-			    tname, line, (int)phlen, ph, why);
-		}
+		else if (fn(&next, buf_str(&cur)) == -1)
+			rc = err_set(RX_USAGE, "template %s, line %d: @{%.*s}: "
+			    "%s", tname, line, (int)phlen, ph, err_msg());
 		buf_reset(&cur);
 		buf_add(&cur, buf_str(&next), next.len);
 		e += elen + 1;
@@ -263,7 +265,7 @@ render_depth(const char *tname, const char *text, size_t len,
 		    *close != '\n'; close++)
 			;
 		if (close >= end || *close != '}')
-			return rerr(RX_USAGE, "template %s, line %d: "
+			return err_set(RX_USAGE, "template %s, line %d: "
 			    "unterminated placeholder", tname, line);
 		if (expand(tname, line, p + 2, (size_t)(close - p - 2), v, out,
 		    depth) == -1)
@@ -287,10 +289,21 @@ render(const char *tname, const struct vars *v, struct buf *out)
 	struct buf t = { 0 };
 	int rc;
 
-	if ((rc = tmpl_load(tname, &t)) == 0)
+	if ((rc = render_load(tname, &t)) == 0)
 		rc = render_text(tname, t.s, t.len, v, out);
 	buf_free(&t);
 	return rc;
+}
+
+/* Render a one-line tmux string template (hook, pipe-pane command). */
+int
+render_line(const char *t, const struct vars *v, struct buf *b)
+{
+	if (render(t, v, b) == -1)
+		return -1;
+	while (b->len > 0 && b->s[b->len - 1] == '\n')
+		b->s[--b->len] = '\0';
+	return 0;
 }
 
 static int
@@ -301,7 +314,7 @@ render_to(const char *tname, const struct vars *v, const char *path,
 	int rc, ch = 0;
 
 	if ((rc = render(tname, v, &b)) == 0)
-		rc = write_if_changed(path, &b, mode, &ch);
+		rc = file_write_changed(path, &b, mode, &ch);
 	if (changed != NULL)
 		*changed = ch;
 	buf_free(&b);
@@ -322,16 +335,16 @@ render_id_scripts(const char *id, const struct conf *c, int keep_launch)
 	char p[PATHBUF];
 	int rc;
 
-	if ((rc = vars_std(&v, id, c)) == 0) {
-		hpath(p, "bin/%s.launch", id);
+	if ((rc = render_std(&v, id, c)) == 0) {
+		home_path(p, "bin/%s.launch", id);
 		if (!keep_launch || lstat(p, &st) == -1)
 			rc = render_to("launch", &v, p, 0700, NULL);
 	}
 	if (rc == 0) {
-		hpath(p, "bin/%s.canary", id);
+		home_path(p, "bin/%s.canary", id);
 		rc = render_to("canary", &v, p, 0700, NULL);
 	}
-	vars_free(&v);
+	render_free(&v);
 	if (rc == 0)
 		rc = render_shared(0, NULL);
 	return rc;
@@ -346,20 +359,20 @@ render_shared(int dry, int *changed)
 	char p[PATHBUF];
 	int rc;
 
-	hpath(p, "bin/pane-died");
-	(void)vars_std(&v, NULL, NULL);
+	home_path(p, "bin/pane-died");
+	(void)render_std(&v, NULL, NULL);
 	if (dry) {
 		rc = render("pane-died", &v, &b);
 		if (rc == 0 && changed != NULL) {
 			struct buf old = { 0 };
 
-			*changed = read_file(p, &old, TMPL_MAX) != 0 ||
+			*changed = file_read(p, &old, TMPL_MAX) != 0 ||
 			    old.len != b.len || memcmp(old.s, b.s, b.len) != 0;
 			buf_free(&old);
 		}
 	} else
 		rc = render_to("pane-died", &v, p, 0700, changed);
 	buf_free(&b);
-	vars_free(&v);
+	render_free(&v);
 	return rc;
 }

@@ -1,10 +1,16 @@
 /*
- * roost.h - the one internal header: shared types and every module's
- * interface, grouped by the file that implements it.
+ * roost.h - the one internal header: shared types and every file's
+ * interface, grouped by the file that implements it, lowest layer first.
  *
- * Error convention: helpers return -1 after rerr() has recorded what
- * went wrong and which exit code it deserves; only the command layer
- * prints "roost: <command>: <what>: <why>" and exits.
+ * Layers point down: main -> commands (cmd_*.c) -> cli -> lifecycle
+ * (tick, launch, teardown, canary, death, schedulers) -> state (home,
+ * identities, confs, markers, logs, templates, derived state) ->
+ * platform (memory, errors, files, processes, tmux, escapers).  A file
+ * calls only its own layer or lower ones; scripts/layers.sh checks it.
+ *
+ * Errors: helpers return -1 after err_set() recorded what went wrong and
+ * which exit code it deserves; only the command layer prints, as
+ * "roost: <command>: <what>: <why>", and picks the exit code.
  */
 #ifndef ROOST_H
 #define ROOST_H
@@ -16,7 +22,7 @@
 #include <stddef.h>
 #include <time.h>
 
-/* Exit codes (contract section 5). */
+/* Exit codes, the same for every command. */
 #define RX_OK		0
 #define RX_FAIL		1
 #define RX_USAGE	2
@@ -31,6 +37,7 @@
 #define LOG_KEEP	5
 #define PANE_LOG_MAX	(32L * 1024 * 1024)
 #define PANE_LOG_KEEP	(8L * 1024 * 1024)
+#define TMP_TAG		".tmp."	/* .<name>.tmp.<pid>.<rest>: a writer's temp */
 
 #if defined(__GNUC__) || defined(__clang__)
 #define PRINTFLIKE(f, a) __attribute__((format(printf, f, a)))
@@ -40,43 +47,20 @@
 #define NORETURN
 #endif
 
-/* Options of one command: the table in main.c fills *val ("1" for flags,
- * the argument otherwise; a repeated "set" option appends to sets). */
-struct opt {
-	const char *name;	/* long name without "--" */
-	char	 shortc;	/* or 0 */
-	int	 takes_arg;
-	const char **val;
-};
+/* ================================================================ platform */
 
-/* What a command handler gets: positional words, and how many of them
- * came before a "--" (dd; -1 when there was none). */
-struct args {
-	int	 n;
-	char	**v;
-	int	 dd;
-	int	 nsets;
-	char	**sets;		/* repeated --set K=V, for render */
-};
+/* ---- xmalloc.c: allocation that cannot fail ---- */
+void	*xmalloc(size_t);
+void	*xrealloc(void *, size_t);
+char	*xstrdup(const char *);
 
-/* ---- util.c: errors, buffers, numbers, time ---- */
+/* ---- buf.c: growable byte buffers, always NUL-terminated ---- */
 struct buf {
 	char	*s;
 	size_t	 len;
 	size_t	 cap;
 };
 
-int	 rerr(int code, const char *fmt, ...) PRINTFLIKE(2, 3);
-int	 rerr_errno(const char *what);
-const char *errmsg(void);
-int	 errcode(void);
-void	 warnx_(const char *fmt, ...) PRINTFLIKE(1, 2);
-void	 errline(const char *msg);
-NORETURN void fatal(const char *fmt, ...) PRINTFLIKE(1, 2);
-
-void	*xmalloc(size_t);
-void	*xrealloc(void *, size_t);
-char	*xstrdup(const char *);
 void	 buf_add(struct buf *, const void *, size_t);
 void	 buf_adds(struct buf *, const char *);
 void	 buf_addc(struct buf *, char);
@@ -84,58 +68,138 @@ void	 buf_addf(struct buf *, const char *, ...) PRINTFLIKE(2, 3);
 void	 buf_reset(struct buf *);
 void	 buf_free(struct buf *);
 const char *buf_str(struct buf *);
+void	 buf_firstline(struct buf *);
 
-int	 parse_ulong(const char *, unsigned long max, unsigned long *);
+/* ---- err.c: the error slot and the queue of warnings ---- */
+int	 err_set(int code, const char *fmt, ...) PRINTFLIKE(2, 3);
+int	 err_errno(const char *what);
+const char *err_msg(void);
+int	 err_code(void);
+void	 err_warn(const char *fmt, ...) PRINTFLIKE(1, 2);
+const char *err_warning(size_t *pos);
+void	 err_warnings_clear(void);
+NORETURN void err_abort(const char *fmt, ...) PRINTFLIKE(1, 2);
+
+/* ---- num.c: strict numbers ---- */
+int	 num_ulong(const char *, unsigned long max, unsigned long *);
+
+/* ---- now.c: clocks ---- */
 time_t	 now_wall(void);
 time_t	 now_display(void);
-long	 ms_since(const struct timespec *);
+void	 now_mono(struct timespec *);
+long	 now_ms_since(const struct timespec *);
+void	 now_sleep_ms(long);
+
+/* ---- fmt.c: times and durations for people ---- */
 void	 fmt_iso(time_t, char out[32]);
 void	 fmt_dur(long secs, char out[32]);
-void	 sleep_ms(long);
+void	 fmt_ago(long secs, char out[32]);
 
-/* ---- home.c: the home tree, paths, identities ---- */
-struct roost {
-	char	 home[HOME_MAX];
-	char	 sockdir[HOME_MAX + 8];
-	const char *cmd;	/* command name, for error lines */
-	const char *self;	/* absolute path of this binary, if known */
-	int	 quiet;
-	int	 verbose;
-	int	 conffd;	/* conf/ opened for a pass, or -1 */
-	uid_t	 uid;
-};
-extern struct roost R;
+/* ---- escape.c: one escaper per target language ---- */
+typedef int (*escaper_fn)(struct buf *, const char *);
+escaper_fn esc_find(const char *name);
+int	 esc_sh(struct buf *, const char *);
+int	 esc_fmt(struct buf *, const char *);
+int	 esc_logfmt(struct buf *, const char *);
+int	 esc_logfmtq(struct buf *, const char *);
+int	 esc_line(struct buf *, const char *);
 
+/* ---- logfmt.c: building and reading logfmt lines ---- */
+void	 logfmt_begin(struct buf *, const char *ev, const char *id);
+void	 logfmt_kv(struct buf *, const char *key, const char *val);
+void	 logfmt_kvl(struct buf *, const char *key, long val);
+int	 logfmt_get(const char *line, const char *key, struct buf *out);
+
+/* ---- file.c: safe file I/O (O_NOFOLLOW, regular files, atomic writes) ---- */
+int	 file_open(const char *path, int flags, int mode);
+int	 file_read(const char *path, struct buf *out, size_t max);
+int	 file_read_at(int dfd, const char *name, const char *path,
+	    struct buf *out, size_t max);
+int	 file_write(const char *path, const void *data, size_t len, int mode);
+int	 file_write_changed(const char *path, const struct buf *, int mode,
+	    int *changed);
+int	 file_remove(const char *path);
+int	 file_rmtree_at(int dfd, const char *name);
+int	 file_rmtree(const char *path);
+int	 file_append(const char *path, const char *line, size_t len);
+int	 file_lock(const char *path, int wait);
+void	 file_unlock(int fd);
+void	 file_sweep(const char *dir);
+void	 file_sweep_of(const char *path);
+int	 file_mtime(const char *path, struct timespec *out);
+char	**file_names(const char *dir, size_t *n);
+void	 file_names_free(char **, size_t);
+int	 file_names_cmp(const void *, const void *);
+
+/* ---- pid.c: what a pid is (the platform seam: /proc, or kill(0)) ---- */
+int	 pid_alive(pid_t);
+int	 pid_group_alive(pid_t pgid);
+int	 pid_stamp(pid_t, unsigned long long *stamp);
+int	 pid_is(pid_t, unsigned long long stamp, const char *word);
+int	 pid_runs_script(pid_t, const char *script);
+time_t	 pid_boot_time(void);
+int	 pid_wait_gone(pid_t, long ms);
+void	 pid_self_init(const char *argv0);
+const char *pid_self(void);
+
+/* ---- spawn.c: child processes, always by argv, never through sh ---- */
+#define SP_SETSID	0x1	/* child gets its own session */
+#define SP_NULLIO	0x2	/* stdin/stdout/stderr on /dev/null */
+pid_t	 spawn_detached(const char *const argv[]);
+int	 spawn_tool(const char *const argv[], struct buf *out, struct buf *err1);
+int	 spawn_which(const char *name, char *out, size_t n);
+int	 spawn_find(const char *env, const char *name, char *out, size_t n);
+
+/* ---- tmux.c: the tmux driver ---- */
+const char *tmux_bin(void);
+int	 tmux_check(void);
+int	 tmux_alive(const char *sock);
+int	 tmux_run(const char *sock, const char *const args[], struct buf *out);
+
+/* =================================================================== state */
+
+/* ---- home.c: where the home is, whether it is safe, its paths ---- */
 int	 home_resolve(const char *opt_home);
 int	 home_open(int create);
 int	 home_exists(void);
+const char *home_dir(void);
+const char *home_sockdir(void);
+int	 home_dir_check(const char *path, int create);
+void	 home_path(char *out, const char *fmt, ...) PRINTFLIKE(2, 3);
+int	 home_sock(const char *id, char *out, size_t n);
+
+/* ---- ident.c: identity names ---- */
 int	 ident_valid(const char *);
 int	 ident_check(const char *);
-void	 hpath(char *out, const char *fmt, ...) PRINTFLIKE(2, 3);
-int	 sock_path(const char *id, char *out, size_t n);
-int	 dir_check(const char *path, int create);
-int	 conf_exists(const char *id);
 
-/* ---- fileio.c: safe file I/O under the home ---- */
-int	 open_safe(const char *path, int flags, int mode);
-int	 read_file(const char *path, struct buf *out, size_t max);
-int	 read_file_at(int dfd, const char *name, const char *path,
-	    struct buf *out, size_t max);
-int	 write_atomic(const char *path, const void *data, size_t len, int mode);
-int	 write_if_changed(const char *path, const struct buf *, int mode,
-	    int *changed);
-int	 remove_file(const char *path);
-int	 rmtree_at(int dfd, const char *name);
-int	 append_line(const char *path, const char *line, size_t len);
-int	 lock_take(const char *path, int wait);
-void	 lock_drop(int fd);
-int	 id_lock(const char *id, int wait);
-void	 sweep_temps(const char *dir);
-void	 sweep_temps_of(const char *path);
-int	 path_mtime(const char *path, struct timespec *out);
-char	**dir_names(const char *dir, size_t *n);
-void	 names_free(char **, size_t);
-int	 names_cmp(const void *, const void *);
+/* ---- conf.c: conf/<id>.conf, and the list of identities ---- */
+enum restart { RESTART_ALWAYS, RESTART_ON_FAILURE, RESTART_NEVER };
+
+struct conf {
+	char	*command;
+	char	*resume;	/* NULL: use command */
+	char	*cwd;		/* NULL: $HOME */
+	char	*activity;	/* NULL: log/<id>.log */
+	unsigned long idle;
+	enum restart restart;
+	unsigned long cl_deaths;
+	unsigned long cl_window;
+};
+
+void	 conf_defaults(struct conf *);
+void	 conf_free(struct conf *);
+int	 conf_parse(const char *name, const char *text, size_t len,
+	    struct conf *);
+int	 conf_read(const char *id, struct conf *);
+int	 conf_format(const struct conf *, struct buf *);
+int	 conf_write(const char *id, const struct conf *);
+int	 conf_exists(const char *id);
+int	 conf_ids(char ***);
+void	 conf_ids_free(char **, int);
+void	 conf_dir_open(void);
+void	 conf_dir_close(void);
+int	 conf_restart_parse(const char *, enum restart *);
+int	 conf_crashloop_parse(const char *, unsigned long *, unsigned long *);
 
 /* ---- marker.c: state/<id>.<marker> ---- */
 #define M_SESSION	"session"
@@ -161,60 +225,28 @@ struct death {
 	char	 cause[96];
 };
 
-void	 marker_path(char *out, const char *id, const char *m);
 int	 marker_has(const char *id, const char *m);
 int	 marker_set(const char *id, const char *m, const char *content);
 int	 marker_rm(const char *id, const char *m);
 int	 marker_read(const char *id, const char *m, struct buf *);
 int	 marker_mtime(const char *id, const char *m, struct timespec *);
-int	 queue_nonempty(const char *id);
+int	 marker_lock(const char *id, int wait);
+int	 marker_queue_nonempty(const char *id);
 int	 marker_purge(const char *id, struct buf *names);
-int	 session_read(const char *id, struct session *);
-int	 session_write(const char *id, const struct session *);
-int	 pidfile_read(const char *id, const char *m, pid_t *);
-int	 deaths_read(const char *id, struct death *, int max);
-int	 deaths_append(const char *id, time_t, const char *cause);
+int	 marker_session_read(const char *id, struct session *);
+int	 marker_session_write(const char *id, const struct session *);
+int	 marker_pid_read(const char *id, const char *m, pid_t *);
+int	 marker_deaths_read(const char *id, struct death *, int max);
+int	 marker_deaths_append(const char *id, time_t, const char *cause);
 
-/* ---- conf.c: conf/<id>.conf ---- */
-enum restart { RESTART_ALWAYS, RESTART_ON_FAILURE, RESTART_NEVER };
+/* ---- log.c: lifecycle.log, exits.log and the pane logs ---- */
+/* log_event(ev, id, key, value, ..., LEND): a typed NULL ends the pairs. */
+#define LEND ((const char *)NULL)
+void	 log_event(const char *ev, const char *id, ...);
+int	 log_rotate(const char *path, long max, int keep);
+int	 log_pane_trim(const char *path);
 
-struct conf {
-	char	*command;
-	char	*resume;	/* NULL: use command */
-	char	*cwd;		/* NULL: $HOME */
-	char	*activity;	/* NULL: log/<id>.log */
-	unsigned long idle;
-	enum restart restart;
-	unsigned long cl_deaths;
-	unsigned long cl_window;
-};
-
-void	 conf_defaults(struct conf *);
-void	 conf_free(struct conf *);
-int	 conf_parse(const char *name, const char *text, size_t len,
-	    struct conf *);
-int	 conf_read(const char *id, struct conf *);
-int	 conf_format(const struct conf *, struct buf *);
-int	 conf_write(const char *id, const struct conf *);
-const char *restart_name(enum restart);
-int	 restart_parse(const char *, enum restart *);
-int	 crashloop_parse(const char *, unsigned long *, unsigned long *);
-
-/* ---- escape.c: one escaper per target language ---- */
-typedef int (*escaper_fn)(struct buf *, const char *);
-escaper_fn escaper_find(const char *name);
-int	 esc_sh(struct buf *, const char *);
-int	 esc_xml(struct buf *, const char *);
-int	 esc_tmux(struct buf *, const char *);
-int	 esc_fmt(struct buf *, const char *);
-int	 esc_logfmt(struct buf *, const char *);
-int	 esc_logfmtq(struct buf *, const char *);
-int	 esc_cron(struct buf *, const char *);
-int	 esc_line(struct buf *, const char *);
-int	 esc_raw(struct buf *, const char *);
-int	 logfmt_get(const char *line, const char *key, struct buf *out);
-
-/* ---- render.c: templates ---- */
+/* ---- render.c: templates and their variables ---- */
 struct tmpl {
 	const char *name;
 	const char *text;
@@ -223,115 +255,145 @@ struct tmpl {
 extern const struct tmpl roost_templates[];
 extern const size_t roost_ntemplates;
 
-#define VARS_MAX 48
 struct vars {
-	int	 n;
-	struct {
+	int	 n, cap;
+	struct var {
 		char	*name;
 		char	*value;
-	} v[VARS_MAX];
+	} *v;
 };
 
-void	 vars_set(struct vars *, const char *name, const char *value);
-void	 vars_free(struct vars *);
-int	 vars_std(struct vars *, const char *id, const struct conf *);
-int	 tmpl_load(const char *name, struct buf *text);
+void	 render_set(struct vars *, const char *name, const char *value);
+void	 render_free(struct vars *);
+int	 render_std(struct vars *, const char *id, const struct conf *);
 int	 render_text(const char *tname, const char *text, size_t len,
 	    const struct vars *, struct buf *out);
 int	 render(const char *tname, const struct vars *, struct buf *out);
+int	 render_line(const char *tname, const struct vars *, struct buf *out);
 int	 render_id_scripts(const char *id, const struct conf *, int keep_launch);
 int	 render_shared(int dry, int *changed);
 
-/* ---- logfmt.c: lifecycle.log and exits.log ---- */
-void	 lf_begin(struct buf *, const char *ev, const char *id);
-void	 lf_kv(struct buf *, const char *key, const char *val);
-void	 lf_kvl(struct buf *, const char *key, long val);
-int	 lf_write(const char *logname, struct buf *);
-/* lifelog(ev, id, key, value, ..., LEND): a typed NULL ends the pairs. */
-#define LEND ((const char *)NULL)
-void	 lifelog(const char *ev, const char *id, ...);
-int	 rotate_if_big(const char *path, long max, int keep);
-int	 pane_log_trim(const char *path);
-
-/* ---- proc.c: processes and the platform seam ---- */
-#define SP_SETSID	0x1	/* child gets its own session */
-#define SP_NULLIO	0x2	/* stdin/stdout/stderr on /dev/null */
-pid_t	 spawn(const char *const argv[], int flags, int outfd, int errfd);
-pid_t	 spawn_detached(const char *const argv[]);
-int	 run(const char *const argv[], struct buf *out, struct buf *errout,
-	    int *status);
-int	 pid_alive(pid_t);
-int	 pgrp_alive(pid_t pgid);
-int	 pid_runs_script(pid_t, const char *script);
-int	 wait_gone(pid_t, long ms);
-int	 exe_path(const char *argv0, char *out, size_t n);
-
-/* ---- tmux.c: the tmux driver ---- */
-const char *tmux_bin(void);
-int	 tmux_check(void);
-int	 sock_alive(const char *sock);
-int	 tmux(const char *sock, const char *const args[], struct buf *out);
-
-/* ---- session.c: launch, teardown, canary, death records ---- */
-int	 launch(const char *id, const struct conf *, const char *mode_req,
-	    const char *cause, const char **mode_out);
-int	 teardown(const char *id, const char *reason);
-int	 canary_pid(const char *id, pid_t *);
-int	 canary_live(const char *id, pid_t *);
-int	 canary_ensure(const char *id, const char *origin, const char **what);
-int	 canary_settle(const char *id, long ms);
-void	 canary_dismiss(const char *id);
-int	 running(const char *id);
-int	 death_record(const char *id, const struct session *, int *clean_exit);
-
-/* ---- status.c: deriving state from markers ---- */
+/* ---- state.c: an identity's state, derived from markers and a connect ---- */
 enum state {
 	ST_RUNNING, ST_PARKED, ST_STOPPED, ST_CRASHLOOP, ST_DEAD, ST_EXITED,
 	ST_DOWN
 };
-const char *state_name(enum state);
+int	 state_running(const char *id);
 enum state state_of(const char *id, int alive);
-int	 ids_list(char ***);
-void	 ids_free(char **, int);
-int	 cmd_status(const struct args *);
+const char *state_name(enum state);
+time_t	 state_activity(const char *id, const struct conf *, time_t woke);
 
-/* ---- tick.c ---- */
-int	 cmd_tick(const struct args *);
-time_t	 activity_time(const char *id, const struct conf *, time_t woke);
+/* =============================================================== lifecycle */
 
-/* ---- sched.c: install / uninstall ---- */
+/* ---- canary.c: the process that outlives a dead server ---- */
+int	 canary_pid(const char *id, pid_t *);
+int	 canary_live(const char *id, pid_t *);
+int	 canary_spawn(const char *id, pid_t server_pid, const char *panes,
+	    const char *origin);
+int	 canary_ensure(const char *id, const char *origin, const char **what);
+int	 canary_settle(const char *id, long ms);
+void	 canary_dismiss(const char *id);
+
+/* ---- teardown.c: the clean end of a session ---- */
+int	 teardown(const char *id, const char *reason);
+
+/* ---- death.c: turning an observed death into a record ---- */
+int	 death_record(const char *id, const struct session *, int *clean_exit);
+int	 death_flush(const char *id, int *clean_exit);
+
+/* ---- launch.c: a new session on the identity's own server ---- */
+int	 launch(const char *id, const struct conf *, const char *mode_req,
+	    const char *cause, const char **mode_out);
+
+/* ---- tick.c: one supervision pass ---- */
+struct tally {
+	int	 ids, running, launched, reaped, deaths, errors;
+	long	 ms;
+};
+int	 tick_pass(int verbose, struct tally *);
+
+/* ---- sched.c: what every scheduler entry shares ---- */
+#define SCHED_LABEL	"org.roost.tick"
 void	 sched_vars(struct vars *, unsigned long interval, const char *label,
 	    unsigned long *minutes);
-int	 cmd_install(const struct args *);
-int	 cmd_uninstall(const struct args *);
+unsigned long sched_cron_minutes(unsigned long interval);
 
-/* ---- cmd_ident.c ---- */
-int	 cmd_add(const struct args *);
-int	 cmd_rm(const struct args *);
-int	 cmd_render(const struct args *);
+/* ---- cron.c: the crontab block ---- */
+int	 cron_read(const char *tool, struct buf *out);
+int	 cron_install(const struct vars *, const char *tool,
+	    const struct buf *cur, int dry, struct buf *report);
+int	 cron_uninstall(int dry, struct buf *report);
 
-/* ---- cmd_session.c ---- */
-int	 cmd_start(const struct args *);
-int	 cmd_stop(const struct args *);
-int	 cmd_wake(const struct args *);
-int	 cmd_restart(const struct args *);
-int	 cmd_attach(const struct args *);
-int	 cmd_canary(const struct args *);
-int	 cmd_log(const struct args *);
+/* ---- launchd.c: the LaunchAgent ---- */
+int	 launchd_install(const struct vars *, const char *label, int dry,
+	    struct buf *report);
+int	 launchd_uninstall(const char *label, int dry, struct buf *report);
 
-/* ---- main.c: the command table and option parsing ---- */
-/* Every option value of every command; the table says which command
- * accepts which. */
-struct optvals {
-	const char *cwd, *idle, *restart, *crashloop, *activity, *resume;
-	const char *replace, *force, *fresh, *verbose, *format;
-	const char *scheduler, *interval, *label, *dry_run, *purge, *yes;
-	const char *lines;
+/* ===================================================================== cli */
+
+/* ---- cli.c: options, output, error lines, help ---- */
+enum homeuse { H_NONE, H_READ, H_CREATE };
+
+/* An option of one command: a flag sets *val to "1", an option with a
+ * value sets *val, a list option appends to *list. */
+struct strv {
+	int	 n;
+	char	**v;
 };
-extern struct optvals O;
 
-int	 usage_error(const char *fmt, ...) PRINTFLIKE(1, 2);
-int	 fail(void);
-void	 out(const char *fmt, ...) PRINTFLIKE(1, 2);
+struct opt {
+	const char *name;	/* long name without "--" */
+	char	 shortc;	/* or 0 */
+	enum { OPT_FLAG, OPT_ARG, OPT_LIST } kind;
+	const char **val;
+	struct strv *list;
+	const char *argname;	/* for a list: what a value looks like */
+};
+
+/* The positional words of a command, and how many came before a "--"
+ * (dd; -1 when there was none). */
+struct args {
+	int	 n;
+	char	**v;
+	int	 dd;
+};
+
+struct cmd_entry {
+	const char *name;
+	const char *usage;	/* after "roost <name>" */
+	const char *summary;
+	const char *help;	/* options and details, for --help */
+	const struct opt *opts;
+	int	 minpos, maxpos;	/* positional words; -1: no limit */
+	enum homeuse home;
+	int	 ids;		/* 1: the first word is an identity; 2: all */
+	int	 (*exec)(const struct args *);
+};
+
+void	 cli_begin(const struct cmd_entry *);
+const char *cli_cmd(void);
+void	 cli_set_quiet(int);
+void	 cli_set_verbose(int);
+int	 cli_verbose(void);
+void	 cli_out(const char *fmt, ...) PRINTFLIKE(1, 2);
+int	 cli_fail(void);
+void	 cli_warn(const char *fmt, ...) PRINTFLIKE(1, 2);
+int	 cli_usage(const char *fmt, ...) PRINTFLIKE(1, 2);
+int	 cli_parse(const struct cmd_entry *, int argc, char **argv,
+	    struct args *);
+void	 cli_args_free(struct args *, const struct cmd_entry *);
+int	 cli_finish(int rc);
+void	 cli_help(const struct cmd_entry *);
+void	 cli_help_all(const struct cmd_entry *const *, size_t n, int to_err);
+
+/* ================================================================ commands */
+
+extern const struct cmd_entry cmd_install_entry, cmd_uninstall_entry;
+extern const struct cmd_entry cmd_add_entry, cmd_rm_entry;
+extern const struct cmd_entry cmd_start_entry, cmd_stop_entry;
+extern const struct cmd_entry cmd_wake_entry, cmd_restart_entry;
+extern const struct cmd_entry cmd_attach_entry, cmd_canary_entry;
+extern const struct cmd_entry cmd_tick_entry, cmd_status_entry;
+extern const struct cmd_entry cmd_render_entry, cmd_log_entry;
 
 #endif

@@ -1,33 +1,54 @@
 /*
- * tick.c - one supervision pass over every identity (contract section 7).
+ * tick.c - one supervision pass over every identity.
  *
- * The healthy path of an identity costs a conf read, a few lstat(2)s, one
- * connect(2) and one kill(pid, 0): no fork, no exec.  Only actions
- * (launch, teardown, canary respawn) start processes.  One identity's
- * failure is logged and the pass goes on.
+ * The rules, in the order they apply to one identity:
+ *
+ *  1. Running (its socket accepts a connection):
+ *     a. .stopped is present: tear it down, parked (start resumes).
+ *     b. a .wake is stale (it is already awake): remove it.
+ *     c. the pane pid in .session is gone but tmux has not noticed (a
+ *        lost SIGCHLD): nudge the server with SIGCHLD.
+ *     d. idle longer than the conf's idle: tear it down, parked (reap).
+ *     e. its canary is not alive: spawn a new one.
+ *     f. its pane log is over the cap: cut it.
+ *  2. Not running, .session present: it died.  Record the death, then
+ *     restart by policy unless .stopped, through the crash-loop guard.
+ *  3. Not running, no .session: .stopped or .crash-loop: nothing; .wake
+ *     or a non-empty .queue/: launch (resume when parked), through the
+ *     crash-loop guard; otherwise nothing.
+ *
+ * tick_decide() is the only place these rules are written.  It is pure:
+ * facts in, actions out.  The pass calls it twice per identity: first on
+ * facts from one listing of state/ and of the socket directory, without
+ * the lock (most identities need nothing, and a healthy running one costs
+ * stat, read, connect and kill(0): no fork, no exec); then, when that
+ * asks for anything, on facts read again under the identity's lock, and
+ * acts on that second answer.  One identity's failure is logged and the
+ * pass goes on.
  */
 #include "roost.h"
 
 #include <sys/stat.h>
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-struct tally {
-	int	 ids, running, launched, reaped, deaths, errors;
+/* Actions, applied in this order. */
+enum {
+	A_PARK_STOPPED	= 1 << 0,	/* 1a, ends the list */
+	A_UNWAKE	= 1 << 1,	/* 1b */
+	A_NUDGE		= 1 << 2,	/* 1c */
+	A_REAP		= 1 << 3,	/* 1d, ends the list */
+	A_CANARY	= 1 << 4,	/* 1e */
+	A_TRIM		= 1 << 5,	/* 1f */
+	A_DEATH		= 1 << 6,	/* 2 */
+	A_LAUNCH	= 1 << 7	/* 3 */
 };
 
-/*
- * One listing of state/ and of the socket directory per pass: whether a
- * marker or a socket exists becomes a lookup, not a syscall.  It only
- * decides which identities need a closer look; anything acted on is
- * checked again under the identity's lock.
- */
+/* One listing of state/ and of the socket directory per pass: whether a
+ * marker or a socket exists becomes a lookup, not a system call. */
 struct names {
 	char	**v;
 	size_t	 n;
@@ -37,9 +58,21 @@ struct snap {
 	struct names state, sock;
 };
 
+/* What the rules look at. */
+struct facts {
+	int	 alive;
+	int	 session;	/* .session was read into s */
+	struct session s;
+	int	 stopped, crashloop, wake, queue;
+	int	 pane_dead;	/* the recorded pane pid is gone */
+	time_t	 activity;	/* newest activity, never before woke */
+	int	 canary;	/* the canary runs */
+	int	 log_big;	/* the pane log is over the cap */
+};
+
 /* Is "<id>" (m NULL) or "<id>.<m>" in the listing? */
 static int
-has(const struct names *nm, const char *id, const char *m)
+listed(const struct names *nm, const char *id, const char *m)
 {
 	char key[ID_MAX + 32];
 	const char *k = key;
@@ -49,57 +82,94 @@ has(const struct names *nm, const char *id, const char *m)
 	else
 		k = id;
 	return nm->n > 0 &&
-	    bsearch(&k, nm->v, nm->n, sizeof *nm->v, names_cmp) != NULL;
+	    bsearch(&k, nm->v, nm->n, sizeof *nm->v, file_names_cmp) != NULL;
 }
 
-/* Newest mtime of the activity file, or of the entries of the activity
- * directory (default: the pane log); never earlier than woke. */
-time_t
-activity_time(const char *id, const struct conf *c, time_t woke)
+/* A marker's presence: from the listing when there is one, else lstat. */
+static int
+has(const struct snap *sn, const char *id, const char *m)
 {
-	char p[PATHBUF];
+	if (sn != NULL)
+		return listed(&sn->state, id, m);
+	return marker_has(id, m) == 1;
+}
+
+static void
+facts_running(const char *id, const struct conf *c, struct facts *f)
+{
 	struct stat st;
-	time_t t = woke;
+	char p[PATHBUF];
+	pid_t cp;
 
-	if (c->activity != NULL)
-		(void)snprintf(p, sizeof p, "%s", c->activity);
-	else
-		hpath(p, "log/%s.log", id);
-	if (stat(p, &st) == -1)
-		return t;
-	if (st.st_mtime > t)
-		t = st.st_mtime;
-	if (S_ISDIR(st.st_mode)) {
-		struct dirent *de;
-		DIR *d;
-		int dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	f->session = marker_session_read(id, &f->s) == 0;
+	if (!f->session)
+		memset(&f->s, 0, sizeof f->s);
+	f->pane_dead = f->s.pane_pid > 1 && !pid_alive(f->s.pane_pid);
+	if (c->idle > 0)
+		f->activity = state_activity(id, c, f->s.woke);
+	f->canary = canary_live(id, &cp);
+	home_path(p, "log/%s.log", id);
+	f->log_big = lstat(p, &st) == 0 && st.st_size > PANE_LOG_MAX;
+}
 
-		if (dfd == -1 || (d = fdopendir(dfd)) == NULL) {
-			if (dfd != -1)
-				(void)close(dfd);
-			return t;
-		}
-		while ((de = readdir(d)) != NULL)
-			if (de->d_name[0] != '.' &&
-			    fstatat(dirfd(d), de->d_name, &st, 0) == 0 &&
-			    st.st_mtime > t)
-				t = st.st_mtime;
-		(void)closedir(d);
+/* The facts of one identity; sn NULL reads them live. */
+static void
+facts_gather(const char *id, const struct conf *c, const struct snap *sn,
+    struct facts *f)
+{
+	memset(f, 0, sizeof *f);
+	f->alive = (sn == NULL || listed(&sn->sock, id, NULL)) &&
+	    state_running(id);
+	f->stopped = has(sn, id, M_STOPPED);
+	f->wake = has(sn, id, M_WAKE);
+	if (f->alive) {
+		facts_running(id, c, f);
+		return;
 	}
-	return t;
+	f->session = sn != NULL ? listed(&sn->state, id, M_SESSION) :
+	    marker_session_read(id, &f->s) == 0;
+	f->crashloop = has(sn, id, M_CRASHLOOP);
+	f->queue = (sn == NULL || listed(&sn->state, id, M_QUEUE)) &&
+	    marker_queue_nonempty(id) == 1;
+}
+
+static unsigned
+tick_decide(const struct conf *c, const struct facts *f, time_t now)
+{
+	unsigned a = 0;
+
+	if (f->alive) {
+		if (f->stopped)
+			return A_PARK_STOPPED;
+		if (f->wake)
+			a |= A_UNWAKE;
+		if (f->pane_dead && f->s.server_pid > 1)
+			a |= A_NUDGE;
+		if (c->idle > 0 && now - f->activity > (time_t)c->idle)
+			return a | A_REAP;
+		if (!f->canary)
+			a |= A_CANARY;
+		if (f->log_big)
+			a |= A_TRIM;
+		return a;
+	}
+	if (f->session)
+		return A_DEATH;
+	if (!f->stopped && !f->crashloop && (f->wake || f->queue))
+		return A_LAUNCH;
+	return 0;
 }
 
 static void
 tick_error(struct tally *t, const char *id, const char *op)
 {
-	char why[1024];
-
-	(void)snprintf(why, sizeof why, "%s", errmsg());
-	(void)fprintf(stderr, "roost: tick: %s: %s\n", id, why);
-	lifelog("error", id, "op", op, "error", why, LEND);
+	err_warn("%s: %s", id, err_msg());
+	log_event("error", id, "op", op, "error", err_msg(), LEND);
 	t->errors++;
 }
 
+/* The crash-loop guard: 1 (and .crash-loop written) when the deaths in
+ * the window reach the limit. */
 static int
 crash_looping(const char *id, const struct conf *c, time_t now)
 {
@@ -108,7 +178,7 @@ crash_looping(const char *id, const struct conf *c, time_t now)
 	int n, i;
 	char buf[64];
 
-	n = deaths_read(id, d, DEATHS_KEEP);
+	n = marker_deaths_read(id, d, DEATHS_KEEP);
 	for (i = 0; i < n; i++)
 		if (d[i].when > now - (time_t)c->cl_window)
 			in++;
@@ -119,234 +189,190 @@ crash_looping(const char *id, const struct conf *c, time_t now)
 	if (marker_set(id, M_CRASHLOOP, buf) == -1)
 		return -1;
 	(void)snprintf(buf, sizeof buf, "%lu", in);
-	lifelog("refused", id, "cause", "crash-loop", "deaths", buf, LEND);
+	log_event("refused", id, "cause", "crash-loop", "deaths", buf, LEND);
 	return 1;
-}
-
-/* 1. running */
-static void
-tick_running(const char *id, const struct conf *c, struct tally *t,
-    time_t now)
-{
-	struct session s;
-	char p[PATHBUF];
-	const char *what;
-	pid_t cp;
-
-	t->running++;
-	if (marker_has(id, M_STOPPED) == 1) {
-		/* A stop by touch parks like roost stop: start resumes. */
-		if (marker_set(id, M_IDLE, "") == -1 ||
-		    teardown(id, "stopped") == -1)
-			tick_error(t, id, "teardown");
-		return;
-	}
-	if (marker_has(id, M_WAKE) == 1)
-		(void)marker_rm(id, M_WAKE);	/* already awake */
-	if (session_read(id, &s) != 0)
-		memset(&s, 0, sizeof s);
-	/* A pane that ended unnoticed (a lost SIGCHLD, see launch()): nudge
-	 * its server so it reaps and the pane-died hook records the exit. */
-	if (s.pane_pid > 1 && s.server_pid > 1 && !pid_alive(s.pane_pid))
-		(void)kill(s.server_pid, SIGCHLD);
-	if (c->idle > 0) {
-		time_t act = activity_time(id, c, s.woke);
-
-		if (now - act > (time_t)c->idle) {
-			char age[24];
-
-			(void)snprintf(age, sizeof age, "%lld",
-			    (long long)(now - act));
-			if (marker_set(id, M_IDLE, "") == -1 ||
-			    teardown(id, "idle") == -1) {
-				tick_error(t, id, "reap");
-				return;
-			}
-			lifelog("reap", id, "reason", "idle", "age", age, LEND);
-			t->reaped++;
-			return;
-		}
-	}
-	if (!canary_live(id, &cp)) {
-		if (canary_ensure(id, "tick", &what) == -1)
-			tick_error(t, id, "canary");
-	}
-	hpath(p, "log/%s.log", id);
-	(void)pane_log_trim(p);
-}
-
-static int
-wants_launch(const char *id)
-{
-	return marker_has(id, M_WAKE) == 1 || queue_nonempty(id) == 1;
 }
 
 static void
 tick_launch(const char *id, const struct conf *c, struct tally *t,
-    const char *cause)
+    const char *cause, time_t now)
 {
+	if (crash_looping(id, c, now) != 0)
+		return;
+	/* launch() has logged ev=error already: warn and count only */
 	if (launch(id, c, NULL, cause, NULL) == -1) {
-		/* launch() has logged ev=error already: stderr and count only */
-		(void)fprintf(stderr, "roost: tick: %s: %s\n", id, errmsg());
+		err_warn("%s: %s", id, err_msg());
 		t->errors++;
 	} else
 		t->launched++;
 }
 
-/* A running identity with nothing to do: not stopped, no stale wake, its
- * pane alive, not idle, its canary alive, its pane log within bounds.
- * Reads only: stat, read, kill(0). */
+/* Park a running identity: .idle-reaped first, so start resumes it. */
 static int
-healthy(const char *id, const struct conf *c, time_t now,
-    const struct snap *sn)
+park(const char *id, const char *reason)
 {
-	struct session s;
-	struct stat st;
-	char p[PATHBUF];
-	pid_t cp;
+	if (marker_set(id, M_IDLE, "") == -1)
+		return -1;
+	return teardown(id, reason);
+}
 
-	if (has(&sn->state, id, M_STOPPED) || has(&sn->state, id, M_WAKE) ||
-	    session_read(id, &s) != 0)
-		return 0;
-	if (s.pane_pid > 1 && !pid_alive(s.pane_pid))
-		return 0;
-	if (c->idle > 0 && now - activity_time(id, c, s.woke) >
-	    (time_t)c->idle)
-		return 0;
-	if (!canary_live(id, &cp))
-		return 0;
-	hpath(p, "log/%s.log", id);
-	return lstat(p, &st) == -1 || st.st_size <= PANE_LOG_MAX;
+static void
+tick_act(const char *id, const struct conf *c, const struct facts *f,
+    unsigned a, struct tally *t, time_t now)
+{
+	const char *what;
+	char p[PATHBUF];
+	int clean;
+
+	if (f->alive)
+		t->running++;
+	if (a & A_PARK_STOPPED) {
+		/* A stop by touch parks like roost stop: start resumes. */
+		if (park(id, "stopped") == -1)
+			tick_error(t, id, "teardown");
+		return;
+	}
+	if (a & A_UNWAKE)
+		(void)marker_rm(id, M_WAKE);
+	if (a & A_NUDGE)
+		(void)kill(f->s.server_pid, SIGCHLD);
+	if (a & A_REAP) {
+		char age[24];
+
+		(void)snprintf(age, sizeof age, "%lld",
+		    (long long)(now - f->activity));
+		if (park(id, "idle") == -1) {
+			tick_error(t, id, "reap");
+			return;
+		}
+		log_event("reap", id, "reason", "idle", "age", age, LEND);
+		t->reaped++;
+		return;
+	}
+	if ((a & A_CANARY) && canary_ensure(id, "tick", &what) == -1)
+		tick_error(t, id, "canary");
+	if (a & A_TRIM) {
+		home_path(p, "log/%s.log", id);
+		(void)log_pane_trim(p);
+	}
+	if (a & A_DEATH) {
+		t->deaths++;
+		if (death_record(id, &f->s, &clean) == -1)
+			tick_error(t, id, "death");
+		if ((c->restart == RESTART_ALWAYS ||
+		    (c->restart == RESTART_ON_FAILURE && !clean)) &&
+		    marker_has(id, M_STOPPED) != 1)
+			tick_launch(id, c, t, "restart", now);
+	}
+	if (a & A_LAUNCH)
+		tick_launch(id, c, t, f->wake ? "wake" : "queue", now);
 }
 
 static void
 tick_one(const char *id, struct tally *t, time_t now, const struct snap *sn)
 {
-	struct session s;
+	struct facts f;
 	struct conf c;
-	int lk, clean, relaunch, alive;
+	int lk;
 
 	t->ids++;
 	if (conf_read(id, &c) == -1) {
 		tick_error(t, id, "conf");
 		return;
 	}
-	/* Down with nothing requested, or running with nothing to do: the
-	 * locked pass below would do nothing either, so it is skipped (most
-	 * identities are parked).  Anything else is decided again under the
-	 * lock. */
-	alive = has(&sn->sock, id, NULL) && running(id);
-	if ((!alive && !has(&sn->state, id, M_SESSION) &&
-	    (has(&sn->state, id, M_STOPPED) ||
-	    has(&sn->state, id, M_CRASHLOOP) ||
-	    !(has(&sn->state, id, M_WAKE) || (has(&sn->state, id, M_QUEUE) &&
-	    queue_nonempty(id) == 1)))) ||
-	    (alive && healthy(id, &c, now, sn))) {
-		t->running += alive;
+	facts_gather(id, &c, sn, &f);
+	if (tick_decide(&c, &f, now) == 0) {
+		t->running += f.alive;
 		conf_free(&c);
 		return;
 	}
 	/* Busy (a command or a stuck teardown holds it): next pass. */
-	if ((lk = id_lock(id, 0)) < 0) {
+	if ((lk = marker_lock(id, 0)) < 0) {
 		if (lk == -1)
 			tick_error(t, id, "lock");
 		conf_free(&c);
 		return;
 	}
-	if (running(id))
-		tick_running(id, &c, t, now);
-	else if (session_read(id, &s) == 0) {
-		/* 2. it died since the last pass */
-		t->deaths++;
-		if (death_record(id, &s, &clean) == -1)
-			tick_error(t, id, "death");
-		relaunch = c.restart == RESTART_ALWAYS ||
-		    (c.restart == RESTART_ON_FAILURE && !clean);
-		if (marker_has(id, M_STOPPED) == 1)
-			relaunch = 0;
-		if (relaunch && crash_looping(id, &c, now) == 0)
-			tick_launch(id, &c, t, "restart");
-	} else if (marker_has(id, M_STOPPED) != 1 &&
-	    marker_has(id, M_CRASHLOOP) != 1 && wants_launch(id) &&
-	    crash_looping(id, &c, now) == 0) {
-		/* 3. a wake request (a poison queue item still crash-loops) */
-		tick_launch(id, &c, t, marker_has(id, M_WAKE) == 1 ? "wake" :
-		    "queue");
-	}
-	lock_drop(lk);
+	facts_gather(id, &c, NULL, &f);
+	tick_act(id, &c, &f, tick_decide(&c, &f, now), t, now);
+	file_unlock(lk);
 	conf_free(&c);
 }
 
+/* Rotate the logs, remove temps of writers that died mid-write. */
 static void
 janitor(void)
 {
 	char p[PATHBUF];
 
-	hpath(p, "log/lifecycle.log");
-	(void)rotate_if_big(p, LOG_ROTATE_BYTES, LOG_KEEP);
-	hpath(p, "log/exits.log");
-	(void)rotate_if_big(p, LOG_ROTATE_BYTES, LOG_KEEP);
-	hpath(p, "state");
-	sweep_temps(p);
-	hpath(p, "conf");
-	sweep_temps(p);
-	hpath(p, "bin");
-	sweep_temps(p);
+	home_path(p, "log/lifecycle.log");
+	(void)log_rotate(p, LOG_ROTATE_BYTES, LOG_KEEP);
+	home_path(p, "log/exits.log");
+	(void)log_rotate(p, LOG_ROTATE_BYTES, LOG_KEEP);
+	home_path(p, "state");
+	file_sweep(p);
+	home_path(p, "conf");
+	file_sweep(p);
+	home_path(p, "bin");
+	file_sweep(p);
 }
 
-int
-cmd_tick(const struct args *a)
+static void
+tick_log(const struct tally *t)
 {
-	struct tally t = { 0 };
+	char n[6][24];
+
+	(void)snprintf(n[0], sizeof n[0], "%d", t->ids);
+	(void)snprintf(n[1], sizeof n[1], "%d", t->running);
+	(void)snprintf(n[2], sizeof n[2], "%d", t->launched);
+	(void)snprintf(n[3], sizeof n[3], "%d", t->reaped);
+	(void)snprintf(n[4], sizeof n[4], "%d", t->deaths);
+	(void)snprintf(n[5], sizeof n[5], "%ld", t->ms);
+	log_event("tick", NULL, "ids", n[0], "running", n[1], "launched",
+	    n[2], "reaped", n[3], "deaths", n[4], "ms", n[5], LEND);
+}
+
+/*
+ * One pass under state/.tick.lock.  0 when it ran (*t says what it did),
+ * 1 when there is nothing to supervise, 2 when another pass holds the
+ * lock, -1 when it could not run.  ev=tick is logged when the pass did
+ * something, or always with verbose.
+ */
+int
+tick_pass(int verbose, struct tally *t)
+{
 	struct snap sn;
 	struct timespec t0, ts;
-	char p[PATHBUF], n[6][24];
-	char **ids;
-	int lk, nids, i, verbose = O.verbose != NULL || R.verbose;
+	char p[PATHBUF], **ids;
+	int lk, nids, i;
 
-	(void)a;
-	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
-	hpath(p, "state");
-	if (!home_exists() || path_mtime(p, &ts) == 1)
-		return RX_OK;	/* no home, or no markers yet: nothing to do */
-	hpath(p, "state/.tick.lock");
-	if ((lk = lock_take(p, 0)) == -2) {
-		lifelog("tick", NULL, "skipped", "locked", LEND);
-		if (verbose)
-			out("tick skipped: another tick holds the lock\n");
-		return RX_OK;
+	memset(t, 0, sizeof *t);
+	now_mono(&t0);
+	home_path(p, "state");
+	if (!home_exists() || file_mtime(p, &ts) == 1)
+		return 1;	/* no home, or no markers yet: nothing to do */
+	home_path(p, "state/.tick.lock");
+	if ((lk = file_lock(p, 0)) == -2) {
+		log_event("tick", NULL, "skipped", "locked", LEND);
+		return 2;
 	}
 	if (lk < 0)
-		return fail();
+		return -1;
 	janitor();
-	nids = ids_list(&ids);
-	hpath(p, "state");
-	sn.state.v = dir_names(p, &sn.state.n);
-	sn.sock.v = dir_names(R.sockdir, &sn.sock.n);
-	hpath(p, "conf");
-	R.conffd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	nids = conf_ids(&ids);
+	home_path(p, "state");
+	sn.state.v = file_names(p, &sn.state.n);
+	sn.sock.v = file_names(home_sockdir(), &sn.sock.n);
+	conf_dir_open();
 	for (i = 0; i < nids; i++)
-		tick_one(ids[i], &t, now_wall(), &sn);
-	if (R.conffd >= 0)
-		(void)close(R.conffd);
-	R.conffd = -1;
-	names_free(sn.state.v, sn.state.n);
-	names_free(sn.sock.v, sn.sock.n);
-	ids_free(ids, nids);
-	if (verbose || t.launched || t.reaped || t.deaths || t.errors) {
-		(void)snprintf(n[0], sizeof n[0], "%d", t.ids);
-		(void)snprintf(n[1], sizeof n[1], "%d", t.running);
-		(void)snprintf(n[2], sizeof n[2], "%d", t.launched);
-		(void)snprintf(n[3], sizeof n[3], "%d", t.reaped);
-		(void)snprintf(n[4], sizeof n[4], "%d", t.deaths);
-		(void)snprintf(n[5], sizeof n[5], "%ld", ms_since(&t0));
-		lifelog("tick", NULL, "ids", n[0], "running", n[1], "launched",
-		    n[2], "reaped", n[3], "deaths", n[4], "ms", n[5], LEND);
-		if (verbose)
-			out("tick ids=%s running=%s launched=%s reaped=%s "
-			    "deaths=%s ms=%s\n", n[0], n[1], n[2], n[3], n[4],
-			    n[5]);
-	}
-	lock_drop(lk);
-	return RX_OK;
+		tick_one(ids[i], t, now_wall(), &sn);
+	conf_dir_close();
+	file_names_free(sn.state.v, sn.state.n);
+	file_names_free(sn.sock.v, sn.sock.n);
+	conf_ids_free(ids, nids);
+	t->ms = now_ms_since(&t0);
+	if (verbose || t->launched || t->reaped || t->deaths || t->errors)
+		tick_log(t);
+	file_unlock(lk);
+	return 0;
 }

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define TMUX_ARGS_MAX 64
@@ -34,17 +33,17 @@ tmux_check(void)
 	const char *t = tmux_bin();
 
 	if (t[0] != '/')
-		return rerr(RX_FAIL, "tmux: %s: not an absolute path (set "
+		return err_set(RX_FAIL, "tmux: %s: not an absolute path (set "
 		    "ROOST_TMUX to tmux's absolute path)", t);
 	if (access(t, X_OK) == -1)
-		return rerr(RX_FAIL, "tmux: %s: %s (install tmux 3.0 or newer, "
+		return err_set(RX_FAIL, "tmux: %s: %s (install tmux 3.0 or newer, "
 		    "or point ROOST_TMUX at it)", t, strerror(errno));
 	return 0;
 }
 
 /* 1 when a server accepts connections on sock, else 0. */
 int
-sock_alive(const char *sock)
+tmux_alive(const char *sock)
 {
 	struct sockaddr_un sun;
 	struct stat st;
@@ -83,12 +82,12 @@ sock_alive(const char *sock)
  * status records tmux's first stderr line as the reason.
  */
 int
-tmux(const char *sock, const char *const args[], struct buf *out)
+tmux_run(const char *sock, const char *const args[], struct buf *out)
 {
 	const char *argv[TMUX_ARGS_MAX + 6];
 	const char *conf = getenv("ROOST_TMUX_CONF");
 	struct buf err = { 0 };
-	int n = 0, i, status;
+	int n = 0, i, rc;
 
 	if (tmux_check() == -1)
 		return -1;
@@ -101,25 +100,16 @@ tmux(const char *sock, const char *const args[], struct buf *out)
 	}
 	for (i = 0; args[i] != NULL; i++) {
 		if (i == TMUX_ARGS_MAX)
-			fatal("too many tmux arguments");
+			err_abort("too many tmux arguments");
 		argv[n++] = args[i];
 	}
 	argv[n] = NULL;
-	if (run(argv, out, &err, &status) == -1) {
-		buf_free(&err);
-		return -1;
-	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		buf_free(&err);
-		return 0;
-	}
-	err.len = strcspn(buf_str(&err), "\n");
-	err.s[err.len] = '\0';
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && err.len == 0)
-		(void)rerr(RX_FAIL, "tmux: %s: could not execute", argv[0]);
-	else
-		(void)rerr(RX_FAIL, "tmux %s: %s", args[0],
+	rc = spawn_tool(argv, out, &err);
+	if (rc == 127 && err.len == 0)
+		(void)err_set(RX_FAIL, "tmux: %s: could not execute", argv[0]);
+	else if (rc > 0)
+		(void)err_set(RX_FAIL, "tmux %s: %s", args[0],
 		    err.len > 0 ? err.s : "failed");
 	buf_free(&err);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return rc < 256 ? rc : -1;
 }

@@ -24,7 +24,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct buf b = { 0 };
 
 	if (conf_parse("fuzz.conf", (const char *)data, size, &c) == -1) {
-		if (errcode() != RX_USAGE || errmsg()[0] == '\0')
+		if (err_code() != RX_USAGE || err_msg()[0] == '\0')
 			abort();
 		return 0;
 	}

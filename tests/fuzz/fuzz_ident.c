@@ -1,6 +1,6 @@
 /*
  * fuzz_ident.c - ident_valid against a plain reference reading of the
- * contract's pattern [A-Za-z0-9][A-Za-z0-9_-]{0,63}.
+ * documented pattern [A-Za-z0-9][A-Za-z0-9_-]{0,63}.
  */
 #include "roost.h"
 #include "fuzz.h"

@@ -24,15 +24,15 @@ init(void)
 	(void)snprintf(R.home, sizeof R.home, "/nonexistent/roost-fuzz");
 	(void)snprintf(R.sockdir, sizeof R.sockdir, "%s/sock", R.home);
 	(void)unsetenv("ROOST_TEMPLATES");
-	vars_set(&v, "id", "bob");
-	vars_set(&v, "empty", "");
-	vars_set(&v, "home", "/home/u s/'q'/\"d\"/$x/`y`/#z");
-	vars_set(&v, "nasty", "a'b\"c\\d$e`f\ng\th=i j#k%l&m<n>o;p|q@{r}");
-	vars_set(&v, "ctl", "\001\002\033[0m\177");
-	vars_set(&v, "tmpl", "pipe-pane");
-	vars_set(&v, "bad_tmpl", "../etc/passwd");
-	vars_set(&v, "pane_log", "/tmp/log dir/bob.log");
-	vars_set(&v, "sh", "sh");
+	render_set(&v, "id", "bob");
+	render_set(&v, "empty", "");
+	render_set(&v, "home", "/home/u s/'q'/\"d\"/$x/`y`/#z");
+	render_set(&v, "nasty", "a'b\"c\\d$e`f\ng\th=i j#k%l&m<n>o;p|q@{r}");
+	render_set(&v, "ctl", "\001\002\033[0m\177");
+	render_set(&v, "tmpl", "pipe-pane");
+	render_set(&v, "bad_tmpl", "../etc/passwd");
+	render_set(&v, "pane_log", "/tmp/log dir/bob.log");
+	render_set(&v, "sh", "sh");
 }
 
 int
@@ -47,8 +47,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == 0 && memchr(data, '@', size) == NULL &&
 	    (out.len != size || (size > 0 && memcmp(out.s, data, size) != 0)))
 		abort();
-	if (rc == -1 && (errmsg()[0] == '\0' || (errcode() != RX_USAGE &&
-	    errcode() != RX_FAIL)))
+	if (rc == -1 && (err_msg()[0] == '\0' || (err_code() != RX_USAGE &&
+	    err_code() != RX_FAIL)))
 		abort();
 	buf_free(&out);
 	return 0;

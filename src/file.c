@@ -1,5 +1,5 @@
 /*
- * fileio.c - every open under the home goes through here: O_NOFOLLOW,
+ * file.c - every open under the home goes through here: O_NOFOLLOW,
  * O_CLOEXEC, regular files only; writes others read are atomic (temp in
  * the same directory, write all, fsync, rename); removal of what is
  * already gone is success.
@@ -18,10 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define TMP_TAG ".tmp."
-
 int
-open_safe(const char *path, int flags, int mode)
+file_open(const char *path, int flags, int mode)
 {
 	struct stat st;
 	int fd;
@@ -29,13 +27,13 @@ open_safe(const char *path, int flags, int mode)
 	fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, mode);
 	if (fd == -1) {
 		if (errno == ELOOP || errno == EMLINK)
-			return rerr(RX_FAIL, "%s: refusing to open a symlink",
+			return err_set(RX_FAIL, "%s: refusing to open a symlink",
 			    path);
-		return rerr(RX_FAIL, "%s: %s", path, strerror(errno));
+		return err_set(RX_FAIL, "%s: %s", path, strerror(errno));
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		(void)close(fd);
-		return rerr(RX_FAIL, "%s: not a regular file", path);
+		return err_set(RX_FAIL, "%s: not a regular file", path);
 	}
 	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	return fd;
@@ -45,7 +43,7 @@ open_safe(const char *path, int flags, int mode)
  * other than AT_FDCWD, name is relative to it and path is for messages:
  * a pass over many files of one directory skips the path walk. */
 int
-read_file_at(int dfd, const char *name, const char *path, struct buf *out,
+file_read_at(int dfd, const char *name, const char *path, struct buf *out,
     size_t max)
 {
 	char chunk[8192];
@@ -61,13 +59,13 @@ read_file_at(int dfd, const char *name, const char *path, struct buf *out,
 		if (errno == ENOENT)
 			return 1;
 		if (errno == ELOOP || errno == EMLINK)
-			return rerr(RX_FAIL, "%s: refusing to open a symlink",
+			return err_set(RX_FAIL, "%s: refusing to open a symlink",
 			    path);
-		return rerr_errno(path);
+		return err_errno(path);
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		(void)close(fd);
-		return rerr(RX_FAIL, "%s: not a regular file", path);
+		return err_set(RX_FAIL, "%s: not a regular file", path);
 	}
 	/* Files others read are replaced by rename, never rewritten, so the
 	 * size seen at open is the size to read: no extra read for EOF. */
@@ -79,22 +77,22 @@ read_file_at(int dfd, const char *name, const char *path, struct buf *out,
 			break;
 		if (out->len + (size_t)n > max) {
 			(void)close(fd);
-			return rerr(RX_FAIL, "%s: larger than %zu bytes", path,
+			return err_set(RX_FAIL, "%s: larger than %zu bytes", path,
 			    max);
 		}
 		buf_add(out, chunk, (size_t)n);
 	}
 	(void)close(fd);
 	if (n == -1)
-		return rerr_errno(path);
+		return err_errno(path);
 	(void)buf_str(out);
 	return 0;
 }
 
 int
-read_file(const char *path, struct buf *out, size_t max)
+file_read(const char *path, struct buf *out, size_t max)
 {
-	return read_file_at(AT_FDCWD, path, path, out, max);
+	return file_read_at(AT_FDCWD, path, path, out, max);
 }
 
 static int
@@ -122,25 +120,25 @@ test_pause(void)
 	const char *e = getenv("ROOST_TEST_RENAME_PAUSE_MS");
 	unsigned long ms;
 
-	if (e != NULL && parse_ulong(e, 600000, &ms) == 0)
-		sleep_ms((long)ms);
+	if (e != NULL && num_ulong(e, 600000, &ms) == 0)
+		now_sleep_ms((long)ms);
 }
 
 int
-write_atomic(const char *path, const void *data, size_t len, int mode)
+file_write(const char *path, const void *data, size_t len, int mode)
 {
 	char tmp[PATHBUF];
 	const char *slash = strrchr(path, '/');
 	int fd, n, saved;
 
 	if (slash == NULL)
-		return rerr(RX_FAIL, "%s: not an absolute path", path);
+		return err_set(RX_FAIL, "%s: not an absolute path", path);
 	n = snprintf(tmp, sizeof tmp, "%.*s/.%s" TMP_TAG "%ld.XXXXXX",
 	    (int)(slash - path), path, slash + 1, (long)getpid());
 	if (n < 0 || (size_t)n >= sizeof tmp)
-		return rerr(RX_FAIL, "%s: path too long", path);
+		return err_set(RX_FAIL, "%s: path too long", path);
 	if ((fd = mkstemp(tmp)) == -1)
-		return rerr(RX_FAIL, "%s: cannot create temporary file: %s",
+		return err_set(RX_FAIL, "%s: cannot create temporary file: %s",
 		    path, strerror(errno));
 	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 	if (write_all(fd, data, len) == -1 || fchmod(fd, (mode_t)mode) == -1 ||
@@ -148,20 +146,20 @@ write_atomic(const char *path, const void *data, size_t len, int mode)
 		saved = errno;
 		(void)close(fd);
 		(void)unlink(tmp);
-		return rerr(RX_FAIL, "%s: cannot write: %s", path,
+		return err_set(RX_FAIL, "%s: cannot write: %s", path,
 		    strerror(saved));
 	}
 	if (close(fd) == -1) {
 		saved = errno;
 		(void)unlink(tmp);
-		return rerr(RX_FAIL, "%s: cannot write: %s", path,
+		return err_set(RX_FAIL, "%s: cannot write: %s", path,
 		    strerror(saved));
 	}
 	test_pause();
 	if (rename(tmp, path) == -1) {
 		saved = errno;
 		(void)unlink(tmp);
-		return rerr(RX_FAIL, "%s: cannot rename into place: %s", path,
+		return err_set(RX_FAIL, "%s: cannot rename into place: %s", path,
 		    strerror(saved));
 	}
 	return 0;
@@ -169,14 +167,14 @@ write_atomic(const char *path, const void *data, size_t len, int mode)
 
 /* For idempotent writers: leaves the file (and its mtime) alone if equal. */
 int
-write_if_changed(const char *path, const struct buf *b, int mode, int *changed)
+file_write_changed(const char *path, const struct buf *b, int mode, int *changed)
 {
 	struct buf old = { 0 };
 	struct stat st;
 	int rc;
 
 	*changed = 1;
-	rc = read_file(path, &old, 16 * 1024 * 1024);
+	rc = file_read(path, &old, 16 * 1024 * 1024);
 	if (rc == 0 && old.len == b->len &&
 	    (b->len == 0 || memcmp(old.s, b->s, b->len) == 0) &&
 	    lstat(path, &st) == 0 && (st.st_mode & 07777) == (mode_t)mode) {
@@ -187,21 +185,21 @@ write_if_changed(const char *path, const struct buf *b, int mode, int *changed)
 	buf_free(&old);
 	if (rc == -1)
 		return -1;
-	return write_atomic(path, b->s != NULL ? b->s : "", b->len, mode);
+	return file_write(path, b->s != NULL ? b->s : "", b->len, mode);
 }
 
 int
-remove_file(const char *path)
+file_remove(const char *path)
 {
 	if (unlink(path) == -1 && errno != ENOENT)
-		return rerr(RX_FAIL, "%s: cannot remove: %s", path,
+		return err_set(RX_FAIL, "%s: cannot remove: %s", path,
 		    strerror(errno));
 	return 0;
 }
 
 /* Remove a directory tree without following any symlink in it. */
 int
-rmtree_at(int dfd, const char *name)
+file_rmtree_at(int dfd, const char *name)
 {
 	struct dirent *de;
 	DIR *d;
@@ -223,7 +221,7 @@ rmtree_at(int dfd, const char *name)
 	while ((de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if (rmtree_at(dirfd(d), de->d_name) == -1)
+		if (file_rmtree_at(dirfd(d), de->d_name) == -1)
 			rc = -1;
 	}
 	(void)closedir(d);
@@ -232,14 +230,33 @@ rmtree_at(int dfd, const char *name)
 	return rc;
 }
 
+/* rm -r of an absolute path, following no symlink in it. */
+int
+file_rmtree(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char parent[PATHBUF];
+	int dfd, rc;
+
+	(void)snprintf(parent, sizeof parent, "%.*s", (int)(slash - path),
+	    path);
+	if ((dfd = open(parent[0] ? parent : "/", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1)
+		return err_errno(parent);
+	rc = file_rmtree_at(dfd, slash + 1);
+	(void)close(dfd);
+	return rc == -1 ? err_set(RX_FAIL, "%s: cannot remove: %s", path,
+	    strerror(errno)) : 0;
+}
+
 /* One write(2) on O_APPEND: concurrent appenders never interleave. */
 int
-append_line(const char *path, const char *line, size_t len)
+file_append(const char *path, const char *line, size_t len)
 {
 	ssize_t w;
 	int fd;
 
-	if ((fd = open_safe(path, O_WRONLY | O_APPEND | O_CREAT, 0600)) == -1)
+	if ((fd = file_open(path, O_WRONLY | O_APPEND | O_CREAT, 0600)) == -1)
 		return -1;
 	do
 		w = write(fd, line, len);
@@ -248,21 +265,21 @@ append_line(const char *path, const char *line, size_t len)
 		int saved = errno;
 
 		(void)close(fd);
-		return rerr(RX_FAIL, "%s: short write: %s", path,
+		return err_set(RX_FAIL, "%s: short write: %s", path,
 		    w == -1 ? strerror(saved) : "disk full?");
 	}
 	if (close(fd) == -1)
-		return rerr_errno(path);
+		return err_errno(path);
 	return 0;
 }
 
 /* An exclusive flock; -2 when wait is 0 and someone else holds it. */
 int
-lock_take(const char *path, int wait)
+file_lock(const char *path, int wait)
 {
 	int fd;
 
-	if ((fd = open_safe(path, O_RDWR | O_CREAT, 0600)) == -1)
+	if ((fd = file_open(path, O_RDWR | O_CREAT, 0600)) == -1)
 		return -1;
 	while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) == -1) {
 		int saved = errno;
@@ -272,26 +289,17 @@ lock_take(const char *path, int wait)
 		(void)close(fd);
 		if (saved == EWOULDBLOCK)
 			return -2;
-		return rerr(RX_FAIL, "%s: cannot lock: %s", path,
+		return err_set(RX_FAIL, "%s: cannot lock: %s", path,
 		    strerror(saved));
 	}
 	return fd;
 }
 
 void
-lock_drop(int fd)
+file_unlock(int fd)
 {
 	if (fd >= 0)
 		(void)close(fd);
-}
-
-int
-id_lock(const char *id, int wait)
-{
-	char p[PATHBUF];
-
-	marker_path(p, id, M_LOCK);
-	return lock_take(p, wait);
 }
 
 /*
@@ -325,7 +333,7 @@ sweep(const char *dir, const char *name)
 			continue;
 		memcpy(num, tag, n);
 		num[n] = '\0';
-		if (parse_ulong(num, 1UL << 30, &pid) == -1 ||
+		if (num_ulong(num, 1UL << 30, &pid) == -1 ||
 		    (pid_t)pid == getpid() || pid_alive((pid_t)pid))
 			continue;
 		if (snprintf(p, sizeof p, "%s/%s", dir, de->d_name) <
@@ -336,14 +344,14 @@ sweep(const char *dir, const char *name)
 }
 
 void
-sweep_temps(const char *dir)
+file_sweep(const char *dir)
 {
 	sweep(dir, NULL);
 }
 
 /* Only path's own temps: for a directory roost shares with others. */
 void
-sweep_temps_of(const char *path)
+file_sweep_of(const char *path)
 {
 	char dir[PATHBUF];
 	const char *slash = strrchr(path, '/');
@@ -356,14 +364,14 @@ sweep_temps_of(const char *path)
 }
 
 int
-names_cmp(const void *a, const void *b)
+file_names_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* The names in dir that do not start with '.', sorted; *n how many. */
 char **
-dir_names(const char *dir, size_t *n)
+file_names(const char *dir, size_t *n)
 {
 	struct dirent *de;
 	char **v = NULL;
@@ -384,12 +392,12 @@ dir_names(const char *dir, size_t *n)
 	}
 	(void)closedir(d);
 	if (*n > 1)
-		qsort(v, *n, sizeof *v, names_cmp);
+		qsort(v, *n, sizeof *v, file_names_cmp);
 	return v;
 }
 
 void
-names_free(char **v, size_t n)
+file_names_free(char **v, size_t n)
 {
 	size_t i;
 
@@ -400,14 +408,14 @@ names_free(char **v, size_t n)
 
 /* 0 with the mtime, 1 when absent, -1 on error. */
 int
-path_mtime(const char *path, struct timespec *out)
+file_mtime(const char *path, struct timespec *out)
 {
 	struct stat st;
 
 	if (lstat(path, &st) == -1) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 1;
-		return rerr_errno(path);
+		return err_errno(path);
 	}
 #if HAVE_DARWIN
 	out->tv_sec = st.st_mtimespec.tv_sec;

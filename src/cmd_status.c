@@ -1,61 +1,22 @@
 /*
- * status.c - the state of an identity is derived from the markers and
- * one connect(2); nothing else is stored.  status prints it as an
- * aligned table or as logfmt.
+ * cmd_status.c - status: the state of each identity (derived in state.c)
+ * as an aligned table or as logfmt lines.
  */
 #include "roost.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static const char *const state_names[] = {
-	"running", "parked", "stopped", "crash-loop", "dead", "exited", "down"
+static struct {
+	const char *format;
+} so;
+
+static const struct opt status_opts[] = {
+	{ "format", 0, OPT_ARG, &so.format, NULL, NULL },
+	{ NULL, 0, OPT_FLAG, NULL, NULL, NULL }
 };
-
-const char *
-state_name(enum state s)
-{
-	return state_names[s];
-}
-
-enum state
-state_of(const char *id, int alive)
-{
-	struct death d[1];
-
-	if (alive)
-		return ST_RUNNING;
-	if (marker_has(id, M_STOPPED) == 1)
-		return ST_STOPPED;
-	if (marker_has(id, M_CRASHLOOP) == 1)
-		return ST_CRASHLOOP;
-	if (marker_has(id, M_SESSION) == 1)
-		return ST_DEAD;
-	if (marker_has(id, M_IDLE) == 1)
-		return ST_PARKED;
-	if (deaths_read(id, d, 1) > 0)
-		return ST_EXITED;
-	return ST_DOWN;
-}
-
-/* One unit, for "ago": 45s, 5m, 3h, 2d. */
-static void
-fmt_ago(long s, char out[32])
-{
-	if (s < 0)
-		s = 0;
-	if (s < 60)
-		(void)snprintf(out, 32, "%lds", s);
-	else if (s < 3600)
-		(void)snprintf(out, 32, "%ldm", s / 60);
-	else if (s < 86400)
-		(void)snprintf(out, 32, "%ldh", s / 3600);
-	else
-		(void)snprintf(out, 32, "%ldd", s / 86400);
-}
 
 /* A conf that does not parse: status still shows the row, exits 2. */
 static int conf_bad;
@@ -82,12 +43,12 @@ row_fill(const char *id, struct row *r)
 	struct conf c;
 	time_t now = now_display();
 	char dur[32];
-	int n, alive = running(id), have_conf;
+	int n, alive = state_running(id), have_conf;
 
 	memset(r, 0, sizeof *r);
 	r->uptime = r->idle = r->last_age = -1;
 	r->st = state_of(id, alive);
-	n = deaths_read(id, d, DEATHS_KEEP);
+	n = marker_deaths_read(id, d, DEATHS_KEEP);
 	(void)snprintf(r->col[0], sizeof r->col[0], "%s", id);
 	(void)snprintf(r->col[1], sizeof r->col[1], "%s", state_name(r->st));
 	(void)snprintf(r->col[5], sizeof r->col[5], "%d", n);
@@ -97,17 +58,17 @@ row_fill(const char *id, struct row *r)
 	(void)strcpy(r->col[6], "-");
 	have_conf = conf_read(id, &c) == 0;
 	if (!have_conf) {
-		warnx_("%s", errmsg());
+		cli_warn("%s", err_msg());
 		conf_bad = 1;
 	}
-	if (alive && session_read(id, &s) == 0) {
+	if (alive && marker_session_read(id, &s) == 0) {
 		(void)snprintf(r->col[2], sizeof r->col[2], "%ld",
 		    (long)s.server_pid);
 		r->uptime = (long)(now - s.woke);
 		fmt_dur(r->uptime, dur);
 		(void)snprintf(r->col[3], sizeof r->col[3], "%s", dur);
 		if (have_conf) {
-			r->idle = (long)(now - activity_time(id, &c, s.woke));
+			r->idle = (long)(now - state_activity(id, &c, s.woke));
 			fmt_dur(r->idle, dur);
 			(void)snprintf(r->col[4], sizeof r->col[4], "%s", dur);
 		}
@@ -157,19 +118,19 @@ print_table(struct row *rows, int n)
 			if (strlen(rows[i].col[j]) > w[j])
 				w[j] = strlen(rows[i].col[j]);
 	for (j = 0; j < NCOLS - 1; j++)
-		out("%-*s  ", (int)w[j], heads[j]);
-	out("%s\n", heads[NCOLS - 1]);
+		cli_out("%-*s  ", (int)w[j], heads[j]);
+	cli_out("%s\n", heads[NCOLS - 1]);
 	for (i = 0; i < n; i++)
 		for (j = 0; j < NCOLS; j++) {
 			const char *c = rows[i].col[j];
 
 			if (j == 1 && tty)
-				out("%s%s\033[0m%*s  ", colour(rows[i].st), c,
+				cli_out("%s%s\033[0m%*s  ", colour(rows[i].st), c,
 				    (int)(w[j] - strlen(c)), "");
 			else if (j < NCOLS - 1)
-				out("%-*s  ", (int)w[j], c);
+				cli_out("%-*s  ", (int)w[j], c);
 			else
-				out("%s\n", c);
+				cli_out("%s\n", c);
 		}
 }
 
@@ -185,85 +146,52 @@ print_logfmt(struct row *rows, int n)
 		buf_reset(&b);
 		buf_adds(&b, "id=");
 		buf_adds(&b, r->col[0]);
-		lf_kv(&b, "state", r->col[1]);
-		lf_kv(&b, "pid", strcmp(r->col[2], "-") ? r->col[2] : "");
+		logfmt_kv(&b, "state", r->col[1]);
+		logfmt_kv(&b, "pid", strcmp(r->col[2], "-") ? r->col[2] : "");
 		if (r->uptime >= 0)
-			lf_kvl(&b, "uptime", r->uptime);
+			logfmt_kvl(&b, "uptime", r->uptime);
 		else
-			lf_kv(&b, "uptime", "");
+			logfmt_kv(&b, "uptime", "");
 		if (r->idle >= 0)
-			lf_kvl(&b, "idle", r->idle);
+			logfmt_kvl(&b, "idle", r->idle);
 		else
-			lf_kv(&b, "idle", "");
-		lf_kv(&b, "deaths", r->col[5]);
-		lf_kv(&b, "last_exit", r->last);
+			logfmt_kv(&b, "idle", "");
+		logfmt_kv(&b, "deaths", r->col[5]);
+		logfmt_kv(&b, "last_exit", r->last);
 		if (r->last_age >= 0)
-			lf_kvl(&b, "last_exit_age", r->last_age);
+			logfmt_kvl(&b, "last_exit_age", r->last_age);
 		else
-			lf_kv(&b, "last_exit_age", "");
-		out("%s\n", b.s);
+			logfmt_kv(&b, "last_exit_age", "");
+		cli_out("%s\n", b.s);
 	}
 	buf_free(&b);
 }
 
-/* Every defined identity (conf/<id>.conf), sorted; the caller frees. */
-int
-ids_list(char ***out)
-{
-	char dir[PATHBUF], **v;
-	size_t n, i, k = 0;
-
-	hpath(dir, "conf");
-	v = dir_names(dir, &n);
-	for (i = 0; i < n; i++) {
-		size_t l = strlen(v[i]);
-
-		if (l > 5 && strcmp(v[i] + l - 5, ".conf") == 0) {
-			v[i][l - 5] = '\0';
-			if (ident_valid(v[i])) {
-				v[k++] = v[i];
-				continue;
-			}
-		}
-		free(v[i]);
-	}
-	if (k > 1)	/* "a-b.conf" sorts before "a.conf"; ids the other way */
-		qsort(v, k, sizeof *v, names_cmp);
-	*out = v;
-	return (int)k;
-}
-
-void
-ids_free(char **v, int n)
-{
-	names_free(v, (size_t)n);
-}
-
-int
+static int
 cmd_status(const struct args *a)
 {
 	struct row *rows;
 	char **ids = NULL;
 	int n, i, nr = 0, rc = RX_OK, logfmt = 0;
 
-	if (O.format != NULL) {
-		if (strcmp(O.format, "logfmt") == 0)
+	if (so.format != NULL) {
+		if (strcmp(so.format, "logfmt") == 0)
 			logfmt = 1;
-		else if (strcmp(O.format, "table") != 0)
-			return usage_error("--format %s: must be table or "
-			    "logfmt", O.format);
+		else if (strcmp(so.format, "table") != 0)
+			return cli_usage("--format %s: must be table or "
+			    "logfmt", so.format);
 	}
 	for (i = 0; i < a->n; i++)
 		if (ident_check(a->v[i]) == -1)
-			return fail();
-	n = a->n > 0 ? a->n : (home_exists() ? ids_list(&ids) : 0);
+			return cli_fail();
+	n = a->n > 0 ? a->n : (home_exists() ? conf_ids(&ids) : 0);
 	rows = xmalloc(sizeof *rows * (size_t)(n > 0 ? n : 1));
 	for (i = 0; i < n; i++) {
 		const char *id = a->n > 0 ? a->v[i] : ids[i];
 
 		if (a->n > 0 && !conf_exists(id)) {
-			(void)rerr(RX_UNKNOWN, "%s: unknown identity", id);
-			(void)fail();
+			(void)err_set(RX_UNKNOWN, "%s: unknown identity", id);
+			(void)cli_fail();
 			rc = RX_UNKNOWN;
 			continue;
 		}
@@ -279,6 +207,14 @@ cmd_status(const struct args *a)
 	else if (nr > 0 || a->n == 0)
 		print_table(rows, nr);
 	free(rows);
-	ids_free(ids, a->n > 0 ? 0 : n);
+	conf_ids_free(ids, a->n > 0 ? 0 : n);
 	return rc;
 }
+
+const struct cmd_entry cmd_status_entry = {
+	"status", "[<id>...] [--format table|logfmt]",
+	"state of each identity",
+	"  --format F   table (default) or logfmt\n"
+	"With one id: exit 0 when running, 3 when not, 4 when unknown.\n",
+	status_opts, 0, -1, H_READ, 2, cmd_status
+};

@@ -1,0 +1,287 @@
+/*
+ * cli.c - what the command layer shares: option parsing from each
+ * command's own table, success output, error lines, help.  This is the
+ * only place roost writes to stderr: errors and the warnings lower layers
+ * queued, each as one line "roost: <command>: <message>".
+ */
+#include "roost.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct cmd_entry *current;
+static int quiet, verbose;
+
+void
+cli_begin(const struct cmd_entry *c)
+{
+	current = c;
+}
+
+const char *
+cli_cmd(void)
+{
+	return current != NULL ? current->name : NULL;
+}
+
+void
+cli_set_quiet(int on)
+{
+	quiet = on;
+}
+
+void
+cli_set_verbose(int on)
+{
+	verbose = on;
+}
+
+int
+cli_verbose(void)
+{
+	return verbose;
+}
+
+void
+cli_out(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (quiet)
+		return;
+	va_start(ap, fmt);
+	(void)vprintf(fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * "roost: <cmd>: <msg>" on stderr as exactly one line: control
+ * characters a user put in an argument are shown escaped, so nobody can
+ * forge a second "roost:" line.
+ */
+static void
+cli_errline(const char *cmd, const char *msg)
+{
+	struct buf b = { 0 };
+	const char *p;
+
+	buf_adds(&b, "roost: ");
+	if (cmd != NULL) {
+		buf_adds(&b, cmd);
+		buf_adds(&b, ": ");
+	}
+	for (p = msg; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '\n')
+			buf_adds(&b, "\\n");
+		else if (c < 0x20 || c == 0x7f)
+			buf_addf(&b, "\\x%02x", c);
+		else
+			buf_addc(&b, (char)c);
+	}
+	buf_addc(&b, '\n');
+	(void)fwrite(b.s, 1, b.len, stderr);
+	buf_free(&b);
+}
+
+/* Print and forget what lower layers queued with err_warn(). */
+static void
+cli_warnings(void)
+{
+	const char *w;
+	size_t pos = 0;
+
+	while ((w = err_warning(&pos)) != NULL)
+		cli_errline(cli_cmd(), w);
+	err_warnings_clear();
+}
+
+static void
+vwarn(const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	(void)vsnprintf(msg, sizeof msg, fmt, ap);
+	cli_warnings();
+	cli_errline(cli_cmd(), msg);
+}
+
+void
+cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(fmt, ap);
+	va_end(ap);
+}
+
+/* The error slot as the command's error line; returns its exit code. */
+int
+cli_fail(void)
+{
+	cli_warnings();
+	cli_errline(cli_cmd(), err_msg());
+	return err_code();
+}
+
+/* A usage error: one line, like every error; the usage itself is one
+ * `roost <command> --help` away. */
+int
+cli_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(fmt, ap);
+	va_end(ap);
+	return RX_USAGE;
+}
+
+static const struct opt *
+opt_find(const struct opt *o, const char *name, size_t len, char shortc)
+{
+	for (; o != NULL && o->name != NULL; o++)
+		if (shortc != 0 ? o->shortc == shortc :
+		    strlen(o->name) == len && memcmp(o->name, name, len) == 0)
+			return o;
+	return NULL;
+}
+
+static void
+opt_store(const struct opt *o, const char *val)
+{
+	struct strv *l = o->list;
+
+	if (o->kind != OPT_LIST) {
+		*o->val = val;
+		return;
+	}
+	l->v = xrealloc(l->v, sizeof *l->v * ((size_t)l->n + 1));
+	l->v[l->n++] = (char *)val;
+}
+
+/*
+ * Options may come before or after positional words; "--" ends them.
+ * Each command's table says which it takes; the values land where the
+ * table points (the command's own option struct).
+ */
+int
+cli_parse(const struct cmd_entry *c, int argc, char **argv, struct args *a)
+{
+	int i;
+
+	a->v = xmalloc(sizeof *a->v * ((size_t)argc + 1));
+	a->n = 0;
+	a->dd = -1;
+	for (i = 0; i < argc; i++) {
+		const char *arg = argv[i], *eq;
+		const struct opt *o;
+
+		if (a->dd >= 0 || arg[0] != '-' || arg[1] == '\0') {
+			a->v[a->n++] = argv[i];
+			continue;
+		}
+		if (strcmp(arg, "--") == 0) {
+			a->dd = a->n;
+			continue;
+		}
+		if (arg[1] == '-') {
+			eq = strchr(arg + 2, '=');
+			o = opt_find(c->opts, arg + 2, eq != NULL ?
+			    (size_t)(eq - arg - 2) : strlen(arg + 2), 0);
+		} else {
+			eq = NULL;
+			o = arg[2] == '\0' ? opt_find(c->opts, "", 0, arg[1]) :
+			    NULL;
+		}
+		if (o == NULL)
+			return cli_usage("unknown option: %s", arg);
+		if (o->kind == OPT_FLAG) {
+			if (eq != NULL)
+				return cli_usage("option --%s takes no value",
+				    o->name);
+			opt_store(o, "1");
+		} else if (eq != NULL)
+			opt_store(o, eq + 1);
+		else if (i + 1 < argc)
+			opt_store(o, argv[++i]);
+		else if (o->kind == OPT_LIST)
+			return cli_usage("--%s needs %s", o->name,
+			    o->argname != NULL ? o->argname : "a value");
+		else
+			return cli_usage("option %s needs a value", arg);
+	}
+	a->v[a->n] = NULL;
+	if (a->n < c->minpos)
+		return cli_usage("missing argument");
+	if (c->maxpos >= 0 && a->n > c->maxpos)
+		return cli_usage("unexpected argument: %s", a->v[c->maxpos]);
+	return RX_OK;
+}
+
+void
+cli_args_free(struct args *a, const struct cmd_entry *c)
+{
+	const struct opt *o;
+
+	for (o = c->opts; o != NULL && o->name != NULL; o++)
+		if (o->kind == OPT_LIST) {
+			free(o->list->v);
+			o->list->v = NULL;
+			o->list->n = 0;
+		}
+	free(a->v);
+	a->v = NULL;
+}
+
+/* Flush stdout: a full disk or a closed pipe is a failure too. */
+int
+cli_finish(int rc)
+{
+	cli_warnings();
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		char msg[256];
+
+		(void)snprintf(msg, sizeof msg, "stdout: %s", strerror(errno));
+		cli_errline(cli_cmd(), msg);
+		return rc == RX_OK ? RX_FAIL : rc;
+	}
+	return rc;
+}
+
+void
+cli_help(const struct cmd_entry *c)
+{
+	(void)printf("usage: roost %s %s\n\n%s.\n", c->name, c->usage,
+	    c->summary);
+	if (c->help[0] != '\0')
+		(void)printf("\n%s", c->help);
+}
+
+void
+cli_help_all(const struct cmd_entry *const *cmds, size_t n, int to_err)
+{
+	FILE *f = to_err ? stderr : stdout;
+	size_t i;
+
+	(void)fprintf(f, "usage: roost [-H HOME] [-q] [-v] COMMAND [ARGS]\n"
+	    "       roost help [COMMAND] | roost COMMAND --help | "
+	    "roost --version\n\n"
+	    "Keeps long-running programs alive in tmux, one server per "
+	    "identity, and\nrecords why each one died.\n\n"
+	    "Commands:\n");
+	for (i = 0; i < n; i++)
+		(void)fprintf(f, "  %-10s %s\n", cmds[i]->name,
+		    cmds[i]->summary);
+	(void)fprintf(f, "\nGlobal options:\n"
+	    "  -H HOME   the home (default: $ROOST_HOME, else $HOME/.roost)\n"
+	    "  -q        quiet: no success output\n"
+	    "  -v        verbose\n\n"
+	    "Exit codes: 0 ok, 1 failure, 2 usage or invalid input, 3 refused "
+	    "by state\n(or not running, for status), 4 unknown identity.\n"
+	    "See roost(1).\n");
+}

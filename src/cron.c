@@ -1,0 +1,238 @@
+/*
+ * cron.c - the crontab block that runs the tick: between "# BEGIN roost
+ * <home>" and "# END roost <home>", every other line of the user's
+ * crontab kept byte for byte.  What was done is reported, a line each,
+ * for the command to print.
+ */
+#include "roost.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* crontab -l; "no crontab" reads as empty, any other failure is an error. */
+int
+cron_read(const char *tool, struct buf *out)
+{
+	const char *argv[] = { tool, "-l", NULL };
+	struct buf err = { 0 };
+	int rc;
+
+	if ((rc = spawn_tool(argv, out, &err)) == -1) {
+		buf_free(&err);
+		return -1;
+	}
+	if (rc == 0 || (rc < 256 && strstr(err.s, "no crontab") != NULL)) {
+		if (rc != 0)
+			buf_reset(out);
+		buf_free(&err);
+		return 0;
+	}
+	(void)err_set(RX_FAIL, "crontab -l failed: %s; nothing was changed",
+	    err.len > 0 ? err.s : "unknown error");
+	buf_free(&err);
+	return -1;
+}
+
+static int
+crontab_write(const char *tool, const struct buf *text)
+{
+	char tmp[PATHBUF];
+	const char *argv[3];
+	struct buf err = { 0 };
+	int fd, rc;
+
+	/* In the home when there is one; uninstall may run after it is gone. */
+	if (home_exists())
+		home_path(tmp, ".crontab.XXXXXX");
+	else if (snprintf(tmp, sizeof tmp, "%s/roost-crontab.XXXXXX",
+	    getenv("TMPDIR") != NULL && *getenv("TMPDIR") != '\0' ?
+	    getenv("TMPDIR") : "/tmp") >= (int)sizeof tmp)
+		return err_set(RX_FAIL, "TMPDIR: too long");
+	if ((fd = mkstemp(tmp)) == -1)
+		return err_errno(tmp);
+	errno = 0;
+	if (write(fd, text->s != NULL ? text->s : "", text->len) !=
+	    (ssize_t)text->len) {
+		int saved = errno;
+
+		(void)close(fd);
+		(void)unlink(tmp);
+		return err_set(RX_FAIL, "%s: cannot write: %s", tmp,
+		    saved != 0 ? strerror(saved) : "short write (disk full?)");
+	}
+	if (close(fd) == -1) {
+		(void)unlink(tmp);
+		return err_errno(tmp);
+	}
+	argv[0] = tool;
+	argv[1] = tmp;
+	argv[2] = NULL;
+	rc = spawn_tool(argv, NULL, &err);
+	(void)unlink(tmp);
+	if (rc > 0)
+		rc = err_set(RX_FAIL, "crontab: %s", err.len ? err.s : "failed");
+	buf_free(&err);
+	return rc;
+}
+
+/*
+ * The crontab without our block (other lines byte for byte), and where
+ * the block was: *at is its offset in the result, -1 if absent.  A BEGIN
+ * without its END is refused: stripping to the end would eat the user's
+ * lines.
+ */
+static int
+cron_strip(const struct buf *in, const char *begin, const char *end,
+    struct buf *outb, long *at)
+{
+	const char *p = in->s != NULL ? in->s : "", *e = p + in->len;
+	int inside = 0;
+
+	*at = -1;
+	while (p < e) {
+		const char *nl = memchr(p, '\n', (size_t)(e - p));
+		size_t len = nl != NULL ? (size_t)(nl - p) : (size_t)(e - p);
+		size_t full = nl != NULL ? len + 1 : len;
+
+		if (!inside && len == strlen(begin) &&
+		    memcmp(p, begin, len) == 0) {
+			inside = 1;
+			if (*at < 0)
+				*at = (long)outb->len;
+		} else if (inside && len == strlen(end) &&
+		    memcmp(p, end, len) == 0)
+			inside = 0;
+		else if (!inside)
+			buf_add(outb, p, full);
+		p += full;
+	}
+	(void)buf_str(outb);
+	if (inside)
+		return err_set(RX_FAIL, "crontab: '%s' has no '%s' line; fix the "
+		    "crontab by hand (crontab -e); nothing was changed", begin,
+		    end);
+	return 0;
+}
+
+static int
+cron_markers(char *begin, char *end, size_t n)
+{
+	struct buf b = { 0 };
+
+	if (esc_line(&b, home_dir()) == -1) {
+		buf_free(&b);
+		return -1;
+	}
+	(void)snprintf(begin, n, "# BEGIN roost %s", b.s);
+	(void)snprintf(end, n, "# END roost %s", b.s);
+	buf_free(&b);
+	return 0;
+}
+
+/* The crontab with our block in it (replaced in place, or added);
+ * *had says whether it was there before. */
+static int
+cron_merge(const struct buf *cur, const struct buf *block, const char *begin,
+    const char *end, struct buf *next, int *had)
+{
+	struct buf rest = { 0 };
+	long at;
+
+	if (cron_strip(cur, begin, end, &rest, &at) == -1) {
+		buf_free(&rest);
+		return -1;
+	}
+	*had = at >= 0;
+	if (at >= 0) {
+		buf_add(next, rest.s, (size_t)at);
+		buf_add(next, block->s, block->len);
+		buf_add(next, rest.s + at, rest.len - (size_t)at);
+	} else if (rest.len > 0 && rest.s[rest.len - 1] != '\n') {
+		/* No final newline: put the block first, so the user's bytes
+		 * stay exactly as they were. */
+		buf_add(next, block->s, block->len);
+		buf_add(next, rest.s, rest.len);
+	} else {
+		buf_add(next, rest.s, rest.len);
+		buf_add(next, block->s, block->len);
+	}
+	(void)buf_str(next);
+	buf_free(&rest);
+	return 0;
+}
+
+/* cur: the crontab as read before anything was created (NULL if dry).
+ * What was done goes to report, a line each. */
+int
+cron_install(const struct vars *v, const char *tool, const struct buf *cur,
+    int dry, struct buf *report)
+{
+	char begin[PATHBUF + 32], end[PATHBUF + 32];
+	struct buf block = { 0 }, next = { 0 };
+	int had, rc = -1;
+
+	if (render("crontab", v, &block) == -1 ||
+	    cron_markers(begin, end, sizeof begin) == -1)
+		goto out;
+	if (dry) {
+		buf_addf(report, "would write cron entry:\n%s", block.s);
+		rc = 0;
+		goto out;
+	}
+	if (cron_merge(cur, &block, begin, end, &next, &had) == -1)
+		goto out;
+	if (next.len == cur->len && memcmp(next.s, cur->s, cur->len) == 0) {
+		buf_adds(report, "unchanged cron entry\n");
+		rc = 0;
+		goto out;
+	}
+	if (crontab_write(tool, &next) == -1)
+		goto out;
+	buf_addf(report, "%s cron entry\n", had ? "updated" : "created");
+	rc = 0;
+out:
+	buf_free(&block);
+	buf_free(&next);
+	return rc;
+}
+
+int
+cron_uninstall(int dry, struct buf *report)
+{
+	char tool[PATHBUF], begin[PATHBUF + 32], end[PATHBUF + 32];
+	struct buf cur = { 0 }, next = { 0 };
+	long at;
+	int rc = -1;
+
+	if (cron_markers(begin, end, sizeof begin) == -1)
+		return -1;
+	if (spawn_find("ROOST_CRONTAB", "crontab", tool, sizeof tool) == -1) {
+		if (getenv("ROOST_CRONTAB") != NULL)
+			return -1;
+		return 0;	/* no cron here: nothing of ours either */
+	}
+	if (cron_read(tool, &cur) == -1 ||
+	    cron_strip(&cur, begin, end, &next, &at) == -1)
+		goto out;
+	if (at < 0) {
+		buf_adds(report, "unchanged cron entry (none installed)\n");
+		rc = 0;
+		goto out;
+	}
+	if (dry) {
+		buf_adds(report, "would remove cron entry\n");
+		rc = 0;
+		goto out;
+	}
+	if (crontab_write(tool, &next) == -1)
+		goto out;
+	buf_adds(report, "removed cron entry\n");
+	rc = 0;
+out:
+	buf_free(&cur);
+	buf_free(&next);
+	return rc;
+}
