@@ -55,6 +55,7 @@ golden() {
 @test "golden: launchd.plist" { golden launchd.plist; }
 @test "golden: forensics-linux" { golden forensics-linux; }
 @test "golden: forensics-darwin" { golden forensics-darwin; }
+@test "golden: sh-lib" { golden sh-lib; }
 
 @test "every template in templates/ has a golden file" {
 	local f n
@@ -171,7 +172,7 @@ hostile_home() {
 	assert_no_processes
 }
 
-# A pane-died line: exactly the contract's fields, in order.
+# A pane-died line: exactly the documented fields, in order.
 EXIT_RE='^ts=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z ev=session-exit id=x'
 
 @test "pane-died run by hand appends one well-formed line to exits.log and writes .last-exit" {
