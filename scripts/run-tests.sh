@@ -1,22 +1,19 @@
 #!/bin/sh
 # run-tests.sh: roost's test runner (make check, check-asan, check-slow).
 #
-# Runs the C unit tests (when build/unit, or $ROOST_UNIT, was built), then
-# the bats suite with TAP output teed to build/test.tap.  Every test runs
+# Runs the bats suite with TAP output teed to build/test.tap.  Every test runs
 # under a fresh, short ROOST_TEST_ROOT (unix socket paths are limited to
 # 104/108 bytes); afterwards any process whose command line still names
 # that root is a leak: it is reported, killed and counted as one failure.
 # The last line is "N passed, N failed" (", N skipped" when any were).
 #
-# Environment: ROOST_BIN (default ./roost), ROOST_UNIT (default build/unit),
-# ROOST_SLOW=1 adds tests/slow/*.bats; ROOST_SLOW=only runs just those.
+# Environment: ROOST_BIN (default ./roost), ROOST_SLOW=1 adds tests/slow/*.bats; ROOST_SLOW=only runs just those.
 
 set -u
 
 here=$(pwd)
 : "${ROOST_BIN:=$here/roost}"
 export ROOST_BIN
-unit=${ROOST_UNIT:-build/unit}
 # Tests drive private tmux servers; never let them find the caller's.
 unset TMUX TMUX_PANE
 
@@ -42,7 +39,6 @@ count_tap() {
 	passed=$((passed + $1))
 	failed=$((failed + $2))
 	skipped=$((skipped + $3))
-	tap_results=$4
 	tap_failed=$2
 	if [ "$5" -gt "$4" ]; then
 		say "$tapfile: planned $5 tests, saw $4: counting $(($5 - $4)) as failed"
@@ -110,23 +106,6 @@ ROOST_TEST_ROOT=$root
 export ROOST_TEST_ROOT
 printf 'roost test root: runner_pid=%s started=%s\n' "$$" "$(date +%s)" \
     >"$root/.roost-test-root"
-
-# ---------------------------------------------------------------- unit tests
-if [ -x "$unit" ]; then
-	echo "# unit tests: $unit"
-	{ "$unit" 2>&1; echo "$?" >build/unit.rc; } | tee build/unit.tap
-	rc=$(cat build/unit.rc)
-	count_tap build/unit.tap
-	if [ "$tap_results" -eq 0 ]; then
-		# Not TAP: the exit status is the one result.
-		if [ "$rc" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
-	elif [ "$rc" -ne 0 ] && [ "$tap_failed" -eq 0 ]; then
-		say "$unit exited $rc with no failing test: counting one failure"
-		failed=$((failed + 1))
-	fi
-else
-	echo "# unit tests: $unit not built, skipped"
-fi
 
 # ---------------------------------------------------------------- bats
 set --
