@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # add defines an identity (conf + rendered scripts, nothing launched);
 # rm removes exactly what add and the markers made, and keeps the pane log
-# (contract sections 3-5).
+# (README: add, rm; Exit codes).
 
 load helpers
 bats_require_minimum_version 1.5.0

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # The command line: help, --version, usage errors and the error format
-# "roost: <command>: <what>: <why>" on stderr (contract section 5).
+# "roost: <command>: <what>: <why>" on stderr (roost(1), EXIT STATUS).
 
 load helpers
 bats_require_minimum_version 1.5.0
