@@ -6,7 +6,7 @@
 #
 # Every object of roost except main.c is compiled with coverage and
 # AddressSanitizer + UndefinedBehaviorSanitizer (any report aborts) and
-# linked with one target and tests/fuzz/fuzz_support.c.  Each target starts
+# linked with one target.  Each target starts
 # from its seed corpus tests/fuzz/corpus/<target>/ (read only; what it
 # finds goes to build-fuzz/corpus/<target>/).  A crash leaves its input in
 # build-fuzz/crash-<target>-*; the script then exits 1.
@@ -40,7 +40,6 @@ if [ -z "${FUZZ_TARGETS:-}" ]; then
 	for f in tests/fuzz/fuzz_*.c; do
 		t=${f##*/fuzz_}
 		t=${t%.c}
-		[ "$t" = support ] && continue
 		FUZZ_TARGETS="$FUZZ_TARGETS $t"
 	done
 fi
@@ -63,7 +62,7 @@ if ! sh scripts/gen-templates.sh templates/*.in >"$out/templates.c.tmp" ||
 	exit 1
 fi
 objs=
-for src in src/*.c "$out/templates.c" tests/fuzz/fuzz_support.c; do
+for src in src/*.c "$out/templates.c"; do
 	case $src in src/main.c) continue ;; esac
 	o=$out/obj/$(basename "$src" .c).o
 	# shellcheck disable=SC2086

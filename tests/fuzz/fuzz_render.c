@@ -21,9 +21,10 @@ init(void)
 	if (done)
 		return;
 	done = 1;
-	(void)snprintf(R.home, sizeof R.home, "/nonexistent/roost-fuzz");
-	(void)snprintf(R.sockdir, sizeof R.sockdir, "%s/sock", R.home);
 	(void)unsetenv("ROOST_TEMPLATES");
+	(void)unsetenv("ROOST_SOCK_DIR");
+	if (home_resolve("/nonexistent/roost-fuzz") == -1)
+		abort();
 	render_set(&v, "id", "bob");
 	render_set(&v, "empty", "");
 	render_set(&v, "home", "/home/u s/'q'/\"d\"/$x/`y`/#z");
