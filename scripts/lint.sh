@@ -4,7 +4,8 @@
 # - every sh template, rendered by ./roost for a scratch identity, must be
 #   clean under "shellcheck -s sh" (non-sh templates: launchd.plist goes
 #   through xmllint when installed, crontab is not checked);
-# - the build's own shell scripts must be clean under shellcheck too;
+# - the build's own shell scripts (scripts/*.sh, scripts/bench/*.sh) and
+#   tests/lib.sh must be clean under shellcheck -s sh too;
 # - cppcheck over src/;
 # - the objects' link graph (scripts/layers.sh): layers point down;
 # - mandoc -Tlint roost.1 when mandoc is installed.
@@ -125,14 +126,16 @@ lint_templates() {
 # ---------------------------------------------------------------- scripts
 lint_scripts() {
 	need shellcheck "check the build scripts" || return
+	# The benchmark's scripts and tests/lib.sh are sourced by one another
+	# (-x follows them); tests/lib.sh is sourced by the suites too.
 	set -- configure
-	for f in scripts/*.sh; do
+	for f in scripts/*.sh scripts/bench/*.sh tests/lib.sh; do
 		[ -f "$f" ] && set -- "$@" "$f"
 	done
-	if shellcheck -s sh "$@"; then
-		ok "shellcheck -s sh $*"
+	if shellcheck -s sh -x "$@"; then
+		ok "shellcheck -s sh -x $*"
 	else
-		bad "shellcheck -s sh $*"
+		bad "shellcheck -s sh -x $*"
 	fi
 	if [ -f .ci/run ]; then
 		if shellcheck -s bash .ci/run; then

@@ -7,6 +7,13 @@
 # names $T.  Programs the tests run live under $T/prog so they are
 # findable by path too.
 
+# alive, now_ms and wait_for: shared with the benchmark.  Found next to
+# this file, wherever the suite that loads it lives (tests/slow/ too).
+_helpers_dir=${BASH_SOURCE[0]%/*}
+[ "$_helpers_dir" != "${BASH_SOURCE[0]}" ] || _helpers_dir=.
+# shellcheck source=tests/lib.sh
+. "$_helpers_dir/lib.sh"
+
 ROOST_BIN=${ROOST_BIN:-$BATS_TEST_DIRNAME/../roost}
 TMUX_BIN=${TMUX_BIN:-$(command -v tmux)}
 
@@ -68,18 +75,6 @@ strace_roost() {
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace "$@"
 }
 
-# wait_for SECONDS COMMAND...: poll every 20 ms until COMMAND succeeds.
-wait_for() {
-	local deadline=$(($(date +%s%N) / 1000000 + ${1%.*} * 1000)) now
-	shift
-	while :; do
-		"$@" && return 0
-		now=$(($(date +%s%N) / 1000000))
-		[ "$now" -ge "$deadline" ] && return 1
-		sleep 0.02
-	done
-}
-
 sock_of() { echo "$ROOST_HOME/sock/$1"; }
 state_of() { echo "$ROOST_HOME/state/$1"; }
 
@@ -96,13 +91,8 @@ is_running() {
 	"$TMUX_BIN" -S "$(sock_of "$1")" has-session 2>/dev/null
 }
 
-# Alive and not a zombie (init here may reap slowly).
-pid_alive() {
-	kill -0 "$1" 2>/dev/null || return 1
-	local st
-	st=$(cut -d')' -f2- "/proc/$1/stat" 2>/dev/null | cut -c2)
-	[ "$st" != Z ] && [ "$st" != X ]
-}
+# pid_alive PID: alive (tests/lib.sh) under the name the suites use.
+pid_alive() { alive "$1"; }
 
 pid_gone() { ! pid_alive "$1"; }
 
