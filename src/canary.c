@@ -1,11 +1,9 @@
 /*
  * canary.c - the canary: a detached script, outside the tmux server it
- * watches, that records the server's death when no hook can.  Callers
- * hold the identity's lock.
- *
- * A dismissal removes the pidfile before it signals the canary's process
- * group, so a canary that wakes meanwhile knows it was dismissed and
- * records nothing.
+ * watches, that records the server's death when no hook can.  A launch's
+ * canary is the server's parent and knows its exact exit status; one the
+ * tick respawns waits in `tmux wait-for` instead.  Callers hold the
+ * identity's lock.
  */
 #include "roost.h"
 
@@ -25,20 +23,31 @@ canary_script(const char *id, char *p)
 int
 canary_pid(const char *id, pid_t *pid)
 {
-	return marker_pid_read(id, M_CANARY, pid);
+	unsigned long long stamp;
+
+	return marker_pid_read(id, M_CANARY, pid, &stamp);
 }
 
+/* The canary in .canary still runs: the same process (start time) and
+ * still this identity's script. */
 int
 canary_live(const char *id, pid_t *pid)
 {
 	char script[PATHBUF];
+	unsigned long long stamp;
 
 	canary_script(id, script);
-	return canary_pid(id, pid) == 0 && pid_runs_script(*pid, script);
+	return marker_pid_read(id, M_CANARY, pid, &stamp) == 0 &&
+	    pid_is(*pid, stamp, script);
 }
 
-/* A dismissal: pidfile first (a waking canary then knows), then SIGTERM to
- * its process group, then wait for it to be gone. */
+/*
+ * A dismissal: the pidfile goes first (a canary that wakes then knows it
+ * was dismissed), then SIGTERM to the canary itself (it ends the tmux
+ * client it may be waiting in; a server it started is left running for
+ * the teardown), then wait for it to be gone.  A pid that is not provably
+ * this canary any more is never signalled.
+ */
 void
 canary_dismiss(const char *id)
 {
@@ -48,9 +57,9 @@ canary_dismiss(const char *id)
 	(void)marker_rm(id, M_CANARY);
 	if (!live)
 		return;
-	(void)kill(-pid, SIGTERM);
+	(void)kill(pid, SIGTERM);
 	if (pid_wait_gone(pid, CANARY_GONE_MS) == -1) {
-		(void)kill(-pid, SIGKILL);
+		(void)kill(pid, SIGKILL);
 		(void)pid_wait_gone(pid, 500);
 	}
 }
@@ -66,52 +75,82 @@ canary_settle(const char *id, long ms)
 	return pid_wait_gone(pid, ms);
 }
 
-int
-canary_spawn(const char *id, pid_t server_pid, const char *panes,
-    const char *origin)
+/* Before the canary runs: its pidfile, with its start time. */
+static int
+canary_record(pid_t pid, void *arg)
 {
-	char script[PATHBUF], spid[24], pbuf[256];
-	const char *argv[24];
-	char *save = NULL, *tok;
+	unsigned long long stamp = 0;
+
+	(void)pid_stamp(pid, &stamp);
+	return marker_pid_write(arg, M_CANARY, pid, stamp);
+}
+
+/* bin/<id>.canary MODE [ARG] detached; ev=canary either way. */
+static int
+canary_start(const char *id, const char *mode, const char *arg,
+    char *const envp[], const char *origin, pid_t *out)
+{
+	char script[PATHBUF], spid[24];
+	const char *argv[] = { "/bin/sh", script, mode, arg, NULL };
 	pid_t pid;
-	int n = 0;
 
 	canary_script(id, script);
-	(void)snprintf(spid, sizeof spid, "%ld", (long)server_pid);
-	argv[n++] = "/bin/sh";
-	argv[n++] = script;
-	argv[n++] = spid;
-	(void)snprintf(pbuf, sizeof pbuf, "%s", panes != NULL ? panes : "");
-	for (tok = strtok_r(pbuf, " \n", &save); tok != NULL && n < 22;
-	    tok = strtok_r(NULL, " \n", &save))
-		argv[n++] = tok;
-	argv[n] = NULL;
-	pid = spawn_detached(argv);
-	if (pid > 0) {
-		(void)snprintf(spid, sizeof spid, "%ld\n", (long)pid);
-		if (marker_set(id, M_CANARY, spid) == -1) {
-			(void)kill(-pid, SIGTERM);
-			pid = -1;
-		}
-	}
+	pid = spawn_detached(argv, envp, canary_record, (void *)id);
 	if (pid <= 0) {
 		log_event("canary", id, "state", "failed", "origin", origin,
 		    "error", err_msg(), LEND);
 		return -1;
 	}
 	(void)snprintf(spid, sizeof spid, "%ld", (long)pid);
-	log_event("canary", id, "state", "spawned", "origin", origin, "pid", spid,
-	    LEND);
+	log_event("canary", id, "state", "spawned", "origin", origin, "pid",
+	    spid, LEND);
+	if (out != NULL)
+		*out = pid;
 	return 0;
 }
 
-/* canary <id>, and the tick's respawn: what is one of spawned, already,
- * skipped (no server), failed. */
+/*
+ * A launch's canary: it starts the identity's tmux server as its own
+ * child (tmux -D) in the environment envp, so it learns the server's
+ * exact exit status.  The pidfile is written before it runs.
+ */
+int
+canary_serve(const char *id, char *const envp[], pid_t *pid)
+{
+	return canary_start(id, "serve", NULL, envp, "launch", pid);
+}
+
+/* The server on the socket, as tmux itself reports it. */
+static int
+server_pid_ask(const char *sock, pid_t *pid)
+{
+	const char *args[] = { "display-message", "-p", "#{pid}", NULL };
+	struct buf o = { 0 };
+	unsigned long v;
+	int rc = 0;
+
+	if (tmux_run(sock, args, &o) != 0)
+		rc = -1;
+	else {
+		buf_firstline(&o);
+		if (num_ulong(o.s, 1UL << 30, &v) == -1 || v <= 1)
+			rc = err_set(RX_FAIL, "tmux: unexpected server pid "
+			    "'%s'", o.s);
+		else
+			*pid = (pid_t)v;
+	}
+	buf_free(&o);
+	return rc;
+}
+
+/* canary <id>, and the tick's respawn for a server the canary did not
+ * start (it then waits in tmux wait-for: exact=no).  what is one of
+ * spawned, already, skipped (no server), failed. */
 int
 canary_ensure(const char *id, const char *origin, const char **what)
 {
 	struct session s;
-	char sock[PATHBUF];
+	char sock[PATHBUF], spid[24];
 	pid_t pid;
 
 	*what = "failed";
@@ -125,27 +164,13 @@ canary_ensure(const char *id, const char *origin, const char **what)
 		*what = "already";
 		return 0;
 	}
-	if (marker_session_read(id, &s) != 0 || s.server_pid <= 0 ||
-	    !pid_alive(s.server_pid)) {
-		const char *args[] = { "display-message", "-p", "#{pid}", NULL };
-		struct buf o = { 0 };
-		unsigned long v;
-
-		if (tmux_run(sock, args, &o) != 0) {
-			buf_free(&o);
+	if (marker_session_read(id, &s) != 0 || !pid_is(s.server_pid,
+	    s.server_start, sock)) {
+		if (server_pid_ask(sock, &s.server_pid) == -1)
 			return -1;
-		}
-		o.len = strcspn(buf_str(&o), "\n");
-		o.s[o.len] = '\0';
-		if (num_ulong(o.s, 1UL << 30, &v) == -1) {
-			buf_free(&o);
-			return err_set(RX_FAIL, "tmux: unexpected server pid '%s'",
-			    o.s);
-		}
-		s.server_pid = (pid_t)v;
-		buf_free(&o);
 	}
-	if (canary_spawn(id, s.server_pid, NULL, origin) == -1)
+	(void)snprintf(spid, sizeof spid, "%ld", (long)s.server_pid);
+	if (canary_start(id, "watch", spid, NULL, origin, NULL) == -1)
 		return -1;
 	*what = "spawned";
 	return 0;

@@ -10,14 +10,85 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const struct cmd_entry *current;
 static int quiet, verbose;
+static char tmux_env[PATHBUF];	/* $TMUX as roost found it */
 
 void
 cli_begin(const struct cmd_entry *c)
 {
 	current = c;
+}
+
+void
+cli_set_tmux(const char *e)
+{
+	(void)snprintf(tmux_env, sizeof tmux_env, "%s", e != NULL ? e : "");
+}
+
+/*
+ * This process runs inside the tmux session of id (NULL: of any identity
+ * of this home): an agent that restarts or stops itself.  tmux's $TMUX
+ * names the socket; the launch script's ROOST_HOME and ROOST_ID say it
+ * too.
+ */
+int
+cli_inside(const char *id)
+{
+	const char *rh = getenv("ROOST_HOME"), *ri = getenv("ROOST_ID");
+	char sock[PATHBUF];
+	size_t n = strcspn(tmux_env, ",");
+
+	if (rh != NULL && ri != NULL && strcmp(rh, home_dir()) == 0 &&
+	    (id == NULL || strcmp(ri, id) == 0))
+		return 1;
+	if (n == 0)
+		return 0;
+	if (id == NULL)
+		return strlen(home_sockdir()) < n &&
+		    strncmp(tmux_env, home_sockdir(), strlen(home_sockdir())) ==
+		    0 && tmux_env[strlen(home_sockdir())] == '/' &&
+		    memchr(tmux_env + strlen(home_sockdir()) + 1, '/',
+		    n - strlen(home_sockdir()) - 1) == NULL;
+	return home_sock(id, sock, sizeof sock) == 0 && strlen(sock) == n &&
+	    strncmp(tmux_env, sock, n) == 0;
+}
+
+/*
+ * A teardown for a command: the same as teardown(), and on a terminal,
+ * once it has waited a second, it says what it waits for.
+ */
+int
+cli_teardown(const char *id, const char *reason)
+{
+	struct stop *st = teardown_begin(id, reason);
+	int shown = 0;
+
+	if (st == NULL)
+		return -1;
+	while (!teardown_poll(st)) {
+		long ms = teardown_waited(st);
+
+		if (ms >= 1000 && isatty(STDERR_FILENO) && !quiet) {
+			(void)fprintf(stderr, "\rroost: %s: %s: waiting for the "
+			    "program to end (%lds)", cli_cmd(), id, ms / 1000);
+			shown = 1;
+		}
+		now_sleep_ms(shown ? 100 : 20);
+	}
+	if (shown)
+		(void)fputc('\n', stderr);
+	return teardown_finish(st);
+}
+
+/* A teardown from inside the session it ends survives it. */
+void
+cli_detach_if_inside(const char *id)
+{
+	if (cli_inside(id))
+		spawn_detach();
 }
 
 const char *

@@ -11,8 +11,10 @@
 #include <unistd.h>
 
 static struct {
-	const char *cwd, *idle, *restart, *crashloop, *activity, *resume;
-	const char *replace;
+	const char *cwd, *idle, *restart, *crashloop, *activity;
+	const char *replace, *restart_delay, *stop_keys, *stop_signal;
+	const char *stop_timeout, *env_file;
+	struct strv resume, env;
 } ao;
 
 static struct {
@@ -25,8 +27,14 @@ static const struct opt add_opts[] = {
 	{ "restart", 0, OPT_ARG, &ao.restart, NULL, NULL },
 	{ "crashloop", 0, OPT_ARG, &ao.crashloop, NULL, NULL },
 	{ "activity", 0, OPT_ARG, &ao.activity, NULL, NULL },
-	{ "resume", 0, OPT_ARG, &ao.resume, NULL, NULL },
+	{ "resume", 0, OPT_LIST, NULL, &ao.resume, "a command" },
 	{ "replace", 0, OPT_FLAG, &ao.replace, NULL, NULL },
+	{ "restart-delay", 0, OPT_ARG, &ao.restart_delay, NULL, NULL },
+	{ "stop-keys", 0, OPT_ARG, &ao.stop_keys, NULL, NULL },
+	{ "stop-signal", 0, OPT_ARG, &ao.stop_signal, NULL, NULL },
+	{ "stop-timeout", 0, OPT_ARG, &ao.stop_timeout, NULL, NULL },
+	{ "env", 0, OPT_LIST, NULL, &ao.env, "K=V" },
+	{ "env-file", 0, OPT_ARG, &ao.env_file, NULL, NULL },
 	{ NULL, 0, OPT_FLAG, NULL, NULL, NULL }
 };
 
@@ -55,10 +63,32 @@ abs_path(const char *opt, const char *in, char **outp)
 	return 0;
 }
 
+/*
+ * The argv rule (tmux new-session's): one word is a sh command line, kept
+ * as it is; several words are kept exactly, each sh-quoted, so the
+ * program gets them as its arguments.
+ */
+static char *
+argv_command(int n, char *const v[])
+{
+	struct buf b = { 0 };
+	int i;
+
+	if (n == 1)
+		return xstrdup(v[0]);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			buf_addc(&b, ' ');
+		(void)esc_sh(&b, v[i]);
+	}
+	return b.s;
+}
+
 static int
 add_conf_from_opts(struct conf *c)
 {
 	struct stat st;
+	char cwd[PATHBUF];
 
 	if (ao.idle != NULL && num_ulong(ao.idle, 10UL * 365 * 86400,
 	    &c->idle) == -1)
@@ -80,24 +110,132 @@ add_conf_from_opts(struct conf *c)
 		if (!S_ISDIR(st.st_mode))
 			return err_set(RX_USAGE, "--cwd %s: not a directory",
 			    ao.cwd);
+	} else {
+		/* The directory add ran in, so every launcher starts there. */
+		if (getcwd(cwd, sizeof cwd) == NULL)
+			return err_errno("getcwd");
+		c->cwd = xstrdup(cwd);
 	}
 	if (ao.activity != NULL && abs_path("activity", ao.activity,
 	    &c->activity) == -1)
 		return -1;
-	if (ao.resume != NULL) {
-		if (*ao.resume == '\0')
-			return err_set(RX_USAGE, "--resume: empty command");
-		c->resume = xstrdup(ao.resume);
+	if (ao.resume.n == 1 && *ao.resume.v[0] == '\0')
+		return err_set(RX_USAGE, "--resume: empty command");
+	if (ao.resume.n > 0)
+		c->resume = argv_command(ao.resume.n, ao.resume.v);
+	if (ao.restart_delay != NULL && (num_ulong(ao.restart_delay, 3600,
+	    &c->restart_delay) == -1))
+		return err_set(RX_USAGE, "--restart-delay %s: not a number of "
+		    "seconds (0 to 3600)", ao.restart_delay);
+	if (ao.stop_keys != NULL) {
+		struct buf b = { 0 };
+
+		if (esc_line(&b, ao.stop_keys) == -1) {
+			buf_free(&b);
+			return err_set(RX_USAGE, "--stop-keys: %s", err_msg());
+		}
+		buf_free(&b);
+		c->stop_keys = *ao.stop_keys != '\0' ? xstrdup(ao.stop_keys) :
+		    NULL;
 	}
+	if (ao.stop_signal != NULL && conf_stop_signal_parse(ao.stop_signal,
+	    &c->stop_signal) == -1)
+		return err_set(RX_USAGE, "--stop-signal %s: must be HUP, INT, "
+		    "QUIT, TERM, USR1, USR2 or none", ao.stop_signal);
+	if (ao.stop_timeout != NULL && conf_seconds_parse(ao.stop_timeout,
+	    &c->stop_timeout) == -1)
+		return err_set(RX_USAGE, "--stop-timeout %s: not a number of "
+		    "seconds (1 to 3600)", ao.stop_timeout);
 	return 0;
 }
 
-/* conf/<id>.conf and the identity's rendered scripts; each is tried. */
+/* A variable name the shell can export. */
+static int
+env_name_ok(const char *k, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || (k[0] >= '0' && k[0] <= '9'))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((k[i] >= 'a' && k[i] <= 'z') || (k[i] >= 'A' && k[i] <= 'Z') ||
+		    (k[i] >= '0' && k[i] <= '9') || k[i] == '_'))
+			return 0;
+	return 1;
+}
+
+/* One K=V into the env file's text (a later K replaces an earlier one
+ * when the file is sourced). */
+static int
+env_put(struct buf *b, const char *kv, const char *from)
+{
+	const char *eq = strchr(kv, '=');
+
+	if (eq == NULL || !env_name_ok(kv, (size_t)(eq - kv)))
+		return err_set(RX_USAGE, "%s %.*s: expected NAME=VALUE with a "
+		    "shell variable name", from, 64, kv);
+	buf_addf(b, "export %.*s=", (int)(eq - kv), kv);
+	(void)esc_sh(b, eq + 1);
+	buf_addc(b, '\n');
+	return 0;
+}
+
+/* --env-file F: NAME=VALUE lines (an "export " before is allowed), the
+ * value verbatim to the end of the line; blank and # lines skipped. */
+static int
+env_file_read(const char *path, struct buf *out)
+{
+	struct buf text = { 0 };
+	char *line, *save = NULL;
+	int rc;
+
+	if ((rc = file_read(path, &text, 1024 * 1024)) != 0) {
+		buf_free(&text);
+		return rc == 1 ? err_set(RX_USAGE, "--env-file %s: no such "
+		    "file", path) : err_set(RX_USAGE, "--env-file %s",
+		    err_msg());
+	}
+	rc = 0;
+	for (line = strtok_r(text.s, "\n", &save); rc == 0 && line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		line += strspn(line, " \t");
+		if (*line == '\0' || *line == '#')
+			continue;
+		if (strncmp(line, "export ", 7) == 0)
+			line += 7;
+		rc = env_put(out, line, "--env-file");
+	}
+	buf_free(&text);
+	return rc;
+}
+
+/* conf/<id>.env from --env-file, then each --env (so --env wins): the
+ * text in *out, "" when neither was given. */
+static int
+env_text(struct buf *out)
+{
+	int i;
+
+	if (ao.env_file == NULL && ao.env.n == 0)
+		return 0;
+	buf_adds(out, "# roost environment of this identity: export lines, "
+	    "sourced by its launch script\n");
+	if (ao.env_file != NULL && env_file_read(ao.env_file, out) == -1)
+		return -1;
+	for (i = 0; i < ao.env.n; i++)
+		if (env_put(out, ao.env.v[i], "--env") == -1)
+			return -1;
+	return 0;
+}
+
+/* conf/<id>.conf, conf/<id>.env and the identity's rendered scripts;
+ * each is tried. */
 static int
 definition_remove(const char *id)
 {
 	static const char *const files[] = {
-		"conf/%s.conf", "bin/%s.launch", "bin/%s.canary", NULL
+		"conf/%s.conf", "conf/%s.env", "bin/%s.launch", "bin/%s.canary",
+		NULL
 	};
 	char p[PATHBUF];
 	int i, rc = 0;
@@ -115,10 +253,10 @@ cmd_add(const struct args *a)
 {
 	const char *id = a->v[0];
 	struct conf c;
-	struct buf cmd = { 0 };
 	struct vars v = { 0 };
-	struct buf b = { 0 };
-	int i, existed = 0, lk = -1, rc = -1;
+	struct buf b = { 0 }, envt = { 0 };
+	char envp[PATHBUF];
+	int existed = 0, lk = -1, rc = -1;
 
 	conf_defaults(&c);
 	if (ident_check(id) == -1)
@@ -126,17 +264,15 @@ cmd_add(const struct args *a)
 	if (a->dd > 1)
 		return cli_usage("unexpected argument before --: %s",
 		    a->v[1]);
-	for (i = 1; i < a->n; i++) {
-		if (i > 1)
-			buf_addc(&cmd, ' ');
-		buf_adds(&cmd, a->v[i]);
-	}
-	if (cmd.len == 0 || strspn(cmd.s, " \t\n") == cmd.len) {
-		buf_free(&cmd);
+	if (a->n < 2)
+		return cli_usage("missing the command after --: roost add %s "
+		    "[OPTIONS] -- CMD [ARG...]", id);
+	c.command = argv_command(a->n - 1, a->v + 1);
+	if (strspn(c.command, " \t\n") == strlen(c.command)) {
+		conf_free(&c);
 		return cli_usage("missing command after --");
 	}
-	c.command = cmd.s;
-	if (add_conf_from_opts(&c) == -1)
+	if (add_conf_from_opts(&c) == -1 || env_text(&envt) == -1)
 		goto out;
 	/* Render everything first: a template error leaves nothing behind. */
 	if (render_std(&v, id, &c) == -1 || render("launch", &v, &b) == -1 ||
@@ -150,7 +286,10 @@ cmd_add(const struct args *a)
 		    "overwrite it)", id);
 		goto out;
 	}
-	if (conf_write(id, &c) == -1 || render_id_scripts(id, &c, 0) == -1) {
+	home_path(envp, "conf/%s.env", id);
+	if (conf_write(id, &c) == -1 || (envt.len > 0 &&
+	    file_write(envp, envt.s, envt.len, 0600) == -1) ||
+	    render_id_scripts(id, &c, 0) == -1) {
 		struct buf why = { 0 };
 
 		buf_adds(&why, err_msg());
@@ -166,6 +305,7 @@ cmd_add(const struct args *a)
 out:
 	file_unlock(lk);
 	buf_free(&b);
+	buf_free(&envt);
 	render_free(&v);
 	conf_free(&c);
 	return rc == 0 ? RX_OK : cli_fail();
@@ -184,10 +324,12 @@ cmd_rm(const struct args *a)
 	if (ident_check(id) == -1)
 		return cli_fail();
 	home_path(p, "bin/%s.launch", id);
-	known = conf_exists(id) || lstat(p, &st) == 0 ||
-	    marker_has(id, M_SESSION) != 0 || marker_has(id, M_DEATHS) != 0;
+	known = state_known(id) || lstat(p, &st) == 0 ||
+	    marker_has(id, M_DEATHS) != 0;
 	if (!known)
 		return err_set(RX_UNKNOWN, "%s: unknown identity", id), cli_fail();
+	if (ro.force != NULL)
+		cli_detach_if_inside(id);
 	if ((lk = marker_lock(id, 1)) < 0)
 		return cli_fail();
 	if (state_running(id)) {
@@ -196,7 +338,7 @@ cmd_rm(const struct args *a)
 			    "use --force)", id);
 			goto out;
 		}
-		if (teardown(id, "rm") == -1)
+		if (cli_teardown(id, "rm") == -1)
 			goto out;
 	} else {
 		pid_t cp;
@@ -224,24 +366,45 @@ out:
 
 const struct cmd_entry cmd_add_entry = {
 	"add", "<id> [--cwd DIR] [--idle SECS] [--restart POLICY] "
-	"[--crashloop N/SECS] [--activity PATH] [--resume CMD] [--replace] "
+	"[--restart-delay SECS] [--crashloop N/SECS] [--activity PATH] "
+	"[--resume CMD]... [--env K=V]... [--env-file F] [--stop-keys KEYS] "
+	"[--stop-signal SIG] [--stop-timeout SECS] [--replace] "
 	"-- CMD [ARG...]",
 	"define an identity (does not launch it)",
-	"  --cwd DIR          working directory (default: $HOME)\n"
-	"  --idle SECS        park after SECS without activity; 0 = never "
+	"  --cwd DIR            working directory (default: the current one)\n"
+	"  --idle SECS          park after SECS without activity; 0 = never "
 	"(default 3600)\n"
-	"  --restart POLICY   always, on-failure (default) or never\n"
-	"  --crashloop N/SECS stop restarting after N deaths in SECS, N at "
+	"  --restart POLICY     always, on-failure (default) or never\n"
+	"  --restart-delay SECS before the first restart (default 1); "
+	"doubles per\n"
+	"                       death in the crash-loop window, up to the tick "
+	"interval\n"
+	"  --crashloop N/SECS   stop restarting after N deaths in SECS, N at "
 	"most 16\n"
-	"                     (default 3/300)\n"
-	"  --activity PATH    file or directory whose newest mtime is "
+	"                       (default 3/300)\n"
+	"  --activity PATH      file or directory whose newest mtime is "
 	"activity\n"
-	"                     (default: log/<id>.log, the pane's output)\n"
-	"  --resume CMD       sh command run when resuming a parked session\n"
-	"  --replace          overwrite an existing definition\n"
-	"CMD [ARG...] is kept as one sh command line: words are joined with "
-	"spaces,\nso quote for sh as you would type it.\n",
-	add_opts, 2, -1, H_CREATE, 1, cmd_add
+	"                       (default: log/<id>.log, the pane's output)\n"
+	"  --resume CMD         run when resuming a parked session; given "
+	"more than\n"
+	"                       once, the words are its argv\n"
+	"  --env K=V            a variable of the program (repeatable), in "
+	"conf/<id>.env\n"
+	"  --env-file F         K=V lines from F (--env wins over it)\n"
+	"  --stop-keys KEYS     tmux send-keys words typed to end it, e.g. "
+	"\"C-c\" or\n"
+	"                       \"'/exit' Enter\" (default: none)\n"
+	"  --stop-signal SIG    then this signal: HUP INT QUIT TERM (default) "
+	"USR1 USR2\n"
+	"                       or none\n"
+	"  --stop-timeout SECS  then wait this long before SIGKILL (default "
+	"10)\n"
+	"  --replace            overwrite an existing definition (the env file "
+	"is kept\n"
+	"                       unless --env or --env-file is given)\n"
+	"One word after -- is a sh command line; several words are the "
+	"program and its\narguments, each kept exactly as given.\n",
+	add_opts, 1, -1, H_CREATE, 1, cmd_add
 };
 
 const struct cmd_entry cmd_rm_entry = {

@@ -186,7 +186,7 @@ purge_home(void)
 	char **ids;
 	int n, i, rc = 0;
 
-	n = conf_ids(&ids);
+	n = state_ids(&ids);
 	for (i = 0; i < n; i++) {
 		int lk = marker_lock(ids[i], 1);
 		pid_t cp;
@@ -235,7 +235,7 @@ cmd_uninstall(const struct args *a)
 		return err_set(RX_USAGE, "--purge deletes %s: without a terminal "
 		    "it needs --yes", home_dir()), cli_fail();
 	if (uo.purge != NULL && home_exists()) {
-		n = conf_ids(&ids);
+		n = state_ids(&ids);
 		conf_ids_free(ids, n);
 	}
 	/* Say what a purge deletes and ask before removing anything. */
@@ -269,6 +269,7 @@ cmd_uninstall(const struct args *a)
 	home_path(p, "state/.tick.lock");
 	if ((lk = file_lock(p, 1)) == -1)
 		return cli_fail();
+	cli_detach_if_inside(NULL);
 	rc = purge_home() == -1 || file_rmtree(home_dir()) == -1 ? -1 : 0;
 	file_unlock(lk);
 	if (rc == -1)

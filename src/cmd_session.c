@@ -39,9 +39,12 @@ refused(const char *id)
 #define B_CONF		0x1	/* the conf must parse */
 #define B_UNREFUSED	0x2	/* not stopped, not crash-looped */
 
-/* The id, its conf and its lock: what every session command begins with.
- * Without B_CONF only the identity must exist: a typo in a conf must not
- * stop anyone from stopping a session. */
+/* The id, its lock and its conf: what every session command begins
+ * with.  The conf is read under the lock, so a definition removed while
+ * we waited is not brought back.  Without B_CONF only something of the
+ * identity must exist (a conf, a session): a typo in a conf, or a conf
+ * deleted under a running session, must not stop anyone from stopping
+ * it. */
 static int
 begin(const char *id, struct conf *c, int *lk, int flags)
 {
@@ -49,15 +52,15 @@ begin(const char *id, struct conf *c, int *lk, int flags)
 	conf_defaults(c);
 	if (ident_check(id) == -1)
 		return -1;
+	if (!state_known(id))
+		return err_set(RX_UNKNOWN, "%s: unknown identity", id);
+	if ((*lk = marker_lock(id, 1)) < 0)
+		return -1;
 	if (!(flags & B_CONF)) {
-		if (!conf_exists(id))
+		if (!state_known(id))
 			return err_set(RX_UNKNOWN, "%s: unknown identity", id);
 	} else if (conf_read(id, c) == -1)
 		return -1;
-	if ((*lk = marker_lock(id, 1)) < 0) {
-		conf_free(c);
-		return -1;
-	}
 	if ((flags & B_UNREFUSED) && refused(id) == -1)
 		return -1;
 	return 0;
@@ -123,17 +126,22 @@ cmd_stop(const struct args *a)
 	pid_t cp;
 	int lk, clean;
 
+	cli_detach_if_inside(id);
 	if (begin(id, &c, &lk, 0) == -1)
-		return end(&c, lk, -1);
-	if (marker_set(id, M_STOPPED, "") == -1 ||
-	    marker_set(id, M_IDLE, "") == -1)
 		return end(&c, lk, -1);
 	log_event("stop", id, LEND);
 	/* A death the tick has not seen yet is still a death. */
 	(void)death_flush(id, &clean);
+	/* The program first, the markers after: a home that cannot take
+	 * .stopped (out of space, out of inodes) is when a runaway program
+	 * most needs stopping. */
 	if ((state_running(id) || (canary_pid(id, &cp) == 0 && cp > 0) ||
-	    marker_has(id, M_SESSION) == 1) && teardown(id, "stop") == -1)
+	    marker_has(id, M_SESSION) == 1) && cli_teardown(id, "stop") == -1)
 		return end(&c, lk, -1);
+	if (marker_set(id, M_STOPPED, "") == -1 ||
+	    marker_set(id, M_IDLE, "") == -1)
+		return end(&c, lk, err_set(err_code(), "stopped %s, but %s", id,
+		    err_msg()));
 	cli_out("stopped %s\n", id);
 	return end(&c, lk, 0);
 }
@@ -157,9 +165,10 @@ cmd_restart(const struct args *a)
 	struct conf c;
 	int lk;
 
+	cli_detach_if_inside(id);
 	if (begin(id, &c, &lk, B_CONF | B_UNREFUSED) == -1)
 		return end(&c, lk, -1);
-	if (state_running(id) && teardown(id, "restart") == -1)
+	if (state_running(id) && cli_teardown(id, "restart") == -1)
 		return end(&c, lk, -1);
 	return end(&c, lk, launch_say(id, &c, rso.fresh != NULL ? "fresh" :
 	    "resume", "restart", "restarted"));

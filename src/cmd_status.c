@@ -47,7 +47,13 @@ row_fill(const char *id, struct row *r)
 
 	memset(r, 0, sizeof *r);
 	r->uptime = r->idle = r->last_age = -1;
-	r->st = state_of(id, alive);
+	/* A session whose conf was deleted is shown all the same. */
+	have_conf = conf_read(id, &c) == 0;
+	if (!have_conf && err_code() != RX_UNKNOWN) {
+		cli_warn("%s", err_msg());
+		conf_bad = 1;
+	}
+	r->st = state_of(id, have_conf ? &c : NULL, alive, now);
 	n = marker_deaths_read(id, d, DEATHS_KEEP);
 	(void)snprintf(r->col[0], sizeof r->col[0], "%s", id);
 	(void)snprintf(r->col[1], sizeof r->col[1], "%s", state_name(r->st));
@@ -56,11 +62,6 @@ row_fill(const char *id, struct row *r)
 	(void)strcpy(r->col[3], "-");
 	(void)strcpy(r->col[4], "-");
 	(void)strcpy(r->col[6], "-");
-	have_conf = conf_read(id, &c) == 0;
-	if (!have_conf) {
-		cli_warn("%s", err_msg());
-		conf_bad = 1;
-	}
 	if (alive && marker_session_read(id, &s) == 0) {
 		(void)snprintf(r->col[2], sizeof r->col[2], "%ld",
 		    (long)s.server_pid);
@@ -184,12 +185,12 @@ cmd_status(const struct args *a)
 	for (i = 0; i < a->n; i++)
 		if (ident_check(a->v[i]) == -1)
 			return cli_fail();
-	n = a->n > 0 ? a->n : (home_exists() ? conf_ids(&ids) : 0);
+	n = a->n > 0 ? a->n : (home_exists() ? state_ids(&ids) : 0);
 	rows = xmalloc(sizeof *rows * (size_t)(n > 0 ? n : 1));
 	for (i = 0; i < n; i++) {
 		const char *id = a->n > 0 ? a->v[i] : ids[i];
 
-		if (a->n > 0 && !conf_exists(id)) {
+		if (a->n > 0 && !state_known(id)) {
 			(void)err_set(RX_UNKNOWN, "%s: unknown identity", id);
 			(void)cli_fail();
 			rc = RX_UNKNOWN;

@@ -2,12 +2,15 @@
  * it: silent on stdout unless asked. */
 #include "roost.h"
 
+#include <string.h>
+
 static struct {
-	const char *verbose;
+	const char *verbose, *origin;
 } to;
 
 static const struct opt tick_opts[] = {
 	{ "verbose", 0, OPT_FLAG, &to.verbose, NULL, NULL },
+	{ "origin", 0, OPT_ARG, &to.origin, NULL, NULL },
 	{ NULL, 0, OPT_FLAG, NULL, NULL, NULL }
 };
 
@@ -17,8 +20,12 @@ cmd_tick(const struct args *a)
 	struct tally t;
 	int verbose = to.verbose != NULL || cli_verbose(), rc;
 
-	(void)a;
-	if ((rc = tick_pass(verbose, &t)) == -1)
+	if (to.origin != NULL && strcmp(to.origin, "schedule") != 0 &&
+	    strcmp(to.origin, "death") != 0 && strcmp(to.origin, "command") != 0)
+		return cli_usage("--origin %s: must be schedule, death or "
+		    "command", to.origin);
+	if ((rc = tick_pass(verbose, to.origin != NULL ? to.origin :
+	    a->n > 0 ? "command" : "schedule", a->v, a->n, &t)) == -1)
 		return cli_fail();
 	if (rc == 2 && verbose)
 		cli_out("tick skipped: another tick holds the lock\n");
@@ -30,8 +37,12 @@ cmd_tick(const struct args *a)
 }
 
 const struct cmd_entry cmd_tick_entry = {
-	"tick", "[--verbose]",
-	"one supervision pass over every identity (run by the scheduler)",
-	"  --verbose   print a summary line (the tick is silent otherwise)\n",
-	tick_opts, 0, 0, H_READ, 0, cmd_tick
+	"tick", "[--verbose] [--origin schedule|death|command] [<id>...]",
+	"one supervision pass over every identity, or the named ones",
+	"  --verbose   print a summary line (the tick is silent otherwise)\n"
+	"  --origin O  who asked: schedule (default for a full pass), death\n"
+	"              (the pane-died hook and the canary: waits for the\n"
+	"              identity's lock, sleeps out a restart's backoff) or\n"
+	"              command (default with ids)\n",
+	tick_opts, 0, -1, H_READ, 2, cmd_tick
 };

@@ -22,9 +22,18 @@
 /* conf/ opened once for a pass over every identity, or -1. */
 static int conffd = -1;
 
+#define DELAY_MAX	3600UL
+#define TIMEOUT_MAX	3600UL
+
 static const char *const keys[] = {
-	"command", "resume", "cwd", "idle", "restart", "crashloop", "activity",
+	"command", "resume", "cwd", "idle", "restart", "restart_delay",
+	"crashloop", "activity", "stop_keys", "stop_signal", "stop_timeout",
 	NULL
+};
+
+/* The signals a stop may send (conf stop_signal, add --stop-signal). */
+static const char *const stop_signals[] = {
+	"HUP", "INT", "QUIT", "TERM", "USR1", "USR2", NULL
 };
 
 void
@@ -35,6 +44,9 @@ conf_defaults(struct conf *c)
 	c->restart = RESTART_ON_FAILURE;
 	c->cl_deaths = 3;
 	c->cl_window = 300;
+	c->restart_delay = 1;
+	c->stop_signal = sig_num("TERM");
+	c->stop_timeout = 10;
 }
 
 void
@@ -44,6 +56,7 @@ conf_free(struct conf *c)
 	free(c->resume);
 	free(c->cwd);
 	free(c->activity);
+	free(c->stop_keys);
 	memset(c, 0, sizeof *c);
 }
 
@@ -86,6 +99,35 @@ conf_crashloop_parse(const char *s, unsigned long *n, unsigned long *secs)
 	num[len] = '\0';
 	if (num_ulong(num, CL_DEATHS_MAX, n) == -1 || *n == 0 ||
 	    num_ulong(slash + 1, CL_WINDOW_MAX, secs) == -1 || *secs == 0)
+		return -1;
+	return 0;
+}
+
+/* HUP INT QUIT TERM USR1 USR2 (with or without SIG) or none; 0 is none. */
+int
+conf_stop_signal_parse(const char *s, int *sig)
+{
+	int i;
+
+	if (strcmp(s, "none") == 0) {
+		*sig = 0;
+		return 0;
+	}
+	for (i = 0; stop_signals[i] != NULL; i++)
+		if (strcmp(s, stop_signals[i]) == 0 ||
+		    (strncmp(s, "SIG", 3) == 0 &&
+		    strcmp(s + 3, stop_signals[i]) == 0)) {
+			*sig = sig_num(stop_signals[i]);
+			return 0;
+		}
+	return -1;
+}
+
+/* Seconds, 1 to an hour. */
+int
+conf_seconds_parse(const char *s, unsigned long *v)
+{
+	if (num_ulong(s, TIMEOUT_MAX, v) == -1 || *v == 0)
 		return -1;
 	return 0;
 }
@@ -176,6 +218,20 @@ set_key(struct conf *c, const char *name, int line, const char *k,
 	} else if (strcmp(k, "crashloop") == 0) {
 		if (conf_crashloop_parse(v, &c->cl_deaths, &c->cl_window) == -1)
 			return bad(name, line, k, "must be N/SECS with N from 1 to 16, e.g. 3/300");
+	} else if (strcmp(k, "restart_delay") == 0) {
+		if (num_ulong(v, DELAY_MAX, &c->restart_delay) == -1)
+			return bad(name, line, k, "not a number of seconds "
+			    "(0 to 3600)");
+	} else if (strcmp(k, "stop_keys") == 0)
+		slot = &c->stop_keys;
+	else if (strcmp(k, "stop_signal") == 0) {
+		if (conf_stop_signal_parse(v, &c->stop_signal) == -1)
+			return bad(name, line, k, "must be HUP, INT, QUIT, TERM, "
+			    "USR1, USR2 or none");
+	} else if (strcmp(k, "stop_timeout") == 0) {
+		if (conf_seconds_parse(v, &c->stop_timeout) == -1)
+			return bad(name, line, k, "not a number of seconds "
+			    "(1 to 3600)");
 	}
 	if (slot != NULL) {
 		free(*slot);
@@ -335,9 +391,20 @@ conf_format(const struct conf *c, struct buf *b)
 		put(b, "cwd", c->cwd);
 	buf_addf(b, "idle=%lu\n", c->idle);
 	buf_addf(b, "restart=%s\n", conf_restart_name(c->restart));
+	buf_addf(b, "restart_delay=%lu\n", c->restart_delay);
 	buf_addf(b, "crashloop=%lu/%lu\n", c->cl_deaths, c->cl_window);
 	if (c->activity != NULL)
 		put(b, "activity", c->activity);
+	put(b, "stop_keys", c->stop_keys != NULL ? c->stop_keys : "");
+	if (c->stop_signal == 0)
+		buf_adds(b, "stop_signal=none\n");
+	else {
+		char sig[16];
+
+		sig_name(c->stop_signal, sig);
+		buf_addf(b, "stop_signal=%s\n", sig + 3);
+	}
+	buf_addf(b, "stop_timeout=%lu\n", c->stop_timeout);
 	return 0;
 }
 

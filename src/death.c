@@ -29,70 +29,123 @@ exit_reason(const char *status)
 	return NULL;
 }
 
+/* .last-exit, when it belongs to this session: written no earlier than
+ * it woke, naming its server.  1 with the line in le, else 0. */
+static int
+last_exit(const char *id, const struct session *s, struct buf *le)
+{
+	struct buf v = { 0 };
+	struct timespec lt;
+	unsigned long lp;
+	int rc = 0;
+
+	if (marker_read(id, M_LASTEXIT, le) == 0 &&
+	    marker_mtime(id, M_LASTEXIT, &lt) == 0 && lt.tv_sec >= s->woke &&
+	    logfmt_get(le->s, "server_pid", &v) == 0 &&
+	    num_ulong(v.s, 1UL << 30, &lp) == 0 && s->server_pid > 0 &&
+	    (pid_t)lp == s->server_pid)
+		rc = 1;
+	buf_free(&v);
+	return rc;
+}
+
+/* What a field of the record says, "" when nothing. */
+static void
+field(const char *line, const char *key, char *out, size_t n)
+{
+	struct buf v = { 0 };
+
+	if (logfmt_get(line, key, &v) == 0)
+		(void)snprintf(out, n, "%s", v.s);
+	else
+		out[0] = '\0';
+	buf_free(&v);
+}
+
+/* Why a server vanished with no record of it: the machine rebooted since
+ * the session woke, another server holds the socket now, the socket is
+ * left over, or it is gone. */
+static const char *
+vanished_reason(const char *id, const struct session *s)
+{
+	char sock[PATHBUF];
+	struct stat st;
+	time_t boot = pid_boot_time();
+
+	if (boot > 0 && s->woke > 0 && boot > s->woke)
+		return "reboot";
+	if (home_sock(id, sock, sizeof sock) == -1 || lstat(sock, &st) == -1)
+		return "socket-missing";
+	return tmux_alive(sock) ? "socket-taken" : "stale-socket";
+}
+
 /*
  * Turn a death the tick (or a launch) found into a record: .deaths line,
- * ev=death, .session gone.  *clean_exit is 1 when the program itself
- * exited with status 0.
+ * ev=death, .session gone, a dead socket of ours removed.  *clean_exit is
+ * 1 when the program itself exited with status 0.
  */
 int
 death_record(const char *id, const struct session *s, int *clean_exit)
 {
-	struct buf le = { 0 }, v = { 0 }, cause = { 0 };
-	char sock[PATHBUF], spid[24];
-	const char *status = "", *sig = "", *reason = NULL;
-	char stbuf[32] = "", sigbuf[32] = "";
-	struct timespec lt;
-	struct stat st;
-	unsigned long lp;
-	int matched = 0;
+	struct buf le = { 0 }, cause = { 0 };
+	char sock[PATHBUF], spid[24], status[32] = "", sig[32] = "",
+	    oom[16] = "", ev[32] = "", c[64] = "";
+	const char *reason = NULL;
+	int matched;
 
 	*clean_exit = 0;
-	(void)canary_settle(id, CANARY_SETTLE_MS);
-	if (marker_read(id, M_LASTEXIT, &le) == 0 &&
-	    marker_mtime(id, M_LASTEXIT, &lt) == 0 && lt.tv_sec >= s->woke &&
-	    logfmt_get(le.s, "server_pid", &v) == 0 &&
-	    num_ulong(v.s, 1UL << 30, &lp) == 0 && s->server_pid > 0 &&
-	    (pid_t)lp == s->server_pid)
-		matched = 1;
-	if (matched && logfmt_get(le.s, "ev", &v) == 0 &&
-	    strcmp(v.s, "session-exit") == 0) {
-		if (logfmt_get(le.s, "status", &v) == 0)
-			(void)snprintf(stbuf, sizeof stbuf, "%s", v.s);
-		if (logfmt_get(le.s, "signal", &v) == 0)
-			(void)snprintf(sigbuf, sizeof sigbuf, "%s", v.s);
-		status = stbuf;
-		sig = sigbuf;
-		if (*sig != '\0')
+	/* A canary may still be writing this death's record. */
+	if (!(matched = last_exit(id, s, &le)) && canary_settle(id,
+	    CANARY_SETTLE_MS) == 0)
+		matched = last_exit(id, s, &le);
+	if (matched) {
+		field(le.s, "ev", ev, sizeof ev);
+		field(le.s, "status", status, sizeof status);
+		field(le.s, "signal", sig, sizeof sig);
+		field(le.s, "oom", oom, sizeof oom);
+		field(le.s, "cause", c, sizeof c);
+		if (sig[0] != '\0') {
+			char norm[16];
+
+			sig_normal(sig, norm);
+			(void)snprintf(sig, sizeof sig, "%s", norm);
+		}
+	}
+	if (matched && strcmp(ev, "session-exit") == 0) {
+		if (sig[0] != '\0')
 			buf_adds(&cause, sig);
 		else {
-			buf_addf(&cause, "status=%s", *status ? status : "?");
+			buf_addf(&cause, "status=%s", status[0] ? status : "?");
 			*clean_exit = strcmp(status, "0") == 0;
 			reason = exit_reason(status);
 		}
-	} else if (matched && logfmt_get(le.s, "cause", &v) == 0 &&
-	    v.len > 0) {
-		buf_adds(&cause, v.s);
+	} else if (matched && c[0] != '\0') {
+		buf_adds(&cause, c);
 	} else {
 		buf_adds(&cause, "server-dead");
-		reason = home_sock(id, sock, sizeof sock) == 0 &&
-		    lstat(sock, &st) == 0 ? "stale-socket" : "socket-missing";
+		reason = vanished_reason(id, s);
 	}
 	(void)snprintf(spid, sizeof spid, "%ld", (long)s->server_pid);
-	if (reason != NULL) {
+	if (reason != NULL)
 		log_event("death", id, "cause", cause.s, "reason", reason,
-		    "status", status, "signal", sig, "server_pid", spid, LEND);
-		buf_addf(&cause, " reason=%s", reason);
-	} else
+		    "status", status, "signal", sig, "oom", oom, "server_pid",
+		    spid, LEND);
+	else
 		log_event("death", id, "cause", cause.s, "status", status,
-		    "signal", sig, "server_pid", spid, LEND);
+		    "signal", sig, "oom", oom, "server_pid", spid, LEND);
+	/* .deaths: <cause>[ oom=yes][ reason=<why>] */
+	if (strcmp(oom, "yes") == 0)
+		buf_adds(&cause, " oom=yes");
+	if (reason != NULL)
+		buf_addf(&cause, " reason=%s", reason);
 	(void)marker_deaths_append(id, now_wall(), cause.s);
 	(void)marker_rm(id, M_CANARY);
+	if (home_sock(id, sock, sizeof sock) == 0 && !tmux_alive(sock))
+		(void)server_sock_clear(sock);
 	buf_free(&le);
-	buf_free(&v);
 	buf_free(&cause);
 	return marker_rm(id, M_SESSION);
 }
-
 
 /*
  * A death nobody has recorded yet (the server is gone, .session is still

@@ -1,4 +1,7 @@
 /* home.c - where the home is, whether it is safe, and the paths in it. */
+/* realpath(3) and the sticky bit are XSI. */
+#define _XOPEN_SOURCE 700
+
 #include "roost.h"
 
 #include <sys/socket.h>
@@ -19,7 +22,7 @@ static struct {
 } H;
 
 static const char *const subdirs[] = {
-	"conf", "bin", "state", "log", "log/server-deaths", NULL
+	"conf", "bin", "state", "lock", "log", "log/server-deaths", NULL
 };
 
 static int
@@ -163,6 +166,53 @@ home_exists(void)
 }
 
 /*
+ * Every directory above path, as the system resolves it, must be one that
+ * no other user can change under us: owned by us or by root, and not
+ * writable by group or others unless it is sticky (like /tmp, where
+ * nobody may rename what is not theirs).  Otherwise someone could swap
+ * the home, the socket directory or the templates for their own.
+ */
+int
+home_above_check(const char *path)
+{
+	char parent[PATHBUF], real[PATH_MAX], *slash;
+	struct stat st;
+	size_t i;
+
+	(void)snprintf(parent, sizeof parent, "%s", path);
+	if ((slash = strrchr(parent, '/')) == NULL)
+		return 0;
+	if (slash == parent)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (realpath(parent, real) == NULL)
+		return errno == ENOENT ? 0 : err_set(RX_FAIL, "%s: %s", parent,
+		    strerror(errno));
+	for (i = strlen(real); ; ) {
+		char save = real[i];
+
+		real[i] = '\0';
+		if (stat(i == 0 ? "/" : real, &st) == -1)
+			return err_errno(i == 0 ? "/" : real);
+		if (st.st_uid != 0 && st.st_uid != H.uid)
+			return err_set(RX_FAIL, "%s: unsafe: %s above it is owned "
+			    "by uid %ld", path, i == 0 ? "/" : real,
+			    (long)st.st_uid);
+		if ((st.st_mode & 022) != 0 && (st.st_mode & S_ISVTX) == 0)
+			return err_set(RX_FAIL, "%s: unsafe: %s above it is "
+			    "writable by others (mode %04o)", path,
+			    i == 0 ? "/" : real, (unsigned)(st.st_mode & 07777));
+		real[i] = save;
+		if (i == 0)
+			break;
+		while (i > 0 && real[--i] != '/')
+			;
+	}
+	return 0;
+}
+
+/*
  * Check (and with create, make) the whole tree.  Returns 1 when the
  * home does not exist and create is 0: read-only commands then see an
  * empty home instead of making one.
@@ -176,7 +226,7 @@ home_open(int create)
 
 	if (!create && !home_exists())
 		return 1;
-	if (home_dir_check(H.dir, create) == -1)
+	if (home_above_check(H.dir) == -1 || home_dir_check(H.dir, create) == -1)
 		return -1;
 	for (i = 0; subdirs[i] != NULL; i++) {
 		home_path(p, "%s", subdirs[i]);
@@ -189,6 +239,8 @@ home_open(int create)
 	}
 	if (!create && lstat(H.sockdir, &st) == -1 && errno == ENOENT)
 		return 0;
+	if (home_above_check(H.sockdir) == -1)
+		return -1;
 	return home_dir_check(H.sockdir, create);
 }
 

@@ -1,12 +1,15 @@
 /*
- * launch.c - a new session on the identity's own tmux server: one tmux
- * invocation creates it and sets what the session needs; then the canary;
- * then .session.  Callers hold the identity's lock.
+ * launch.c - a new session on the identity's own tmux server: the canary
+ * starts the server, one tmux invocation creates the session and sets
+ * what it needs, then .session records it.  Callers hold the identity's
+ * lock.
  */
 #include "roost.h"
 
-#include <errno.h>
+#include <sys/stat.h>
+
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +17,8 @@
 #include <unistd.h>
 
 #define CANARY_SETTLE_MS 3000	/* a recording canary: line, last-exit, snapshot */
+#define SERVER_UP_MS	3000	/* tmux -D until its socket listens */
+#define SERVER_ASK_MS	5000	/* whose server a live socket is */
 
 /* The scripts a launch runs: the canary and the hook follow the
  * templates (so an upgrade reaches running homes); the launch script is
@@ -39,44 +44,167 @@ pane_log_ready(const char *id)
 	return 0;
 }
 
+/*
+ * The environment of the canary, the tmux server it starts and so of
+ * the program: the same whoever launches (a shell, cron's bare one, a
+ * systemd timer, launchd).  HOME, PATH and the locale as in force (the
+ * scheduler entry bakes them); USER, LOGNAME and SHELL from the passwd
+ * entry; ROOST_HOME, ROOST_SOCK_DIR, ROOST_ID.  Nothing else: the
+ * identity's own variables come from conf/<id>.env.
+ */
+static void
+env_add(struct strv *e, const char *k, const char *v)
+{
+	struct buf b = { 0 };
+
+	if (v == NULL)
+		return;
+	buf_addf(&b, "%s=%s", k, v);
+	e->v = xrealloc(e->v, sizeof *e->v * ((size_t)e->n + 2));
+	e->v[e->n++] = b.s;
+	e->v[e->n] = NULL;
+}
+
+static void
+env_build(const char *id, struct strv *e)
+{
+	extern char **environ;
+	const struct passwd *pw = getpwuid(getuid());
+	const char *home = getenv("HOME"), *path = getenv("PATH"), *sd;
+	char **ep;
+
+	e->n = 0;
+	e->v = NULL;
+	if (home == NULL || *home == '\0')
+		home = pw != NULL ? pw->pw_dir : "/";
+	env_add(e, "HOME", home);
+	env_add(e, "PATH", path != NULL && *path != '\0' ? path :
+	    "/usr/local/bin:/usr/bin:/bin");
+	if (pw != NULL) {
+		env_add(e, "USER", pw->pw_name);
+		env_add(e, "LOGNAME", pw->pw_name);
+	}
+	env_add(e, "SHELL", pw != NULL && pw->pw_shell != NULL &&
+	    *pw->pw_shell != '\0' ? pw->pw_shell : "/bin/sh");
+	for (ep = environ; *ep != NULL; ep++)
+		if (strncmp(*ep, "LANG=", 5) == 0 ||
+		    strncmp(*ep, "LC_", 3) == 0) {
+			e->v = xrealloc(e->v, sizeof *e->v * ((size_t)e->n + 2));
+			e->v[e->n++] = xstrdup(*ep);
+			e->v[e->n] = NULL;
+		}
+	env_add(e, "ROOST_HOME", home_dir());
+	if ((sd = getenv("ROOST_SOCK_DIR")) != NULL && *sd != '\0')
+		env_add(e, "ROOST_SOCK_DIR", home_sockdir());
+	env_add(e, "ROOST_ID", id);
+}
+
+static void
+env_free(struct strv *e)
+{
+	int i;
+
+	for (i = 0; i < e->n; i++)
+		free(e->v[i]);
+	free(e->v);
+}
+
+/* Whatever was on the socket goes first: a live server of ours is torn
+ * down, a dead one's death recorded, its socket removed.  A server or
+ * file that is not this home's is refused, never touched. */
+static off_t
+pane_log_size(const char *id)
+{
+	char p[PATHBUF];
+	struct stat st;
+
+	home_path(p, "log/%s.log", id);
+	return lstat(p, &st) == 0 ? st.st_size : 0;
+}
+
 static int
 preclean(const char *id, const char *sock)
 {
 	int clean;
 
 	if (tmux_alive(sock))
-		return teardown(id, "relaunch");
+		return server_ours(id, sock, SERVER_ASK_MS) == 1 ? teardown(id, "relaunch") :
+		    -1;
 	(void)death_flush(id, &clean);
 	(void)canary_settle(id, CANARY_SETTLE_MS);
 	canary_dismiss(id);
-	return file_remove(sock);
+	return server_sock_clear(sock);
 }
 
-/*
- * Launch: one tmux invocation creates the detached session running
- * bin/<id>.launch and, chained, sets remain-on-exit, the pane-died hook
- * and pipe-pane; then the canary; then .session.
- * mode_req: NULL (resume when parked), "fresh" or "resume".
- */
-int
-launch(const char *id, const struct conf *c, const char *mode_req,
-    const char *cause, const char **mode_out)
+/* The last line the pane log got since offset: what a tmux server that
+ * could not start said. */
+static void
+pane_log_said(const char *id, off_t from, char *out, size_t n)
 {
-	char sock[PATHBUF], lscript[PATHBUF], spid[24];
+	char p[PATHBUF], chunk[4096];
+	ssize_t got;
+	int fd;
+
+	out[0] = '\0';
+	home_path(p, "log/%s.log", id);
+	if ((fd = file_open(p, O_RDONLY, 0)) == -1)
+		return;
+	got = pread(fd, chunk, sizeof chunk - 1, from);
+	(void)close(fd);
+	if (got <= 0)
+		return;
+	chunk[got] = '\0';
+	while (got > 0 && (chunk[got - 1] == '\n' || chunk[got - 1] == '\r'))
+		chunk[--got] = '\0';
+	{
+		const char *nl = strrchr(chunk, '\n'), *last = nl != NULL ?
+		    nl + 1 : chunk;
+		size_t len = strlen(last);
+
+		if (len >= n)
+			len = n - 1;
+		memcpy(out, last, len);
+		out[len] = '\0';
+	}
+}
+
+/* The canary's server listens (the canary is its parent and waits for
+ * it); the session can be created. */
+static int
+server_wait_up(const char *id, const char *sock, pid_t canary, off_t logpos)
+{
+	struct timespec t0;
+	char said[256];
+
+	now_mono(&t0);
+	while (!tmux_alive(sock)) {
+		if (!pid_alive(canary)) {
+			pane_log_said(id, logpos, said, sizeof said);
+			return err_set(RX_FAIL, "%s: its tmux server did not start"
+			    "%s%s", id, said[0] != '\0' ? ": " : "", said);
+		}
+		if (now_ms_since(&t0) > SERVER_UP_MS)
+			return err_set(RX_FAIL, "%s: no tmux server listening on "
+			    "%s after %d ms", id, sock, SERVER_UP_MS);
+		now_sleep_ms(2);
+	}
+	return 0;
+}
+
+/* One tmux invocation: the session, running bin/<id>.launch MODE in cwd,
+ * and everything it needs set before the program can end. */
+static int
+session_create(const char *id, const struct conf *c, const char *sock,
+    const char *mode, struct session *s)
+{
+	char lscript[PATHBUF], target[ID_MAX + 4];
 	struct buf hook = { 0 }, pipe_cmd = { 0 }, cwd = { 0 }, o = { 0 };
 	struct vars v = { 0 };
-	struct session s;
-	const char *mode, *home = getenv("HOME");
+	const char *home = getenv("HOME");
 	unsigned long sp, pp;
-	char *sp_end;
-	int rc = -1, parked;
+	char *end;
+	int rc = -1;
 
-	if (home_sock(id, sock, sizeof sock) == -1 || tmux_check() == -1 ||
-	    preclean(id, sock) == -1 || scripts_present(id, c) == -1 ||
-	    pane_log_ready(id) == -1)
-		goto out;
-	parked = marker_has(id, M_IDLE) == 1;
-	mode = mode_req != NULL ? mode_req : parked ? "resume" : "fresh";
 	if (render_std(&v, id, c) == -1 ||
 	    render_line("tmux-hook", &v, &hook) == -1 ||
 	    render_line("pipe-pane", &v, &pipe_cmd) == -1)
@@ -84,9 +212,14 @@ launch(const char *id, const struct conf *c, const char *mode_req,
 	(void)esc_fmt(&cwd, c->cwd != NULL ? c->cwd :
 	    home != NULL && *home != '\0' ? home : "/");
 	home_path(lscript, "bin/%s.launch", id);
+	(void)snprintf(target, sizeof target, "=%s:", id);
 	{
-		char target[ID_MAX + 4];
 		const char *args[] = {
+			/* Whose server this is, for a shared socket dir. */
+			"set-option", "-s", "@roost-home", home_dir(), ";",
+			/* The program's environment is the server's, whoever
+			 * runs this client. */
+			"set-option", "-g", "update-environment", "", ";",
 			"new-session", "-d", "-s", id, "-c", cwd.s,
 			"-x", "200", "-y", "50", "-P", "-F", "#{pid} #{pane_pid}",
 			lscript, mode, ";",
@@ -94,37 +227,82 @@ launch(const char *id, const struct conf *c, const char *mode_req,
 			";",
 			"set-hook", "-t", target, "pane-died", hook.s, ";",
 			"pipe-pane", "-t", target, pipe_cmd.s, ";",
-			/* A user's ~/.tmux.conf must not keep an empty server
-			 * alive (no death seen) or kill an unattached one. */
+			/* tmux -D turns exit-empty off; and a user's
+			 * ~/.tmux.conf must not keep an empty server alive (no
+			 * death seen) or kill an unattached one. */
 			"set-option", "-s", "exit-empty", "on", ";",
 			"set-option", "-s", "exit-unattached", "off", ";",
 			"set-option", "-t", target, "destroy-unattached", "off",
 			NULL
 		};
 
-		(void)snprintf(target, sizeof target, "=%s:", id);
-		s.woke = now_wall();
+		s->woke = now_wall();
 		if (tmux_run(sock, args, &o) != 0)
 			goto out;
 	}
-	errno = 0;
-	sp = strtoul(buf_str(&o), &sp_end, 10);
-	pp = strtoul(sp_end, NULL, 10);
-	if (sp == 0 || pp == 0) {
-		(void)err_set(RX_FAIL, "tmux new-session: unexpected output '%.40s'",
-		    o.s);
+	sp = strtoul(buf_str(&o), &end, 10);
+	pp = strtoul(end, NULL, 10);
+	if (sp <= 1 || pp <= 1 || sp >= 1UL << 30 || pp >= 1UL << 30) {
+		(void)err_set(RX_FAIL, "tmux new-session: unexpected output "
+		    "'%.40s'", o.s);
 		goto out;
 	}
-	s.server_pid = (pid_t)sp;
-	s.pane_pid = (pid_t)pp;
+	s->server_pid = (pid_t)sp;
+	s->pane_pid = (pid_t)pp;
+	rc = 0;
+out:
+	render_free(&v);
+	buf_free(&hook);
+	buf_free(&pipe_cmd);
+	buf_free(&cwd);
+	buf_free(&o);
+	return rc;
+}
+
+/*
+ * Launch: the canary starts the identity's tmux server as its own child
+ * (so it learns the server's exact exit status), one tmux invocation
+ * creates the session, then .session records it.
+ * mode_req: NULL (resume when parked), "fresh" or "resume".
+ */
+int
+launch(const char *id, const struct conf *c, const char *mode_req,
+    const char *cause, const char **mode_out)
+{
+	char sock[PATHBUF], spid[24];
+	struct strv env = { 0 };
+	struct session s;
+	const char *mode;
+	pid_t canary;
+	off_t logpos;
+	int rc = -1, parked;
+
+	memset(&s, 0, sizeof s);
+	s.oom_kills = -1;
+	if (home_sock(id, sock, sizeof sock) == -1 || tmux_check() == -1 ||
+	    preclean(id, sock) == -1 || scripts_present(id, c) == -1 ||
+	    pane_log_ready(id) == -1)
+		goto out;
+	parked = marker_has(id, M_IDLE) == 1;
+	mode = mode_req != NULL ? mode_req : parked ? "resume" : "fresh";
+	env_build(id, &env);
+	logpos = pane_log_size(id);
+	if (canary_serve(id, env.v, &canary) == -1 ||
+	    server_wait_up(id, sock, canary, logpos) == -1 ||
+	    session_create(id, c, sock, mode, &s) == -1)
+		goto out;
 	(void)snprintf(s.mode, sizeof s.mode, "%s", mode);
-	(void)snprintf(spid, sizeof spid, "%lu", pp);
-	if (canary_spawn(id, s.server_pid, spid, "launch") == -1)
-		err_warn("%s: canary: %s", id, err_msg());
+	(void)pid_stamp(s.server_pid, &s.server_start);
+	(void)pid_stamp(s.pane_pid, &s.pane_start);
+	if (pid_memcg(s.server_pid, s.memcg, sizeof s.memcg, &s.oom_kills) ==
+	    -1) {
+		s.memcg[0] = '\0';
+		s.oom_kills = -1;
+	}
 	if (marker_session_write(id, &s) == -1)
 		goto out;
-	/* tmux built with utempter (tmux#311; fixed in 3.5) can miss the
-	 * SIGCHLD of a pane that exits while it spawns; a nudge makes it
+	/* tmux built with utempter (before 3.6; tmux issue 4559) can miss
+	 * the SIGCHLD of a pane that exits while it spawns; a nudge makes it
 	 * reap, so pane-died fires.  Harmless otherwise. */
 	(void)kill(s.server_pid, SIGCHLD);
 	(void)marker_rm(id, M_WAKE);
@@ -142,16 +320,15 @@ out:
 
 		buf_adds(&why, err_msg());
 		log_event("error", id, "op", "launch", "error", why.s, LEND);
-		/* Never leave a server up that no .session accounts for. */
-		if (tmux_alive(sock))
+		/* Never leave a server up that no .session accounts for, nor
+		 * a canary waiting for one. */
+		if (tmux_alive(sock) && server_ours(id, sock, SERVER_ASK_MS) == 1)
 			(void)teardown(id, "launch-failed");
+		else
+			canary_dismiss(id);
 		(void)err_set(RX_FAIL, "%s", why.s);
 		buf_free(&why);
 	}
-	render_free(&v);
-	buf_free(&hook);
-	buf_free(&pipe_cmd);
-	buf_free(&cwd);
-	buf_free(&o);
+	env_free(&env);
 	return rc;
 }

@@ -89,6 +89,7 @@ main(int argc, char **argv)
 	int i, rc;
 
 	pid_self_init(argv[0]);
+	cli_set_tmux(getenv("TMUX"));
 	(void)unsetenv("TMUX");	/* never talk to an enclosing tmux */
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-H") == 0 && i + 1 < argc)

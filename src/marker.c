@@ -24,13 +24,21 @@ marker_path(char *out, const char *id, const char *m)
 	home_path(out, "state/%s.%s", id, m);
 }
 
-/* The identity's lock (flock), serialising launch, teardown and tick. */
+/*
+ * The identity's lock (flock on lock/<id>), serialising launch, teardown
+ * and tick.  It lives apart from state/ and is never removed with the
+ * identity: a lock file unlinked while others hold or wait on it would
+ * let the next opener lock a new inode and run beside them.
+ */
 int
 marker_lock(const char *id, int wait)
 {
 	char p[PATHBUF];
 
-	marker_path(p, id, M_LOCK);
+	home_path(p, "lock");
+	if (home_dir_check(p, 1) == -1)
+		return -1;
+	home_path(p, "lock/%s", id);
 	return file_lock(p, wait);
 }
 
@@ -149,32 +157,48 @@ marker_purge(const char *id, struct buf *names)
 	return rc;
 }
 
-/* woke=<epoch> mode=<fresh|resume> server_pid=<pid> pane_pid=<pid>;
- * 1 when absent. */
+/* A number field of a logfmt line, at most max; 0 when absent or not a
+ * number. */
+static unsigned long
+field_num(const char *line, const char *key, unsigned long max,
+    struct buf *v)
+{
+	unsigned long n;
+
+	if (logfmt_get(line, key, v) == 0 && num_ulong(v->s, max, &n) == 0)
+		return n;
+	return 0;
+}
+
+/*
+ * woke=<epoch> mode=<fresh|resume> server_pid=<pid> pane_pid=<pid>
+ * server_start=<stamp> pane_start=<stamp> [memcg=<file> oom_kills=<n>];
+ * 1 when absent.  Fields a version of roost did not write read as 0.
+ */
 int
 marker_session_read(const char *id, struct session *s)
 {
 	struct buf b = { 0 }, v = { 0 };
-	unsigned long n;
 	int rc;
 
 	memset(s, 0, sizeof *s);
+	s->oom_kills = -1;
 	rc = marker_read(id, M_SESSION, &b);
 	if (rc != 0) {
 		buf_free(&b);
 		return rc;
 	}
-	if (logfmt_get(b.s, "woke", &v) == 0 &&
-	    num_ulong(v.s, 1UL << 40, &n) == 0)
-		s->woke = (time_t)n;
+	s->woke = (time_t)field_num(b.s, "woke", 1UL << 40, &v);
 	if (logfmt_get(b.s, "mode", &v) == 0)
 		(void)snprintf(s->mode, sizeof s->mode, "%s", v.s);
-	if (logfmt_get(b.s, "server_pid", &v) == 0 &&
-	    num_ulong(v.s, 1UL << 30, &n) == 0)
-		s->server_pid = (pid_t)n;
-	if (logfmt_get(b.s, "pane_pid", &v) == 0 &&
-	    num_ulong(v.s, 1UL << 30, &n) == 0)
-		s->pane_pid = (pid_t)n;
+	s->server_pid = (pid_t)field_num(b.s, "server_pid", 1UL << 30, &v);
+	s->pane_pid = (pid_t)field_num(b.s, "pane_pid", 1UL << 30, &v);
+	s->server_start = field_num(b.s, "server_start", ~0UL, &v);
+	s->pane_start = field_num(b.s, "pane_start", ~0UL, &v);
+	if (logfmt_get(b.s, "memcg", &v) == 0)
+		(void)snprintf(s->memcg, sizeof s->memcg, "%s", v.s);
+	if (logfmt_get(b.s, "oom_kills", &v) == 0 && v.len > 0)
+		s->oom_kills = (long)field_num(b.s, "oom_kills", 1UL << 40, &v);
 	buf_free(&b);
 	buf_free(&v);
 	return 0;
@@ -183,27 +207,46 @@ marker_session_read(const char *id, struct session *s)
 int
 marker_session_write(const char *id, const struct session *s)
 {
-	char line[128];
+	struct buf b = { 0 };
+	int rc;
 
-	(void)snprintf(line, sizeof line, "woke=%lld mode=%s server_pid=%ld "
-	    "pane_pid=%ld\n", (long long)s->woke, s->mode, (long)s->server_pid,
-	    (long)s->pane_pid);
-	return marker_set(id, M_SESSION, line);
+	buf_addf(&b, "woke=%lld mode=%s server_pid=%ld pane_pid=%ld "
+	    "server_start=%llu pane_start=%llu", (long long)s->woke, s->mode,
+	    (long)s->server_pid, (long)s->pane_pid, s->server_start,
+	    s->pane_start);
+	if (s->memcg[0] != '\0' && s->oom_kills >= 0) {
+		logfmt_kv(&b, "memcg", s->memcg);
+		logfmt_kvl(&b, "oom_kills", s->oom_kills);
+	}
+	buf_addc(&b, '\n');
+	rc = marker_set(id, M_SESSION, b.s);
+	buf_free(&b);
+	return rc;
 }
 
-/* A marker holding one pid: 0 with *pid, 1 absent or unreadable number. */
+/* A marker holding "<pid> <stamp>": 0 with both, 1 absent or unreadable
+ * (an old pidfile without a stamp reads as a stamp of 0, which no live
+ * process matches where the platform can tell start times). */
 int
-marker_pid_read(const char *id, const char *m, pid_t *pid)
+marker_pid_read(const char *id, const char *m, pid_t *pid,
+    unsigned long long *stamp)
 {
 	struct buf b = { 0 };
 	unsigned long n;
+	char *sp;
 	int rc;
 
 	*pid = 0;
+	*stamp = 0;
 	rc = marker_read(id, m, &b);
 	if (rc == 0) {
 		b.len = strcspn(b.s, "\n");
 		b.s[b.len] = '\0';
+		if ((sp = strchr(b.s, ' ')) != NULL) {
+			*sp++ = '\0';
+			if (num_ulong(sp, ~0UL, &n) == 0)
+				*stamp = n;
+		}
 		if (num_ulong(b.s, 1UL << 30, &n) == 0 && n > 1)
 			*pid = (pid_t)n;
 		else
@@ -211,6 +254,49 @@ marker_pid_read(const char *id, const char *m, pid_t *pid)
 	}
 	buf_free(&b);
 	return rc;
+}
+
+int
+marker_pid_write(const char *id, const char *m, pid_t pid,
+    unsigned long long stamp)
+{
+	char line[64];
+
+	(void)snprintf(line, sizeof line, "%ld %llu\n", (long)pid, stamp);
+	return marker_set(id, m, line);
+}
+
+/* The newest MARKER_MAX bytes of a marker, from a line start: a marker
+ * grown huge by hand still reads as its newest lines.  0, 1 absent, -1. */
+static int
+marker_read_tail(const char *id, const char *m, struct buf *b)
+{
+	char p[PATHBUF];
+	struct stat st;
+	char *nl;
+	int fd, rc;
+
+	marker_path(p, id, m);
+	if ((rc = file_read(p, b, MARKER_MAX)) != -1)
+		return rc;
+	if ((fd = file_open(p, O_RDONLY, 0)) == -1)
+		return -1;
+	buf_reset(b);
+	if (fstat(fd, &st) == 0 && st.st_size > MARKER_MAX) {
+		char *chunk = xmalloc(MARKER_MAX);
+		ssize_t n = pread(fd, chunk, MARKER_MAX,
+		    st.st_size - MARKER_MAX);
+
+		if (n > 0) {
+			nl = memchr(chunk, '\n', (size_t)n);
+			if (nl != NULL)
+				buf_add(b, nl + 1, (size_t)(chunk + n - nl - 1));
+		}
+		free(chunk);
+	}
+	(void)close(fd);
+	(void)buf_str(b);
+	return 0;
 }
 
 /* Up to max deaths, oldest first; returns how many (lines that do not parse
@@ -222,7 +308,7 @@ marker_deaths_read(const char *id, struct death *d, int max)
 	char *line, *save = NULL;
 	int n = 0;
 
-	if (marker_read(id, M_DEATHS, &b) != 0) {
+	if (marker_read_tail(id, M_DEATHS, &b) != 0) {
 		buf_free(&b);
 		return 0;
 	}

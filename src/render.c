@@ -97,6 +97,8 @@ render_std(struct vars *v, const char *id, const struct conf *c)
 	render_set(v, "version", ROOST_VERSION);
 	render_set(v, "forensics", "forensics-" ROOST_PLATFORM);
 	render_set(v, "sh_lib", "sh-lib");
+	render_set(v, "tmux_conf", getenv("ROOST_TMUX_CONF") != NULL ?
+	    getenv("ROOST_TMUX_CONF") : "");
 	render_set(v, "tmp_tag", TMP_TAG);
 	setp(v, "state", "state", NULL);
 	setp(v, "logdir", "log", NULL);
@@ -112,6 +114,7 @@ render_std(struct vars *v, const char *id, const struct conf *c)
 		return -1;
 	render_set(v, "sock", p);
 	setp(v, "conf", "conf/%s.conf", id);
+	setp(v, "env_file", "conf/%s.env", id);
 	setp(v, "launch", "bin/%s.launch", id);
 	setp(v, "canary", "bin/%s.canary", id);
 	setp(v, "pane_log", "log/%s.log", id);
@@ -151,6 +154,15 @@ render_load(const char *name, struct buf *text)
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")] != '\0')
 		return err_set(RX_USAGE, "unknown template '%s'", name);
 	if (dir != NULL && *dir != '\0') {
+		/* The same trust as the home's own templates/: the directory
+		 * and everything above it ours (or root's), nobody else's to
+		 * write. */
+		if (dir[0] != '/')
+			return err_set(RX_USAGE, "ROOST_TEMPLATES=%s: not an "
+			    "absolute path", dir);
+		if (home_above_check(dir) == -1 || home_dir_check(dir, 0) == -1)
+			return err_set(err_code(), "ROOST_TEMPLATES: %s",
+			    err_msg());
 		if (snprintf(p, sizeof p, "%s/%s.in", dir, name) >=
 		    (int)sizeof p)
 			return err_set(RX_USAGE, "ROOST_TEMPLATES: path too long");

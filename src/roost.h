@@ -83,6 +83,11 @@ NORETURN void err_abort(const char *fmt, ...) PRINTFLIKE(1, 2);
 /* ---- num.c: strict numbers ---- */
 int	 num_ulong(const char *, unsigned long max, unsigned long *);
 
+/* ---- sig.c: signal names ---- */
+int	 sig_num(const char *);
+void	 sig_name(int, char out[16]);
+void	 sig_normal(const char *, char out[16]);
+
 /* ---- now.c: clocks ---- */
 time_t	 now_wall(void);
 time_t	 now_display(void);
@@ -131,13 +136,17 @@ char	**file_names(const char *dir, size_t *n);
 void	 file_names_free(char **, size_t);
 int	 file_names_cmp(const void *, const void *);
 
-/* ---- pid.c: what a pid is (the platform seam: /proc, or kill(0)) ---- */
-int	 pid_alive(pid_t);
-int	 pid_group_alive(pid_t pgid);
-int	 pid_stamp(pid_t, unsigned long long *stamp);
+/* ---- pid_linux.c, pid_darwin.c, pid_posix.c: the platform seam (one is
+ * compiled in): what a pid is, when the machine booted ---- */
+int	 pid_alive(pid_t);		/* runs, and is not a zombie */
+int	 pid_group_alive(pid_t pgid);	/* some member that is not a zombie */
+int	 pid_stamp(pid_t, unsigned long long *stamp);	/* its start time */
+int	 pid_argv_has(pid_t, const char *word);
+time_t	 pid_boot_time(void);		/* 0 when unknown */
+int	 pid_memcg(pid_t, char *file, size_t n, long *count);
+
+/* ---- pid.c: still the process roost started; this program ---- */
 int	 pid_is(pid_t, unsigned long long stamp, const char *word);
-int	 pid_runs_script(pid_t, const char *script);
-time_t	 pid_boot_time(void);
 int	 pid_wait_gone(pid_t, long ms);
 void	 pid_self_init(const char *argv0);
 const char *pid_self(void);
@@ -145,9 +154,13 @@ const char *pid_self(void);
 /* ---- spawn.c: child processes, always by argv, never through sh ---- */
 #define SP_SETSID	0x1	/* child gets its own session */
 #define SP_NULLIO	0x2	/* stdin/stdout/stderr on /dev/null */
-pid_t	 spawn_detached(const char *const argv[]);
+pid_t	 spawn_detached(const char *const argv[], char *const envp[],
+	    int (*hold)(pid_t, void *), void *arg);
 int	 spawn_tool(const char *const argv[], struct buf *out, struct buf *err1);
+int	 spawn_tool_ms(const char *const argv[], struct buf *out,
+	    struct buf *err1, long timeout);
 int	 spawn_which(const char *name, char *out, size_t n);
+void	 spawn_detach(void);
 int	 spawn_find(const char *env, const char *name, char *out, size_t n);
 
 /* ---- tmux.c: the tmux driver ---- */
@@ -155,6 +168,8 @@ const char *tmux_bin(void);
 int	 tmux_check(void);
 int	 tmux_alive(const char *sock);
 int	 tmux_run(const char *sock, const char *const args[], struct buf *out);
+int	 tmux_run_ms(const char *sock, const char *const args[],
+	    struct buf *out, long timeout);
 
 /* =================================================================== state */
 
@@ -165,6 +180,7 @@ int	 home_exists(void);
 const char *home_dir(void);
 const char *home_sockdir(void);
 int	 home_dir_check(const char *path, int create);
+int	 home_above_check(const char *path);
 void	 home_path(char *out, const char *fmt, ...) PRINTFLIKE(2, 3);
 int	 home_sock(const char *id, char *out, size_t n);
 
@@ -184,6 +200,10 @@ struct conf {
 	enum restart restart;
 	unsigned long cl_deaths;
 	unsigned long cl_window;
+	unsigned long restart_delay;	/* seconds before the first restart */
+	char	*stop_keys;	/* tmux send-keys words, NULL: none */
+	int	 stop_signal;	/* 0: none */
+	unsigned long stop_timeout;	/* seconds */
 };
 
 void	 conf_defaults(struct conf *);
@@ -200,6 +220,8 @@ void	 conf_dir_open(void);
 void	 conf_dir_close(void);
 int	 conf_restart_parse(const char *, enum restart *);
 int	 conf_crashloop_parse(const char *, unsigned long *, unsigned long *);
+int	 conf_stop_signal_parse(const char *, int *sig);
+int	 conf_seconds_parse(const char *, unsigned long *);
 
 /* ---- marker.c: state/<id>.<marker> ---- */
 #define M_SESSION	"session"
@@ -210,7 +232,6 @@ int	 conf_crashloop_parse(const char *, unsigned long *, unsigned long *);
 #define M_CRASHLOOP	"crash-loop"
 #define M_CANARY	"canary"
 #define M_LASTEXIT	"last-exit"
-#define M_LOCK		"lock"
 #define M_QUEUE		"queue"
 
 struct session {
@@ -218,6 +239,9 @@ struct session {
 	char	 mode[8];
 	pid_t	 server_pid;
 	pid_t	 pane_pid;	/* 0 when unknown */
+	unsigned long long server_start, pane_start;	/* pid_stamp()s */
+	char	 memcg[256];	/* the server's oom_kill counter file, or "" */
+	long	 oom_kills;	/* its value at launch, -1 unknown */
 };
 
 struct death {
@@ -235,7 +259,10 @@ int	 marker_queue_nonempty(const char *id);
 int	 marker_purge(const char *id, struct buf *names);
 int	 marker_session_read(const char *id, struct session *);
 int	 marker_session_write(const char *id, const struct session *);
-int	 marker_pid_read(const char *id, const char *m, pid_t *);
+int	 marker_pid_read(const char *id, const char *m, pid_t *,
+	    unsigned long long *stamp);
+int	 marker_pid_write(const char *id, const char *m, pid_t,
+	    unsigned long long stamp);
 int	 marker_deaths_read(const char *id, struct death *, int max);
 int	 marker_deaths_append(const char *id, time_t, const char *cause);
 
@@ -276,25 +303,40 @@ int	 render_shared(int dry, int *changed);
 /* ---- state.c: an identity's state, derived from markers and a connect ---- */
 enum state {
 	ST_RUNNING, ST_PARKED, ST_STOPPED, ST_CRASHLOOP, ST_DEAD, ST_EXITED,
-	ST_DOWN
+	ST_BACKOFF, ST_DOWN
 };
 int	 state_running(const char *id);
-enum state state_of(const char *id, int alive);
+enum state state_of(const char *id, const struct conf *, int alive,
+	    time_t now);
+unsigned long state_interval(void);
+int	 state_policy_restarts(const struct conf *, const char *cause);
+int	 state_restart(const char *id, const struct conf *, time_t *due);
+int	 state_ids(char ***);
+int	 state_known(const char *id);
 const char *state_name(enum state);
 time_t	 state_activity(const char *id, const struct conf *, time_t woke);
+
+/* ---- server.c: an identity's tmux server and its socket ---- */
+int	 server_ours(const char *id, const char *sock, long ms);
+int	 server_pid(const char *sock, pid_t *pid);
+int	 server_sock_clear(const char *sock);
 
 /* =============================================================== lifecycle */
 
 /* ---- canary.c: the process that outlives a dead server ---- */
 int	 canary_pid(const char *id, pid_t *);
 int	 canary_live(const char *id, pid_t *);
-int	 canary_spawn(const char *id, pid_t server_pid, const char *panes,
-	    const char *origin);
+int	 canary_serve(const char *id, char *const envp[], pid_t *pid);
 int	 canary_ensure(const char *id, const char *origin, const char **what);
 int	 canary_settle(const char *id, long ms);
 void	 canary_dismiss(const char *id);
 
 /* ---- teardown.c: the clean end of a session ---- */
+struct stop;
+struct stop *teardown_begin(const char *id, const char *reason);
+int	 teardown_poll(struct stop *);
+long	 teardown_waited(const struct stop *);
+int	 teardown_finish(struct stop *);
 int	 teardown(const char *id, const char *reason);
 
 /* ---- death.c: turning an observed death into a record ---- */
@@ -310,7 +352,8 @@ struct tally {
 	int	 ids, running, launched, reaped, deaths, errors;
 	long	 ms;
 };
-int	 tick_pass(int verbose, struct tally *);
+int	 tick_pass(int verbose, const char *origin, char *const ids[],
+	    int nids, struct tally *);
 
 /* ---- sched.c: what every scheduler entry shares ---- */
 #define SCHED_LABEL	"org.roost.tick"
@@ -371,6 +414,10 @@ struct cmd_entry {
 };
 
 void	 cli_begin(const struct cmd_entry *);
+void	 cli_set_tmux(const char *tmux_env);
+int	 cli_inside(const char *id);
+void	 cli_detach_if_inside(const char *id);
+int	 cli_teardown(const char *id, const char *reason);
 const char *cli_cmd(void);
 void	 cli_set_quiet(int);
 void	 cli_set_verbose(int);

@@ -23,11 +23,18 @@
 #define NSIG 65		/* not POSIX; covers every signal on Linux and macOS */
 #endif
 
+/* The child's side of every spawn: default signals, the given stdio,
+ * nothing else open but keep1 and keep2. */
 static void
-child_fds(int flags, int outfd, int errfd, int keep)
+child_setup(int flags, int outfd, int errfd, int keep1, int keep2)
 {
-	int nul, fd, max;
+	int nul, fd, max, i;
 
+	for (i = 1; i < NSIG; i++)
+		if (i != SIGKILL && i != SIGSTOP)
+			(void)signal(i, SIG_DFL);
+	if ((flags & SP_SETSID) && setsid() == -1)
+		_exit(127);
 	if ((nul = open("/dev/null", O_RDWR)) == -1)
 		_exit(127);
 	if (dup2(nul, 0) == -1)
@@ -40,46 +47,70 @@ child_fds(int flags, int outfd, int errfd, int keep)
 	if (max < 0 || max > 4096)
 		max = 4096;
 	for (fd = 3; fd < max; fd++)
-		if (fd != keep)
+		if (fd != keep1 && fd != keep2)
 			(void)close(fd);
+}
+
+/* exec argv, or tell the parent why not through ex and _exit. */
+static void
+child_exec(const char *const argv[], char *const envp[], int ex)
+{
+	ssize_t n;
+	int e;
+
+	if (envp != NULL)
+		execve(argv[0], (char *const *)argv, envp);
+	else
+		execv(argv[0], (char *const *)argv);
+	e = errno;
+	n = write(ex, &e, sizeof e);
+	_exit(n == (ssize_t)sizeof e ? 127 : 126);
+}
+
+static int
+read_full(int fd, void *p, size_t n)
+{
+	ssize_t r;
+
+	do
+		r = read(fd, p, n);
+	while (r == -1 && errno == EINTR);
+	return r == (ssize_t)n ? 0 : -1;
+}
+
+static int
+pipe_cloexec(int p[2])
+{
+	if (pipe(p) == -1)
+		return err_errno("pipe");
+	(void)fcntl(p[0], F_SETFD, FD_CLOEXEC);
+	(void)fcntl(p[1], F_SETFD, FD_CLOEXEC);
+	return 0;
 }
 
 /*
  * Start argv[0] (an absolute path) with argv.  stdout goes to outfd (or
- * /dev/null), stderr to errfd (or stays, unless SP_NULLIO).  With
- * SP_SETSID the child leads a new session and process group.
+ * /dev/null), stderr to errfd (or stays, unless SP_NULLIO).  Returns once
+ * the child runs argv[0] (a close-on-exec pipe says so), so its argv is
+ * already the program's, or with an error when the exec failed.
  */
 static pid_t
 spawn(const char *const argv[], int flags, int outfd, int errfd)
 {
 	sigset_t all, old;
 	pid_t pid;
-	ssize_t n;
-	int i, e = 0, st, ex[2];
+	int e = 0, st, ex[2];
 
-	/* Closed by the exec (close-on-exec): reading EOF from it means the
-	 * child runs argv[0] now, so its /proc cmdline says so (the tick
-	 * checks a canary's pid by it) or it is gone. */
-	if (pipe(ex) == -1)
-		return err_errno("pipe");
-	(void)fcntl(ex[0], F_SETFD, FD_CLOEXEC);
-	(void)fcntl(ex[1], F_SETFD, FD_CLOEXEC);
+	if (pipe_cloexec(ex) == -1)
+		return -1;
 	(void)sigfillset(&all);
 	(void)sigprocmask(SIG_SETMASK, &all, &old);
 	pid = fork();
 	if (pid == 0) {
-		for (i = 1; i < NSIG; i++)
-			if (i != SIGKILL && i != SIGSTOP)
-				(void)signal(i, SIG_DFL);
-		(void)sigprocmask(SIG_SETMASK, &old, NULL);
 		(void)close(ex[0]);
-		if ((flags & SP_SETSID) && setsid() == -1)
-			_exit(127);
-		child_fds(flags, outfd, errfd, ex[1]);
-		execv(argv[0], (char *const *)argv);
-		e = errno;	/* tell the parent why, through the pipe */
-		n = write(ex[1], &e, sizeof e);
-		_exit(n == (ssize_t)sizeof e ? 127 : 126);
+		child_setup(flags, outfd, errfd, ex[1], -1);
+		(void)sigprocmask(SIG_SETMASK, &old, NULL);
+		child_exec(argv, NULL, ex[1]);
 	}
 	(void)sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid == -1) {
@@ -88,58 +119,91 @@ spawn(const char *const argv[], int flags, int outfd, int errfd)
 		return -1;
 	}
 	(void)close(ex[1]);
-	do
-		n = read(ex[0], &e, sizeof e);
-	while (n == -1 && errno == EINTR);
-	(void)close(ex[0]);
-	if (n == (ssize_t)sizeof e) {	/* exec failed: nothing runs */
+	if (read_full(ex[0], &e, sizeof e) == 0) {	/* exec failed */
+		(void)close(ex[0]);
 		while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
 			;
 		return err_set(RX_FAIL, "%s: cannot execute: %s", argv[0],
 		    strerror(e));
 	}
+	(void)close(ex[0]);
 	return pid;
 }
 
 /*
- * Start argv as a grandchild that leads its own session, so it is never
- * our zombie and its process group can be signalled as a whole.  Returns
- * its pid.
+ * Start argv (with envp, or this environment when NULL) as a grandchild
+ * that leads its own session, so it is never our zombie and its process
+ * group is its own, with stdio on /dev/null.  When hold is not NULL the
+ * grandchild waits before its exec until hold(pid, arg) has returned 0
+ * (anything else and it exits without running argv): the caller can
+ * record the pid before the program can possibly need the record.
+ * Returns the pid once argv runs.
  */
 pid_t
-spawn_detached(const char *const argv[])
+spawn_detached(const char *const argv[], char *const envp[],
+    int (*hold)(pid_t, void *), void *arg)
 {
-	int p[2], st;
-	pid_t mid, pid = -1;
-	ssize_t n;
+	int p[2], h[2], st, e = 0, rc = 0;
+	pid_t mid, pid = -1, g;
+	sigset_t all, old;
+	char go = 1;
 
-	if (pipe(p) == -1)
-		return err_errno("pipe");
-	(void)fcntl(p[0], F_SETFD, FD_CLOEXEC);
-	(void)fcntl(p[1], F_SETFD, FD_CLOEXEC);
-	mid = fork();
-	if (mid == -1) {
+	if (pipe_cloexec(p) == -1)
+		return -1;
+	if (pipe_cloexec(h) == -1) {
 		(void)close(p[0]), (void)close(p[1]);
-		return err_set(RX_FAIL, "fork: %s", strerror(errno));
+		return -1;
 	}
-	if (mid == 0) {
-		pid_t g;
+	(void)sigfillset(&all);
+	(void)sigprocmask(SIG_SETMASK, &all, &old);
+	if ((mid = fork()) == 0) {
+		int ex[2];
 
 		(void)close(p[0]);
-		g = spawn(argv, SP_SETSID | SP_NULLIO, -1, -1);
-		n = write(p[1], &g, sizeof g);
-		_exit(n == (ssize_t)sizeof g && g > 0 ? 0 : 1);
+		(void)close(h[1]);
+		if (pipe(ex) == -1 || (g = fork()) == -1)
+			_exit(1);
+		if (g == 0) {
+			(void)close(ex[0]);
+			child_setup(SP_SETSID | SP_NULLIO, -1, -1, ex[1], h[0]);
+			(void)sigprocmask(SIG_SETMASK, &old, NULL);
+			if (read_full(h[0], &go, 1) == -1)
+				_exit(0);	/* not released */
+			(void)close(h[0]);
+			(void)fcntl(ex[1], F_SETFD, FD_CLOEXEC);
+			child_exec(argv, envp, ex[1]);
+		}
+		(void)close(h[0]);
+		(void)close(ex[1]);
+		if (write(p[1], &g, sizeof g) != (ssize_t)sizeof g)
+			_exit(1);
+		if (read_full(ex[0], &e, sizeof e) == 0 &&
+		    write(p[1], &e, sizeof e) != (ssize_t)sizeof e)
+			_exit(1);
+		_exit(0);
 	}
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
 	(void)close(p[1]);
-	do
-		n = read(p[0], &pid, sizeof pid);
-	while (n == -1 && errno == EINTR);
+	(void)close(h[0]);
+	if (mid == -1) {
+		(void)close(p[0]), (void)close(h[1]);
+		return err_set(RX_FAIL, "fork: %s", strerror(errno));
+	}
+	if (read_full(p[0], &pid, sizeof pid) == -1 || pid <= 0)
+		rc = err_set(RX_FAIL, "cannot start %s", argv[0]);
+	else if (hold != NULL && hold(pid, arg) == -1)
+		rc = -1;
+	else if (write(h[1], &go, 1) != 1)
+		rc = err_set(RX_FAIL, "cannot start %s: %s", argv[0],
+		    strerror(errno));
+	(void)close(h[1]);
+	if (rc == 0 && read_full(p[0], &e, sizeof e) == 0)
+		rc = err_set(RX_FAIL, "%s: cannot execute: %s", argv[0],
+		    strerror(e));
 	(void)close(p[0]);
 	while (waitpid(mid, &st, 0) == -1 && errno == EINTR)
 		;
-	if (n != (ssize_t)sizeof pid || pid <= 0)
-		return err_set(RX_FAIL, "cannot start %s", argv[0]);
-	return pid;
+	return rc == 0 ? pid : -1;
 }
 
 static int
@@ -154,7 +218,7 @@ waitfor(pid_t pid, int *status)
 /* Run to completion capturing stdout and stderr; *status as from wait. */
 static int
 spawn_run(const char *const argv[], struct buf *out, struct buf *errout,
-    int *status)
+    int *status, long timeout)
 {
 	int po[2], pe[2], open_fds = 2, timed_out = 0;
 	struct timespec t0;
@@ -182,7 +246,7 @@ spawn_run(const char *const argv[], struct buf *out, struct buf *errout,
 	pfd[0].events = pfd[1].events = POLLIN;
 	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (open_fds > 0) {
-		long left = RUN_TIMEOUT_MS - now_ms_since(&t0);
+		long left = timeout - now_ms_since(&t0);
 		int i, r;
 
 		/* A stopped or wedged tmux server must not hold a tick (and so
@@ -230,8 +294,8 @@ spawn_run(const char *const argv[], struct buf *out, struct buf *errout,
 	if (waitfor(pid, status) == -1)
 		return -1;
 	if (timed_out)
-		return err_set(RX_FAIL, "%s: no answer after %d s, killed", argv[0],
-		    RUN_TIMEOUT_MS / 1000);
+		return err_set(RX_FAIL, "%s: no answer after %ld ms, killed",
+		    argv[0], timeout);
 	return 0;
 }
 
@@ -243,10 +307,18 @@ spawn_run(const char *const argv[], struct buf *out, struct buf *errout,
 int
 spawn_tool(const char *const argv[], struct buf *out, struct buf *err1)
 {
+	return spawn_tool_ms(argv, out, err1, RUN_TIMEOUT_MS);
+}
+
+/* The same, killed after timeout ms. */
+int
+spawn_tool_ms(const char *const argv[], struct buf *out, struct buf *err1,
+    long timeout)
+{
 	struct buf err = { 0 };
 	int st;
 
-	if (spawn_run(argv, out, &err, &st) == -1) {
+	if (spawn_run(argv, out, &err, &st, timeout) == -1) {
 		buf_free(&err);
 		return -1;
 	}
@@ -295,4 +367,30 @@ spawn_find(const char *env, const char *name, char *out, size_t n)
 	if (spawn_which(name, out, n) == 0)
 		return 0;
 	return err_set(RX_FAIL, "%s: command not found (set %s)", name, env);
+}
+
+/*
+ * Carry on in a child that leads a session of its own and ignores
+ * SIGHUP; this process waits for it and exits with its status.  For a
+ * command run from inside the very session it tears down: the teardown
+ * hangs up and signals that session's processes, not this child.
+ */
+void
+spawn_detach(void)
+{
+	pid_t pid;
+	int st;
+
+	(void)fflush(stdout);
+	(void)fflush(stderr);
+	if ((pid = fork()) == -1)
+		return;		/* carry on here: better than not at all */
+	if (pid == 0) {
+		(void)setsid();
+		(void)signal(SIGHUP, SIG_IGN);
+		return;
+	}
+	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+		;
+	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : RX_FAIL);
 }

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -25,7 +26,8 @@ state_running(const char *id)
 }
 
 static const char *const state_names[] = {
-	"running", "parked", "stopped", "crash-loop", "dead", "exited", "down"
+	"running", "parked", "stopped", "crash-loop", "dead", "exited",
+	"backoff", "down"
 };
 
 const char *
@@ -34,10 +36,12 @@ state_name(enum state s)
 	return state_names[s];
 }
 
+/* c NULL: the conf is unknown (no restart can be told). */
 enum state
-state_of(const char *id, int alive)
+state_of(const char *id, const struct conf *c, int alive, time_t now)
 {
 	struct death d[1];
+	time_t due;
 
 	if (alive)
 		return ST_RUNNING;
@@ -49,9 +53,123 @@ state_of(const char *id, int alive)
 		return ST_DEAD;
 	if (marker_has(id, M_IDLE) == 1)
 		return ST_PARKED;
+	if (c != NULL && state_restart(id, c, &due) == 1 && due > now)
+		return ST_BACKOFF;
 	if (marker_deaths_read(id, d, 1) > 0)
 		return ST_EXITED;
 	return ST_DOWN;
+}
+
+/* The tick interval install recorded (state/.scheduler), else 60 s. */
+unsigned long
+state_interval(void)
+{
+	char p[PATHBUF];
+	struct buf b = { 0 }, v = { 0 };
+	unsigned long n = 60;
+
+	home_path(p, "state/.scheduler");
+	if (file_read(p, &b, 4096) == 0 && logfmt_get(b.s, "interval", &v) == 0 &&
+	    (num_ulong(v.s, 86400, &n) == -1 || n == 0))
+		n = 60;
+	buf_free(&b);
+	buf_free(&v);
+	return n;
+}
+
+/* The restart policy says restart after a death with this cause. */
+int
+state_policy_restarts(const struct conf *c, const char *cause)
+{
+	if (c->restart == RESTART_ALWAYS)
+		return 1;
+	if (c->restart == RESTART_NEVER)
+		return 0;
+	return strncmp(cause, "status=0", 8) != 0 ||
+	    (cause[8] != '\0' && cause[8] != ' ');
+}
+
+/*
+ * A restart is owed: the newest death's cause calls for one by policy, and
+ * nothing since has settled it (no session, not stopped, not crash-looped,
+ * not parked).  1 with *due, when it may start: restart_delay doubled for
+ * each earlier death in the crash-loop window, capped at the tick interval,
+ * after the newest death.  0 when none is owed.
+ */
+int
+state_restart(const char *id, const struct conf *c, time_t *due)
+{
+	struct death d[DEATHS_KEEP];
+	unsigned long delay, cap;
+	int n, i, k = 0;
+
+	if (marker_has(id, M_DEATHS) != 1 || marker_has(id, M_SESSION) == 1 ||
+	    marker_has(id, M_STOPPED) == 1 || marker_has(id, M_CRASHLOOP) == 1 ||
+	    marker_has(id, M_IDLE) == 1)
+		return 0;
+	n = marker_deaths_read(id, d, DEATHS_KEEP);
+	if (n == 0 || !state_policy_restarts(c, d[n - 1].cause))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (d[i].when > d[n - 1].when - (time_t)c->cl_window)
+			k++;
+	cap = state_interval();
+	delay = c->restart_delay;
+	for (i = 1; i < k && delay < cap; i++)
+		delay *= 2;
+	if (delay > cap)
+		delay = cap;
+	*due = d[n - 1].when + (time_t)delay;
+	return 1;
+}
+
+/*
+ * Every identity there is something of, sorted: a conf, or a .session
+ * (a running session whose conf was deleted is still listed, stoppable
+ * and purged).
+ */
+int
+state_ids(char ***out)
+{
+	char dir[PATHBUF], **conf, **st, **all;
+	size_t ns, i;
+	int nc, n, k = 0;
+
+	nc = conf_ids(&conf);
+	home_path(dir, "state");
+	st = file_names(dir, &ns);
+	all = xmalloc(sizeof *all * ((size_t)nc + ns + 1));
+	for (n = 0; n < nc; n++)
+		all[k++] = conf[n];
+	free(conf);
+	for (i = 0; i < ns; i++) {
+		char *dot = strchr(st[i], '.');
+
+		if (dot != NULL && strcmp(dot, "." M_SESSION) == 0) {
+			*dot = '\0';
+			if (ident_valid(st[i]) &&
+			    bsearch(&st[i], all, (size_t)nc, sizeof *all,
+			    file_names_cmp) == NULL) {
+				all[k++] = st[i];
+				continue;
+			}
+		}
+		free(st[i]);
+	}
+	free(st);
+	if (k > 1)
+		qsort(all, (size_t)k, sizeof *all, file_names_cmp);
+	*out = all;
+	return k;
+}
+
+/* Some of the identity is still there: a conf, a .session, a socket that
+ * answers, or a canary pidfile. */
+int
+state_known(const char *id)
+{
+	return conf_exists(id) || marker_has(id, M_SESSION) == 1 ||
+	    marker_has(id, M_CANARY) == 1 || state_running(id);
 }
 
 /* Newest mtime of the activity file, or of the entries of the activity

@@ -1,106 +1,310 @@
 /*
- * teardown.c - the clean end of a session: the canary is dismissed before
- * the server is touched, so a clean path never produces ev=server-exit,
- * and a teardown never writes a death record.  Callers hold the
- * identity's lock.
+ * teardown.c - the clean end of a session, the same for every teardown
+ * (stop, restart, idle parking, rm --force, uninstall --purge, a launch
+ * over a live server):
+ *
+ *  1. the canary is dismissed first, so a clean path never produces
+ *     ev=server-exit, and the pane-died hook is unset, so the program's
+ *     end is not recorded as a death;
+ *  2. stop_keys are typed into the pane; after half of stop_timeout (at
+ *     once when there are no keys) stop_signal goes to each live pane's
+ *     process group;
+ *  3. up to stop_timeout for those process groups to end by themselves
+ *     (graceful=yes);
+ *  4. only then kill-server, SIGKILL to what is left of them
+ *     (graceful=no), the socket removed, ev=teardown.
+ *
+ * A pid is signalled only while it is provably the process roost saw: a
+ * pane's start time is taken while tmux lists it alive.  Several
+ * teardowns can wait at once (teardown_begin, teardown_poll,
+ * teardown_finish); teardown() does one from start to end.  Callers hold
+ * the identity's lock.
  */
 #include "roost.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define SERVER_GONE_MS	5000	/* kill-server until the socket refuses */
+#define PANES_MAX	64
+#define TMUX_ASK_MS	3000	/* a wedged server must not hold a stop */
+#define SERVER_GONE_MS	2000	/* kill-server until the socket refuses */
+#define FLUSH_MS	50	/* pipe-pane's last bytes, after the pane ends */
 
-/* The pane processes, so a teardown can make sure none outlives it. */
-static void
-pane_pids(const char *sock, struct buf *o)
+struct stop {
+	char	 id[ID_MAX + 1];
+	char	 reason[24];
+	char	 sock[PATHBUF];
+	int	 alive;		/* a server of ours was up */
+	int	 sig;		/* stop_signal, 0 none */
+	int	 signalled;
+	long	 keys_ms;	/* with stop_keys: when the signal follows */
+	long	 timeout_ms;
+	struct timespec t0;
+	struct session s;
+	int	 have_session;
+	int	 npanes;
+	struct pane {
+		pid_t	 pid;
+		unsigned long long stamp;
+	} panes[PANES_MAX];
+};
+
+/* A pane's process group is still there: its leader (provably the one
+ * listed) or, the leader gone, any member of the group. */
+static int
+pane_alive(const struct pane *p)
 {
-	const char *args[] = { "list-panes", "-a", "-F", "#{pane_pid}", NULL };
-
-	if (tmux_run(sock, args, o) != 0)
-		buf_reset(o);
+	return pid_is(p->pid, p->stamp, NULL) ||
+	    (!pid_alive(p->pid) && pid_group_alive(p->pid));
 }
 
-/* Pane processes that ignored the hangup get SIGTERM, then SIGKILL, to
- * their process group: a teardown leaves nothing running. */
 static void
-reap_panes(const struct buf *list)
+panes_signal(struct stop *st, int sig)
 {
-	pid_t pids[64];
-	const char *p = list->s;
-	struct timespec t0;
-	int n = 0, i, round;
+	int i;
 
-	while (*p != '\0' && n < 64) {
-		unsigned long v = strtoul(p, (char **)&p, 10);
+	for (i = 0; i < st->npanes; i++)
+		if (pane_alive(&st->panes[i]))
+			(void)kill(-st->panes[i].pid, sig);
+}
 
-		if (v > 1 && v < (1UL << 30))
-			pids[n++] = (pid_t)v;
-		p += strspn(p, " \n");
-		if (*p != '\0' && (*p < '0' || *p > '9'))
-			break;
-	}
-	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (round = 0; round < 3; round++) {
-		int left = 0;
+static void
+pane_add(struct stop *st, pid_t pid)
+{
+	unsigned long long stamp;
+	int i;
 
-		while (now_ms_since(&t0) < 200L * round * round)
-			now_sleep_ms(5);
-		for (i = 0; i < n; i++) {
-			if (!pid_alive(pids[i]) && !pid_group_alive(pids[i]))
-				continue;
-			left++;
-			if (round == 1)
-				(void)kill(-pids[i], SIGTERM);
-			else if (round == 2)
-				(void)kill(-pids[i], SIGKILL);
-		}
-		if (left == 0)
+	for (i = 0; i < st->npanes; i++)
+		if (st->panes[i].pid == pid)
 			return;
+	if (st->npanes == PANES_MAX || pid <= 1 || pid_stamp(pid, &stamp) == -1)
+		return;
+	st->panes[st->npanes].pid = pid;
+	st->panes[st->npanes++].stamp = stamp;
+}
+
+/* The live panes of the session, with their start times taken now. */
+static void
+panes_list(struct stop *st)
+{
+	char target[ID_MAX + 4];
+	const char *args[] = { "list-panes", "-s", "-t", target, "-F",
+	    "#{pane_pid} #{pane_dead}", NULL };
+	struct buf o = { 0 };
+	char *line, *save = NULL;
+
+	(void)snprintf(target, sizeof target, "=%s:", st->id);
+	if (tmux_run_ms(st->sock, args, &o, TMUX_ASK_MS) == 0)
+		for (line = strtok_r(o.s, "\n", &save); line != NULL;
+		    line = strtok_r(NULL, "\n", &save)) {
+			unsigned long v;
+			char *sp = strchr(line, ' ');
+
+			if (sp == NULL || strcmp(sp + 1, "0") != 0)
+				continue;	/* dead: its pid may be anyone's */
+			*sp = '\0';
+			if (num_ulong(line, 1UL << 30, &v) == 0)
+				pane_add(st, (pid_t)v);
+		}
+	buf_free(&o);
+	/* tmux did not answer (wedged): the pane .session recorded, if it is
+	 * still that process. */
+	if (st->npanes == 0 && st->have_session &&
+	    pid_is(st->s.pane_pid, st->s.pane_start, NULL)) {
+		st->panes[0].pid = st->s.pane_pid;
+		st->panes[0].stamp = st->s.pane_start;
+		st->npanes = 1;
 	}
+}
+
+/* Split stop_keys into send-keys words: blanks separate, '...' and "..."
+ * quote. */
+static int
+keys_split(const char *keys, struct buf *store, size_t *offs, int max)
+{
+	const char *p = keys;
+	int n = 0;
+
+	buf_reset(store);
+	while (*p != '\0' && n < max) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		offs[n++] = store->len;
+		while (*p != '\0' && *p != ' ' && *p != '\t') {
+			if (*p == '\'' || *p == '"') {
+				char q = *p++;
+
+				while (*p != '\0' && *p != q)
+					buf_addc(store, *p++);
+				if (*p == q)
+					p++;
+			} else
+				buf_addc(store, *p++);
+		}
+		buf_addc(store, '\0');
+	}
+	return n;
+}
+
+/* The hook unset, then the keys typed: one tmux invocation. */
+static void
+hook_off_keys(struct stop *st, const char *keys)
+{
+	char target[ID_MAX + 4];
+	const char *args[48];
+	size_t words[32];
+	struct buf store = { 0 };
+	int n = 0, k, i;
+
+	(void)snprintf(target, sizeof target, "=%s:", st->id);
+	args[n++] = "set-hook";
+	args[n++] = "-u";
+	args[n++] = "-t";
+	args[n++] = target;
+	args[n++] = "pane-died";
+	k = keys != NULL ? keys_split(keys, &store, words, 32) : 0;
+	if (k > 0) {
+		args[n++] = ";";
+		args[n++] = "send-keys";
+		args[n++] = "-t";
+		args[n++] = target;
+		for (i = 0; i < k; i++)
+			args[n++] = store.s + words[i];
+	}
+	args[n] = NULL;
+	(void)tmux_run_ms(st->sock, args, NULL, TMUX_ASK_MS);
+	buf_free(&store);
+	st->keys_ms = k > 0 ? st->timeout_ms / 2 : 0;
 }
 
 /*
- * Clean teardown: canary first, then kill-server, then wait until the
- * socket refuses, then the socket file.  Never a death record.
+ * Steps 1 and 2.  Returns NULL, with the error slot set, when the server
+ * on the socket is not this home's (it is left alone).
  */
+struct stop *
+teardown_begin(const char *id, const char *reason)
+{
+	struct stop *st = xmalloc(sizeof *st);
+	struct conf c;
+	int ours;
+
+	memset(st, 0, sizeof *st);
+	(void)snprintf(st->id, sizeof st->id, "%s", id);
+	(void)snprintf(st->reason, sizeof st->reason, "%s", reason);
+	now_mono(&st->t0);
+	if (home_sock(id, st->sock, sizeof st->sock) == -1) {
+		free(st);
+		return NULL;
+	}
+	if (conf_read(id, &c) == -1)
+		conf_defaults(&c);	/* a broken conf never blocks a stop */
+	st->sig = c.stop_signal;
+	st->timeout_ms = (long)c.stop_timeout * 1000;
+	st->have_session = marker_session_read(id, &st->s) == 0;
+	canary_dismiss(id);
+	if (tmux_alive(st->sock)) {
+		ours = server_ours(id, st->sock, TMUX_ASK_MS);
+		/* A wedged server does not answer; it is ours if it is still
+		 * the process .session recorded. */
+		if (ours == -1 && st->have_session &&
+		    pid_is(st->s.server_pid, st->s.server_start, st->sock))
+			ours = 1;
+		if (ours != 1) {
+			conf_free(&c);
+			free(st);
+			return NULL;
+		}
+		st->alive = 1;
+		panes_list(st);
+		hook_off_keys(st, c.stop_keys);
+	}
+	conf_free(&c);
+	if (st->alive && st->keys_ms == 0 && st->sig != 0) {
+		panes_signal(st, st->sig);
+		st->signalled = 1;
+	}
+	return st;
+}
+
+long
+teardown_waited(const struct stop *st)
+{
+	return now_ms_since(&st->t0);
+}
+
+/* Step 3, without blocking: 1 when there is nothing more to wait for. */
+int
+teardown_poll(struct stop *st)
+{
+	long ms = teardown_waited(st);
+	int i, left = 0;
+
+	if (!st->alive)
+		return 1;
+	for (i = 0; i < st->npanes; i++)
+		left += pane_alive(&st->panes[i]);
+	if (left == 0)
+		return 1;
+	if (!st->signalled && st->sig != 0 && ms >= st->keys_ms) {
+		panes_signal(st, st->sig);
+		st->signalled = 1;
+	}
+	return ms >= st->timeout_ms;
+}
+
+/* Step 4; frees st.  0, or -1 when the server would not go. */
+int
+teardown_finish(struct stop *st)
+{
+	struct timespec t0;
+	char waited[24];
+	int i, graceful = 1, rc = 0;
+
+	(void)snprintf(waited, sizeof waited, "%ld", teardown_waited(st));
+	for (i = 0; i < st->npanes; i++)
+		if (pane_alive(&st->panes[i]))
+			graceful = 0;
+	if (st->alive) {
+		const char *args[] = { "kill-server", NULL };
+
+		if (graceful)
+			now_sleep_ms(FLUSH_MS);
+		(void)tmux_run_ms(st->sock, args, NULL, TMUX_ASK_MS);
+		now_mono(&t0);
+		while (tmux_alive(st->sock) && now_ms_since(&t0) < SERVER_GONE_MS)
+			now_sleep_ms(5);
+		if (tmux_alive(st->sock) && st->have_session &&
+		    pid_is(st->s.server_pid, st->s.server_start, st->sock)) {
+			(void)kill(st->s.server_pid, SIGKILL);
+			(void)pid_wait_gone(st->s.server_pid, 1000);
+		}
+		if (tmux_alive(st->sock))
+			rc = err_set(RX_FAIL, "%s: the tmux server on %s would "
+			    "not exit", st->id, st->sock);
+		panes_signal(st, SIGKILL);
+	}
+	if (rc == 0 && server_sock_clear(st->sock) == -1)
+		rc = -1;
+	if (rc == 0 && marker_rm(st->id, M_SESSION) == -1)
+		rc = -1;
+	log_event("teardown", st->id, "reason", st->reason, "graceful",
+	    graceful ? "yes" : "no", "waited_ms", waited, LEND);
+	free(st);
+	return rc;
+}
+
 int
 teardown(const char *id, const char *reason)
 {
-	char sock[PATHBUF];
-	struct buf pids = { 0 };
-	struct session s;
-	struct timespec t0;
-	int rc = 0;
+	struct stop *st = teardown_begin(id, reason);
 
-	if (home_sock(id, sock, sizeof sock) == -1)
+	if (st == NULL)
 		return -1;
-	canary_dismiss(id);
-	if (tmux_alive(sock)) {
-		const char *args[] = { "kill-server", NULL };
-
-		pane_pids(sock, &pids);
-		(void)tmux_run(sock, args, NULL);
-		(void)clock_gettime(CLOCK_MONOTONIC, &t0);
-		while (tmux_alive(sock) && now_ms_since(&t0) < SERVER_GONE_MS)
-			now_sleep_ms(5);
-		if (tmux_alive(sock) && marker_session_read(id, &s) == 0 &&
-		    s.server_pid > 1) {
-			(void)kill(s.server_pid, SIGKILL);
-			(void)pid_wait_gone(s.server_pid, 1000);
-		}
-		if (tmux_alive(sock))
-			rc = err_set(RX_FAIL, "%s: the tmux server on %s would "
-			    "not exit", id, sock);
-		if (pids.len > 0)
-			reap_panes(&pids);
-	}
-	buf_free(&pids);
-	if (rc == 0 && file_remove(sock) == -1)
-		rc = -1;
-	if (rc == 0 && marker_rm(id, M_SESSION) == -1)
-		rc = -1;
-	log_event("teardown", id, "reason", reason, LEND);
-	return rc;
+	while (!teardown_poll(st))
+		now_sleep_ms(20);
+	return teardown_finish(st);
 }

@@ -1,21 +1,30 @@
 /*
- * tick.c - one supervision pass over every identity.
+ * tick.c - one supervision pass, over every identity or over named ones.
  *
  * The rules, in the order they apply to one identity:
  *
  *  1. Running (its socket accepts a connection):
- *     a. .stopped is present: tear it down, parked (start resumes).
- *     b. a .wake is stale (it is already awake): remove it.
- *     c. the pane pid in .session is gone but tmux has not noticed (a
- *        lost SIGCHLD): nudge the server with SIGCHLD.
- *     d. idle longer than the conf's idle: tear it down, parked (reap).
- *     e. its canary is not alive: spawn a new one.
- *     f. its pane log is over the cap: cut it.
- *  2. Not running, .session present: it died.  Record the death, then
- *     restart by policy unless .stopped, through the crash-loop guard.
+ *     a. no .session (a launch that died half-way, or a .session lost):
+ *        adopt the server if it is this home's (write .session), or end
+ *        it when it has no session of the identity;
+ *     b. the server .session recorded is gone while another answers on
+ *        the socket: the recorded one died (rule 2);
+ *     c. .stopped is present: tear it down, parked (start resumes);
+ *     d. a .wake is stale (it is already awake): remove it;
+ *     e. the pane pid in .session is gone but tmux has not noticed (a
+ *        lost SIGCHLD): nudge the server with SIGCHLD, and if that ends
+ *        it, go on with rule 2 in this same pass;
+ *     f. idle longer than the conf's idle: tear it down, parked (reap);
+ *     g. its canary is not alive: spawn one;
+ *     h. its pane log is over the cap: cut it.
+ *  2. Not running, .session present: it died.  Record the death; deaths
+ *     in the crash-loop window reaching the limit write .crash-loop.
  *  3. Not running, no .session: .stopped or .crash-loop: nothing; .wake
  *     or a non-empty .queue/: launch (resume when parked), through the
- *     crash-loop guard; otherwise nothing.
+ *     crash-loop guard; a restart the newest death calls for (policy):
+ *     launch once its backoff is over (restart_delay doubled per earlier
+ *     death in the window, capped at the tick interval); otherwise
+ *     nothing.
  *
  * tick_decide() is the only place these rules are written.  It is pure:
  * facts in, actions out.  The pass calls it twice per identity: first on
@@ -23,8 +32,15 @@
  * the lock (most identities need nothing, and a healthy running one costs
  * stat, read, connect and kill(0): no fork, no exec); then, when that
  * asks for anything, on facts read again under the identity's lock, and
- * acts on that second answer.  One identity's failure is logged and the
- * pass goes on.
+ * acts on that second answer, deciding again after a death so that a
+ * restart due at once happens in the same pass.  Teardowns of several
+ * identities wait side by side.  One identity's failure is logged and
+ * the pass goes on.
+ *
+ * A pass requested by a death (origin=death, from the pane-died hook or
+ * the canary) takes no pass lock: it waits for the identity's own lock,
+ * so it is never lost, and when the restart must wait out its backoff it
+ * sleeps and decides again.
  */
 #include "roost.h"
 
@@ -35,16 +51,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define PASS_LOCK_WAIT_MS	2000	/* a second pass waits this, then skips */
+#define ID_LOCK_WAIT_MS		120000	/* a death's pass waits this for the id */
+#define SERVER_GONE_WAIT_MS	5000	/* a death's pass: the server exiting */
+#define NUDGE_WAIT_MS		1500	/* a nudged server: its hook and exit */
+#define STOPS_MAX		64	/* teardowns waiting side by side */
+
 /* Actions, applied in this order. */
 enum {
-	A_PARK_STOPPED	= 1 << 0,	/* 1a, ends the list */
-	A_UNWAKE	= 1 << 1,	/* 1b */
-	A_NUDGE		= 1 << 2,	/* 1c */
-	A_REAP		= 1 << 3,	/* 1d, ends the list */
-	A_CANARY	= 1 << 4,	/* 1e */
-	A_TRIM		= 1 << 5,	/* 1f */
-	A_DEATH		= 1 << 6,	/* 2 */
-	A_LAUNCH	= 1 << 7	/* 3 */
+	A_ADOPT		= 1 << 0,	/* 1a */
+	A_PARK_STOPPED	= 1 << 1,	/* 1c, ends the list */
+	A_UNWAKE	= 1 << 2,	/* 1d */
+	A_NUDGE		= 1 << 3,	/* 1e */
+	A_REAP		= 1 << 4,	/* 1f, ends the list */
+	A_CANARY	= 1 << 5,	/* 1g */
+	A_TRIM		= 1 << 6,	/* 1h */
+	A_DEATH		= 1 << 7,	/* 1b, 2 */
+	A_LAUNCH	= 1 << 8,	/* 3: a wake or a queue */
+	A_RESTART	= 1 << 9	/* 3: a restart whose backoff is over */
 };
 
 /* One listing of state/ and of the socket directory per pass: whether a
@@ -63,11 +87,28 @@ struct facts {
 	int	 alive;
 	int	 session;	/* .session was read into s */
 	struct session s;
-	int	 stopped, crashloop, wake, queue;
+	int	 taken;		/* s's server is gone, another answers */
+	int	 stopped, crashloop, wake, queue, parked;
 	int	 pane_dead;	/* the recorded pane pid is gone */
 	time_t	 activity;	/* newest activity, never before woke */
 	int	 canary;	/* the canary runs */
 	int	 log_big;	/* the pane log is over the cap */
+	int	 restart;	/* a restart is owed, from *due on */
+	time_t	 due;
+};
+
+/* The pass: what it did, the teardowns still waiting, how it was asked. */
+struct pass {
+	struct tally *t;
+	const char *origin;
+	int	 nstops;
+	struct pending {
+		struct stop *st;
+		char	 id[ID_MAX + 1];
+		int	 lk;
+		int	 reap;	/* an idle reap: ev=reap once it is done */
+		char	 age[24];
+	} stops[STOPS_MAX];
 };
 
 /* Is "<id>" (m NULL) or "<id>.<m>" in the listing? */
@@ -94,6 +135,14 @@ has(const struct snap *sn, const char *id, const char *m)
 	return marker_has(id, m) == 1;
 }
 
+/* Still the process .session recorded (a .session without start times,
+ * from an older roost, trusts the pid alone). */
+static int
+recorded(pid_t pid, unsigned long long start)
+{
+	return start != 0 ? pid_is(pid, start, NULL) : pid_alive(pid);
+}
+
 static void
 facts_running(const char *id, const struct conf *c, struct facts *f)
 {
@@ -102,9 +151,16 @@ facts_running(const char *id, const struct conf *c, struct facts *f)
 	pid_t cp;
 
 	f->session = marker_session_read(id, &f->s) == 0;
-	if (!f->session)
+	if (!f->session) {
 		memset(&f->s, 0, sizeof f->s);
-	f->pane_dead = f->s.pane_pid > 1 && !pid_alive(f->s.pane_pid);
+		return;
+	}
+	f->taken = f->s.server_pid > 1 &&
+	    !recorded(f->s.server_pid, f->s.server_start);
+	if (f->taken)
+		return;
+	f->pane_dead = f->s.pane_pid > 1 &&
+	    !recorded(f->s.pane_pid, f->s.pane_start);
 	if (c->idle > 0)
 		f->activity = state_activity(id, c, f->s.woke);
 	f->canary = canary_live(id, &cp);
@@ -129,8 +185,12 @@ facts_gather(const char *id, const struct conf *c, const struct snap *sn,
 	f->session = sn != NULL ? listed(&sn->state, id, M_SESSION) :
 	    marker_session_read(id, &f->s) == 0;
 	f->crashloop = has(sn, id, M_CRASHLOOP);
+	f->parked = has(sn, id, M_IDLE);
 	f->queue = (sn == NULL || listed(&sn->state, id, M_QUEUE)) &&
 	    marker_queue_nonempty(id) == 1;
+	if (!f->session && !f->stopped && !f->crashloop && !f->parked &&
+	    has(sn, id, M_DEATHS))
+		f->restart = state_restart(id, c, &f->due) == 1;
 }
 
 static unsigned
@@ -139,6 +199,10 @@ tick_decide(const struct conf *c, const struct facts *f, time_t now)
 	unsigned a = 0;
 
 	if (f->alive) {
+		if (!f->session)
+			return A_ADOPT | A_CANARY;
+		if (f->taken)
+			return A_DEATH;
 		if (f->stopped)
 			return A_PARK_STOPPED;
 		if (f->wake)
@@ -155,8 +219,12 @@ tick_decide(const struct conf *c, const struct facts *f, time_t now)
 	}
 	if (f->session)
 		return A_DEATH;
-	if (!f->stopped && !f->crashloop && (f->wake || f->queue))
+	if (f->stopped || f->crashloop)
+		return 0;
+	if (f->wake || f->queue)
 		return A_LAUNCH;
+	if (f->restart && now >= f->due)
+		return A_RESTART;
 	return 0;
 }
 
@@ -207,96 +275,346 @@ tick_launch(const char *id, const struct conf *c, struct tally *t,
 		t->launched++;
 }
 
-/* Park a running identity: .idle-reaped first, so start resumes it. */
+/* A server on the socket that .session does not account for: 0 adopted,
+ * -1 not (refused, or ended for having no session of the identity). */
 static int
-park(const char *id, const char *reason)
+adopt(const char *id, struct tally *t)
 {
-	if (marker_set(id, M_IDLE, "") == -1)
+	char sock[PATHBUF], target[ID_MAX + 4], spid[24];
+	const char *args[] = { "display-message", "-p", "-t", target,
+	    "#{pid} #{pane_pid}", NULL };
+	struct buf o = { 0 };
+	struct session s;
+	unsigned long sp, pp;
+	char *end;
+
+	if (home_sock(id, sock, sizeof sock) == -1 ||
+	    server_ours(id, sock, 3000) != 1) {
+		tick_error(t, id, "adopt");
 		return -1;
-	return teardown(id, reason);
+	}
+	(void)snprintf(target, sizeof target, "=%s:", id);
+	memset(&s, 0, sizeof s);
+	s.oom_kills = -1;
+	if (tmux_run_ms(sock, args, &o, 3000) != 0 ||
+	    (sp = strtoul(buf_str(&o), &end, 10)) <= 1 ||
+	    (pp = strtoul(end, NULL, 10)) <= 1) {
+		/* No session of this identity on it: nothing to supervise. */
+		buf_free(&o);
+		if (teardown(id, "orphan") == -1)
+			tick_error(t, id, "teardown");
+		return -1;
+	}
+	buf_free(&o);
+	s.woke = now_wall();
+	(void)snprintf(s.mode, sizeof s.mode, "fresh");
+	s.server_pid = (pid_t)sp;
+	s.pane_pid = (pid_t)pp;
+	(void)pid_stamp(s.server_pid, &s.server_start);
+	(void)pid_stamp(s.pane_pid, &s.pane_start);
+	if (pid_memcg(s.server_pid, s.memcg, sizeof s.memcg, &s.oom_kills) ==
+	    -1) {
+		s.memcg[0] = '\0';
+		s.oom_kills = -1;
+	}
+	if (marker_session_write(id, &s) == -1) {
+		tick_error(t, id, "adopt");
+		return -1;
+	}
+	(void)snprintf(spid, sizeof spid, "%ld", (long)s.server_pid);
+	log_event("adopt", id, "server_pid", spid, LEND);
+	return 0;
 }
 
+/* Wait for a nudged server to act on its pane's death (bounded). */
 static void
-tick_act(const char *id, const struct conf *c, const struct facts *f,
-    unsigned a, struct tally *t, time_t now)
+nudge(const struct facts *f, const char *id)
 {
-	const char *what;
-	char p[PATHBUF];
-	int clean;
+	struct timespec t0;
 
-	if (f->alive)
+	(void)kill(f->s.server_pid, SIGCHLD);
+	now_mono(&t0);
+	while (state_running(id) && now_ms_since(&t0) < NUDGE_WAIT_MS)
+		now_sleep_ms(20);
+}
+
+/* A teardown that parks: .idle-reaped first, so start resumes it.  It
+ * waits beside the pass's others; the lock is kept until it is done. */
+static int
+park(struct pass *p, const char *id, int lk, const char *reason,
+    const char *age)
+{
+	struct pending *q;
+	struct stop *st;
+
+	if (p->nstops == STOPS_MAX)
+		return -2;
+	if (marker_set(id, M_IDLE, "") == -1 ||
+	    (st = teardown_begin(id, reason)) == NULL)
+		return -1;
+	q = &p->stops[p->nstops++];
+	q->st = st;
+	q->lk = lk;
+	q->reap = age != NULL;
+	(void)snprintf(q->id, sizeof q->id, "%s", id);
+	(void)snprintf(q->age, sizeof q->age, "%s", age != NULL ? age : "");
+	return 0;
+}
+
+/* Every teardown of the pass, side by side: each ends when its program
+ * does or its stop_timeout is over. */
+static void
+stops_finish(struct pass *p)
+{
+	int i, done;
+
+	do {
+		done = 1;
+		for (i = 0; i < p->nstops; i++)
+			if (p->stops[i].st != NULL &&
+			    !teardown_poll(p->stops[i].st))
+				done = 0;
+		if (!done)
+			now_sleep_ms(20);
+	} while (!done);
+	for (i = 0; i < p->nstops; i++) {
+		struct pending *q = &p->stops[i];
+
+		if (teardown_finish(q->st) == -1)
+			tick_error(p->t, q->id, q->reap ? "reap" : "teardown");
+		else if (q->reap) {
+			log_event("reap", q->id, "reason", "idle", "age", q->age,
+			    LEND);
+			p->t->reaped++;
+		}
+		file_unlock(q->lk);
+	}
+	p->nstops = 0;
+}
+
+/*
+ * A restart that must wait out its backoff: ev=backoff, and unless this
+ * is already a death's pass (which sleeps for it), a detached pass over
+ * the identity is asked for, so the restart comes when it is due, not
+ * at the next scheduled tick.
+ */
+static void
+backoff(struct pass *p, const char *id, const struct conf *c, time_t now)
+{
+	const char *argv[] = { pid_self(), "-H", home_dir(), "tick",
+	    "--origin", "death", id, NULL };
+	struct facts f;
+	char d[24], u[24];
+
+	facts_gather(id, c, NULL, &f);
+	if (!f.restart || f.due <= now)
+		return;
+	(void)snprintf(d, sizeof d, "%lld", (long long)(f.due - now));
+	(void)snprintf(u, sizeof u, "%lld", (long long)f.due);
+	log_event("backoff", id, "delay", d, "until", u, LEND);
+	if (strcmp(p->origin, "death") != 0 && argv[0] != NULL &&
+	    spawn_detached(argv, NULL, NULL, NULL) == -1)
+		err_warn("%s: %s", id, err_msg());
+}
+
+/*
+ * Act on what tick_decide() said, under the identity's lock lk.  Returns
+ * 1 when the lock now belongs to a waiting teardown, 2 when the facts
+ * must be gathered and decided again (after a nudge or a death), else 0.
+ */
+static int
+tick_act(struct pass *p, const char *id, const struct conf *c,
+    const struct facts *f, unsigned a, int lk, time_t now)
+{
+	struct tally *t = p->t;
+	const char *what;
+	char p2[PATHBUF];
+	int clean, rc;
+
+	if (f->alive && !(a & A_DEATH))
 		t->running++;
+	if ((a & A_ADOPT) && adopt(id, t) == -1)
+		return 0;
 	if (a & A_PARK_STOPPED) {
 		/* A stop by touch parks like roost stop: start resumes. */
-		if (park(id, "stopped") == -1)
+		if ((rc = park(p, id, lk, "stopped", NULL)) == 0)
+			return 1;
+		if (rc == -1)
 			tick_error(t, id, "teardown");
-		return;
+		return 0;
 	}
 	if (a & A_UNWAKE)
 		(void)marker_rm(id, M_WAKE);
-	if (a & A_NUDGE)
-		(void)kill(f->s.server_pid, SIGCHLD);
+	if (a & A_NUDGE) {
+		nudge(f, id);
+		if (!state_running(id)) {
+			t->running--;
+			return 2;
+		}
+	}
 	if (a & A_REAP) {
 		char age[24];
 
 		(void)snprintf(age, sizeof age, "%lld",
 		    (long long)(now - f->activity));
-		if (park(id, "idle") == -1) {
+		if ((rc = park(p, id, lk, "idle", age)) == 0)
+			return 1;
+		if (rc == -1)
 			tick_error(t, id, "reap");
-			return;
-		}
-		log_event("reap", id, "reason", "idle", "age", age, LEND);
-		t->reaped++;
-		return;
+		return 0;
 	}
 	if ((a & A_CANARY) && canary_ensure(id, "tick", &what) == -1)
 		tick_error(t, id, "canary");
 	if (a & A_TRIM) {
-		home_path(p, "log/%s.log", id);
-		(void)log_pane_trim(p);
+		home_path(p2, "log/%s.log", id);
+		(void)log_pane_trim(p2);
 	}
 	if (a & A_DEATH) {
 		t->deaths++;
 		if (death_record(id, &f->s, &clean) == -1)
 			tick_error(t, id, "death");
-		if ((c->restart == RESTART_ALWAYS ||
-		    (c->restart == RESTART_ON_FAILURE && !clean)) &&
-		    marker_has(id, M_STOPPED) != 1)
-			tick_launch(id, c, t, "restart", now);
+		if (state_policy_restarts(c, clean ? "status=0" : "") &&
+		    marker_has(id, M_STOPPED) != 1 &&
+		    crash_looping(id, c, now) == 0)
+			backoff(p, id, c, now);
+		return 2;
 	}
 	if (a & A_LAUNCH)
 		tick_launch(id, c, t, f->wake ? "wake" : "queue", now);
+	if (a & A_RESTART)
+		tick_launch(id, c, t, "restart", now);
+	return 0;
+}
+
+/* The identity's conf; one that is gone (a session whose conf was
+ * deleted) is supervised with defaults, never restarted or reaped. */
+static int
+conf_for(const char *id, struct conf *c)
+{
+	if (conf_read(id, c) == 0)
+		return 0;
+	if (err_code() != RX_UNKNOWN)
+		return -1;
+	conf_defaults(c);
+	c->restart = RESTART_NEVER;
+	c->idle = 0;
+	return 0;
+}
+
+/* The locked part: decide again on live facts and act, until nothing
+ * changes.  Returns the restart's due time when one is owed but must
+ * wait (0 otherwise), for a death's pass to sleep until. */
+static time_t
+tick_locked(struct pass *p, const char *id, int lk, time_t now)
+{
+	struct facts f;
+	struct conf c;
+	time_t due = 0;
+	int round, r = 0;
+
+	/* A definition removed while we waited is not resurrected. */
+	if (!state_known(id)) {
+		file_unlock(lk);
+		return 0;
+	}
+	if (conf_for(id, &c) == -1) {
+		tick_error(p->t, id, "conf");
+		file_unlock(lk);
+		return 0;
+	}
+	for (round = 0; round < 4; round++) {
+		facts_gather(id, &c, NULL, &f);
+		r = tick_act(p, id, &c, &f, tick_decide(&c, &f, now), lk, now);
+		if (r != 2)
+			break;
+		now = now_wall();
+	}
+	if (r != 1) {
+		facts_gather(id, &c, NULL, &f);
+		if (!f.alive && !f.session && f.restart && f.due > now)
+			due = f.due;
+		file_unlock(lk);
+	}
+	conf_free(&c);
+	return due;
 }
 
 static void
-tick_one(const char *id, struct tally *t, time_t now, const struct snap *sn)
+tick_one(struct pass *p, const char *id, time_t now, const struct snap *sn)
 {
 	struct facts f;
 	struct conf c;
 	int lk;
 
-	t->ids++;
-	if (conf_read(id, &c) == -1) {
-		tick_error(t, id, "conf");
+	p->t->ids++;
+	if (conf_for(id, &c) == -1) {
+		tick_error(p->t, id, "conf");
 		return;
 	}
 	facts_gather(id, &c, sn, &f);
 	if (tick_decide(&c, &f, now) == 0) {
-		t->running += f.alive;
+		p->t->running += f.alive;
 		conf_free(&c);
 		return;
 	}
+	conf_free(&c);
 	/* Busy (a command or a stuck teardown holds it): next pass. */
 	if ((lk = marker_lock(id, 0)) < 0) {
 		if (lk == -1)
-			tick_error(t, id, "lock");
-		conf_free(&c);
+			tick_error(p->t, id, "lock");
 		return;
 	}
-	facts_gather(id, &c, NULL, &f);
-	tick_act(id, &c, &f, tick_decide(&c, &f, now), t, now);
-	file_unlock(lk);
-	conf_free(&c);
+	(void)tick_locked(p, id, lk, now);
+}
+
+/* The identity's lock, waited for (bounded): a death's pass is never
+ * lost to a lock. */
+static int
+lock_wait(const char *id)
+{
+	struct timespec t0;
+	int lk;
+
+	now_mono(&t0);
+	while ((lk = marker_lock(id, 0)) == -2) {
+		if (now_ms_since(&t0) > ID_LOCK_WAIT_MS)
+			return err_set(RX_FAIL, "%s: its lock stayed busy for "
+			    "%d s", id, ID_LOCK_WAIT_MS / 1000);
+		now_sleep_ms(50);
+	}
+	return lk;
+}
+
+/* A pass over one named identity: its server let go first (the hook
+ * that asked runs inside it), then decided under its lock; a restart that
+ * must wait out its backoff is slept for and decided again. */
+static void
+tick_named(struct pass *p, const char *id)
+{
+	struct timespec t0;
+	time_t due, now;
+	int lk, tries;
+
+	p->t->ids++;
+	if (strcmp(p->origin, "death") == 0) {
+		now_mono(&t0);
+		while (state_running(id) &&
+		    now_ms_since(&t0) < SERVER_GONE_WAIT_MS)
+			now_sleep_ms(10);
+	}
+	for (tries = 0; tries < 8; tries++) {
+		if ((lk = lock_wait(id)) < 0) {
+			tick_error(p->t, id, "lock");
+			return;
+		}
+		due = tick_locked(p, id, lk, now_wall());
+		stops_finish(p);
+		if (due == 0 || strcmp(p->origin, "death") != 0)
+			return;
+		now = now_wall();
+		if (due > now)
+			now_sleep_ms((long)(due - now) * 1000);
+	}
 }
 
 /* Rotate the logs, remove temps of writers that died mid-write. */
@@ -318,7 +636,7 @@ janitor(void)
 }
 
 static void
-tick_log(const struct tally *t)
+tick_log(const struct tally *t, const char *origin)
 {
 	char n[6][24];
 
@@ -329,50 +647,81 @@ tick_log(const struct tally *t)
 	(void)snprintf(n[4], sizeof n[4], "%d", t->deaths);
 	(void)snprintf(n[5], sizeof n[5], "%ld", t->ms);
 	log_event("tick", NULL, "ids", n[0], "running", n[1], "launched",
-	    n[2], "reaped", n[3], "deaths", n[4], "ms", n[5], LEND);
+	    n[2], "reaped", n[3], "deaths", n[4], "ms", n[5], "origin", origin,
+	    LEND);
+}
+
+/* The full pass's lock: a pass already running is waited for briefly. */
+static int
+pass_lock(void)
+{
+	struct timespec t0;
+	char p[PATHBUF];
+	int lk;
+
+	home_path(p, "state/.tick.lock");
+	now_mono(&t0);
+	while ((lk = file_lock(p, 0)) == -2 &&
+	    now_ms_since(&t0) < PASS_LOCK_WAIT_MS)
+		now_sleep_ms(50);
+	return lk;
 }
 
 /*
- * One pass under state/.tick.lock.  0 when it ran (*t says what it did),
- * 1 when there is nothing to supervise, 2 when another pass holds the
- * lock, -1 when it could not run.  ev=tick is logged when the pass did
- * something, or always with verbose.
+ * One pass: over every identity (ids NULL) under state/.tick.lock, or
+ * over the named ones.  0 when it ran (*t says what it did), 1 when there
+ * is nothing to supervise, 2 when another pass holds the lock, -1 when it
+ * could not run.  ev=tick is logged when the pass did something, or
+ * always with verbose.
  */
 int
-tick_pass(int verbose, struct tally *t)
+tick_pass(int verbose, const char *origin, char *const ids[], int nids,
+    struct tally *t)
 {
+	struct pass p;
 	struct snap sn;
 	struct timespec t0, ts;
-	char p[PATHBUF], **ids;
-	int lk, nids, i;
+	char dir[PATHBUF], **all;
+	int lk = -1, n, i;
 
 	memset(t, 0, sizeof *t);
+	memset(&p, 0, sizeof p);
+	p.t = t;
+	p.origin = origin;
 	now_mono(&t0);
-	home_path(p, "state");
-	if (!home_exists() || file_mtime(p, &ts) == 1)
+	home_path(dir, "state");
+	if (!home_exists() || file_mtime(dir, &ts) == 1)
 		return 1;	/* no home, or no markers yet: nothing to do */
-	home_path(p, "state/.tick.lock");
-	if ((lk = file_lock(p, 0)) == -2) {
-		log_event("tick", NULL, "skipped", "locked", LEND);
-		return 2;
+	if (nids > 0) {
+		for (i = 0; i < nids; i++)
+			tick_named(&p, ids[i]);
+	} else {
+		if ((lk = pass_lock()) == -2) {
+			log_event("tick", NULL, "skipped", "locked", "origin",
+			    origin, LEND);
+			return 2;
+		}
+		if (lk < 0)
+			return -1;
+		janitor();
+		n = state_ids(&all);
+		sn.state.v = file_names(dir, &sn.state.n);
+		sn.sock.v = file_names(home_sockdir(), &sn.sock.n);
+		conf_dir_open();
+		for (i = 0; i < n; i++) {
+			tick_one(&p, all[i], now_wall(), &sn);
+			if (p.nstops == STOPS_MAX)
+				stops_finish(&p);
+		}
+		stops_finish(&p);
+		conf_dir_close();
+		file_names_free(sn.state.v, sn.state.n);
+		file_names_free(sn.sock.v, sn.sock.n);
+		conf_ids_free(all, n);
 	}
-	if (lk < 0)
-		return -1;
-	janitor();
-	nids = conf_ids(&ids);
-	home_path(p, "state");
-	sn.state.v = file_names(p, &sn.state.n);
-	sn.sock.v = file_names(home_sockdir(), &sn.sock.n);
-	conf_dir_open();
-	for (i = 0; i < nids; i++)
-		tick_one(ids[i], t, now_wall(), &sn);
-	conf_dir_close();
-	file_names_free(sn.state.v, sn.state.n);
-	file_names_free(sn.sock.v, sn.sock.n);
-	conf_ids_free(ids, nids);
 	t->ms = now_ms_since(&t0);
 	if (verbose || t->launched || t->reaped || t->deaths || t->errors)
-		tick_log(t);
+		tick_log(t, origin);
 	file_unlock(lk);
 	return 0;
 }

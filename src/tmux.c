@@ -16,7 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define TMUX_ARGS_MAX 64
+#define TMUX_ARGS_MAX	64
+#define TMUX_TIMEOUT_MS	15000	/* any one tmux client run */
 
 /* $ROOST_TMUX, else the absolute path configure found. */
 const char *
@@ -31,13 +32,17 @@ int
 tmux_check(void)
 {
 	const char *t = tmux_bin();
+	struct stat st;
 
 	if (t[0] != '/')
 		return err_set(RX_FAIL, "tmux: %s: not an absolute path (set "
 		    "ROOST_TMUX to tmux's absolute path)", t);
 	if (access(t, X_OK) == -1)
-		return err_set(RX_FAIL, "tmux: %s: %s (install tmux 3.0 or newer, "
+		return err_set(RX_FAIL, "tmux: %s: %s (install tmux 3.3 or newer, "
 		    "or point ROOST_TMUX at it)", t, strerror(errno));
+	if (stat(t, &st) == -1 || !S_ISREG(st.st_mode))
+		return err_set(RX_FAIL, "tmux: %s: not a regular file (install "
+		    "tmux 3.3 or newer, or point ROOST_TMUX at it)", t);
 	return 0;
 }
 
@@ -84,6 +89,14 @@ tmux_alive(const char *sock)
 int
 tmux_run(const char *sock, const char *const args[], struct buf *out)
 {
+	return tmux_run_ms(sock, args, out, TMUX_TIMEOUT_MS);
+}
+
+/* The same, the client killed after timeout ms (a wedged server). */
+int
+tmux_run_ms(const char *sock, const char *const args[], struct buf *out,
+    long timeout)
+{
 	const char *argv[TMUX_ARGS_MAX + 6];
 	const char *conf = getenv("ROOST_TMUX_CONF");
 	struct buf err = { 0 };
@@ -104,7 +117,7 @@ tmux_run(const char *sock, const char *const args[], struct buf *out)
 		argv[n++] = args[i];
 	}
 	argv[n] = NULL;
-	rc = spawn_tool(argv, out, &err);
+	rc = spawn_tool_ms(argv, out, &err, timeout);
 	if (rc == 127 && err.len == 0)
 		(void)err_set(RX_FAIL, "tmux: %s: could not execute", argv[0]);
 	else if (rc > 0)

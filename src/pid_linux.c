@@ -1,0 +1,242 @@
+/*
+ * pid_linux.c - the platform seam on Linux: /proc answers what a pid is
+ * (state, process group, start time, argv, memory cgroup) and
+ * /proc/stat when the machine booted.
+ */
+#include "roost.h"
+
+#if HAVE_PROC_SELF
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+/*
+ * Linux: /proc/<pid>/stat is "pid (comm) S ppid pgrp ... starttime ...":
+ * the state letter, the process group and the start time (field 22, in
+ * clock ticks since boot), read after the last ')' (comm may hold
+ * anything).  -2 when the process is gone, -1 when it cannot be read.
+ */
+struct pstat {
+	char	 state;
+	long	 pgrp;
+	unsigned long long start;
+};
+
+static int
+proc_stat(const char *pid, struct pstat *ps)
+{
+	char p[64], st[1024], *rp;
+	ssize_t n;
+	int fd;
+
+	(void)snprintf(p, sizeof p, "/proc/%.20s/stat", pid);
+	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) == -1)
+		return errno == ENOENT || errno == ESRCH ? -2 : -1;
+	n = read(fd, st, sizeof st - 1);
+	(void)close(fd);
+	if (n <= 0)
+		return -2;	/* gone between open and read */
+	st[n] = '\0';
+	if ((rp = strrchr(st, ')')) == NULL || rp[1] != ' ' || rp[2] == '\0')
+		return -1;
+	ps->state = rp[2];
+	/* After the state: ppid pgrp session tty_nr tpgid flags minflt
+	 * cminflt majflt cmajflt utime stime cutime cstime priority nice
+	 * num_threads itrealvalue starttime. */
+	if (sscanf(rp + 3, "%*d %ld %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u "
+	    "%*d %*d %*d %*d %*d %*d %llu", &ps->pgrp, &ps->start) != 2)
+		return -1;
+	return 0;
+}
+
+static int
+pstat_of(pid_t pid, struct pstat *ps)
+{
+	char num[24];
+
+	(void)snprintf(num, sizeof num, "%ld", (long)pid);
+	return proc_stat(num, ps);
+}
+
+static int
+dead_state(char s)
+{
+	return s == 'Z' || s == 'X' || s == 'x';
+}
+
+/* Alive and not a zombie: where init does not reap promptly (some
+ * containers) a dead server or canary lingers as a zombie that kill(0)
+ * still finds. */
+int
+pid_alive(pid_t pid)
+{
+	struct pstat ps;
+	int rc;
+
+	if (pid <= 1)
+		return 0;
+	if (kill(pid, 0) == -1 && errno != EPERM)
+		return 0;
+	rc = pstat_of(pid, &ps);
+	return !(rc == -2 || (rc == 0 && dead_state(ps.state)));
+}
+
+/* Some member of process group pgid is alive (zombies do not count). */
+int
+pid_group_alive(pid_t pgid)
+{
+	struct dirent *e;
+	DIR *d;
+	int found = 0;
+
+	if (pgid <= 1 || (kill(-pgid, 0) == -1 && errno != EPERM))
+		return 0;
+	if ((d = opendir("/proc")) == NULL)
+		return 1;
+	while (!found && (e = readdir(d)) != NULL) {
+		struct pstat ps;
+
+		if (e->d_name[0] >= '1' && e->d_name[0] <= '9' &&
+		    proc_stat(e->d_name, &ps) == 0 && !dead_state(ps.state) &&
+		    ps.pgrp == (long)pgid)
+			found = 1;
+	}
+	(void)closedir(d);
+	return found;
+}
+
+/* The start time that tells this process from a later one given the
+ * same pid: 0, or -1 when it is gone (or a zombie) or cannot be told. */
+int
+pid_stamp(pid_t pid, unsigned long long *stamp)
+{
+	struct pstat ps;
+
+	if (pid <= 1 || pstat_of(pid, &ps) != 0 || dead_state(ps.state))
+		return -1;
+	*stamp = ps.start;
+	return 0;
+}
+
+/* Is word one of pid's argv words?  1 yes, 0 no or gone. */
+int
+pid_argv_has(pid_t pid, const char *word)
+{
+	char p[64], cmd[PATHBUF * 2];
+	size_t i;
+	ssize_t n;
+	int fd;
+
+	(void)snprintf(p, sizeof p, "/proc/%ld/cmdline", (long)pid);
+	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, cmd, sizeof cmd - 1);
+	(void)close(fd);
+	if (n <= 0)
+		return 0;	/* a zombie has an empty cmdline */
+	cmd[n] = '\0';
+	for (i = 0; i < (size_t)n; i += strlen(cmd + i) + 1)
+		if (strcmp(cmd + i, word) == 0)
+			return 1;
+	return 0;
+}
+
+/* The machine's boot time, from /proc/stat's btime; 0 when unknown. */
+time_t
+pid_boot_time(void)
+{
+	char line[256];
+	unsigned long v;
+	FILE *f;
+	time_t t = 0;
+
+	if ((f = fopen("/proc/stat", "re")) == NULL)
+		return 0;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "btime %lu", &v) == 1) {
+			t = (time_t)v;
+			break;
+		}
+	(void)fclose(f);
+	return t;
+}
+
+/* A cgroup path the shell scripts can carry unquoted. */
+static int
+plain_path(const char *p)
+{
+	for (; *p != '\0'; p++)
+		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789._/:@+=,-", *p) == NULL)
+			return 0;
+	return 1;
+}
+
+/* The "oom_kill N" line of a memory.events or memory.oom_control file. */
+static int
+oom_count(const char *file, long *count)
+{
+	char line[256];
+	long v;
+	FILE *f;
+	int rc = -1;
+
+	if ((f = fopen(file, "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "oom_kill %ld", &v) == 1) {
+			*count = v;
+			rc = 0;
+			break;
+		}
+	(void)fclose(f);
+	return rc;
+}
+
+/*
+ * The file that counts OOM kills in pid's memory cgroup (v1
+ * memory.oom_control, v2 memory.events), and its count now: -1 when
+ * there is none that can be read.
+ */
+int
+pid_memcg(pid_t pid, char *file, size_t n, long *count)
+{
+	char p[64], line[1024], v1[PATHBUF] = "", v2[PATHBUF] = "";
+	FILE *f;
+
+	(void)snprintf(p, sizeof p, "/proc/%ld/cgroup", (long)pid);
+	if ((f = fopen(p, "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL) {
+		char *c1 = strchr(line, ':'), *c2;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (c1 == NULL || (c2 = strchr(c1 + 1, ':')) == NULL)
+			continue;
+		*c2++ = '\0';
+		if (!plain_path(c2))
+			continue;
+		if (c1[1] == '\0')
+			(void)snprintf(v2, sizeof v2, "%s", c2);
+		else if (strstr(c1 + 1, "memory") != NULL)
+			(void)snprintf(v1, sizeof v1, "%s", c2);
+	}
+	(void)fclose(f);
+	if (v1[0] != '\0' && snprintf(file, n, "/sys/fs/cgroup/memory%s/"
+	    "memory.oom_control", strcmp(v1, "/") == 0 ? "" : v1) < (int)n &&
+	    oom_count(file, count) == 0)
+		return 0;
+	if (v2[0] != '\0' && snprintf(file, n, "/sys/fs/cgroup%s/"
+	    "memory.events", strcmp(v2, "/") == 0 ? "" : v2) < (int)n &&
+	    oom_count(file, count) == 0)
+		return 0;
+	if (v2[0] != '\0' && snprintf(file, n, "/sys/fs/cgroup/unified%s/"
+	    "memory.events", strcmp(v2, "/") == 0 ? "" : v2) < (int)n &&
+	    oom_count(file, count) == 0)
+		return 0;
+	return -1;
+}
+#endif
