@@ -36,7 +36,7 @@ no_files_for() {
 }
 
 @test "add logs ev=add with the command to lifecycle.log" {
-	roost add bob -- echo hi
+	roost add bob -- 'echo hi'
 	run grep -E '^ts=[0-9TZ:-]+ ev=add id=bob command="echo hi"$' \
 	    "$ROOST_HOME/log/lifecycle.log"
 	assert_status 0
@@ -46,10 +46,15 @@ no_files_for() {
 	mkdir "$T/work"
 	run roost add bob --cwd "$T/work" --idle 0 --restart always \
 	    --crashloop 5/60 --activity "$T/work" --resume "resume me" \
-	    -- run me
+	    --restart-delay 4 --stop-keys "C-c" --stop-signal INT \
+	    --stop-timeout 7 -- "run me"
 	assert_status 0
 	. "$ROOST_HOME/conf/bob.conf"
 	[ "$command" = "run me" ]
+	[ "$restart_delay" = 4 ]
+	[ "$stop_keys" = C-c ]
+	[ "$stop_signal" = INT ]
+	[ "$stop_timeout" = 7 ]
 	[ "$resume" = "resume me" ]
 	[ "$cwd" = "$T/work" ]
 	[ "$idle" = 0 ]
@@ -66,11 +71,15 @@ no_files_for() {
 	grep -qx "cwd='$T/rel'" "$ROOST_HOME/conf/bob.conf"
 }
 
-@test "add joins the words after -- with spaces into one command line" {
+@test "add keeps several words after -- exactly, each quoted for sh; one word stays a sh command line" {
 	run roost add bob -- printf '%s\n' a b
 	assert_status 0
 	. "$ROOST_HOME/conf/bob.conf"
-	[ "$command" = 'printf %s\n a b' ]
+	[ "$command" = "'printf' '%s\n' 'a' 'b'" ]
+	run roost add one -- 'echo $HOME; exit 3'
+	assert_status 0
+	. "$ROOST_HOME/conf/one.conf"
+	[ "$command" = 'echo $HOME; exit 3' ]
 }
 
 @test "add refuses an existing id without --replace (exit 2) and leaves the conf byte-identical" {
@@ -88,7 +97,7 @@ no_files_for() {
 
 @test "add --replace overwrites the conf and logs ev=replace" {
 	roost add bob --idle 60 -- "$T/prog/forever"
-	run roost add bob --replace -- other command
+	run roost add bob --replace -- 'other command'
 	assert_status 0
 	[ "$output" = "added bob" ]
 	. "$ROOST_HOME/conf/bob.conf"
@@ -166,7 +175,7 @@ no_files_for() {
 	[[ ${lines[1]} == "purged: "* ]]
 	local p
 	for p in bob.wake bob.stopped bob.idle-reaped bob.deaths bob.crash-loop \
-	    bob.last-exit bob.queue bob.lock; do
+	    bob.last-exit bob.queue; do
 		[[ " ${lines[1]#purged: } " == *" $p "* ]] || {
 			echo "purged line lacks $p: ${lines[1]}" >&2
 			false
@@ -179,6 +188,9 @@ no_files_for() {
 	# Shared and other identities' files are untouched.
 	[ -f "$ROOST_HOME/bin/pane-died" ]
 	[ -f "$s/.tick.lock" ]
+	# The lock outlives the identity: one removed under a waiting opener
+	# would let two launches run at once.
+	[ -f "$ROOST_HOME/lock/bob" ]
 	[ -f "$s/bobby.wake" ]
 	for id in bob2 bob-x; do
 		for m in wake stopped idle-reaped deaths crash-loop last-exit; do

@@ -1,6 +1,9 @@
 #!/usr/bin/env bats
-# The canary: a tmux server that dies dirty (SIGKILL, SIGTERM) is recorded
-# by the process outside it; a canary whose own client dies stays silent.
+# The canary: the server of a launch is the canary's own child (tmux -D),
+# so its death is recorded with its exact wait status (signal=, status=,
+# exact=yes); a canary the tick respawned for a server it did not start
+# waits in tmux wait-for and says exact=no.  A canary whose own client or
+# self dies stays silent.
 
 load helpers
 load session-lib
@@ -8,22 +11,25 @@ load session-lib
 setup() { common_setup; }
 teardown() { common_teardown; }
 
-# server_exit_re ID CAUSE SERVER_PID WAIT_RC: the whole line, strictly.
+# server_exit_re ID CAUSE SIGNAL STATUS EXACT SERVER_PID WAIT_RC: the
+# whole line, strictly (oom is no or unknown: never yes for these).
 server_exit_re() {
-	printf '%s' "^$EXITS_TS ev=server-exit id=$1 cause=$2 server_pid=$3 wait_rc=$4 orphans=[0-9,]* forensics=\"[^\"]*/log/server-deaths/$1-[0-9]+\\.txt\"\$"
+	printf '%s' "^$EXITS_TS ev=server-exit id=$1 cause=$2 signal=$3 status=$4 exact=$5 oom=(no|unknown) server_pid=$6 wait_rc=$7 orphans=[0-9,]* forensics=\"[^\"]*/log/server-deaths/$1-[0-9]+\\.txt\"\$"
 }
 
-@test "kill -9 the server: one ev=server-exit cause=server-vanished line, .last-exit, forensics naming the id, canary gone" {
+# kill_server_with SIG CAUSE SIGNAL STATUS WAIT_RC
+kill_server_with() {
 	add_id bob "$T/prog/forever"
 	start_id bob
 	local sp cp line fx
 	sp=$(server_pid bob)
 	cp=$(canary_pid bob)
-	kill -9 "$sp"
+	kill -"$1" "$sp"
 	wait_for 5 has_line "$(exits_log)" "ev=server-exit id=bob "
 	wait_for 5 pid_gone "$cp"
 	[ "$(server_exits)" -eq 1 ]
-	[ "$(count_lines "$(exits_log)" "$(server_exit_re bob server-vanished "$sp" 1)")" -eq 1 ]
+	[ "$(count_lines "$(exits_log)" "$(server_exit_re bob "$2" "$3" "$4" yes "$sp" "$5")")" -eq 1 ] ||
+	    { cat "$(exits_log)" >&2; false; }
 	[ "$(count_lines "$(exits_log)" 'ev=session-exit')" -eq 0 ]
 	line=$(grep 'ev=server-exit' "$(exits_log)")
 	[ "$(cat "$(state_of bob).last-exit")" = "$line" ]
@@ -31,13 +37,37 @@ server_exit_re() {
 	[ "$fx" = "$(echo "$ROOST_HOME"/log/server-deaths/bob-*.txt)" ]
 	[ -f "$fx" ]
 	head -n 1 "$fx" | grep -qx '# roost forensics: tmux server death of identity bob'
-	grep -q "^# identity=bob server_pid=$sp cause=server-vanished" "$fx"
+	grep -q "^# identity=bob server_pid=$sp cause=$2 signal=$3 " "$fx"
 	grep -qxF -- "$line" "$fx"
+	# The snapshot answers questions: the cgroup, the kernel's OOM lines,
+	# the pane's last output.
+	grep -qx '== memory cgroup of the server (as at launch)' "$fx"
+	grep -qx '== kernel OOM lines (wall-clock times)' "$fx"
+	grep -q '^== last 50 lines of the pane' "$fx"
+	# The pass the canary asks for records the death at once.
+	wait_for 5 has_line "$(life_log)" "ev=death id=bob cause=$2 "
 	[ ! -e "$(state_of bob).canary" ]
+	[ ! -e "$(state_of bob).session" ]
 	sock_refuses bob
 }
 
-@test "kill -9 as soon as start returns (a dying server still looks alive for a moment): recorded every time" {
+@test "kill -9 the server: cause=server-vanished signal=SIGKILL exact=yes wait_rc=137, .last-exit, forensics, the death recorded at once" {
+	kill_server_with KILL server-vanished SIGKILL '' 137
+}
+
+@test "kill -SEGV the server: signal=SIGSEGV exact=yes" {
+	kill_server_with SEGV server-vanished SIGSEGV '' 139
+}
+
+@test "kill -ABRT the server: signal=SIGABRT exact=yes" {
+	kill_server_with ABRT server-vanished SIGABRT '' 134
+}
+
+@test "kill -TERM the server: tmux exits 0, so cause=server-shutdown status=0 exact=yes" {
+	kill_server_with TERM server-shutdown '' 0 0
+}
+
+@test "kill -9 as soon as start returns: recorded every time, exactly" {
 	add_id bob "$T/prog/forever"
 	local i sp
 	for i in 1 2 3 4 5 6 7 8; do
@@ -45,34 +75,47 @@ server_exit_re() {
 		sp=$(server_pid bob)
 		kill -9 "$sp"
 		wait_for 5 has_line "$(exits_log)" \
-		    "ev=server-exit id=bob cause=server-vanished server_pid=$sp "
+		    "ev=server-exit id=bob cause=server-vanished signal=SIGKILL status= exact=yes .*server_pid=$sp "
 		wait_for 5 eval '[ ! -e "$(state_of bob).canary" ]'
+		wait_for 5 eval '[ ! -e "$(state_of bob).session" ]'
 	done
 	[ "$(server_exits bob)" -eq 8 ]
 	[ "$(count_lines "$(exits_log)" .)" -eq 8 ]
 }
 
-@test "kill -TERM the server: cause=server-shutdown" {
+@test "the canary killed while its server lives: no record, the server runs on; the tick's new canary says exact=no" {
 	add_id bob "$T/prog/forever"
 	start_id bob
-	local sp cp
+	local sp cp cp2
 	sp=$(server_pid bob)
 	cp=$(canary_pid bob)
-	kill -TERM "$sp"
-	wait_for 5 has_line "$(exits_log)" "ev=server-exit id=bob "
+	kill -9 "$cp"
 	wait_for 5 pid_gone "$cp"
-	[ "$(server_exits)" -eq 1 ]
-	[ "$(count_lines "$(exits_log)" "$(server_exit_re bob server-shutdown "$sp" 0)")" -eq 1 ]
-	grep -q "cause=server-shutdown server_pid=$sp " "$(state_of bob).last-exit"
-	ls "$ROOST_HOME"/log/server-deaths/bob-*.txt >/dev/null
-	sock_refuses bob
+	[ ! -e "$(exits_log)" ] || [ "$(count_lines "$(exits_log)" .)" -eq 0 ]
+	is_running bob
+	pid_alive "$sp"
+	# The tick notices and spawns a canary that waits in tmux wait-for.
+	roost tick
+	cp2=$(canary_pid bob)
+	[ "$cp2" != "$cp" ]
+	runs_canary "$cp2" bob
+	wait_for 5 canary_waiting bob
+	has_line "$(life_log)" "ev=canary id=bob state=spawned origin=tick "
+	kill -9 "$sp"
+	wait_for 5 has_line "$(exits_log)" "ev=server-exit id=bob "
+	[ "$(count_lines "$(exits_log)" "ev=server-exit id=bob cause=server-vanished signal= status= exact=no oom=(no|unknown) server_pid=$sp wait_rc=1 ")" -eq 1 ]
 }
 
-@test "kill only the canary's tmux client while the server lives: no record, server still up, canary respawnable" {
+@test "kill only a watching canary's tmux client while the server lives: no record, server still up, canary respawnable" {
 	add_id bob "$T/prog/forever"
 	start_id bob
 	local sp cp client
 	sp=$(server_pid bob)
+	kill -9 "$(canary_pid bob)"
+	run roost canary bob
+	assert_status 0
+	[ "$output" = "spawned" ]
+	wait_for 5 canary_waiting bob
 	cp=$(canary_pid bob)
 	client=$(canary_client bob)
 	[ -n "$client" ]
@@ -81,6 +124,8 @@ server_exit_re() {
 	[ ! -e "$(exits_log)" ] || [ "$(count_lines "$(exits_log)" .)" -eq 0 ]
 	[ ! -e "$(state_of bob).last-exit" ]
 	[ -z "$(ls "$ROOST_HOME/log/server-deaths")" ]
+	# Every way out of the canary takes its pidfile with it.
+	[ ! -e "$(state_of bob).canary" ]
 	is_running bob
 	pid_alive "$sp"
 	run roost canary bob
@@ -92,10 +137,13 @@ server_exit_re() {
 	assert_no_processes
 }
 
-@test "kill -TERM the canary's tmux client while the server lives: silent too" {
+@test "kill -TERM a watching canary's tmux client while the server lives: silent too" {
 	add_id bob "$T/prog/forever"
 	start_id bob
 	local cp client
+	kill -9 "$(canary_pid bob)"
+	roost canary bob >/dev/null
+	wait_for 5 canary_waiting bob
 	cp=$(canary_pid bob)
 	client=$(canary_client bob)
 	kill -TERM "$client"
@@ -122,9 +170,10 @@ relaunch_after_kill() {
 	# The original death is recorded, once, with the old server's pid.
 	wait_for 5 has_line "$(exits_log)" "ev=server-exit id=bob "
 	[ "$(server_exits)" -eq 1 ]
-	[ "$(count_lines "$(exits_log)" "$(server_exit_re bob server-vanished "$sp" 1)")" -eq 1 ]
-	has_line "$(life_log)" "ev=death id=bob cause=server-vanished( |\$)"
-	# The new session runs, watched by a new canary.
+	[ "$(count_lines "$(exits_log)" "$(server_exit_re bob server-vanished SIGKILL '' yes "$sp" 137)")" -eq 1 ]
+	wait_for 5 has_line "$(life_log)" "ev=death id=bob cause=server-vanished( |\$)"
+	[ "$(count_lines "$(life_log)" "ev=death id=bob ")" -eq 1 ]
+	# The new session runs, watched by a new canary, its server's parent.
 	is_running bob
 	sp2=$(server_pid bob)
 	[ "$sp2" != "$sp" ]
@@ -133,9 +182,8 @@ relaunch_after_kill() {
 	cp2=$(canary_pid bob)
 	[ "$cp2" != "$cp" ]
 	runs_canary "$cp2" bob
-	tr '\0' ' ' <"/proc/$cp2/cmdline" | grep -qF "bob.canary $sp2"
+	[ "$(ps -o ppid= -p "$sp2" | tr -d ' ')" = "$cp2" ]
 	wait_for 5 pid_gone "$cp"
-	wait_for 5 canary_waiting bob
 	# And the new canary still works.
 	kill -9 "$sp2"
 	wait_for 5 has_line "$(exits_log)" "ev=server-exit id=bob .*server_pid=$sp2 "
@@ -168,12 +216,31 @@ relaunch_after_kill() {
 	[ "$(count_lines "$(exits_log)" .)" -eq 20 ]
 	for i in $(seq 1 20); do
 		sp=${pids[$((i - 1))]}
-		[ "$(count_lines "$(exits_log)" "$(server_exit_re "s$i" server-vanished "$sp" 1)")" -eq 1 ] ||
+		[ "$(count_lines "$(exits_log)" "$(server_exit_re "s$i" server-vanished SIGKILL '' yes "$sp" 137)")" -eq 1 ] ||
 		    { echo "no whole line for s$i (server $sp)" >&2; cat "$(exits_log)" >&2; false; }
 	done
 	# Every byte of the log belongs to one of those lines.
 	[ "$(wc -l <"$(exits_log)")" -eq 20 ]
-	[ -z "$(grep -vE "^$EXITS_TS ev=server-exit id=s[0-9]+ cause=server-vanished server_pid=[0-9]+ wait_rc=1 orphans=[0-9,]* forensics=\"[^\"]*\"\$" "$(exits_log)")" ]
+	[ -z "$(grep -vE "^$EXITS_TS ev=server-exit id=s[0-9]+ cause=server-vanished signal=SIGKILL status= exact=yes oom=(no|unknown) server_pid=[0-9]+ wait_rc=137 orphans=[0-9,]* forensics=\"[^\"]*\"\$" "$(exits_log)")" ]
 	[ "$(tail -c 1 "$(exits_log)" | od -An -c | tr -d ' ')" = '\n' ]
-	[ "$(ls "$ROOST_HOME/log/server-deaths" | wc -l)" -eq 20 ]
+	wait_for 10 eval '[ "$(ls "$ROOST_HOME/log/server-deaths" | wc -l)" -eq 20 ]'
+}
+
+@test "the orphans= of a record and its snapshot name the same pane process groups" {
+	add_id bob sh -c 'trap "" HUP; exec '"$T"'/prog/forever'
+	start_id bob
+	local sp line fx o
+	sp=$(server_pid bob)
+	kill -9 "$sp"
+	wait_for 5 has_line "$(exits_log)" "ev=server-exit id=bob "
+	line=$(grep 'ev=server-exit' "$(exits_log)")
+	o=$(field "$line" orphans)
+	[ -n "$o" ]
+	fx=$(field "$line" forensics)
+	wait_for 5 grep -q '^== last 50 lines' "$fx"
+	for p in ${o//,/ }; do
+		grep -q "pgid=$p" "$fx"
+	done
+	# The orphan is ended by the next pass's teardown of what is left.
+	kill -9 -- "-${o%%,*}" 2>/dev/null || true
 }

@@ -127,7 +127,10 @@ teardown() { common_teardown; }
 @test "add without a command after -- exits 2 and writes no conf" {
 	run --separate-stderr roost add bob --
 	assert_status 2
-	[ "${stderr_lines[0]}" = "roost: add: missing argument" ]
+	[ "${stderr_lines[0]}" = "roost: add: missing the command after --: roost add bob [OPTIONS] -- CMD [ARG...]" ]
+	run --separate-stderr roost add bob
+	assert_status 2
+	[ "${stderr_lines[0]}" = "roost: add: missing the command after --: roost add bob [OPTIONS] -- CMD [ARG...]" ]
 	run --separate-stderr roost add bob -- "  "
 	assert_status 2
 	[ "${stderr_lines[0]}" = "roost: add: missing command after --" ]

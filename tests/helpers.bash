@@ -49,7 +49,7 @@ common_teardown() {
 	done
 	for f in "$T"/home/state/*.canary "$T"/*/state/*.canary; do
 		[ -f "$f" ] || continue
-		read -r p <"$f" || continue
+		read -r p _ <"$f" || continue
 		case $p in '' | *[!0-9]*) continue ;; esac
 		kill -TERM -- "-$p" 2>/dev/null
 		kill -TERM "$p" 2>/dev/null
@@ -83,8 +83,11 @@ server_pid() {
 	sed -n 's/.*server_pid=\([0-9]*\).*/\1/p' "$ROOST_HOME/state/$1.session"
 }
 
+# The pid in .canary ("<pid> <start time>").
 canary_pid() {
-	cat "$ROOST_HOME/state/$1.canary"
+	local p rest
+	read -r p rest <"$ROOST_HOME/state/$1.canary" || return 1
+	echo "$p"
 }
 
 is_running() {

@@ -198,11 +198,11 @@ targets_untouched() {
 	roost add bob -- "$T/prog/forever"
 	mkdir -p "$T/target"
 	echo precious >"$T/target/lock"
-	rm -f "$ROOST_HOME/state/bob.lock"
-	ln -s "$T/target/lock" "$ROOST_HOME/state/bob.lock"
+	rm -f "$ROOST_HOME/lock/bob"
+	ln -s "$T/target/lock" "$ROOST_HOME/lock/bob"
 	run --separate-stderr roost start bob
 	assert_status 1
-	[ "$stderr" = "roost: start: $ROOST_HOME/state/bob.lock: refusing to open a symlink" ]
+	[ "$stderr" = "roost: start: $ROOST_HOME/lock/bob: refusing to open a symlink" ]
 	[ "$(cat "$T/target/lock")" = precious ]
 	[ -z "$(ls -A "$ROOST_HOME/sock")" ]
 }

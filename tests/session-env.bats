@@ -50,7 +50,7 @@ check_kill9() {
 	wait_for 5 pid_gone "$cp"
 	[ "$(server_exits)" -eq 1 ]
 	line=$(grep 'ev=server-exit' "$(exits_log)")
-	[[ $line =~ ^$EXITS_TS\ ev=server-exit\ id=bob\ cause=server-vanished\ server_pid=$sp\ wait_rc=1\ orphans=[0-9,]*\ forensics=\"[^\"]+\"$ ]]
+	[[ $line =~ ^$EXITS_TS\ ev=server-exit\ id=bob\ cause=server-vanished\ signal=SIGKILL\ status=\ exact=yes\ oom=(no|unknown)\ server_pid=$sp\ wait_rc=137\ orphans=[0-9,]*\ forensics=\"[^\"]+\"$ ]]
 	[ "$(cat "$(state_of bob).last-exit")" = "$line" ]
 	fx=$(field "$line" forensics)
 	[ "$fx" = "$ROOST_HOME/log/server-deaths/bob-${fx##*/bob-}" ]
@@ -68,7 +68,7 @@ check_exit3() {
 	wait_for 10 exit_recorded bob "$sp"
 	wait_for 5 pid_gone "$sp"
 	wait_for 5 sock_refuses bob
-	grep -qE "^$EXITS_TS ev=session-exit id=bob status=3 signal= pane_pid=[0-9]+ server_pid=$sp\$" "$(exits_log)"
+	grep -qE "^$EXITS_TS ev=session-exit id=bob status=3 signal= oom= pane_pid=[0-9]+ server_pid=$sp\$" "$(exits_log)"
 	grep -q 'status=3' "$(state_of bob).last-exit"
 	wait_for 5 eval '[ ! -e "$(state_of bob).canary" ]'
 	[ "$(server_exits)" -eq 0 ]

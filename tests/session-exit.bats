@@ -24,13 +24,12 @@ ended() {
 	roost start bob >/dev/null
 	local sp cp pp line
 	sp=$(server_pid bob)
+	pp=$(sed -n 's/.*pane_pid=\([0-9]*\).*/\1/p' "$(state_of bob).session")
 	cp=$(canary_pid bob 2>/dev/null || true)
 	ended bob "$sp" "$cp"
 	[ "$(count_lines "$(exits_log)" 'ev=session-exit')" -eq 1 ]
 	line=$(grep 'ev=session-exit' "$(exits_log)")
-	[[ $line =~ ^$EXITS_TS\ ev=session-exit\ id=bob\ status=3\ signal=\ pane_pid=([0-9]+)\ server_pid=$sp$ ]]
-	pp=${BASH_REMATCH[1]}
-	grep -q "pane_pid=$pp" "$(state_of bob).session"
+	[[ $line =~ ^$EXITS_TS\ ev=session-exit\ id=bob\ status=3\ signal=\ oom=\ pane_pid=$pp\ server_pid=$sp$ ]]
 	[ "$(cat "$(state_of bob).last-exit")" = "$line" ]
 	[ "$(server_exits)" -eq 0 ]
 	[ ! -e "$(state_of bob).canary" ]
@@ -46,7 +45,7 @@ ended() {
 	cp=$(canary_pid bob 2>/dev/null || true)
 	ended bob "$sp" "$cp"
 	[ "$(count_lines "$(exits_log)" 'ev=session-exit')" -eq 1 ]
-	grep -qE "^$EXITS_TS ev=session-exit id=bob status= signal=SIGSEGV pane_pid=[0-9]+ server_pid=$sp\$" "$(exits_log)"
+	grep -qE "^$EXITS_TS ev=session-exit id=bob status= signal=SIGSEGV oom= pane_pid=[0-9]+ server_pid=$sp\$" "$(exits_log)"
 	grep -q 'signal=SIGSEGV' "$(state_of bob).last-exit"
 	[ "$(server_exits)" -eq 0 ]
 	assert_no_processes
@@ -55,19 +54,24 @@ ended() {
 @test "program killed by SIGTERM: signal=SIGTERM; program exits 0: status=0" {
 	add_id t "$T/prog/killself" TERM
 	add_id z "$T/prog/exitwith" 0
+	local st sz
 	roost start t >/dev/null
+	st=$(server_pid t)
 	roost start z >/dev/null
-	ended t "$(server_pid t)"
-	ended z "$(server_pid z)"
+	sz=$(server_pid z)
+	ended t "$st"
+	ended z "$sz"
 	has_line "$(exits_log)" "ev=session-exit id=t status= signal=SIGTERM "
 	has_line "$(exits_log)" "ev=session-exit id=z status=0 signal= "
 	[ "$(server_exits)" -eq 0 ]
 }
 
 @test "a program exiting with a status above 128 keeps its status (no signal invented)" {
+	local sp
 	add_id bob "$T/prog/exitwith" 147
 	roost start bob >/dev/null
-	ended bob "$(server_pid bob)"
+	sp=$(server_pid bob)
+	ended bob "$sp"
 	has_line "$(exits_log)" "ev=session-exit id=bob status=147 signal= "
 }
 

@@ -25,15 +25,24 @@ start_id() {
 	wait_for 5 canary_waiting "$1"
 }
 
-# The canary's tmux client: the child of the canary blocked in wait-for.
+# The canary's tmux client: the child of a watching canary blocked in
+# wait-for (a launch's canary has none: it waits for its server).
 canary_client() {
 	local cp
 	cp=$(canary_pid "$1" 2>/dev/null) || return 1
 	pgrep -P "$cp" -f "wait-for roost-canary-$1" 2>/dev/null | head -n 1
 }
 
+# canary_waiting ID: the canary waits for the server: a launch's canary as
+# the parent of the server in .session, a watching one in its client.
 canary_waiting() {
-	local c
+	local c cp sp
+	cp=$(canary_pid "$1" 2>/dev/null) || return 1
+	pid_alive "$cp" || return 1
+	sp=$(server_pid "$1" 2>/dev/null)
+	if [ -n "$sp" ] && [ "$(ps -o ppid= -p "$sp" 2>/dev/null | tr -d ' ')" = "$cp" ]; then
+		return 0
+	fi
 	c=$(canary_client "$1") && [ -n "$c" ] && pid_alive "$c"
 }
 

@@ -22,8 +22,9 @@ teardown() { common_teardown; }
 	[ "$sp" = "$real" ]
 	cp=$(canary_pid bob)
 	runs_canary "$cp" bob
-	# It watches this server: the server pid is its first argument.
-	tr '\0' ' ' <"/proc/$cp/cmdline" | grep -qF "bob.canary $sp"
+	# It started this server (tmux -D) and waits for it as its parent.
+	tr '\0' ' ' <"/proc/$cp/cmdline" | grep -qF "bob.canary serve"
+	[ "$(ps -o ppid= -p "$sp" | tr -d ' ')" = "$cp" ]
 	wait_for 5 canary_waiting bob
 	pgrep -f "$T/prog/forever" >/dev/null
 	[ ! -e "$(state_of bob).stopped" ]
@@ -44,9 +45,10 @@ EOF
 	assert_status 0
 	[ "$output" = "started bob (fresh)" ]
 	wait_for 5 canary_waiting bob
-	# roost's own invocations: everything but the canary's wait-for client.
+	# roost's own invocations: everything but the server the canary
+	# starts (tmux -D).
 	local mine
-	mine=$(grep -v -e 'wait-for roost-canary-bob' "$T/tmux.calls")
+	mine=$(grep -v -e ' -D$' "$T/tmux.calls")
 	[ "$(printf '%s\n' "$mine" | grep -c .)" -eq 1 ]
 	case $mine in *new-session*) ;; *) false ;; esac
 	printf '%s\n' "$mine" | grep -q ' -d '
@@ -54,8 +56,8 @@ EOF
 	printf '%s\n' "$mine" | grep -q 'remain-on-exit on'
 	printf '%s\n' "$mine" | grep -q 'set-hook .*pane-died'
 	printf '%s\n' "$mine" | grep -q 'pipe-pane'
-	# The canary was rendered with this tmux and waits on it.
-	grep -q "wait-for roost-canary-bob" "$T/tmux.calls"
+	# The canary was rendered with this tmux and started the server with it.
+	grep -q -- "-S $(sock_of bob) -f /dev/null -D\$" "$T/tmux.calls"
 	is_running bob
 }
 
@@ -157,9 +159,9 @@ EOF
 	[ "$output" = "already" ]
 	[ "$(canary_pid bob)" = "$cp" ]
 
-	kill -TERM -- "-$cp"
+	kill -TERM "$cp"
 	wait_for 5 pid_gone "$cp"
-	# SIGTERM is a dismissal: no record.
+	# SIGTERM is a dismissal: no record, and the server it started runs on.
 	[ "$(server_exits)" -eq 0 ]
 	is_running bob
 
@@ -190,14 +192,14 @@ EOF
 	local cp sp
 	cp=$(canary_pid bob)
 	sp=$(server_pid bob)
-	kill -TERM -- "-$cp"
+	kill -TERM "$cp"
 	wait_for 5 pid_gone "$cp"
 	run roost canary bob
 	[ "$output" = "spawned" ]
 	wait_for 5 canary_waiting bob
 	kill -9 "$sp"
 	wait_for 5 has_line "$(exits_log)" \
-	    "ev=server-exit id=bob cause=server-vanished server_pid=$sp "
+	    "ev=server-exit id=bob cause=server-vanished .*exact=no .*server_pid=$sp "
 	[ "$(server_exits bob)" -eq 1 ]
 }
 

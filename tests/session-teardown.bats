@@ -63,7 +63,7 @@ no_death_records() {
 	no_death_records
 	[ "$(pgrep -f "$T/prog/forever" | wc -l)" -ge 1 ]
 	# Exactly one server and one canary for bob.
-	[ "$(pgrep -f "new-session -d -s bob " | wc -l)" -eq 1 ]
+	[ "$(pgrep -f -- "-S $(sock_of bob) " | wc -l)" -eq 1 ]
 	[ "$(pgrep -f "$ROOST_HOME/bin/bob.canary" | wc -l)" -eq 1 ]
 	roost stop bob >/dev/null
 	no_death_records
@@ -122,7 +122,7 @@ no_death_records() {
 	local sp cp
 	sp=$(server_pid bob)
 	cp=$(canary_pid bob)
-	kill -TERM -- "-$cp"
+	kill -TERM "$cp"
 	wait_for 5 pid_gone "$cp"
 	kill -9 "$sp"
 	wait_for 5 pid_gone "$sp"

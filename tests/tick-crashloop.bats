@@ -10,43 +10,22 @@ teardown() { common_teardown; }
 LIFE() { echo "$ROOST_HOME/log/lifecycle.log"; }
 not_running() { ! is_running "$1"; }
 
-# ended ID: the server is gone (nudging it with SIGCHLD, as the tick does:
-# tmux built with utempter can miss a pane's exit, tmux#311).
-ended() {
-	local sp
-	sp=$(server_pid "$1" 2>/dev/null)
-	[ -n "$sp" ] && kill -CHLD "$sp" 2>/dev/null
-	not_running "$1"
-}
-
-# die_once ID: wait for the running program to fail, then tick once.
-die_once() {
-	wait_for 10 ended "$1"
-	wait_for 5 [ -f "$ROOST_HOME/state/$1.last-exit" ]
-	run roost tick
-	assert_status 0
-	[ -z "$output" ]
-}
-
-@test "false with --crashloop 3/300: the 3rd death writes .crash-loop, logs ev=refused and launches nothing" {
+@test "an instant crasher, no tick run: restarts back off 1 s, then 2 s (ev=backoff), and the 3rd death crash-loops it" {
 	roost add c --crashloop 3/300 -- false >/dev/null
 	run roost start c
 	assert_status 0
-	die_once c
-	[ "$(count_lines "$ROOST_HOME/state/c.deaths" .)" -eq 1 ]
-	[ ! -e "$ROOST_HOME/state/c.crash-loop" ]
-	die_once c
-	[ "$(count_lines "$ROOST_HOME/state/c.deaths" .)" -eq 2 ]
-	[ ! -e "$ROOST_HOME/state/c.crash-loop" ]
-	die_once c
+	wait_for 20 test -f "$ROOST_HOME/state/c.crash-loop"
+	wait_for 5 not_running c
 	[ "$(count_lines "$ROOST_HOME/state/c.deaths" '^[0-9]+ status=1$')" -eq 3 ]
-	[ -f "$ROOST_HOME/state/c.crash-loop" ]
 	[ "$(cat "$ROOST_HOME/state/c.crash-loop")" = "deaths=3 window=300" ]
 	[ "$(count_lines "$(LIFE)" 'ev=refused id=c cause=crash-loop')" -eq 1 ]
+	# The delays double: 1 s after the first death, 2 s after the second.
+	[ "$(count_lines "$(LIFE)" 'ev=backoff id=c delay=1 ')" -eq 1 ]
+	[ "$(count_lines "$(LIFE)" 'ev=backoff id=c delay=2 ')" -eq 1 ]
+	[ "$(count_lines "$(LIFE)" 'ev=backoff')" -eq 2 ]
 	# start + two restarts, no third.
 	[ "$(count_lines "$(LIFE)" 'ev=launch id=c ')" -eq 3 ]
 	[ "$(count_lines "$(LIFE)" 'ev=launch id=c .*cause=restart')" -eq 2 ]
-	not_running c
 	[ ! -e "$ROOST_HOME/state/c.session" ]
 	run roost status c
 	assert_status 3
@@ -95,16 +74,14 @@ die_once() {
 
 @test "deaths outside the window do not count towards a crash loop" {
 	local old=$(($(date +%s) - 1000))
-	roost add w --crashloop 3/300 -- "$T/prog/forever" >/dev/null
+	roost add w --crashloop 3/300 --restart-delay 0 -- "$T/prog/forever" >/dev/null
 	printf '%s status=1\n' "$old" "$old" >"$ROOST_HOME/state/w.deaths"
 	roost start w >/dev/null
 	# start cleared them; put them back, as if they had happened long ago.
 	printf '%s status=1\n' "$old" "$old" >"$ROOST_HOME/state/w.deaths"
 	kill -KILL "$(server_pid w)"
-	wait_for 5 not_running w
-	run roost tick
-	assert_status 0
-	[ "$(count_lines "$ROOST_HOME/state/w.deaths" .)" -eq 3 ]
+	wait_for 10 eval '[ "$(count_lines "$ROOST_HOME/state/w.deaths" .)" -eq 3 ]'
+	wait_for 10 is_running w
 	[ ! -e "$ROOST_HOME/state/w.crash-loop" ]
 	[ "$(count_lines "$(LIFE)" 'ev=launch id=w .*cause=restart')" -eq 1 ]
 	is_running w

@@ -66,13 +66,13 @@ teardown() { common_teardown; }
 	assert_status 0
 	[[ $output =~ ^tick\ ids=2\ running=2\ launched=0\ reaped=0\ deaths=0\ ms=[0-9]+$ ]]
 	[ "$(count_lines "$ROOST_HOME/log/lifecycle.log" \
-	    '^ts=[^ ]+ ev=tick ids=2 running=2 launched=0 reaped=0 deaths=0 ms=[0-9]+$')" -eq 1 ]
+	    '^ts=[^ ]+ ev=tick ids=2 running=2 launched=0 reaped=0 deaths=0 ms=[0-9]+ origin=schedule$')" -eq 1 ]
 }
 
 @test "a tick respawns a dead canary (and says so in the log)" {
 	local old
 	old=$(canary_pid h1)
-	kill -TERM -- "-$old"
+	kill -TERM "$old"
 	wait_for 5 pid_gone "$old"
 	run roost tick
 	assert_status 0
