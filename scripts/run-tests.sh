@@ -128,14 +128,40 @@ elif [ "$#" -eq 0 ]; then
 	say "no tests/*.bats found"
 	failed=$((failed + 1))
 else
-	echo "# bats --tap $*"
-	{ bats --tap "$@" 2>&1; echo "$?" >build/bats.rc; } | tee build/test.tap
-	rc=$(cat build/bats.rc)
-	count_tap build/test.tap
-	if [ "$rc" -ne 0 ] && [ "$tap_failed" -eq 0 ]; then
-		say "bats exited $rc with no failing test: counting one failure"
-		failed=$((failed + 1))
-	fi
+	# The suites spend most of their time waiting on tmux and sleeps:
+	# they run in JOBS bats processes side by side, the files dealt out
+	# by their number of tests, largest first.
+	jobs=${ROOST_TEST_JOBS:-3}
+	case $jobs in '' | *[!0-9]* | 0) jobs=1 ;; esac
+	for f; do
+		printf '%s %s\n' "$(grep -c '^@test ' "$f")" "$f"
+	done | sort -rn | awk -v j="$jobs" '
+		{ b = 0
+		  for (i = 1; i < j; i++) if (load[i] < load[b]) b = i
+		  load[b] += $1; files[b] = files[b] " " $2 }
+		END { for (i = 0; i < j; i++) if (files[i] != "") print files[i] }' \
+	    >build/test.buckets
+	n=0
+	while read -r bucket; do
+		n=$((n + 1))
+		# shellcheck disable=SC2086
+		{ bats --tap $bucket >"build/test.$n.tap" 2>&1; \
+		    echo "$?" >"build/bats.$n.rc"; } &
+	done <build/test.buckets
+	echo "# bats --tap, $n processes: $*"
+	wait
+	: >build/test.tap
+	i=0
+	while [ "$i" -lt "$n" ]; do
+		i=$((i + 1))
+		tee -a build/test.tap <"build/test.$i.tap"
+		rc=$(cat "build/bats.$i.rc")
+		count_tap "build/test.$i.tap"
+		if [ "$rc" -ne 0 ] && [ "$tap_failed" -eq 0 ]; then
+			say "bats exited $rc with no failing test: counting one failure"
+			failed=$((failed + 1))
+		fi
+	done
 fi
 
 # ---------------------------------------------------------------- leaks

@@ -87,12 +87,18 @@ launch_say(const char *id, const struct conf *c, const char *mode_req,
 	return 0;
 }
 
-/* "running <id>" when it runs, else launch it (resume if parked). */
+/* "running <id>" when its server runs (a server on its socket that is
+ * not this home's is an error), else launch it (resume if parked). */
 static int
 launch_unless_running(const char *id, const struct conf *c,
     const char *cause, const char *verb)
 {
+	char sock[PATHBUF];
+
 	if (state_running(id)) {
+		if (home_sock(id, sock, sizeof sock) == -1 ||
+		    server_ours(id, sock, 5000) != 1)
+			return -1;
 		cli_out("running %s\n", id);
 		return 0;
 	}

@@ -113,15 +113,22 @@ write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-/* Test builds pause here so a test can SIGKILL us between write and rename. */
+/* Tests pause here so they can SIGKILL us between write and rename:
+ * every rename, or (ROOST_TEST_RENAME_PAUSE_AT) only the one of a path
+ * ending so. */
 static void
-test_pause(void)
+test_pause(const char *path)
 {
 	const char *e = getenv("ROOST_TEST_RENAME_PAUSE_MS");
+	const char *at = getenv("ROOST_TEST_RENAME_PAUSE_AT");
+	size_t n = strlen(path), m = at != NULL ? strlen(at) : 0;
 	unsigned long ms;
 
-	if (e != NULL && num_ulong(e, 600000, &ms) == 0)
-		now_sleep_ms((long)ms);
+	if (e == NULL || num_ulong(e, 600000, &ms) == -1)
+		return;
+	if (m > 0 && (m > n || strcmp(path + n - m, at) != 0))
+		return;
+	now_sleep_ms((long)ms);
 }
 
 int
@@ -155,7 +162,7 @@ file_write(const char *path, const void *data, size_t len, int mode)
 		return err_set(RX_FAIL, "%s: cannot write: %s", path,
 		    strerror(saved));
 	}
-	test_pause();
+	test_pause(path);
 	if (rename(tmp, path) == -1) {
 		saved = errno;
 		(void)unlink(tmp);

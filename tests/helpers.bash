@@ -14,7 +14,7 @@ _helpers_dir=${BASH_SOURCE[0]%/*}
 # shellcheck source=tests/lib.sh
 . "$_helpers_dir/lib.sh"
 
-ROOST_BIN=${ROOST_BIN:-$BATS_TEST_DIRNAME/../roost}
+ROOST_BIN=${ROOST_BIN:-$(cd "${BASH_SOURCE[0]%/*}/.." && pwd)/roost}
 TMUX_BIN=${TMUX_BIN:-$(command -v tmux)}
 
 common_setup() {
@@ -75,7 +75,7 @@ strace_roost() {
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace "$@"
 }
 
-sock_of() { echo "$ROOST_HOME/sock/$1"; }
+sock_of() { echo "${ROOST_SOCK_DIR:-$ROOST_HOME/sock}/$1"; }
 state_of() { echo "$ROOST_HOME/state/$1"; }
 
 # The server pid roost recorded in .session.

@@ -77,10 +77,10 @@ sample() {
 	$3 ~ /^Z/ { next }
 	{
 		for (i = 1; i <= n; i++) {
-			# A server: reparented to init, started by new-session on
-			# this socket (a client'"'"'s parent is the roost running it).
-			if ($2 == 1 && index($0, "-S " sockdir id[i] " ") &&
-			    index($0, " new-session ")) {
+			# A server: tmux -D on this socket (the canary started
+			# it; a client is a tmux without -D).
+			if (index($0, "-S " sockdir id[i] " ") &&
+			    $0 ~ / -D$/) {
 				srv[i]++; srvl[i] = srvl[i] "\n  " $0
 			}
 			if (index($0, "/bin/sh " bindir id[i] ".canary ")) {
@@ -100,15 +100,14 @@ sample() {
 }
 
 # check_markers ID: every marker that exists parses; prints what does not.
-# (.session may carry pane_pid= after server_pid=.)
 check_markers() {
 	local s=$ROOST_HOME/state/$1 line lines
 	if read -r line 2>/dev/null <"$s.session"; then
-		[[ $line =~ ^woke=[0-9]+\ mode=(fresh|resume)\ server_pid=[0-9]+(\ pane_pid=[0-9]+)?$ ]] ||
+		[[ $line =~ ^woke=[0-9]+\ mode=(fresh|resume)\ server_pid=[0-9]+\ pane_pid=[0-9]+\ server_start=[0-9]+\ pane_start=[0-9]+(\ memcg=[^ ]+\ oom_kills=[0-9]+)?$ ]] ||
 		    echo "$1: torn .session: $(printf %q "$line")"
 	fi
 	if read -r line 2>/dev/null <"$s.canary"; then
-		[[ $line =~ ^[0-9]+$ ]] || echo "$1: torn .canary: $(printf %q "$line")"
+		[[ $line =~ ^[0-9]+\ [0-9]+$ ]] || echo "$1: torn .canary: $(printf %q "$line")"
 	fi
 	if mapfile -t lines 2>/dev/null <"$s.deaths"; then
 		for line in "${lines[@]}"; do

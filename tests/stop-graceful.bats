@@ -1,0 +1,176 @@
+#!/usr/bin/env bats
+# Every teardown is graceful: stop_keys typed into the pane, stop_signal to
+# the program's process group, stop_timeout for it to end by itself, and
+# only then kill-server and SIGKILL.  A program that saves on TERM keeps
+# its work through stop, restart, an idle reap and rm --force, and none of
+# them is a death.
+
+load helpers
+load session-lib
+bats_require_minimum_version 1.5.0
+
+setup() {
+	common_setup
+	# saver TAG: on TERM, spends 2 s saving, then writes $T/TAG.saved.
+	cat >"$T/prog/saver" <<EOF
+#!/bin/sh
+trap 'echo saving; : >"$T/\$1.term"; sleep 2; echo saved >"$T/\$1.saved"; exit 0' TERM
+echo ready
+while :; do sleep 1; done
+EOF
+	# reader: reads lines from the terminal, ends on /exit.
+	cat >"$T/prog/reader" <<EOF
+#!/bin/sh
+while IFS= read -r l; do
+	if [ "\$l" = /exit ]; then
+		echo bye >"$T/reader.bye"
+		exit 0
+	fi
+done
+EOF
+	chmod +x "$T/prog/saver" "$T/prog/reader"
+}
+teardown() { common_teardown; }
+
+# no_death_records: no ev=death, no .deaths, no ev=server-exit, no
+# ev=session-exit.
+no_death_records() {
+	[ "$(count_lines "$(life_log)" 'ev=death ')" -eq 0 ]
+	[ -z "$(ls "$ROOST_HOME"/state/*.deaths 2>/dev/null)" ]
+	[ "$(count_lines "$(exits_log)" .)" -eq 0 ]
+}
+
+saver_up() {
+	roost add "$1" ${2:+"$2"} -- "$T/prog/saver" "$1" >/dev/null
+	start_id "$1"
+	wait_for 5 grep -q ready "$ROOST_HOME/log/$1.log"
+}
+
+@test "stop lets a program that saves on TERM finish: saved, graceful=yes, no death" {
+	saver_up s
+	run roost stop s
+	assert_status 0
+	[ "$output" = "stopped s" ]
+	[ "$(cat "$T/s.saved")" = saved ]
+	grep -Eq 'ev=teardown id=s reason=stop graceful=yes waited_ms=[0-9]+$' "$(life_log)"
+	no_death_records
+	assert_no_processes
+}
+
+@test "restart lets it finish too, then launches it again" {
+	saver_up s
+	run roost restart s
+	assert_status 0
+	[ "$output" = "restarted s (resume)" ]
+	[ -f "$T/s.saved" ]
+	grep -q 'ev=teardown id=s reason=restart graceful=yes' "$(life_log)"
+	is_running s
+	no_death_records
+}
+
+@test "an idle reap lets it finish: parked, saved, no death" {
+	saver_up s --idle=1
+	wait_for 10 eval 'roost tick; [ -f "$T/s.saved" ]'
+	wait_for 10 eval '! is_running s'
+	[ -f "$(state_of s).idle-reaped" ]
+	grep -q 'ev=teardown id=s reason=idle graceful=yes' "$(life_log)"
+	grep -q 'ev=reap id=s reason=idle ' "$(life_log)"
+	no_death_records
+}
+
+@test "rm --force lets it finish, then removes the identity" {
+	saver_up s
+	run roost rm --force s
+	assert_status 0
+	[ "${lines[0]}" = "removed s" ]
+	[ -f "$T/s.saved" ]
+	[ ! -e "$ROOST_HOME/conf/s.conf" ]
+	no_death_records
+	assert_no_processes
+}
+
+@test "a program that ignores TERM is gone after stop_timeout, graceful=no, nothing of its process groups left" {
+	roost add ig --stop-timeout 1 -- sh -c 'trap "" TERM; echo up; while :; do sleep 1; done' >/dev/null
+	start_id ig
+	wait_for 5 grep -q up "$ROOST_HOME/log/ig.log"
+	local pp
+	pp=$(sed -n 's/.*pane_pid=\([0-9]*\).*/\1/p' "$(state_of ig).session")
+	run roost stop ig
+	assert_status 0
+	grep -Eq 'ev=teardown id=ig reason=stop graceful=no waited_ms=[0-9]+$' "$(life_log)"
+	! kill -0 -- "-$pp" 2>/dev/null
+	no_death_records
+	assert_no_processes
+}
+
+@test "stop_keys reach a line-reading program, which ends by itself" {
+	roost add rd --stop-keys "'/exit' Enter" --stop-signal none -- "$T/prog/reader" >/dev/null
+	start_id rd
+	run roost stop rd
+	assert_status 0
+	[ "$(cat "$T/reader.bye")" = bye ]
+	grep -q 'ev=teardown id=rd reason=stop graceful=yes' "$(life_log)"
+	no_death_records
+}
+
+@test "--stop-signal INT: the program gets SIGINT, not SIGTERM" {
+	cat >"$T/prog/intsaver" <<EOF
+#!/bin/sh
+trap 'echo int >"$T/got"; exit 0' INT
+trap 'echo term >"$T/got"; exit 0' TERM
+echo ready
+while :; do sleep 1; done
+EOF
+	chmod +x "$T/prog/intsaver"
+	roost add i --stop-signal INT -- "$T/prog/intsaver" >/dev/null
+	start_id i
+	wait_for 5 grep -q ready "$ROOST_HOME/log/i.log"
+	roost stop i >/dev/null
+	[ "$(cat "$T/got")" = int ]
+}
+
+@test "ten identities reaped in one tick wait side by side: every one got TERM before any finished saving" {
+	local i
+	for i in 0 1 2 3 4 5 6 7 8 9; do
+		roost add "p$i" --idle 1 -- "$T/prog/saver" "p$i" >/dev/null
+		roost start "p$i" >/dev/null
+	done
+	for i in 0 1 2 3 4 5 6 7 8 9; do
+		wait_for 5 grep -q ready "$ROOST_HOME/log/p$i.log"
+	done
+	sleep 2.1
+	run roost tick
+	assert_status 0
+	for i in 0 1 2 3 4 5 6 7 8 9; do
+		[ -f "$T/p$i.saved" ]
+		! is_running "p$i"
+	done
+	# Concurrent, not one after another: the newest TERM came before the
+	# oldest save was done.
+	local last_term first_saved
+	last_term=$(ls -t --full-time "$T"/p*.term | head -n 1)
+	first_saved=$(ls -tr --full-time "$T"/p*.saved | head -n 1)
+	[ "$(find "$T" -maxdepth 1 -name 'p*.term' -newer "$first_saved" | wc -l)" -eq 0 ] || {
+		echo "a TERM came after a save had finished: $last_term / $first_saved" >&2
+		false
+	}
+	[ "$(count_lines "$(life_log)" 'ev=reap ')" -eq 10 ]
+	[ "$(count_lines "$(life_log)" 'ev=teardown .*graceful=yes')" -eq 10 ]
+	no_death_records
+}
+
+@test "stop on a terminal says what it waits for once it has waited a second" {
+	command -v script >/dev/null || skip "script(1) is not installed"
+	saver_up s
+	script -qec "$ROOST_BIN stop s" /dev/null >"$T/tty.out" 2>&1
+	grep -q 'roost: stop: s: waiting for the program to end' "$T/tty.out"
+	grep -q 'stopped s' "$T/tty.out"
+	[ -f "$T/s.saved" ]
+}
+
+@test "stop without a terminal prints no progress" {
+	saver_up s
+	run --separate-stderr roost stop s
+	assert_status 0
+	[ -z "$stderr" ]
+}
