@@ -12,10 +12,12 @@
 #              identities, with the ratio.
 #   canary     SIGKILL of a tmux server -> its ev=server-exit line in
 #              exits.log: median, p90 and worst over 30 deaths.
+#   restart    a program's death -> running again, no tick run: median,
+#              p90 and worst over 20 deaths (restart_delay 0).
 #   launch     `roost start` -> session up and canary running, median of
 #              20; tmux invocations per launch (ROOST_TMUX wrapper).
-#   footprint  RSS of one identity's canary (sh + its tmux client) and of
-#              its tmux server.
+#   footprint  RSS and PSS of one identity's canary and of its tmux
+#              server.
 #
 # They run in this order, sourced, in one private root (mktemp -d
 # /tmp/rb.XXXXXX: unix socket paths must stay under 104 bytes) with
@@ -48,6 +50,8 @@ bench_setup
 . "$BENCH_DIR/tick.sh"
 # shellcheck source=scripts/bench/canary.sh
 . "$BENCH_DIR/canary.sh"
+# shellcheck source=scripts/bench/restart.sh
+. "$BENCH_DIR/restart.sh"
 # shellcheck source=scripts/bench/launch.sh
 . "$BENCH_DIR/launch.sh"
 # shellcheck source=scripts/bench/footprint.sh
@@ -80,13 +84,18 @@ printf '%-34s %-40s %s\n' "tick growth, slope ms per id" \
 
 printf '%-34s %-40s %s\n' "canary: SIGKILL -> record" \
     "$(ms "$C_MED") / $(ms "$C_P90") / $(ms "$C_MAX") ms" \
-    'median <= 20, worst <= 100 ms'
+    'median <= 5, p90 <= 10 ms'
 printf '%-34s %-40s %s\n' "  (median / p90 / worst, $C_N deaths)" "" ""
 printf '%-34s %-40s %s\n' "launch: start -> canary running" \
     "$(ms "$L_MED") ms median, tmux=$L_CALLS" '<= 30 ms, 1 tmux call'
-printf '%-34s %-40s %s\n' "footprint: canary (sh + client)" \
-    "$F_CAN KiB ($F_SH + $F_CL)" ''
-printf '%-34s %-40s %s\n' "footprint: tmux server" "$F_SRV KiB" ''
+printf '%-34s %-40s %s\n' "death -> running again (no tick)" \
+    "$(ms "$R_MED") / $(ms "$R_P90") / $(ms "$R_MAX") ms" \
+    'about 1 s + restart_delay'
+printf '%-34s %-40s %s\n' "  (median / p90 / worst, $R_N deaths, restart_delay 0)" "" ""
+printf '%-34s %-40s %s\n' "footprint: canary RSS / PSS" \
+    "$F_CAN KiB / $F_SH_PSS KiB" ''
+printf '%-34s %-40s %s\n' "footprint: tmux server RSS / PSS" \
+    "$F_SRV KiB / $F_SRV_PSS KiB" ''
 printf '%-34s %-40s %s\n' "timestamp overhead ($TIMER)" \
     "$(ms "$TIMER_US") ms in each figure" '(net_ms = median - this)'
 echo

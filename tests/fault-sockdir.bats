@@ -49,7 +49,7 @@ teardown() {
 s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(5); time.sleep(60)' \
 	    "$ROOST_SOCK_DIR/a" &
 	LISTENER=$!
-	wait_for 5 test -S "$ROOST_SOCK_DIR/a"
+	wait_for 20 test -S "$ROOST_SOCK_DIR/a"
 	run --separate-stderr roost start a
 	assert_status 1
 	[[ $stderr == *"not as a tmux server roost can use"* ]]

@@ -159,6 +159,37 @@ configure_copy() {
 	cd "$T/cfg"
 	PATH=$T/path run ./configure
 	[ "$status" -ne 0 ]
-	assert_output_has "tmux not found: install tmux 3.0 or newer, or pass --with-tmux=PATH"
+	assert_output_has "tmux not found: install tmux 3.3 or newer, or pass --with-tmux=PATH"
 	[ ! -e Makefile ]
+}
+
+# fake_tmux VERSION: a tmux that says it is VERSION.
+fake_tmux() {
+	printf '#!/bin/sh\necho "tmux %s"\n' "$1" >"$T/tmux-$1"
+	chmod 0755 "$T/tmux-$1"
+}
+
+@test "configure refuses tmux 3.2a, 3.0 and 2.9, naming what 3.3 has" {
+	configure_copy
+	cd "$T/cfg"
+	local v
+	for v in 3.2a 2.9 3.0; do
+		fake_tmux "$v"
+		run ./configure --with-tmux="$T/tmux-$v"
+		[ "$status" -ne 0 ]
+		assert_output_has "too old: roost needs tmux 3.3 or newer (#{pane_dead_signal}"
+		[ ! -e Makefile ]
+	done
+}
+
+@test "configure takes tmux 3.3a, 3.4, 3.10 and development builds" {
+	configure_copy
+	cd "$T/cfg"
+	local v
+	for v in 3.3a 3.4 3.10 next-3.6 master; do
+		fake_tmux "$v"
+		run ./configure --with-tmux="$T/tmux-$v"
+		assert_status 0
+		rm -f Makefile config.h
+	done
 }

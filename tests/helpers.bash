@@ -15,7 +15,8 @@ _helpers_dir=${BASH_SOURCE[0]%/*}
 . "$_helpers_dir/lib.sh"
 
 ROOST_BIN=${ROOST_BIN:-$(cd "${BASH_SOURCE[0]%/*}/.." && pwd)/roost}
-TMUX_BIN=${TMUX_BIN:-$(command -v tmux)}
+# The tmux configure found (make passes it), else the first on PATH.
+TMUX_BIN=${ROOST_TEST_TMUX:-${TMUX_BIN:-$(command -v tmux)}}
 
 common_setup() {
 	local base=${ROOST_TEST_ROOT:-${TMPDIR:-/tmp}}

@@ -20,7 +20,7 @@ ended() {
 }
 
 @test "program exits 3: ev=session-exit status=3, .last-exit, server gone, no server-exit" {
-	add_id bob "$T/prog/exitwith" 3
+	add_id bob "$T/prog/exitwith" 3 2
 	roost start bob >/dev/null
 	local sp cp pp line
 	sp=$(server_pid bob)

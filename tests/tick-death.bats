@@ -236,16 +236,16 @@ everything_dies() {
 }
 
 @test "a death the tick finds waits out its backoff in a pass of its own, then relaunches" {
-	roost add bk --restart-delay 2 -- "$T/prog/forever" >/dev/null
+	roost add bk --restart-delay 5 -- "$T/prog/forever" >/dev/null
 	start_up bk
 	everything_dies bk
 	run roost tick
 	assert_status 0
-	grep -Eq 'ev=backoff id=bk delay=2 until=[0-9]+$' "$(LIFE)"
+	grep -Eq 'ev=backoff id=bk delay=[45] until=[0-9]+$' "$(LIFE)"
 	not_running bk
 	run roost status bk
 	[[ ${lines[1]} =~ ^bk\ +backoff\  ]]
-	wait_for 10 is_running bk
+	wait_for 20 is_running bk
 	[ "$(count_lines "$(LIFE)" 'ev=launch id=bk mode=fresh cause=restart')" -eq 1 ]
 }
 

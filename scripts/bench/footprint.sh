@@ -1,8 +1,9 @@
 #!/bin/sh
-# footprint.sh: the footprint figure.  RSS of one identity's canary (sh +
-# its tmux client) and of its tmux server, once the canary's client is
-# waiting on the server.  The identity is l01 (launch.sh's first; defined
-# here when absent).
+# footprint.sh: the footprint figure.  RSS and PSS (proportional: shared
+# pages counted by share) of one identity's canary (a launch's canary is
+# one sh, the parent of the tmux server; a respawned one adds a tmux
+# client) and of its tmux server.  The identity is l01 (launch.sh's
+# first; defined here when absent).
 #
 # Prints bench=footprint; leaves F_SH F_CL F_CAN F_SRV for the summary
 # table.  Sourced by scripts/bench.sh, or run alone:
@@ -24,6 +25,13 @@ rss() {
 	_r=$(ps -o rss= -p "$1" 2>/dev/null | tr -d ' ')
 	printf '%s' "${_r:-0}"
 }
+# pss PID: proportional set size in KiB (Linux smaps_rollup; n/a elsewhere).
+pss() {
+	_p=
+	[ -r "/proc/$1/smaps_rollup" ] &&
+	    _p=$(awk '$1 == "Pss:" { print $2; exit }' "/proc/$1/smaps_rollup" 2>/dev/null)
+	printf '%s' "${_p:-n/a}"
+}
 
 fid=l01
 if [ ! -f "$H/conf/$fid.conf" ]; then
@@ -39,14 +47,17 @@ done
 canary_of "$fid"
 server_of "$fid"
 F_SH=$(rss "${CPID:-0}")
+F_SH_PSS=$(pss "${CPID:-0}")
 F_CL=0
 for c in $(pgrep -P "${CPID:-0}" 2>/dev/null); do
+	[ "$c" = "${SPID:-}" ] && continue	# the server is counted apart
 	F_CL=$((F_CL + $(rss "$c")))
 done
 F_SRV=$(rss "${SPID:-0}")
+F_SRV_PSS=$(pss "${SPID:-0}")
 F_CAN=$((F_SH + F_CL))
-printf 'bench=footprint id=%s canary_sh_kb=%s canary_client_kb=%s canary_total_kb=%s server_kb=%s\n' \
-    "$fid" "$F_SH" "$F_CL" "$F_CAN" "$F_SRV"
+printf 'bench=footprint id=%s canary_sh_kb=%s canary_sh_pss_kb=%s canary_client_kb=%s canary_total_kb=%s server_kb=%s server_pss_kb=%s\n' \
+    "$fid" "$F_SH" "$F_SH_PSS" "$F_CL" "$F_CAN" "$F_SRV" "$F_SRV_PSS"
 "$ROOST" stop "$fid" >/dev/null 2>>"$root/errors"
 
 [ "${bench_alone:-}" != footprint ] || bench_end

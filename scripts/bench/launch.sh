@@ -54,9 +54,9 @@ for id in $l_ids; do
 	"$ROOST" stop "$id" >/dev/null 2>>"$root/errors"
 done
 # tmux invocations of one launch, through a counting ROOST_TMUX wrapper.
-# A launch renders the canary with the tmux in force, so the canary's own
-# wait-for client goes through the wrapper too: it is not roost's set-up
-# call and is left out.
+# A launch renders the canary with the tmux in force, so the server the
+# canary starts (tmux -D) goes through the wrapper too: it is the server,
+# not a set-up call, and is left out.
 : >"$root/calls"
 k=0
 for id in $l_ids; do
@@ -64,7 +64,7 @@ for id in $l_ids; do
 	[ $k -gt 5 ] && break
 	: >"$TMUXLOG"
 	ROOST_TMUX=$TMUXW "$ROOST" start "$id" >/dev/null 2>>"$root/errors"
-	c=$(grep -vc ' wait-for ' "$TMUXLOG" | tr -d ' ')
+	c=$(grep -vc -e ' wait-for ' -e ' -D$' "$TMUXLOG" | tr -d ' ')
 	ns=$(grep -c ' new-session ' "$TMUXLOG")
 	echo "$c $ns" >>"$root/calls"
 	"$ROOST" stop "$id" >/dev/null 2>>"$root/errors"

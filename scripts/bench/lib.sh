@@ -280,7 +280,7 @@ stop_ids() {
 # canary_of ID: the pid in .canary, in $CPID (empty when none).
 canary_of() {
 	CPID=
-	[ -f "$H/state/$1.canary" ] && read -r CPID <"$H/state/$1.canary"
+	[ -f "$H/state/$1.canary" ] && read -r CPID _ <"$H/state/$1.canary"
 	case $CPID in *[!0-9]*) CPID= ;; esac
 }
 # server_of ID: server_pid from .session, in $SPID.
@@ -300,6 +300,12 @@ up() {
 blocked() {
 	canary_of "$1"
 	[ -n "$CPID" ] || return 1
+	# A launch's canary waits for the server it started, as its parent.
+	server_of "$1"
+	if [ -n "$SPID" ] && alive "$SPID" &&
+	    [ "$(ps -o ppid= -p "$SPID" 2>/dev/null | tr -d ' ')" = "$CPID" ]; then
+		return 0
+	fi
 	for _c in $(pgrep -P "$CPID" 2>/dev/null); do
 		alive "$_c" || continue
 		_cmd=$(tr '\0' ' ' <"/proc/$_c/cmdline" 2>/dev/null) ||
