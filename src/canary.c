@@ -129,7 +129,8 @@ server_pid_ask(const char *sock, pid_t *pid)
 	unsigned long v;
 	int rc = 0;
 
-	if (tmux_run(sock, args, &o) != 0)
+	/* Bounded short: a wedged server must not hold the tick. */
+	if (tmux_run_ms(sock, args, &o, 3000) != 0)
 		rc = -1;
 	else {
 		buf_firstline(&o);

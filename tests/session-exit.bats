@@ -86,3 +86,25 @@ ended() {
 	[ "$(server_exits)" -eq 0 ]
 	assert_no_processes
 }
+
+@test "the launch script's late SIGCHLD nudge outlives the pane's hangup and reaches the server" {
+	command -v strace >/dev/null || { [ "${CI:-}" != true ] || false; skip "strace is not installed"; }
+	add_id bob "$T/prog/exitwith" 0 1.5
+	roost start bob >/dev/null
+	local sp
+	sp=$(server_pid bob)
+	# Keep the server up after the pane ends: without the hook nothing
+	# kills the session, so the nudge (0.3 s after the end) finds it.
+	"$TMUX_BIN" -S "$(sock_of bob)" set-hook -u -t =bob: pane-died
+	strace -p "$sp" -e trace=none -e signal=SIGCHLD -o "$T/strace.out" &
+	local st=$!
+	sleep 0.5
+	wait_for 10 eval '"$TMUX_BIN" -S "$(sock_of bob)" display -p -t =bob: "#{pane_dead}" | grep -qx 1'
+	sleep 1
+	kill "$st" 2>/dev/null || true
+	wait "$st" 2>/dev/null || true
+	# A SIGCHLD sent by a process (SI_USER), not the kernel's own.
+	grep -q 'SIGCHLD {si_signo=SIGCHLD, si_code=SI_USER' "$T/strace.out" ||
+	    { cat "$T/strace.out" >&2; false; }
+	"$TMUX_BIN" -S "$(sock_of bob)" kill-server
+}

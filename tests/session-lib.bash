@@ -65,7 +65,7 @@ has_line() {
 }
 
 # exit_recorded ID SERVER_PID: the pane-died hook wrote its line.  tmux
-# before 3.5 built with libutempter can lose the SIGCHLD of a pane that
+# before 3.6 built with libutempter can lose the SIGCHLD of a pane that
 # ends while utempter's helper runs (tmux issues 311 and 4559): the pane
 # then stays dead and pane-died never fires until the server gets another
 # SIGCHLD.  The tick sends that nudge each pass (kill(2), no fork); the
