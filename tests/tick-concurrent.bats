@@ -164,3 +164,24 @@ servers_on() {
 		[ "$(cat "$T"/wake?"$i".out | grep -cE "^(woke $id \(fresh\)|running $id)$")" -eq 4 ]
 	done
 }
+
+@test "eight passes asked for one death at once: one death recorded, one launch, one server" {
+	roost add dd --restart-delay 0 -- "$T/prog/forever" >/dev/null
+	roost start dd >/dev/null
+	local sp i pids=()
+	sp=$(server_pid dd)
+	# The canary's own request plus seven more, all racing.
+	kill -KILL "$sp"
+	for i in 1 2 3 4 5 6 7; do
+		"$ROOST_BIN" tick --origin death dd &
+		pids+=($!)
+	done
+	for i in "${!pids[@]}"; do
+		wait "${pids[i]}"
+	done
+	wait_for 15 is_running dd
+	sleep 1
+	[ "$(count_lines "$(LIFE)" 'ev=death id=dd ')" -eq 1 ]
+	[ "$(count_lines "$(LIFE)" 'ev=launch id=dd .*cause=restart')" -eq 1 ]
+	[ "$(servers_on "$(sock_of dd)")" -eq 1 ]
+}
