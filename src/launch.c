@@ -292,14 +292,7 @@ launch(const char *id, const struct conf *c, const char *mode_req,
 	    session_create(id, c, sock, mode, &s) == -1)
 		goto out;
 	(void)snprintf(s.mode, sizeof s.mode, "%s", mode);
-	(void)pid_stamp(s.server_pid, &s.server_start);
-	(void)pid_stamp(s.pane_pid, &s.pane_start);
-	if (pid_memcg(s.server_pid, s.memcg, sizeof s.memcg, &s.oom_kills) ==
-	    -1) {
-		s.memcg[0] = '\0';
-		s.oom_kills = -1;
-	}
-	if (marker_session_write(id, &s) == -1)
+	if (marker_session_record(id, &s) == -1)
 		goto out;
 	/* tmux built with utempter (before 3.6; tmux issue 4559) can miss
 	 * the SIGCHLD of a pane that exits while it spawns; a nudge makes it

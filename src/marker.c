@@ -224,6 +224,21 @@ marker_session_write(const char *id, const struct session *s)
 	return rc;
 }
 
+/* .session for a server and pane just seen alive: their start times and
+ * the server's memory cgroup counter taken now, then written. */
+int
+marker_session_record(const char *id, struct session *s)
+{
+	(void)pid_stamp(s->server_pid, &s->server_start);
+	(void)pid_stamp(s->pane_pid, &s->pane_start);
+	if (pid_memcg(s->server_pid, s->memcg, sizeof s->memcg,
+	    &s->oom_kills) == -1) {
+		s->memcg[0] = '\0';
+		s->oom_kills = -1;
+	}
+	return marker_session_write(id, s);
+}
+
 /* A marker holding "<pid> <stamp>": 0 with both, 1 absent or unreadable
  * (an old pidfile without a stamp reads as a stamp of 0, which no live
  * process matches where the platform can tell start times). */

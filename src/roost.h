@@ -259,6 +259,7 @@ int	 marker_queue_nonempty(const char *id);
 int	 marker_purge(const char *id, struct buf *names);
 int	 marker_session_read(const char *id, struct session *);
 int	 marker_session_write(const char *id, const struct session *);
+int	 marker_session_record(const char *id, struct session *);
 int	 marker_pid_read(const char *id, const char *m, pid_t *,
 	    unsigned long long *stamp);
 int	 marker_pid_write(const char *id, const char *m, pid_t,

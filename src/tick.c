@@ -310,14 +310,7 @@ adopt(const char *id, struct tally *t)
 	(void)snprintf(s.mode, sizeof s.mode, "fresh");
 	s.server_pid = (pid_t)sp;
 	s.pane_pid = (pid_t)pp;
-	(void)pid_stamp(s.server_pid, &s.server_start);
-	(void)pid_stamp(s.pane_pid, &s.pane_start);
-	if (pid_memcg(s.server_pid, s.memcg, sizeof s.memcg, &s.oom_kills) ==
-	    -1) {
-		s.memcg[0] = '\0';
-		s.oom_kills = -1;
-	}
-	if (marker_session_write(id, &s) == -1) {
+	if (marker_session_record(id, &s) == -1) {
 		tick_error(t, id, "adopt");
 		return -1;
 	}
