@@ -133,7 +133,7 @@ relaunch_after_kill() {
 	cp2=$(canary_pid bob)
 	[ "$cp2" != "$cp" ]
 	runs_canary "$cp2" bob
-	tr '\0' ' ' <"/proc/$cp2/cmdline" | grep -qF "bob.canary $sp2"
+	args_of "$cp2" | grep -qF "bob.canary $sp2"
 	wait_for 5 pid_gone "$cp"
 	wait_for 5 canary_waiting bob
 	# And the new canary still works.

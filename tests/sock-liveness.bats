@@ -16,14 +16,6 @@ setup() {
 
 teardown() { common_teardown; }
 
-need_strace() {
-	command -v strace >/dev/null || skip "no strace here (CI installs it)"
-}
-
-need_python() {
-	command -v python3 >/dev/null || skip "no python3 here (CI installs it)"
-}
-
 # connects_to FILE: the connect(2) calls in strace output FILE to $SOCK.
 connects_to() {
 	grep -c -F "sun_path=\"$SOCK\"" "$1" || true
@@ -35,7 +27,7 @@ stats_of() {
 }
 
 @test "no socket file: not running, one lstat and no connect" {
-	need_strace
+	need_tool strace "it shows the lstat and connect calls"
 	run strace_roost -f -e trace=%stat,%lstat,%fstat,connect \
 	    -o "$T/strace.out" "$ROOST_BIN" status bob
 	assert_status 3
@@ -46,8 +38,8 @@ stats_of() {
 }
 
 @test "a socket nobody listens on: refused twice, then not running" {
-	need_strace
-	need_python
+	need_tool strace "it shows the lstat and connect calls"
+	need_tool python3 "it makes the socket"
 	# Bound, never listened on: every connect is refused.
 	python3 -c 'import socket, sys
 socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$SOCK"
@@ -63,7 +55,7 @@ socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$SOCK"
 }
 
 @test "a listener whose backlog is full is running, not dead" {
-	need_python
+	need_tool python3 "it makes the socket"
 	# Listen with the smallest backlog and fill it; accept nothing.
 	python3 -c 'import socket, sys, time
 s = socket.socket(socket.AF_UNIX)

@@ -238,6 +238,7 @@ wait_ended() {
 
 @test "a pane that ended unnoticed by tmux: the tick nudges its server with SIGCHLD, the exit is then recorded" {
 	local sp pp
+	need_tool strace "it shows the kill(2) the tick sends"
 	roost add u -- "$T/prog/exitwith" 0 1 >/dev/null
 	roost start u >/dev/null
 	sp=$(server_pid u)
