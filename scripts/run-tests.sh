@@ -8,6 +8,7 @@
 # The last line is "N passed, N failed" (", N skipped" when any were).
 #
 # Environment: ROOST_BIN (default ./roost), ROOST_SLOW=1 adds tests/slow/*.bats; ROOST_SLOW=only runs just those.
+# ROOST_TESTS="tests/a.bats tests/b.bats" runs just the suites named.
 
 set -u
 
@@ -119,6 +120,8 @@ if [ "${ROOST_SLOW:-0}" != 0 ]; then
 		[ -f "$f" ] && set -- "$@" "$f"
 	done
 fi
+# shellcheck disable=SC2086
+[ -z "${ROOST_TESTS:-}" ] || set -- $ROOST_TESTS
 
 : >build/test.tap
 if ! command -v bats >/dev/null 2>&1; then

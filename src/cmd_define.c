@@ -278,7 +278,7 @@ cmd_add(const struct args *a)
 	if (render_std(&v, id, &c) == -1 || render("launch", &v, &b) == -1 ||
 	    render("canary", &v, &b) == -1)
 		goto out;
-	if ((lk = marker_lock(id, 1)) < 0)
+	if (ident_clash(id) == -1 || (lk = marker_lock(id, 1)) < 0)
 		goto out;
 	existed = conf_exists(id);
 	if (existed && ao.replace == NULL) {

@@ -187,6 +187,7 @@ int	 home_sock(const char *id, char *out, size_t n);
 /* ---- ident.c: identity names ---- */
 int	 ident_valid(const char *);
 int	 ident_check(const char *);
+int	 ident_clash(const char *);
 
 /* ---- conf.c: conf/<id>.conf, and the list of identities ---- */
 enum restart { RESTART_ALWAYS, RESTART_ON_FAILURE, RESTART_NEVER };

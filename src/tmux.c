@@ -46,13 +46,41 @@ tmux_check(void)
 	return 0;
 }
 
+#define REFUSED_PAUSE_MS 10	/* before a refused connect is tried again */
+
+/* One connect(2) to sun: 0 when it was accepted or queued, else -1 with
+ * errno saying why. */
+static int
+sock_connect(const struct sockaddr_un *sun)
+{
+	int fd, rc, e;
+
+#if defined(SOCK_CLOEXEC) && defined(SOCK_NONBLOCK)
+	/* One syscall, not three: the tick does this for every identity. */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd == -1)
+		return -1;
+#else
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+		return -1;
+	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	(void)fcntl(fd, F_SETFL, O_NONBLOCK);
+#endif
+	rc = connect(fd, (const struct sockaddr *)sun, sizeof *sun);
+	if (rc == -1 && (errno == EAGAIN || errno == EINPROGRESS))
+		rc = 0;		/* Linux: listening, backlog full: alive */
+	e = errno;
+	(void)close(fd);
+	errno = e;
+	return rc;
+}
+
 /* 1 when a server accepts connections on sock, else 0. */
 int
 tmux_alive(const char *sock)
 {
 	struct sockaddr_un sun;
 	struct stat st;
-	int fd, rc;
 
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
@@ -63,22 +91,15 @@ tmux_alive(const char *sock)
 	if (lstat(sock, &st) == -1 && errno == ENOENT)
 		return 0;
 	(void)strcpy(sun.sun_path, sock);
-#if defined(SOCK_CLOEXEC) && defined(SOCK_NONBLOCK)
-	/* One syscall, not three: the tick does this for every identity. */
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd == -1)
+	if (sock_connect(&sun) == 0)
+		return 1;
+	/* BSD and macOS refuse a connection when the listen backlog is full,
+	 * just as when nobody listens: a busy server is asked twice before
+	 * it is taken for dead. */
+	if (errno != ECONNREFUSED)
 		return 0;
-#else
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
-		return 0;
-	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-	(void)fcntl(fd, F_SETFL, O_NONBLOCK);
-#endif
-	rc = connect(fd, (struct sockaddr *)&sun, sizeof sun);
-	if (rc == -1 && (errno == EAGAIN || errno == EINPROGRESS))
-		rc = 0;		/* listening, backlog full: alive */
-	(void)close(fd);
-	return rc == 0;
+	now_sleep_ms(REFUSED_PAUSE_MS);
+	return sock_connect(&sun) == 0;
 }
 
 /*

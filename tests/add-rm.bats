@@ -10,7 +10,7 @@ setup() { common_setup; }
 teardown() { common_teardown; }
 
 # mode_of PATH: octal permission bits.
-mode_of() { stat -c %a "$1"; }
+mode_of() { file_stat mode "$1"; }
 
 # no_files_for ID: no conf, scripts or markers of ID exist.
 no_files_for() {

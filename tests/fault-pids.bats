@@ -26,9 +26,23 @@ decoy() {
 	wait_for 5 pid_alive "$DECOY"
 }
 
-# start_time PID: field 22 of /proc/PID/stat.
+# start_time PID: PID's start stamp as roost records it: field 22 of
+# /proc/PID/stat, or for a build without /proc the 64-bit FNV-1a of ps's
+# lstart (bash arithmetic wraps at 64 bits as the C does).
 start_time() {
-	cut -d')' -f2- "/proc/$1/stat" | awk '{ print $20 }'
+	local s h=-3750763034362895579 i c
+	if build_has_proc; then
+		cut -d')' -f2- "/proc/$1/stat" | awk '{ print $20 }'
+		return
+	fi
+	s=$(LC_ALL=C TZ=UTC0 ps -o lstart= -p "$1")
+	s=${s#"${s%%[![:space:]]*}"}
+	s=${s%"${s##*[![:space:]]}"}
+	for ((i = 0; i < ${#s}; i++)); do
+		printf -v c '%d' "'${s:i:1}"
+		h=$(( (h ^ c) * 1099511628211 ))
+	done
+	printf '%u\n' "$h"
 }
 
 @test "a stale .canary naming a process whose argv names the canary script: stop, start, rm and uninstall --purge never signal it" {

@@ -125,13 +125,85 @@ assert_output_has() {
 	return 1
 }
 
-# assert_no_processes: nothing under $T is still alive.
+# assert_no_processes: nothing under $T is still alive.  (pgrep -f, not
+# -af: on BSD and macOS -a means "include ancestors".)
 assert_no_processes() {
-	local left
-	left=$(pgrep -af "$T" | grep -v -e pgrep || true)
+	local left p
+	left=$(pgrep -f "$T" | while read -r p; do
+		ps -ww -o pid= -o args= -p "$p"
+	done | grep -v -e pgrep || true)
 	if [ -n "$left" ]; then
 		echo "processes left under $T:" >&2
 		echo "$left" >&2
 		return 1
 	fi
+}
+
+# ---------------------------------------------------------------- platform
+# What differs between Linux, macOS and the BSDs, asked in one place.
+
+# need_tool NAME [WHY]: NAME must be installed.  CI installs every tool a
+# test needs, so there a missing one fails; elsewhere the test is skipped,
+# saying why.
+need_tool() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	if [ "${CI:-}" = true ]; then
+		echo "$1 is required in CI (.ci/run must install it)" >&2
+		return 1
+	fi
+	skip "no $1 here${2:+: $2}"
+}
+
+# need_root WHY: the test mounts or chowns; skipped for a normal user.
+need_root() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root: $1"
+}
+
+# args_of PID: PID's argv, joined with blanks (ps, not /proc: portable).
+args_of() {
+	ps -ww -o args= -p "$1" 2>/dev/null
+}
+
+# argv_has PID WORD: WORD is one of PID's argv words (WORD may hold blanks).
+argv_has() {
+	local a
+	a=$(args_of "$1") || return 1
+	case " $a " in
+	*" $2 "*) return 0 ;;
+	esac
+	return 1
+}
+
+# sock_max: the longest socket path the platform takes, sun_path less its
+# NUL: 107 bytes on Linux, 103 on macOS and the BSDs.
+sock_max() {
+	case $(uname -s) in
+	Linux) echo 107 ;;
+	*) echo 103 ;;
+	esac
+}
+
+# in_tty CMDLINE [TYPESCRIPT]: run the sh command line on a pseudo-terminal
+# with script(1) (need_tool script first), whose options differ:
+# util-linux takes -c CMDLINE, BSD and macOS the command's words after the
+# typescript file.
+in_tty() {
+	if script -qec true /dev/null </dev/null >/dev/null 2>&1; then
+		script -qec "$1" "${2:-/dev/null}"
+	else
+		script -q "${2:-/dev/null}" /bin/sh -c "$1"
+	fi
+}
+
+# build_has_proc: the roost under test reads /proc (config.h of its build:
+# the one beside it, as in build-noproc/, else the source tree's).
+build_has_proc() {
+	local c
+	for c in "${ROOST_BIN%/*}/config.h" "$BATS_TEST_DIRNAME/../config.h" \
+	    "$BATS_TEST_DIRNAME/../../config.h"; do
+		[ -f "$c" ] || continue
+		grep -q '^#define HAVE_PROC_SELF 1$' "$c"
+		return
+	done
+	[ -r /proc/self/cmdline ]	# an installed roost: what it would find
 }

@@ -151,3 +151,41 @@ refused_everywhere() {
 		[ "$output" = "added $id" ]
 	done
 }
+
+# A case-insensitive file system (macOS's default) would give Bob and bob
+# one conf, one socket and the same markers: add refuses the second name.
+@test "add refuses an identity that differs from a defined one only in case" {
+	run roost add bob -- true
+	assert_status 0
+	local before id
+	before=$(cd "$ROOST_HOME" && find . | LC_ALL=C sort)
+	for id in Bob BOB bOb; do
+		run --separate-stderr roost add "$id" -- true
+		assert_status 2
+		[ -z "$output" ]
+		[ "$stderr" = "roost: add: $id: differs from the identity bob only in case (a case-insensitive file system would give both the same files)" ]
+		run --separate-stderr roost add "$id" --replace -- true
+		assert_status 2
+		[ "${#stderr_lines[@]}" -eq 1 ]
+	done
+	# Nothing written: no conf, script, lock or log line for any of them.
+	[ "$(cd "$ROOST_HOME" && find . | LC_ALL=C sort)" = "$before" ]
+	[ "$(count_lines "$ROOST_HOME/log/lifecycle.log" 'ev=(add|replace)')" -eq 1 ]
+	grep -q "^command='true'$" "$ROOST_HOME/conf/bob.conf"
+}
+
+@test "the case rule leaves the same name and names that differ otherwise alone" {
+	run roost add bob -- true
+	assert_status 0
+	run roost add bob --replace -- "$T/prog/forever"
+	assert_status 0
+	[ "$output" = "added bob" ]
+	for id in bob2 bo-b Bobby b_ob; do
+		run roost add "$id" -- true
+		assert_status 0
+	done
+	# A file in conf/ that is not a definition does not count.
+	: >"$ROOST_HOME/conf/ALICE.txt"
+	run roost add alice -- true
+	assert_status 0
+}

@@ -99,7 +99,7 @@ plist_of() { echo "$T/agents/${1:-org.roost.tick}.plist"; }
 	run roost install --scheduler launchd
 	assert_status 0
 	[ -d "$T/agents" ]
-	[ "$(stat -c %a "$(plist_of)" 2>/dev/null || stat -f %Lp "$(plist_of)")" = 644 ]
+	[ "$(file_stat mode "$(plist_of)")" = 644 ]
 	# No temp file left beside it.
 	[ "$(ls -A "$T/agents")" = org.roost.tick.plist ]
 }

@@ -7,6 +7,10 @@
 #   clock_us                   microseconds since the epoch in $CLOCK_US
 #   now_ms                     milliseconds since the epoch, printed
 #   wait_for SECONDS CMD...    poll CMD every 20 ms until it succeeds
+#   file_stat WHAT FILE        FILE's mode (644), owner (uid), size (bytes)
+#                              or mtime (epoch seconds)
+#   set_mtime EPOCH FILE...    give each FILE that modification time
+#   set_size BYTES FILE        cut or extend FILE to BYTES (a hole)
 #
 # $LIB_CLOCK names where the time comes from, chosen once when sourced:
 #   date     date +%s%N (GNU, busybox)
@@ -100,4 +104,41 @@ wait_for() {
 		[ "$(now_ms)" -ge "$1" ] && return 1
 		sleep 0.02
 	done
+}
+
+# stat(1) is GNU's (and busybox's) -c FORMAT, or BSD's and macOS's -f FORMAT.
+if stat -c %s / >/dev/null 2>&1; then
+	LIB_STAT=gnu
+else
+	LIB_STAT=bsd
+fi
+
+file_stat() {
+	case $LIB_STAT.$1 in
+	gnu.mode) stat -c %a "$2" ;;
+	gnu.owner) stat -c %u "$2" ;;
+	gnu.size) stat -c %s "$2" ;;
+	gnu.mtime) stat -c %Y "$2" ;;
+	bsd.mode) stat -f %Lp "$2" ;;
+	bsd.owner) stat -f %u "$2" ;;
+	bsd.size) stat -f %z "$2" ;;
+	bsd.mtime) stat -f %m "$2" ;;
+	*) echo "file_stat: mode, owner, size or mtime, not $1" >&2
+	   return 2 ;;
+	esac
+}
+
+# set_mtime EPOCH FILE...: touch -t (POSIX; touch -d differs between GNU
+# and BSD) with EPOCH in UTC, from GNU date -d @EPOCH or BSD date -r EPOCH.
+set_mtime() {
+	_lib_t=$(TZ=UTC0 date -d "@$1" +%Y%m%d%H%M.%S 2>/dev/null) ||
+	    _lib_t=$(TZ=UTC0 date -r "$1" +%Y%m%d%H%M.%S) || return 1
+	shift
+	TZ=UTC0 touch -t "$_lib_t" "$@"
+}
+
+# set_size BYTES FILE: what truncate -s does (there is no truncate(1) on
+# macOS): dd truncates its output where seek= puts it.
+set_size() {
+	dd if=/dev/null of="$2" bs=1 seek="$1" 2>/dev/null
 }

@@ -15,7 +15,7 @@ teardown() { common_teardown; }
 
 MIB5=$((5 * 1024 * 1024))
 
-size_of() { stat -c %s "$1"; }
+size_of() { file_stat size "$1"; }
 
 # fill FILE BYTES: FILE made of well-formed logfmt lines, BYTES long.
 fill() {
@@ -88,7 +88,7 @@ fill() {
 	[ "$(size_of "$LOG")" -lt 1024 ]
 	[ "$(wc -l <"$LOG")" -eq 1 ]
 	grep -q ' ev=add id=bob ' "$LOG"
-	[ "$(stat -c %a "$LOG")" = 600 ]
+	[ "$(file_stat mode "$LOG")" = 600 ]
 }
 
 @test "lifecycle.log under 5 MiB is not rotated" {
@@ -142,6 +142,6 @@ fill() {
 @test "lifecycle.log is created 0600 under the 0700 log directory" {
 	umask 000
 	roost add bob -- true
-	[ "$(stat -c %a "$LOG")" = 600 ]
-	[ "$(stat -c %a "$ROOST_HOME/log")" = 700 ]
+	[ "$(file_stat mode "$LOG")" = 600 ]
+	[ "$(file_stat mode "$ROOST_HOME/log")" = 700 ]
 }

@@ -186,7 +186,7 @@ EXIT_RE='^ts=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z ev=session-e
 	cmp "$H/log/exits.log" "$H/state/x.last-exit"
 	run python3 "$BATS_TEST_DIRNAME/logfmt.py" check "$H/log/exits.log"
 	assert_status 0
-	[ "$(stat -c %a "$H/state/x.last-exit")" = 600 ]
+	[ "$(file_stat mode "$H/state/x.last-exit")" = 600 ]
 	# A second exit appends; .last-exit holds only the newest.
 	run "$H/bin/pane-died" id=x pane_pid=5 status= signal=9 server_pid=6
 	assert_status 0
@@ -208,6 +208,7 @@ EXIT_RE='^ts=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z ev=session-e
 }
 
 @test "pane-died dismisses the canary by removing its pidfile, and signals nobody: not even a process naming the canary" {
+	need_tool setsid "the stand-in canary leads its own process group"
 	roost add x -- true
 	# A stand-in whose command line names x's canary, as the real one's does.
 	cp "$T/prog/forever" "$T/prog/x.canary"
@@ -226,6 +227,7 @@ EXIT_RE='^ts=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z ev=session-e
 }
 
 @test "pane-died never signals a pid in a stale .canary that is not the canary" {
+	need_tool setsid "the stand-in leads its own process group"
 	roost add x -- true
 	setsid "$T/prog/forever" &
 	local cpid=$!

@@ -50,7 +50,7 @@ ran() {
 	roost add e --restart never --env "A=a b" --env "B=c'd\"e" --env 'C=$HOME `x`' \
 	    --env "D=line1${nl}line2" -- \
 	    sh -c 'printf "%s" "$A" >"$0/A"; printf "%s" "$B" >"$0/B"; printf "%s" "$C" >"$0/C"; printf "%s" "$D" >"$0/D"' "$T" >/dev/null
-	[ "$(stat -c %a "$ROOST_HOME/conf/e.env")" = 600 ]
+	[ "$(file_stat mode "$ROOST_HOME/conf/e.env")" = 600 ]
 	grep -qx "export A='a b'" "$ROOST_HOME/conf/e.env"
 	roost start e >/dev/null
 	wait_for 10 test -f "$T/D"

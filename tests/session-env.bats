@@ -98,7 +98,7 @@ check_stop() {
 	use_env plain "$HOSTILE"
 	check_start
 	# The rendered scripts name the home correctly.
-	grep -qF "$HOSTILE/bin/bob.canary" "/proc/$(canary_pid bob)/cmdline"
+	args_of "$(canary_pid bob)" | grep -qF "$HOSTILE/bin/bob.canary"
 }
 
 @test "hostile home: kill -9 the server is recorded with its forensics file" {

@@ -48,9 +48,7 @@ canary_waiting() {
 
 # runs_canary PID ID: PID is alive and runs bin/ID.canary.
 runs_canary() {
-	pid_alive "$1" &&
-	    tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null |
-	    grep -qxF -- "$ROOST_HOME/bin/$2.canary"
+	pid_alive "$1" && argv_has "$1" "$ROOST_HOME/bin/$2.canary"
 }
 
 # sock_refuses ID: nothing accepts a connection on the socket.

@@ -23,7 +23,7 @@ teardown() { common_teardown; }
 	cp=$(canary_pid bob)
 	runs_canary "$cp" bob
 	# It started this server (tmux -D) and waits for it as its parent.
-	tr '\0' ' ' <"/proc/$cp/cmdline" | grep -qF "bob.canary serve"
+	args_of "$cp" | grep -qF "bob.canary serve"
 	[ "$(ps -o ppid= -p "$sp" | tr -d ' ')" = "$cp" ]
 	wait_for 5 canary_waiting bob
 	pgrep -f "$T/prog/forever" >/dev/null
@@ -251,10 +251,10 @@ EOF
 }
 
 @test "attach: attaches a client to the running session (script gives it a tty)" {
-	command -v script >/dev/null
+	need_tool script "it gives attach a terminal"
 	add_id bob "$T/prog/forever"
 	start_id bob
-	TERM=xterm script -qec "'$ROOST_BIN' attach bob" "$T/typescript" \
+	TERM=xterm in_tty "'$ROOST_BIN' attach bob" "$T/typescript" \
 	    </dev/null >/dev/null 2>&1 &
 	local sp=$!
 	wait_for 5 eval '[ -n "$("$TMUX_BIN" -S "$(sock_of bob)" list-clients -F "#{client_pid}")" ]'

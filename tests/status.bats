@@ -50,12 +50,12 @@ fixture() {
 	# exited: the program ended with status 3, 2 minutes ago.
 	printf '%s status=3\n' $((NOW - 120)) >"$s/exited-3.deaths"
 	# parked 3 hours ago.
-	touch -d "@$((NOW - 3 * 3600))" "$s/parked.idle-reaped"
+	set_mtime $((NOW - 3 * 3600)) "$s/parked.idle-reaped"
 	# a SIGSEGV an hour ago.
 	printf '%s SIGSEGV\n' $((NOW - 3600)) >"$s/segv.deaths"
 	# stopped two days ago, after an earlier death.
 	printf '%s status=2\n' $((NOW - 3 * 86400)) >"$s/stopped.deaths"
-	touch -d "@$((NOW - 2 * 86400))" "$s/stopped.stopped"
+	set_mtime $((NOW - 2 * 86400)) "$s/stopped.stopped"
 	# the server vanished 5 minutes ago; a reboot-shape death before it.
 	printf '%s server-dead reason=socket-missing\n%s server-vanished\n' \
 	    $((NOW - 4000)) $((NOW - 300)) >"$s/vanished.deaths"
@@ -119,15 +119,11 @@ fixture() {
 }
 
 @test "a terminal gets colour unless NO_COLOR is set" {
-	command -v script >/dev/null || {
-		echo "script(1) is required for this test" >&2
-		return 1
-	}
+	need_tool script "it gives status a terminal"
 	fixture
-	ROOST_NOW=$NOW script -qec "$ROOST_BIN status" /dev/null >"$T/tty" </dev/null
+	ROOST_NOW=$NOW in_tty "$ROOST_BIN status" >"$T/tty" </dev/null
 	grep -q $'\033\\[' "$T/tty"
-	ROOST_NOW=$NOW NO_COLOR=1 script -qec "$ROOST_BIN status" /dev/null \
-	    >"$T/tty" </dev/null
+	ROOST_NOW=$NOW NO_COLOR=1 in_tty "$ROOST_BIN status" >"$T/tty" </dev/null
 	! grep -q $'\033\\[' "$T/tty"
 }
 

@@ -265,6 +265,7 @@ everything_dies() {
 
 @test "a pane that ended unnoticed by tmux: the tick nudges its server with SIGCHLD and records the death in the same pass" {
 	local sp pp
+	need_tool strace "it shows the kill(2) the tick sends"
 	roost add u --restart never -- "$T/prog/exitwith" 0 1 >/dev/null
 	roost start u >/dev/null
 	sp=$(server_pid u)

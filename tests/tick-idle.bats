@@ -20,7 +20,7 @@ age_session() {
 
 # parked_by_tick ID: start it with an old activity file and tick once.
 park() {
-	touch -d '1 hour ago' "$T/act"
+	set_mtime $(($(date +%s) - 3600)) "$T/act"
 	roost add "$1" --idle 60 --activity "$T/act" \
 	    --resume "$T/prog/forever resumed" -- "$T/prog/forever" >/dev/null
 	roost start "$1" >/dev/null
@@ -106,8 +106,8 @@ park() {
 	mkdir "$T/actdir"
 	echo a >"$T/actdir/old"
 	echo b >"$T/actdir/new"
-	touch -d '2 hours ago' "$T/actdir/old"
-	touch -d '1 hour ago' "$T/actdir"
+	set_mtime $(($(date +%s) - 7200)) "$T/actdir/old"
+	set_mtime $(($(date +%s) - 3600)) "$T/actdir"
 	roost add d --idle 60 --activity "$T/actdir" -- "$T/prog/forever" >/dev/null
 	roost start d >/dev/null
 	age_session d 3600
@@ -116,7 +116,7 @@ park() {
 	# "new" is fresh: still running.
 	is_running d
 	[ ! -e "$ROOST_HOME/state/d.idle-reaped" ]
-	touch -d '1 hour ago' "$T/actdir/new" "$T/actdir"
+	set_mtime $(($(date +%s) - 3600)) "$T/actdir/new" "$T/actdir"
 	run roost tick
 	assert_status 0
 	not_running d
@@ -125,7 +125,7 @@ park() {
 }
 
 @test "idle is measured from woke when the activity is older" {
-	touch -d '1 hour ago' "$T/act"
+	set_mtime $(($(date +%s) - 3600)) "$T/act"
 	roost add y --idle 60 --activity "$T/act" -- "$T/prog/forever" >/dev/null
 	roost start y >/dev/null
 	# Just woke: the old activity file does not park it.
@@ -139,7 +139,7 @@ park() {
 	roost add l --idle 60 -- "$T/prog/forever" >/dev/null
 	roost start l >/dev/null
 	age_session l 3600
-	touch -d '1 hour ago' "$ROOST_HOME/log/l.log"
+	set_mtime $(($(date +%s) - 3600)) "$ROOST_HOME/log/l.log"
 	run roost tick
 	assert_status 0
 	not_running l
@@ -147,7 +147,7 @@ park() {
 }
 
 @test "idle=0 never parks" {
-	touch -d '1 hour ago' "$T/act"
+	set_mtime $(($(date +%s) - 3600)) "$T/act"
 	roost add z --idle 0 --activity "$T/act" -- "$T/prog/forever" >/dev/null
 	roost start z >/dev/null
 	age_session z 86400

@@ -14,14 +14,14 @@ MiB=1048576
 	roost add p -- "$T/prog/forever" >/dev/null
 	roost start p >/dev/null
 	# 25 MiB of hole, then 9 MiB of lines, then a known last line.
-	truncate -s $((25 * MiB)) "$log"
+	set_size $((25 * MiB)) "$log"
 	yes 0123456789abcdefghijklmnopqrstuvwxyz | head -c $((9 * MiB)) >>"$log"
 	printf '\nTHE-LAST-LINE\n' >>"$log"
-	[ "$(stat -c %s "$log")" -gt $((32 * MiB)) ]
+	[ "$(file_stat size "$log")" -gt $((32 * MiB)) ]
 	run roost tick
 	assert_status 0
 	[ -z "$output" ]
-	size=$(stat -c %s "$log")
+	size=$(file_stat size "$log")
 	[ "$size" -le $((8 * MiB)) ]
 	[ "$size" -gt $((8 * MiB - 64)) ]
 	[ "$(tail -n 1 "$log")" = "THE-LAST-LINE" ]
@@ -34,10 +34,10 @@ MiB=1048576
 	local log=$ROOST_HOME/log/q.log
 	roost add q -- "$T/prog/forever" >/dev/null
 	roost start q >/dev/null
-	truncate -s $((31 * MiB)) "$log"
+	set_size $((31 * MiB)) "$log"
 	run roost tick
 	assert_status 0
-	[ "$(stat -c %s "$log")" -eq $((31 * MiB)) ]
+	[ "$(file_stat size "$log")" -eq $((31 * MiB)) ]
 }
 
 @test "the pane keeps logging into the cut file" {
@@ -47,14 +47,14 @@ MiB=1048576
 	chmod +x "$T/prog/echoer"
 	roost add e -- "$T/prog/echoer" >/dev/null
 	roost start e >/dev/null
-	truncate -s $((33 * MiB)) "$log"
+	set_size $((33 * MiB)) "$log"
 	printf 'tail\n' >>"$log"
 	run roost tick
 	assert_status 0
-	[ "$(stat -c %s "$log")" -le $((8 * MiB)) ]
+	[ "$(file_stat size "$log")" -le $((8 * MiB)) ]
 	"$TMUX_BIN" -S "$(sock_of e)" send-keys -t e 'after-cut' Enter
 	wait_for 5 grep -q 'got:after-cut' "$log"
-	[ "$(stat -c %s "$log")" -le $((8 * MiB + 4096)) ]
+	[ "$(file_stat size "$log")" -le $((8 * MiB + 4096)) ]
 }
 
 @test "lifecycle.log and exits.log over 5 MiB rotate to .1, older ones shift, five kept" {
@@ -63,19 +63,19 @@ MiB=1048576
 	for i in 1 2 3 4 5; do
 		echo "old lifecycle $i" >"$d/lifecycle.log.$i"
 	done
-	truncate -s $((5 * MiB + 1)) "$d/lifecycle.log"
-	truncate -s $((6 * MiB)) "$d/exits.log"
+	set_size $((5 * MiB + 1)) "$d/lifecycle.log"
+	set_size $((6 * MiB)) "$d/exits.log"
 	run roost tick
 	assert_status 0
 	[ -z "$output" ]
-	[ "$(stat -c %s "$d/lifecycle.log.1")" -eq $((5 * MiB + 1)) ]
+	[ "$(file_stat size "$d/lifecycle.log.1")" -eq $((5 * MiB + 1)) ]
 	[ "$(cat "$d/lifecycle.log.2")" = "old lifecycle 1" ]
 	[ "$(cat "$d/lifecycle.log.5")" = "old lifecycle 4" ]
 	[ ! -e "$d/lifecycle.log.6" ]
-	[ "$(stat -c %s "$d/exits.log.1")" -eq $((6 * MiB)) ]
+	[ "$(file_stat size "$d/exits.log.1")" -eq $((6 * MiB)) ]
 	# The live logs start afresh (a quiet tick need not write one).
-	[ ! -e "$d/lifecycle.log" ] || [ "$(stat -c %s "$d/lifecycle.log")" -lt $MiB ]
-	[ ! -e "$d/exits.log" ] || [ "$(stat -c %s "$d/exits.log")" -lt $MiB ]
+	[ ! -e "$d/lifecycle.log" ] || [ "$(file_stat size "$d/lifecycle.log")" -lt $MiB ]
+	[ ! -e "$d/exits.log" ] || [ "$(file_stat size "$d/exits.log")" -lt $MiB ]
 	# Logging goes on into the new file.
 	run roost tick --verbose
 	assert_status 0
@@ -85,9 +85,9 @@ MiB=1048576
 @test "logs under 5 MiB do not rotate" {
 	local d=$ROOST_HOME/log
 	roost add r -- "$T/prog/forever" >/dev/null
-	truncate -s $((5 * MiB - 100)) "$d/lifecycle.log"
+	set_size $((5 * MiB - 100)) "$d/lifecycle.log"
 	run roost tick
 	assert_status 0
 	[ ! -e "$d/lifecycle.log.1" ]
-	[ "$(stat -c %s "$d/lifecycle.log")" -eq $((5 * MiB - 100)) ]
+	[ "$(file_stat size "$d/lifecycle.log")" -eq $((5 * MiB - 100)) ]
 }

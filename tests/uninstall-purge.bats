@@ -95,7 +95,7 @@ on_tty() {
 	shift
 	need_tool script
 	printf '%s\n' "$answer" >"$T/answer"
-	run script -qec "$(printf '%q ' "$ROOST_BIN" "$@")" /dev/null <"$T/answer"
+	run in_tty "$(printf '%q ' "$ROOST_BIN" "$@")" <"$T/answer"
 }
 
 @test "--purge on a terminal asks first: no deletes nothing, not even the entry; y purges" {
