@@ -3,7 +3,8 @@
 #
 # - every sh template, rendered by ./roost for a scratch identity, must be
 #   clean under "shellcheck -s sh" (non-sh templates: launchd.plist goes
-#   through xmllint when installed, crontab is not checked);
+#   through xmllint and the systemd units through systemd-analyze verify
+#   when installed, crontab is not checked);
 # - the build's own shell scripts (scripts/*.sh, scripts/bench/*.sh) and
 #   tests/lib.sh must be clean under shellcheck -s sh too;
 # - cppcheck over src/;
@@ -16,7 +17,8 @@ set -u
 
 ROOST=${ROOST_BIN:-./roost}
 # Templates to render, and whether each needs an identity.
-TEMPLATES='launch:id canary:id pane-died:- crontab:-'
+TEMPLATES='launch:id canary:id pane-died:- crontab:- launchd.plist:-
+roost-tick.service:- roost-tick.timer:-'
 
 passed=0
 failed=0
@@ -100,8 +102,22 @@ lint_templates() {
 			continue
 		fi
 		case $name in
-		crontab)
+		crontab | roost-tick.service)
 			ok "render $name (not sh: rendered, not shellchecked)" ;;
+		roost-tick.timer)
+			# The timer names its service: verify the pair.
+			if command -v systemd-analyze >/dev/null 2>&1; then
+				mkdir -p "$scratch/run"
+				if XDG_RUNTIME_DIR=$scratch/run systemd-analyze \
+				    verify --user "$scratch/roost-tick.service" \
+				    "$scratch/$name"; then
+					ok "systemd-analyze verify the units"
+				else
+					bad "systemd-analyze verify the units"
+				fi
+			else
+				ok "render $name (systemd-analyze not installed)"
+			fi ;;
 		launchd.plist)
 			if command -v xmllint >/dev/null 2>&1; then
 				if xmllint --noout "$scratch/$name"; then

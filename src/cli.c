@@ -15,6 +15,7 @@
 static const struct cmd_entry *current;
 static int quiet, verbose;
 static char tmux_env[PATHBUF];	/* $TMUX as roost found it */
+static const char *opt_home;	/* -H, before or after the command */
 
 void
 cli_begin(const struct cmd_entry *c)
@@ -97,22 +98,41 @@ cli_cmd(void)
 	return current != NULL ? current->name : NULL;
 }
 
-void
-cli_set_quiet(int on)
-{
-	quiet = on;
-}
-
-void
-cli_set_verbose(int on)
-{
-	verbose = on;
-}
-
 int
 cli_verbose(void)
 {
 	return verbose;
+}
+
+const char *
+cli_home(void)
+{
+	return opt_home;
+}
+
+/*
+ * A global option (-q, -v, -H DIR, -HDIR) at argv[*i]: 1 when it was
+ * one (*i advanced past its value), 0 when not, -1 when -H lacks its
+ * value.  main() takes them before the command, cli_parse() after it.
+ */
+int
+cli_global(int argc, char **argv, int *i)
+{
+	const char *a = argv[*i];
+
+	if (strcmp(a, "-q") == 0)
+		quiet = 1;
+	else if (strcmp(a, "-v") == 0)
+		verbose = 1;
+	else if (strcmp(a, "-H") == 0) {
+		if (*i + 1 >= argc)
+			return -1;
+		opt_home = argv[++*i];
+	} else if (strncmp(a, "-H", 2) == 0)
+		opt_home = a + 2;
+	else
+		return 0;
+	return 1;
 }
 
 void
@@ -176,6 +196,7 @@ vwarn(const char *fmt, va_list ap)
 	char msg[1024];
 
 	(void)vsnprintf(msg, sizeof msg, fmt, ap);
+	(void)fflush(stdout);	/* after what was printed so far, in order */
 	cli_warnings();
 	cli_errline(cli_cmd(), msg);
 }
@@ -243,7 +264,7 @@ opt_store(const struct opt *o, const char *val)
 int
 cli_parse(const struct cmd_entry *c, int argc, char **argv, struct args *a)
 {
-	int i;
+	int i, r;
 
 	a->v = xmalloc(sizeof *a->v * ((size_t)argc + 1));
 	a->n = 0;
@@ -258,6 +279,14 @@ cli_parse(const struct cmd_entry *c, int argc, char **argv, struct args *a)
 		}
 		if (strcmp(arg, "--") == 0) {
 			a->dd = a->n;
+			continue;
+		}
+		/* -q, -v and -H belong to roost, wherever they stand, unless
+		 * the command itself takes that letter. */
+		if (arg[1] != '-' && opt_find(c->opts, "", 0, arg[1]) == NULL &&
+		    (r = cli_global(argc, argv, &i)) != 0) {
+			if (r == -1)
+				return cli_usage("option -H needs a directory");
 			continue;
 		}
 		if (arg[1] == '-') {
@@ -348,7 +377,7 @@ cli_help_all(const struct cmd_entry *const *cmds, size_t n, int to_err)
 	for (i = 0; i < n; i++)
 		(void)fprintf(f, "  %-10s %s\n", cmds[i]->name,
 		    cmds[i]->summary);
-	(void)fprintf(f, "\nGlobal options:\n"
+	(void)fprintf(f, "\nGlobal options (before or after the command):\n"
 	    "  -H HOME   the home (default: $ROOST_HOME, else $HOME/.roost)\n"
 	    "  -q        quiet: no success output\n"
 	    "  -v        verbose\n\n"

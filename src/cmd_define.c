@@ -274,6 +274,9 @@ cmd_add(const struct args *a)
 	}
 	if (add_conf_from_opts(&c) == -1 || env_text(&envt) == -1)
 		goto out;
+	/* Only now, with the input valid: a usage error writes nothing. */
+	if (home_open(1) == -1)
+		goto out;
 	/* Render everything first: a template error leaves nothing behind. */
 	if (render_std(&v, id, &c) == -1 || render("launch", &v, &b) == -1 ||
 	    render("canary", &v, &b) == -1)
@@ -404,7 +407,7 @@ const struct cmd_entry cmd_add_entry = {
 	"                       unless --env or --env-file is given)\n"
 	"One word after -- is a sh command line; several words are the "
 	"program and its\narguments, each kept exactly as given.\n",
-	add_opts, 1, -1, H_CREATE, 1, cmd_add
+	add_opts, 1, -1, H_NONE, 1, cmd_add
 };
 
 const struct cmd_entry cmd_rm_entry = {

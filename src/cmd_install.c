@@ -1,18 +1,30 @@
 /*
  * cmd_install.c - install and uninstall: the home, the shared scripts and
- * the scheduler entry that runs `roost tick` (a crontab block on Linux, a
- * launchd agent on macOS).  Idempotent; --dry-run touches nothing.
+ * the scheduler entry that runs `roost tick` (a systemd user timer or a
+ * crontab block on Linux, a launchd agent on macOS), and the record of
+ * which one it is (state/.scheduler).  Idempotent; --dry-run touches
+ * nothing.  Install warns when the entry it made will not run.
  */
 #include "roost.h"
 
 #include <sys/stat.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-enum sched { S_NONE, S_CRON, S_LAUNCHD };
+/* S_MISSING: auto found nothing that could run the tick. */
+enum sched { S_NONE, S_CRON, S_SYSTEMD, S_LAUNCHD, S_MISSING };
+
+static const char *const sched_names[] = {
+	"none", "cron", "systemd", "launchd", "none"
+};
+
+#define HOW_TO_CRON	"install cron (Debian, Ubuntu: apt-get install cron; " \
+	"Fedora: dnf install cronie) and run roost install again, or use " \
+	"--scheduler none and run roost tick yourself"
 
 static struct {
 	const char *scheduler, *interval, *label, *dry_run;
@@ -38,13 +50,31 @@ static const struct opt uninstall_opts[] = {
 	{ NULL, 0, OPT_FLAG, NULL, NULL, NULL }
 };
 
+/* auto: launchd on macOS; on Linux systemd when a user manager
+ * answers, else cron when there is a crontab(1). */
+static enum sched
+sched_auto(void)
+{
+	char tool[PATHBUF];
+
+	if (HAVE_DARWIN)
+		return S_LAUNCHD;
+	if (systemd_available())
+		return S_SYSTEMD;
+	if (spawn_find("ROOST_CRONTAB", "crontab", tool, sizeof tool) == 0)
+		return S_CRON;
+	return S_MISSING;
+}
+
 static int
 sched_parse(const char *s, enum sched *out)
 {
 	if (s == NULL || strcmp(s, "auto") == 0)
-		*out = HAVE_DARWIN ? S_LAUNCHD : S_CRON;
+		*out = sched_auto();
 	else if (strcmp(s, "cron") == 0)
 		*out = S_CRON;
+	else if (strcmp(s, "systemd") == 0)
+		*out = S_SYSTEMD;
 	else if (strcmp(s, "launchd") == 0)
 		*out = S_LAUNCHD;
 	else if (strcmp(s, "none") == 0)
@@ -54,8 +84,9 @@ sched_parse(const char *s, enum sched *out)
 	return 0;
 }
 
+/* A launchd label, or for systemd the units' name. */
 static int
-label_check(const char *l)
+label_check(const char *l, int unit)
 {
 	const char *p;
 
@@ -66,6 +97,10 @@ label_check(const char *l)
 	for (p = l; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return err_set(RX_USAGE, "--label: control character");
+	if (unit && l[strspn(l, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+	    "qrstuvwxyz0123456789_.-")] != '\0')
+		return err_set(RX_USAGE, "--label %s: a systemd unit name takes "
+		    "only letters, digits, '_', '.' and '-'", l);
 	return 0;
 }
 
@@ -125,58 +160,156 @@ install_home(int dry)
 	return 0;
 }
 
+/* log/tick.out, where the scheduled tick's output goes, exists and is
+ * 0600 before cron, systemd or launchd first creates it with their own
+ * umask. */
+static int
+tick_out_ready(void)
+{
+	char p[PATHBUF];
+	int fd;
+
+	home_path(p, "log/tick.out");
+	if ((fd = file_open(p, O_WRONLY | O_APPEND | O_CREAT, 0600)) == -1)
+		return -1;
+	(void)fchmod(fd, 0600);
+	(void)close(fd);
+	return 0;
+}
+
+/* The entry another scheduler had for this home, now replaced. */
+static int
+forget_previous(enum sched s, struct buf *report)
+{
+	char prev[16];
+	unsigned long iv;
+
+	if (state_scheduler(prev, sizeof prev, &iv) != 0 ||
+	    strcmp(prev, sched_names[s]) == 0)
+		return 0;
+	if (strcmp(prev, "cron") == 0)
+		return cron_uninstall(0, report);
+	if (strcmp(prev, "systemd") == 0)
+		return systemd_uninstall(SCHED_UNIT, 0, report);
+	if (strcmp(prev, "launchd") == 0)
+		return launchd_uninstall(SCHED_LABEL, 0, report);
+	return 0;
+}
+
+/* The entry is there, but will it run? */
+static void
+warn_idle_entry(enum sched s)
+{
+	if (s == S_CRON && cron_daemon() == 0)
+		cli_warn("warning: no cron daemon is running, so the entry will "
+		    "not run: start one (Debian, Ubuntu: apt-get install cron; "
+		    "systemctl enable --now cron) or use --scheduler systemd");
+	if (s == S_SYSTEMD && systemd_linger() == 0)
+		cli_warn("warning: lingering is off for uid %ld: the systemd "
+		    "user manager stops when you log out, and with it the "
+		    "timer and every session it started; loginctl "
+		    "enable-linger keeps them running", (long)getuid());
+}
+
+/*
+ * Before anything is written: the cron line must fit, and the crontab
+ * must read (an override that does not run is an error too).  A missing
+ * crontab(1) leaves tool empty: the home is made all the same, and the
+ * entry's error says what to install.
+ */
+static int
+cron_prepare(const struct vars *v, int dry, char *tool, size_t n,
+    struct buf *cur)
+{
+	const char *e = getenv("ROOST_CRONTAB");
+
+	if (cron_check(v) == -1)
+		return -1;
+	if (dry)
+		return 0;
+	if (spawn_find("ROOST_CRONTAB", "crontab", tool, n) == -1) {
+		tool[0] = '\0';
+		return e != NULL && *e != '\0' ? -1 : 0;
+	}
+	return cron_read(tool, cur);
+}
+
+static int
+install_entry(enum sched s, const struct vars *v, const char *label,
+    const char *tool, const struct buf *cur, int dry, struct buf *report)
+{
+	switch (s) {
+	case S_CRON:
+		if (!dry && *tool == '\0')
+			return err_set(RX_FAIL, "crontab: command not found: "
+			    HOW_TO_CRON);
+		return cron_install(v, tool, cur, dry, report);
+	case S_SYSTEMD:
+		return systemd_install(v, label, dry, report);
+	case S_LAUNCHD:
+		return launchd_install(v, label, dry, report);
+	case S_MISSING:
+		return err_set(RX_FAIL, "no scheduler to run the tick: no "
+		    "systemd user manager answers (systemctl --user) and there "
+		    "is no crontab(1); " HOW_TO_CRON);
+	case S_NONE:
+		break;
+	}
+	return 0;
+}
+
 static int
 cmd_install(const struct args *a)
 {
-	const char *label = io.label != NULL ? io.label : SCHED_LABEL;
+	const char *label;
 	int dry = io.dry_run != NULL, rc;
-	unsigned long interval = 60, minutes;
+	unsigned long interval = 60, minutes, every;
 	char tool[PATHBUF] = "";
 	struct buf cur = { 0 }, report = { 0 };
 	struct vars v = { 0 };
 	enum sched s;
 
 	(void)a;
-	if (sched_parse(io.scheduler, &s) == -1)
-		return cli_usage("--scheduler %s: must be auto, cron, "
-		    "launchd or none", io.scheduler);
 	if (io.interval != NULL && (num_ulong(io.interval, 86400, &interval) ==
 	    -1 || interval == 0))
 		return cli_usage("--interval %s: must be 1 to 86400 seconds",
 		    io.interval);
-	if (label_check(label) == -1)
+	if (sched_parse(io.scheduler, &s) == -1)
+		return cli_usage("--scheduler %s: must be auto, cron, systemd, "
+		    "launchd or none", io.scheduler);
+	label = io.label != NULL ? io.label : s == S_SYSTEMD ? SCHED_UNIT :
+	    SCHED_LABEL;
+	if (label_check(label, s == S_SYSTEMD) == -1)
 		return cli_fail();
-	if (s == S_CRON) {
-		unsigned long m = sched_cron_minutes(interval);
-
-		if (m * 60 != interval)
-			cli_warn("notice: cron runs whole minutes, 1 to 60: "
-			    "interval %lus rounded to %lu minute%s", interval,
-			    m, m == 1 ? "" : "s");
-	}
-	warn_self();
-	/* Read the crontab before creating anything: a failure writes
-	 * nothing at all. */
-	if (s == S_CRON && !dry && (spawn_find("ROOST_CRONTAB", "crontab", tool,
-	    sizeof tool) == -1 || cron_read(tool, &cur) == -1)) {
-		buf_free(&cur);
-		return cli_fail();
-	}
-	if ((rc = install_home(dry)) == 0) {
-		(void)render_std(&v, NULL, NULL);
-		sched_vars(&v, interval, label, &minutes);
-		if (s == S_CRON)
-			rc = cron_install(&v, tool, &cur, dry, &report);
-		else if (s == S_LAUNCHD)
-			rc = launchd_install(&v, label, dry, &report);
-		render_free(&v);
-		cli_out("%s", buf_str(&report));
-	}
+	every = s == S_CRON ? sched_cron_minutes(interval) * 60 : interval;
+	if (s == S_CRON && every != interval)
+		cli_warn("notice: cron runs whole minutes, 1 to 60: interval "
+		    "%lus rounded to %lu minute%s", interval, every / 60,
+		    every == 60 ? "" : "s");
+	if (s != S_NONE)
+		warn_self();
+	(void)render_std(&v, NULL, NULL);
+	sched_vars(&v, interval, label, &minutes);
+	if (s == S_SYSTEMD)
+		render_set(&v, "unit", label);
+	/* Check and read before creating anything: a failure here writes
+	 * nothing at all.  A missing crontab(1) is different: the home is
+	 * still made, and the error says what to install. */
+	rc = s == S_CRON ? cron_prepare(&v, dry, tool, sizeof tool, &cur) : 0;
+	if (rc == 0 && (rc = install_home(dry)) == 0 && !dry)
+		rc = tick_out_ready();
+	if (rc == 0)
+		rc = install_entry(s, &v, label, tool, &cur, dry, &report);
+	if (rc == 0 && !dry && s != S_NONE)
+		rc = forget_previous(s, &report);
+	render_free(&v);
+	cli_out("%s", buf_str(&report));
 	buf_free(&cur);
 	buf_free(&report);
-	if (rc == 0 && !dry)
-		log_event("install", NULL, "scheduler", s == S_CRON ? "cron" :
-		    s == S_LAUNCHD ? "launchd" : "none", LEND);
+	if (rc == 0 && !dry && (rc = sched_record(sched_names[s], every)) == 0) {
+		warn_idle_entry(s);
+		log_event("install", NULL, "scheduler", sched_names[s], LEND);
+	}
 	return rc == 0 ? RX_OK : cli_fail();
 }
 
@@ -227,7 +360,7 @@ cmd_uninstall(const struct args *a)
 	struct buf report = { 0 };
 
 	(void)a;
-	if (label_check(label) == -1)
+	if (label_check(label, 0) == -1)
 		return cli_fail();
 	if (uo.purge != NULL && home_exists() && home_open(0) == -1)
 		return cli_fail();
@@ -248,9 +381,13 @@ cmd_uninstall(const struct args *a)
 			    "deleted"), cli_fail();
 	}
 	rc = cron_uninstall(dry, &report) == -1 ||
+	    systemd_uninstall(uo.label != NULL ? uo.label : SCHED_UNIT, dry,
+	    &report) == -1 ||
 	    launchd_uninstall(label, dry, &report) == -1 ? -1 : 0;
 	cli_out("%s", buf_str(&report));
 	buf_free(&report);
+	if (rc == 0 && !dry && home_exists() && home_open(0) == 0)
+		rc = sched_forget();
 	if (rc == -1)
 		return cli_fail();
 	if (uo.purge == NULL)
@@ -279,16 +416,22 @@ cmd_uninstall(const struct args *a)
 }
 
 const struct cmd_entry cmd_install_entry = {
-	"install", "[--scheduler auto|cron|launchd|none] [--interval SECS] "
-	"[--label LABEL] [--dry-run]",
+	"install", "[--scheduler auto|cron|systemd|launchd|none] "
+	"[--interval SECS] [--label LABEL] [--dry-run]",
 	"set up the home and the scheduler entry that runs the tick",
-	"  --scheduler S   auto (cron on Linux, launchd on macOS), cron, "
-	"launchd or none\n"
+	"  --scheduler S   auto, cron, systemd, launchd or none; auto is "
+	"launchd on macOS,\n"
+	"                  else systemd when systemctl --user answers, else "
+	"cron\n"
 	"  --interval SECS how often the tick runs (default 60; cron rounds "
 	"to minutes)\n"
-	"  --label LABEL   launchd label (default org.roost.tick)\n"
+	"  --label LABEL   launchd label (default org.roost.tick), or the "
+	"systemd units'\n"
+	"                  name (default roost-tick)\n"
 	"  --dry-run, -n   print what would be written; touch nothing\n"
-	"Idempotent: prints created, updated or unchanged for each thing.\n",
+	"Idempotent: prints created, updated or unchanged for each thing.  "
+	"Warns when\nthe entry will not run (no cron daemon, no lingering, "
+	"a disabled launchd label).\n",
 	install_opts, 0, 0, H_NONE, 0, cmd_install
 };
 
@@ -298,7 +441,9 @@ const struct cmd_entry cmd_uninstall_entry = {
 	"home)",
 	"  --purge         also stop every session and delete the home\n"
 	"  --yes, -y       confirm --purge without a terminal\n"
-	"  --label LABEL   launchd label (default org.roost.tick)\n"
+	"  --label LABEL   launchd label (default org.roost.tick), or the "
+	"systemd units'\n"
+	"                  name (default roost-tick)\n"
 	"  --dry-run, -n   print what would be removed; touch nothing\n",
 	uninstall_opts, 0, 0, H_NONE, 0, cmd_uninstall
 };

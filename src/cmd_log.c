@@ -1,47 +1,112 @@
-/* cmd_log.c - log: the newest lifecycle and exit events, merged in time
- * order. */
+/*
+ * cmd_log.c - log: the newest lifecycle and exit events, merged in time
+ * order, as logfmt or JSON lines; with -f it goes on printing new events
+ * as they are written, across the logs' rotation, until interrupted.
+ */
 #include "roost.h"
 
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#define FOLLOW_POLL_MS	200
 
 static struct {
-	const char *lines;
+	const char *lines, *follow, *format;
 } lo;
 
 static const struct opt log_opts[] = {
 	{ "lines", 'n', OPT_ARG, &lo.lines, NULL, NULL },
+	{ "follow", 'f', OPT_FLAG, &lo.follow, NULL, NULL },
+	{ "format", 0, OPT_ARG, &lo.format, NULL, NULL },
 	{ NULL, 0, OPT_FLAG, NULL, NULL, NULL }
 };
 
-/* Every line of a log, filtered by id, appended to lines. */
-static void
-tail_log(const char *name, const char *id, struct buf *lines, int *count)
-{
-	char p[PATHBUF];
-	struct buf b = { 0 }, v = { 0 };
-	char *line, *save = NULL;
-	int r;
+/* One log being read: its descriptor, which file that is, and a line
+ * not yet finished. */
+struct lfile {
+	char	 path[PATHBUF];
+	int	 fd;		/* -1 while the file does not exist */
+	dev_t	 dev;
+	ino_t	 ino;
+	struct buf part;
+};
 
-	home_path(p, "log/%s", name);
-	if ((r = file_read(p, &b, 64L * 1024 * 1024)) != 0) {
-		if (r == -1)
-			cli_warn("%s", err_msg());
-		buf_free(&b);
+static void
+lf_open(struct lfile *f)
+{
+	struct stat st;
+
+	if ((f->fd = open(f->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+	    O_NONBLOCK)) == -1)
+		return;
+	if (fstat(f->fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		(void)close(f->fd);
+		f->fd = -1;
 		return;
 	}
-	for (line = strtok_r(b.s, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
-		if (id != NULL && (logfmt_get(line, "id", &v) != 0 ||
-		    strcmp(v.s, id) != 0))
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+}
+
+/* Everything new in f, as whole lines matching id, onto lines. */
+static void
+lf_read(struct lfile *f, const char *id, struct buf *lines, int *count)
+{
+	struct buf v = { 0 };
+	struct stat st;
+	char chunk[8192], *line, *nl;
+	ssize_t n;
+
+	if (f->fd < 0)
+		return;
+	/* Cut in place (by hand): start again from its beginning. */
+	if (fstat(f->fd, &st) == 0 && st.st_size < lseek(f->fd, 0, SEEK_CUR)) {
+		(void)lseek(f->fd, 0, SEEK_SET);
+		buf_reset(&f->part);
+	}
+	while ((n = read(f->fd, chunk, sizeof chunk)) > 0 ||
+	    (n == -1 && errno == EINTR))
+		if (n > 0)
+			buf_add(&f->part, chunk, (size_t)n);
+	(void)buf_str(&f->part);
+	for (line = f->part.s; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+		*nl = '\0';
+		if (*line == '\0' || (id != NULL &&
+		    (logfmt_get(line, "id", &v) != 0 || strcmp(v.s, id) != 0)))
 			continue;
 		buf_adds(lines, line);
 		buf_addc(lines, '\n');
 		(*count)++;
 	}
-	buf_free(&b);
+	/* Keep the unfinished rest for the next read. */
+	n = (ssize_t)strlen(line);
+	memmove(f->part.s, line, (size_t)n + 1);
+	f->part.len = (size_t)n;
 	buf_free(&v);
+}
+
+/* Rotated (renamed away, a new file in its place) or newly created:
+ * finish the old file, then read the new one from its start. */
+static void
+lf_check(struct lfile *f, const char *id, struct buf *lines, int *count)
+{
+	struct stat st;
+
+	if (lstat(f->path, &st) == -1)
+		return;
+	if (f->fd >= 0 && st.st_dev == f->dev && st.st_ino == f->ino)
+		return;
+	lf_read(f, id, lines, count);
+	if (f->fd >= 0)
+		(void)close(f->fd);
+	buf_reset(&f->part);
+	lf_open(f);
 }
 
 struct lline {
@@ -62,32 +127,36 @@ cmp_line(const void *a, const void *b)
 	return (x->idx > y->idx) - (x->idx < y->idx);
 }
 
-static int
-cmd_log(const struct args *a)
+static void
+emit(const char *line, int json)
 {
-	const char *id = a->n > 0 ? a->v[0] : NULL;
-	struct buf all = { 0 };
-	unsigned long n = 20;
+	struct buf b = { 0 };
+
+	if (!json) {
+		cli_out("%s\n", line);
+		return;
+	}
+	if (logfmt_json(line, &b) == -1) {
+		buf_adds(&b, "{\"raw\":");
+		(void)esc_json(&b, line);
+		buf_addc(&b, '}');
+	}
+	cli_out("%s\n", b.s);
+	buf_free(&b);
+}
+
+/* The newest n of count lines in all (a line each), in time order. */
+static void
+print_sorted(struct buf *all, int count, unsigned long n, int json)
+{
 	struct lline *v;
 	char *p;
-	int count = 0, i;
+	int i;
 
-	if (id != NULL && ident_check(id) == -1)
-		return cli_fail();
-	if (lo.lines != NULL && num_ulong(lo.lines, 1000000, &n) == -1)
-		return cli_usage("-n %s: not a count", lo.lines);
-	if (id != NULL && !conf_exists(id))
-		return err_set(RX_UNKNOWN, "%s: unknown identity", id), cli_fail();
-	if (home_exists() == 0)
-		return RX_OK;
-	tail_log("lifecycle.log", id, &all, &count);
-	tail_log("exits.log", id, &all, &count);
-	if (count == 0) {
-		buf_free(&all);
-		return RX_OK;
-	}
+	if (count == 0)
+		return;
 	v = xmalloc(sizeof *v * (size_t)count);
-	for (i = 0, p = all.s; i < count; i++) {
+	for (i = 0, p = all->s; i < count; i++) {
 		v[i].s = p;
 		v[i].idx = i;
 		p = strchr(p, '\n');
@@ -95,15 +164,68 @@ cmd_log(const struct args *a)
 	}
 	qsort(v, (size_t)count, sizeof *v, cmp_line);
 	for (i = count > (int)n ? count - (int)n : 0; i < count; i++)
-		cli_out("%s\n", v[i].s);
+		emit(v[i].s, json);
 	free(v);
+}
+
+static int
+cmd_log(const struct args *a)
+{
+	const char *id = a->n > 0 ? a->v[0] : NULL;
+	static const char *const names[2] = { "lifecycle.log", "exits.log" };
+	struct lfile f[2];
+	struct buf all = { 0 };
+	unsigned long n = 20;
+	int count = 0, i, json = 0, rc = RX_OK;
+
+	if (id != NULL && ident_check(id) == -1)
+		return cli_fail();
+	if (lo.lines != NULL && num_ulong(lo.lines, 1000000, &n) == -1)
+		return cli_usage("-n %s: not a count", lo.lines);
+	if (lo.format != NULL && strcmp(lo.format, "json") == 0)
+		json = 1;
+	else if (lo.format != NULL && strcmp(lo.format, "logfmt") != 0)
+		return cli_usage("--format %s: must be logfmt or json", lo.format);
+	if (id != NULL && !conf_exists(id))
+		return err_set(RX_UNKNOWN, "%s: unknown identity", id), cli_fail();
+	if (!home_exists() && lo.follow == NULL)
+		return RX_OK;
+	for (i = 0; i < 2; i++) {
+		memset(&f[i], 0, sizeof f[i]);
+		home_path(f[i].path, "log/%s", names[i]);
+		lf_open(&f[i]);
+		lf_read(&f[i], id, &all, &count);
+	}
+	print_sorted(&all, count, n, json);
+	while (lo.follow != NULL && rc == RX_OK) {
+		if (fflush(stdout) == EOF || ferror(stdout))
+			rc = RX_FAIL;	/* the reader went away */
+		now_sleep_ms(FOLLOW_POLL_MS);
+		buf_reset(&all);
+		count = 0;
+		for (i = 0; i < 2; i++) {
+			lf_check(&f[i], id, &all, &count);
+			lf_read(&f[i], id, &all, &count);
+		}
+		print_sorted(&all, count, (unsigned long)count, json);
+	}
+	for (i = 0; i < 2; i++) {
+		if (f[i].fd >= 0)
+			(void)close(f[i].fd);
+		buf_free(&f[i].part);
+	}
 	buf_free(&all);
-	return RX_OK;
+	return rc;
 }
 
 const struct cmd_entry cmd_log_entry = {
-	"log", "[<id>] [-n N]",
+	"log", "[<id>] [-n N] [-f] [--format logfmt|json]",
 	"the newest lifecycle and exit events",
-	"  -n N, --lines N   how many (default 20)\n",
+	"  -n N, --lines N   how many (default 20)\n"
+	"  -f, --follow      then print new events as they come, until "
+	"interrupted\n"
+	"  --format F        logfmt (default) or json: an object a line, "
+	"integers as\n"
+	"                    numbers, empty values as null\n",
 	log_opts, 0, 1, H_READ, 1, cmd_log
 };

@@ -69,6 +69,7 @@ const struct cmd_entry cmd_render_entry = {
 	"  --set KEY=VALUE   override a template variable (repeatable)\n"
 	"Templates: launch canary pane-died tmux-hook pipe-pane crontab "
 	"launchd.plist\n"
-	"forensics-linux forensics-darwin sh-lib.\n",
+	"roost-tick.service roost-tick.timer forensics-linux forensics-darwin "
+	"sh-lib.\n",
 	render_opts, 1, 2, H_NONE, 0, cmd_render
 };

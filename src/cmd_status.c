@@ -1,6 +1,8 @@
 /*
  * cmd_status.c - status: the state of each identity (derived in state.c)
- * as an aligned table or as logfmt lines.
+ * as an aligned table, logfmt lines or one JSON document, and whether
+ * the tick runs at all: the scheduler install recorded and the age of
+ * the last completed pass (state/.tick.last).
  */
 #include "roost.h"
 
@@ -8,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+enum format { F_TABLE, F_LOGFMT, F_JSON };
 
 static struct {
 	const char *format;
@@ -25,28 +29,61 @@ static int conf_bad;
 struct row {
 	char	 col[NCOLS][192];
 	enum state st;
-	long	 uptime, idle, last_age;
+	long	 pid, uptime, idle, last_age;	/* -1: none */
+	int	 deaths, wake;
 	char	 last[96];
-	int	 have_uptime;
 };
 
 static const char *const heads[NCOLS] = {
 	"ID", "STATE", "PID", "UPTIME", "IDLE", "DEATHS", "LAST EXIT"
 };
 
+/* What the scheduler and the last pass say. */
+struct tickinfo {
+	char	 sched[16];	/* "" when install recorded none */
+	unsigned long interval;
+	long	 last_age;	/* -1: no pass yet */
+	struct buf line;	/* the last pass's ev=tick line */
+	char	 warning[256];	/* "" when all is well */
+};
+
+/* The newest death, or the parking, or a death not yet classified. */
+static void
+row_last(const char *id, struct row *r, const struct death *d, int n,
+    time_t now)
+{
+	struct timespec ts;
+	struct session s;
+	time_t when;
+
+	if (r->st == ST_PARKED && marker_mtime(id, M_IDLE, &ts) == 0) {
+		(void)strcpy(r->last, "idle");
+		r->last_age = (long)(now - ts.tv_sec);
+	} else if (r->st == ST_STOPPED && marker_mtime(id, M_STOPPED, &ts) == 0) {
+		(void)strcpy(r->last, "stopped");
+		r->last_age = (long)(now - ts.tv_sec);
+	} else if (r->st == ST_DEAD && marker_session_read(id, &s) == 0 &&
+	    state_last_exit(id, &s, r->last, sizeof r->last, &when) == 0) {
+		r->last_age = (long)(now - when);
+	} else if (n > 0) {
+		(void)snprintf(r->last, sizeof r->last, "%.*s",
+		    (int)strcspn(d[n - 1].cause, " "), d[n - 1].cause);
+		r->last_age = (long)(now - d[n - 1].when);
+	}
+}
+
 static void
 row_fill(const char *id, struct row *r)
 {
 	struct death d[DEATHS_KEEP];
 	struct session s;
-	struct timespec ts;
 	struct conf c;
 	time_t now = now_display();
 	char dur[32];
-	int n, alive = state_running(id), have_conf;
+	int alive = state_running(id), have_conf;
 
 	memset(r, 0, sizeof *r);
-	r->uptime = r->idle = r->last_age = -1;
+	r->pid = r->uptime = r->idle = r->last_age = -1;
 	/* A session whose conf was deleted is shown all the same. */
 	have_conf = conf_read(id, &c) == 0;
 	if (!have_conf && err_code() != RX_UNKNOWN) {
@@ -54,17 +91,17 @@ row_fill(const char *id, struct row *r)
 		conf_bad = 1;
 	}
 	r->st = state_of(id, have_conf ? &c : NULL, alive, now);
-	n = marker_deaths_read(id, d, DEATHS_KEEP);
+	r->deaths = marker_deaths_read(id, d, DEATHS_KEEP);
 	(void)snprintf(r->col[0], sizeof r->col[0], "%s", id);
 	(void)snprintf(r->col[1], sizeof r->col[1], "%s", state_name(r->st));
-	(void)snprintf(r->col[5], sizeof r->col[5], "%d", n);
+	(void)snprintf(r->col[5], sizeof r->col[5], "%d", r->deaths);
 	(void)strcpy(r->col[2], "-");
 	(void)strcpy(r->col[3], "-");
 	(void)strcpy(r->col[4], "-");
 	(void)strcpy(r->col[6], "-");
 	if (alive && marker_session_read(id, &s) == 0) {
-		(void)snprintf(r->col[2], sizeof r->col[2], "%ld",
-		    (long)s.server_pid);
+		r->pid = (long)s.server_pid;
+		(void)snprintf(r->col[2], sizeof r->col[2], "%ld", r->pid);
 		r->uptime = (long)(now - s.woke);
 		fmt_dur(r->uptime, dur);
 		(void)snprintf(r->col[3], sizeof r->col[3], "%s", dur);
@@ -76,21 +113,41 @@ row_fill(const char *id, struct row *r)
 	}
 	if (have_conf)
 		conf_free(&c);
-	if (r->st == ST_PARKED && marker_mtime(id, M_IDLE, &ts) == 0) {
-		(void)strcpy(r->last, "idle");
-		r->last_age = (long)(now - ts.tv_sec);
-	} else if (r->st == ST_STOPPED && marker_mtime(id, M_STOPPED, &ts) == 0) {
-		(void)strcpy(r->last, "stopped");
-		r->last_age = (long)(now - ts.tv_sec);
-	} else if (n > 0) {
-		(void)snprintf(r->last, sizeof r->last, "%.*s",
-		    (int)strcspn(d[n - 1].cause, " "), d[n - 1].cause);
-		r->last_age = (long)(now - d[n - 1].when);
-	}
+	row_last(id, r, d, r->deaths, now);
+	r->wake = (r->st == ST_PARKED || r->st == ST_DOWN ||
+	    r->st == ST_EXITED || r->st == ST_BACKOFF) && state_wake_pending(id);
 	if (r->last_age >= 0) {
 		fmt_ago(r->last_age, dur);
-		(void)snprintf(r->col[6], sizeof r->col[6], "%s %s ago",
-		    r->last, dur);
+		(void)snprintf(r->col[6], sizeof r->col[6], "%s %s ago%s",
+		    r->last, dur, r->wake ? " (wake pending)" : "");
+	} else if (r->wake)
+		(void)strcpy(r->col[6], "(wake pending)");
+}
+
+/* The scheduler recorded, the last pass, and what is wrong with them. */
+static void
+tick_info(struct tickinfo *ti)
+{
+	time_t now = now_display(), when;
+	char ago[32];
+
+	memset(ti, 0, sizeof *ti);
+	ti->last_age = -1;
+	(void)state_scheduler(ti->sched, sizeof ti->sched, &ti->interval);
+	if (sched_last_pass(&ti->line, &when) == 0)
+		ti->last_age = (long)(now - when) < 0 ? 0 : (long)(now - when);
+	if (ti->sched[0] == '\0')
+		(void)snprintf(ti->warning, sizeof ti->warning, "no scheduler "
+		    "entry: nothing runs the tick, so no session is restarted "
+		    "or parked unless you run roost tick (roost install sets one "
+		    "up)");
+	else if (strcmp(ti->sched, "none") != 0 && ti->last_age >
+	    (long)(3 * ti->interval)) {
+		fmt_ago(ti->last_age, ago);
+		(void)snprintf(ti->warning, sizeof ti->warning, "the last tick "
+		    "pass was %s ago, more than three intervals (%lus each): is "
+		    "the %s entry running? (roost install says why it would not)",
+		    ago, ti->interval, ti->sched);
 	}
 }
 
@@ -101,17 +158,43 @@ colour(enum state s)
 	case ST_RUNNING: return "\033[32m";
 	case ST_PARKED: return "\033[36m";
 	case ST_CRASHLOOP: case ST_DEAD: return "\033[31m";
-	case ST_EXITED: return "\033[33m";
+	case ST_EXITED: case ST_BACKOFF: return "\033[33m";
 	default: return "\033[2m";
 	}
 }
 
 static void
-print_table(struct row *rows, int n)
+print_trailer(const struct tickinfo *ti)
+{
+	char ago[32];
+
+	if (ti->sched[0] == '\0')
+		cli_out("tick: no scheduler entry");
+	else if (strcmp(ti->sched, "none") == 0)
+		cli_out("tick: none (you run roost tick)");
+	else
+		cli_out("tick: %s", ti->sched);
+	if (ti->last_age >= 0) {
+		fmt_ago(ti->last_age, ago);
+		cli_out(", last pass %s ago\n", ago);
+	} else
+		cli_out(", no pass yet\n");
+	if (ti->warning[0] != '\0')
+		cli_warn("warning: %s", ti->warning);
+}
+
+static void
+print_table(struct row *rows, int n, const struct tickinfo *ti, int hint)
 {
 	size_t w[NCOLS];
 	int i, j, tty = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
 
+	if (hint) {
+		cli_out("no identities yet: roost add <id> -- <command> "
+		    "defines one\n");
+		print_trailer(ti);
+		return;
+	}
 	for (j = 0; j < NCOLS; j++)
 		w[j] = strlen(heads[j]);
 	for (i = 0; i < n; i++)
@@ -133,6 +216,16 @@ print_table(struct row *rows, int n)
 			else
 				cli_out("%s\n", c);
 		}
+	print_trailer(ti);
+}
+
+static void
+kv_num(struct buf *b, const char *key, long v)
+{
+	if (v >= 0)
+		logfmt_kvl(b, key, v);
+	else
+		logfmt_kv(b, key, "");
 }
 
 static void
@@ -148,40 +241,116 @@ print_logfmt(struct row *rows, int n)
 		buf_adds(&b, "id=");
 		buf_adds(&b, r->col[0]);
 		logfmt_kv(&b, "state", r->col[1]);
-		logfmt_kv(&b, "pid", strcmp(r->col[2], "-") ? r->col[2] : "");
-		if (r->uptime >= 0)
-			logfmt_kvl(&b, "uptime", r->uptime);
-		else
-			logfmt_kv(&b, "uptime", "");
-		if (r->idle >= 0)
-			logfmt_kvl(&b, "idle", r->idle);
-		else
-			logfmt_kv(&b, "idle", "");
-		logfmt_kv(&b, "deaths", r->col[5]);
+		kv_num(&b, "pid", r->pid);
+		kv_num(&b, "uptime", r->uptime);
+		kv_num(&b, "idle", r->idle);
+		logfmt_kvl(&b, "deaths", r->deaths);
 		logfmt_kv(&b, "last_exit", r->last);
-		if (r->last_age >= 0)
-			logfmt_kvl(&b, "last_exit_age", r->last_age);
-		else
-			logfmt_kv(&b, "last_exit_age", "");
+		kv_num(&b, "last_exit_age", r->last_age);
+		logfmt_kv(&b, "wake_pending", r->wake ? "yes" : "no");
 		cli_out("%s\n", b.s);
 	}
 	buf_free(&b);
 }
 
+static void
+json_key(struct buf *b, const char *key, int *first)
+{
+	if (!*first)
+		buf_addc(b, ',');
+	*first = 0;
+	(void)esc_json(b, key);
+	buf_addc(b, ':');
+}
+
+static void
+json_num(struct buf *b, const char *key, long v, int *first)
+{
+	json_key(b, key, first);
+	if (v >= 0)
+		buf_addf(b, "%ld", v);
+	else
+		buf_adds(b, "null");
+}
+
+static void
+json_str(struct buf *b, const char *key, const char *v, int *first)
+{
+	json_key(b, key, first);
+	if (v != NULL && *v != '\0')
+		(void)esc_json(b, v);
+	else
+		buf_adds(b, "null");
+}
+
+/* {"ids":[{...},...],"tick":{...}}: one document, numbers as numbers,
+ * null for what is not known. */
+static void
+print_json(struct row *rows, int n, const struct tickinfo *ti)
+{
+	struct buf b = { 0 };
+	int i, f;
+
+	buf_adds(&b, "{\"ids\":[");
+	for (i = 0; i < n; i++) {
+		struct row *r = &rows[i];
+
+		buf_adds(&b, i > 0 ? ",{" : "{");
+		f = 1;
+		json_str(&b, "id", r->col[0], &f);
+		json_str(&b, "state", r->col[1], &f);
+		json_num(&b, "pid", r->pid, &f);
+		json_num(&b, "uptime", r->uptime, &f);
+		json_num(&b, "idle", r->idle, &f);
+		json_num(&b, "deaths", r->deaths, &f);
+		json_str(&b, "last_exit", r->last, &f);
+		json_num(&b, "last_exit_age", r->last_age, &f);
+		json_key(&b, "wake_pending", &f);
+		buf_adds(&b, r->wake ? "true" : "false");
+		buf_addc(&b, '}');
+	}
+	buf_adds(&b, "],\"tick\":{");
+	f = 1;
+	json_str(&b, "scheduler", ti->sched, &f);
+	json_num(&b, "interval", ti->sched[0] != '\0' ?
+	    (long)ti->interval : -1, &f);
+	json_num(&b, "last_pass_age", ti->last_age, &f);
+	json_key(&b, "last_pass", &f);
+	if (ti->line.len == 0 || logfmt_json(ti->line.s, &b) == -1)
+		buf_adds(&b, "null");
+	json_str(&b, "warning", ti->warning, &f);
+	buf_adds(&b, "}}\n");
+	cli_out("%s", b.s);
+	buf_free(&b);
+}
+
+static int
+format_parse(const char *s, enum format *f)
+{
+	*f = F_TABLE;
+	if (s == NULL || strcmp(s, "table") == 0)
+		return 0;
+	if (strcmp(s, "logfmt") == 0)
+		*f = F_LOGFMT;
+	else if (strcmp(s, "json") == 0)
+		*f = F_JSON;
+	else
+		return -1;
+	return 0;
+}
+
 static int
 cmd_status(const struct args *a)
 {
+	struct tickinfo ti;
 	struct row *rows;
 	char **ids = NULL;
-	int n, i, nr = 0, rc = RX_OK, logfmt = 0;
+	int n, i, nr = 0, rc = RX_OK;
+	enum format fmt;
 
-	if (so.format != NULL) {
-		if (strcmp(so.format, "logfmt") == 0)
-			logfmt = 1;
-		else if (strcmp(so.format, "table") != 0)
-			return cli_usage("--format %s: must be table or "
-			    "logfmt", so.format);
-	}
+	if (format_parse(so.format, &fmt) == -1)
+		return cli_usage("--format %s: must be table, logfmt or json",
+		    so.format);
 	for (i = 0; i < a->n; i++)
 		if (ident_check(a->v[i]) == -1)
 			return cli_fail();
@@ -203,19 +372,28 @@ cmd_status(const struct args *a)
 	}
 	if (conf_bad && rc != RX_UNKNOWN)
 		rc = RX_USAGE;
-	if (logfmt)
+	tick_info(&ti);
+	if (fmt == F_LOGFMT)
 		print_logfmt(rows, nr);
+	else if (fmt == F_JSON)
+		print_json(rows, nr, &ti);
 	else if (nr > 0 || a->n == 0)
-		print_table(rows, nr);
+		print_table(rows, nr, &ti, a->n == 0 && nr == 0);
+	buf_free(&ti.line);
 	free(rows);
 	conf_ids_free(ids, a->n > 0 ? 0 : n);
 	return rc;
 }
 
 const struct cmd_entry cmd_status_entry = {
-	"status", "[<id>...] [--format table|logfmt]",
-	"state of each identity",
-	"  --format F   table (default) or logfmt\n"
-	"With one id: exit 0 when running, 3 when not, 4 when unknown.\n",
+	"status", "[<id>...] [--format table|logfmt|json]",
+	"state of each identity, and whether the tick runs",
+	"  --format F   table (default), logfmt (a line per identity) or json\n"
+	"               (one document: {\"ids\":[...],\"tick\":{...}})\n"
+	"The table ends with the scheduler and the age of the last tick pass, "
+	"and warns\nwhen there is no scheduler entry or the last pass is "
+	"older than three intervals.\n"
+	"With ids: exit 0 when all run, 3 when one does not, 4 when one is "
+	"unknown.\n",
 	status_opts, 0, -1, H_READ, 2, cmd_status
 };

@@ -6,7 +6,9 @@
  */
 #include "roost.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +76,19 @@ crontab_write(const char *tool, const struct buf *text)
 	(void)unlink(tmp);
 	if (rc > 0)
 		rc = err_set(RX_FAIL, "crontab: %s", err.len ? err.s : "failed");
+	buf_free(&err);
+	return rc;
+}
+
+static int
+crontab_remove(const char *tool)
+{
+	const char *argv[] = { tool, "-r", NULL };
+	struct buf err = { 0 };
+	int rc = spawn_tool(argv, NULL, &err);
+
+	if (rc > 0)
+		rc = err_set(RX_FAIL, "crontab -r: %s", err.len ? err.s : "failed");
 	buf_free(&err);
 	return rc;
 }
@@ -164,6 +179,80 @@ cron_merge(const struct buf *cur, const struct buf *block, const char *begin,
 	return 0;
 }
 
+/*
+ * cron reads at most 999 bytes of a command (Vixie cron's MAX_COMMAND,
+ * which Debian's cron keeps) and silently drops the rest, so a longer
+ * entry would run a cut command: refuse it before anything is written.
+ */
+int
+cron_check(const struct vars *v)
+{
+	struct buf block = { 0 };
+	const char *p, *cmd;
+	size_t len;
+	int k, rc = 0;
+
+	if (render("crontab", v, &block) == -1) {
+		buf_free(&block);
+		return -1;
+	}
+	for (p = block.s; *p != '\0'; p += len + (p[len] == '\n')) {
+		len = strcspn(p, "\n");
+		if (*p == '#')
+			continue;
+		for (cmd = p, k = 0; k < 5; k++) {
+			cmd += strcspn(cmd, " \t");
+			cmd += strspn(cmd, " \t");
+		}
+		if ((size_t)(p + len - cmd) > CRON_COMMAND_MAX) {
+			rc = err_set(RX_FAIL, "the cron entry's command would be "
+			    "%zu bytes, and cron reads at most %d: shorten the "
+			    "home path or PATH, or use --scheduler systemd; "
+			    "nothing was written", (size_t)(p + len - cmd),
+			    CRON_COMMAND_MAX);
+			break;
+		}
+	}
+	buf_free(&block);
+	return rc;
+}
+
+/*
+ * A cron daemon runs: 1 yes, 0 no, -1 cannot tell (no /proc; macOS
+ * starts cron on demand).  Its name is cron (Debian, BSD), crond
+ * (cronie, busybox, dcron) or fcron.
+ */
+int
+cron_daemon(void)
+{
+	struct dirent *de;
+	char p[64], comm[32];
+	ssize_t n;
+	DIR *d;
+	int fd, found = 0;
+
+	if (!HAVE_PROC_SELF || HAVE_DARWIN || (d = opendir("/proc")) == NULL)
+		return -1;
+	while (!found && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9' ||
+		    strlen(de->d_name) > 12)
+			continue;
+		(void)snprintf(p, sizeof p, "/proc/%s/comm", de->d_name);
+		if ((fd = open(p, O_RDONLY | O_CLOEXEC)) == -1)
+			continue;
+		n = read(fd, comm, sizeof comm - 1);
+		(void)close(fd);
+		if (n <= 0)
+			continue;
+		comm[n] = '\0';
+		comm[strcspn(comm, "\n")] = '\0';
+		found = strcmp(comm, "cron") == 0 || strcmp(comm, "crond") == 0 ||
+		    strcmp(comm, "fcron") == 0;
+	}
+	(void)closedir(d);
+	return found;
+}
+
 /* cur: the crontab as read before anything was created (NULL if dry).
  * What was done goes to report, a line each. */
 int
@@ -227,7 +316,10 @@ cron_uninstall(int dry, struct buf *report)
 		rc = 0;
 		goto out;
 	}
-	if (crontab_write(tool, &next) == -1)
+	/* Nothing of the user's is left: no crontab at all, rather than an
+	 * empty one where there was none. */
+	if (next.len == 0 ? crontab_remove(tool) == -1 :
+	    crontab_write(tool, &next) == -1)
 		goto out;
 	buf_adds(report, "removed cron entry\n");
 	rc = 0;

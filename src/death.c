@@ -133,6 +133,7 @@ death_record(const char *id, const struct session *s, int *clean_exit)
 	else
 		log_event("death", id, "cause", cause.s, "status", status,
 		    "signal", sig, "oom", oom, "server_pid", spid, LEND);
+	hook_death(id, matched ? le.s : NULL);
 	/* .deaths: <cause>[ oom=yes][ reason=<why>] */
 	if (strcmp(oom, "yes") == 0)
 		buf_adds(&cause, " oom=yes");

@@ -7,12 +7,43 @@
 #include "roost.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int
 is_ctl(unsigned char c)
 {
 	return c < 0x20 || c == 0x7f;
+}
+
+/* The length of the well-formed UTF-8 sequence at p (1 for ASCII), 0
+ * when it is not one: overlong forms, surrogates and values beyond
+ * U+10FFFF are not. */
+static size_t
+utf8_len(const unsigned char *p)
+{
+	size_t n, i;
+	unsigned long cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
 }
 
 /* POSIX sh: one single-quoted word; ' becomes '\''. */
@@ -194,6 +225,248 @@ esc_line(struct buf *b, const char *s)
 	return 0;
 }
 
+/* What every value of a unit file must be: UTF-8 (systemd ignores an
+ * assignment that is not) without control characters. */
+static int
+unit_clean(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+
+	for (; *p != '\0'; p += n) {
+		if ((n = utf8_len(p)) == 0)
+			return err_set(RX_USAGE, "byte 0x%02x is not UTF-8, which "
+			    "a systemd unit file must be", *p);
+		if (n == 1 && is_ctl(*p))
+			return err_set(RX_USAGE, "control character 0x%02x in a "
+			    "systemd unit value", *p);
+	}
+	return 0;
+}
+
+/*
+ * A systemd unit setting's value on one line (Description=, the path of
+ * StandardOutput=append:): % starts a specifier, so it is doubled; a
+ * trailing backslash would continue the line and surrounding blanks
+ * are stripped by systemd, so those are refused.
+ */
+static int
+esc_unit(struct buf *b, const char *s)
+{
+	size_t n = strlen(s);
+	const char *p;
+
+	if (unit_clean(s) == -1)
+		return -1;
+	if (n > 0 && (s[n - 1] == '\\' || s[n - 1] == ' ' || s[0] == ' '))
+		return err_set(RX_USAGE, "a systemd unit value cannot begin "
+		    "or end with a blank or end with a backslash");
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '%')
+			buf_addc(b, '%');
+		buf_addc(b, *p);
+	}
+	return 0;
+}
+
+/* The inside of a double-quoted word of a unit file (Environment=):
+ * C-style \\ and \", % doubled. */
+static int
+unit_quoted(struct buf *b, const char *s, size_t n)
+{
+	char *v = xmalloc(n + 1);
+	size_t i;
+	int rc;
+
+	memcpy(v, s, n);
+	v[n] = '\0';
+	if ((rc = unit_clean(v)) == 0)
+		for (i = 0; i < n; i++) {
+			if (v[i] == '\\' || v[i] == '"')
+				buf_addc(b, '\\');
+			else if (v[i] == '%')
+				buf_addc(b, '%');
+			buf_addc(b, v[i]);
+		}
+	free(v);
+	return rc;
+}
+
+/*
+ * The executable of ExecStart=, double-quoted (it may hold blanks), %
+ * doubled.  systemd takes the path without unescaping it and refuses
+ * one holding a quote, a backslash or '=', so those cannot be carried.
+ */
+static int
+esc_unitexec(struct buf *b, const char *s)
+{
+	const char *p;
+
+	if (unit_clean(s) == -1)
+		return -1;
+	if (strpbrk(s, "'\"\\=") != NULL)
+		return err_set(RX_USAGE, "systemd refuses an executable path "
+		    "holding a quote, a backslash or '=' (%s): install roost "
+		    "where its path has none", s);
+	buf_addc(b, '"');
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '%')
+			buf_addc(b, '%');
+		buf_addc(b, *p);
+	}
+	buf_addc(b, '"');
+	return 0;
+}
+
+/*
+ * Environment lists: the value is NAME=VALUE lines (what the scheduler
+ * entry bakes in); each escaper writes the whole list in its target
+ * language, every value escaped for it.  env_next() yields one entry.
+ */
+static int
+env_next(const char **p, const char **name, size_t *nlen,
+    const char **val, size_t *vlen)
+{
+	const char *s = *p, *eq, *nl;
+
+	while (*s == '\n')
+		s++;
+	if (*s == '\0')
+		return 0;
+	nl = s + strcspn(s, "\n");
+	eq = memchr(s, '=', (size_t)(nl - s));
+	if (eq == NULL || eq == s || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789_") != (size_t)(eq - s) ||
+	    (*s >= '0' && *s <= '9'))
+		return err_set(RX_USAGE, "environment entry '%.*s': expected "
+		    "NAME=VALUE", (int)(nl - s), s);
+	*name = s;
+	*nlen = (size_t)(eq - s);
+	*val = eq + 1;
+	*vlen = (size_t)(nl - eq - 1);
+	*p = nl;
+	return 1;
+}
+
+/* NAME='value' NAME='value' ...: assignments before a crontab command. */
+static int
+esc_cronenv(struct buf *b, const char *s)
+{
+	const char *name, *val;
+	size_t nlen, vlen;
+	char *v;
+	int r, first = 1;
+
+	while ((r = env_next(&s, &name, &nlen, &val, &vlen)) == 1) {
+		if (!first)
+			buf_addc(b, ' ');
+		first = 0;
+		buf_add(b, name, nlen);
+		buf_addc(b, '=');
+		v = xmalloc(vlen + 1);
+		memcpy(v, val, vlen);
+		v[vlen] = '\0';
+		r = esc_cron(b, v);
+		free(v);
+		if (r == -1)
+			return -1;
+	}
+	return r;
+}
+
+/* Environment="NAME=value" lines of a systemd service. */
+static int
+esc_unitenv(struct buf *b, const char *s)
+{
+	const char *name, *val;
+	size_t nlen, vlen;
+	int r, first = 1;
+
+	while ((r = env_next(&s, &name, &nlen, &val, &vlen)) == 1) {
+		if (!first)
+			buf_addc(b, '\n');
+		first = 0;
+		buf_adds(b, "Environment=\"");
+		buf_add(b, name, nlen);
+		buf_addc(b, '=');
+		if (unit_quoted(b, val, vlen) == -1)
+			return -1;
+		buf_addc(b, '"');
+	}
+	return r;
+}
+
+/* <key>NAME</key> <string>value</string> pairs of a launchd plist's
+ * EnvironmentVariables dictionary, indented for it. */
+static int
+esc_plistenv(struct buf *b, const char *s)
+{
+	const char *name, *val;
+	size_t nlen, vlen;
+	char *v;
+	int r, first = 1;
+
+	while ((r = env_next(&s, &name, &nlen, &val, &vlen)) == 1) {
+		if (!first)
+			buf_addc(b, '\n');
+		first = 0;
+		buf_adds(b, "\t\t<key>");
+		buf_add(b, name, nlen);
+		buf_adds(b, "</key>\n\t\t<string>");
+		v = xmalloc(vlen + 1);
+		memcpy(v, val, vlen);
+		v[vlen] = '\0';
+		r = esc_xml(b, v);
+		free(v);
+		if (r == -1)
+			return -1;
+		buf_adds(b, "</string>");
+	}
+	return r;
+}
+
+/*
+ * A JSON string, quotes included.  Control characters become \u00XX;
+ * bytes that are not UTF-8 become U+FFFD, so the document stays valid
+ * whatever a log line held.
+ */
+int
+esc_json(struct buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	buf_addc(b, '"');
+	while (*p != '\0') {
+		size_t n = utf8_len(p);
+
+		if (n == 0) {
+			buf_adds(b, "\\ufffd");
+			p++;
+			continue;
+		}
+		if (n > 1) {
+			buf_add(b, p, n);
+			p += n;
+			continue;
+		}
+		switch (*p) {
+		case '"': buf_adds(b, "\\\""); break;
+		case '\\': buf_adds(b, "\\\\"); break;
+		case '\n': buf_adds(b, "\\n"); break;
+		case '\t': buf_adds(b, "\\t"); break;
+		case '\r': buf_adds(b, "\\r"); break;
+		default:
+			if (is_ctl(*p))
+				buf_addf(b, "\\u%04x", *p);
+			else
+				buf_addc(b, (char)*p);
+		}
+		p++;
+	}
+	buf_addc(b, '"');
+	return 0;
+}
+
 /* Verbatim, for validated tokens only: anything else is a template bug. */
 static int
 esc_raw(struct buf *b, const char *s)
@@ -220,6 +493,12 @@ static const struct {
 	{ "logfmt", esc_logfmt },
 	{ "logfmtq", esc_logfmtq },
 	{ "cron", esc_cron },
+	{ "cronenv", esc_cronenv },
+	{ "unit", esc_unit },
+	{ "unitexec", esc_unitexec },
+	{ "unitenv", esc_unitenv },
+	{ "plistenv", esc_plistenv },
+	{ "json", esc_json },
 	{ "line", esc_line },
 	{ "raw", esc_raw },
 };

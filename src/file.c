@@ -131,8 +131,9 @@ test_pause(const char *path)
 	now_sleep_ms((long)ms);
 }
 
-int
-file_write(const char *path, const void *data, size_t len, int mode)
+static int
+write_atomic(const char *path, const void *data, size_t len, int mode,
+    int sync)
 {
 	char tmp[PATHBUF];
 	const char *slash = strrchr(path, '/');
@@ -149,7 +150,7 @@ file_write(const char *path, const void *data, size_t len, int mode)
 		    path, strerror(errno));
 	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 	if (write_all(fd, data, len) == -1 || fchmod(fd, (mode_t)mode) == -1 ||
-	    fsync(fd) == -1) {
+	    (sync && fsync(fd) == -1)) {
 		saved = errno;
 		(void)close(fd);
 		(void)unlink(tmp);
@@ -170,6 +171,20 @@ file_write(const char *path, const void *data, size_t len, int mode)
 		    strerror(saved));
 	}
 	return 0;
+}
+
+int
+file_write(const char *path, const void *data, size_t len, int mode)
+{
+	return write_atomic(path, data, len, mode, 1);
+}
+
+/* Atomic for readers but not synced: for a heartbeat rewritten every
+ * pass, where losing the newest copy in a crash costs nothing. */
+int
+file_replace(const char *path, const void *data, size_t len, int mode)
+{
+	return write_atomic(path, data, len, mode, 0);
 }
 
 /* For idempotent writers: leaves the file (and its mtime) alone if equal. */

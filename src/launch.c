@@ -236,6 +236,7 @@ session_create(const char *id, const struct conf *c, const char *sock,
 			NULL
 		};
 
+		(void)log_pane_mark(id, mode);
 		s->woke = now_wall();
 		if (tmux_run(sock, args, &o) != 0)
 			goto out;
@@ -304,6 +305,7 @@ launch(const char *id, const struct conf *c, const char *mode_req,
 	(void)snprintf(spid, sizeof spid, "%ld", (long)s.server_pid);
 	log_event("launch", id, "mode", mode, "cause", cause, "server_pid", spid,
 	    LEND);
+	hook_run("launch", id, cause, log_last());
 	if (mode_out != NULL)
 		*mode_out = strcmp(mode, "resume") == 0 ? "resume" : "fresh";
 	rc = 0;

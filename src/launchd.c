@@ -1,7 +1,9 @@
 /*
  * launchd.c - the LaunchAgent that runs the tick on macOS:
  * ~/Library/LaunchAgents/<label>.plist, loaded with launchctl bootout,
- * enable and bootstrap.  What was done is reported, a line each, for the
+ * enable and bootstrap in the gui/<uid> domain, or in user/<uid> when
+ * there is no GUI login (SSH, a headless Mac): gui/<uid> refuses to
+ * bootstrap there.  What was done is reported, a line each, for the
  * command to print.
  */
 #include "roost.h"
@@ -42,16 +44,54 @@ lctl(const char *tool, const char *a1, const char *a2, const char *a3)
 	return rc < 256 ? rc : 128;
 }
 
-static int
-launchd_load(const char *plist, const char *label)
+/* gui/<uid> when `launchctl print` knows it, else user/<uid> (said). */
+static void
+launchd_domain(const char *tool, char *domain, size_t n)
 {
-	char tool[PATHBUF], domain[64], target[PATHBUF];
+	(void)snprintf(domain, n, "gui/%ld", (long)getuid());
+	if (lctl(tool, "print", domain, NULL) == 0)
+		return;
+	err_warn("note: no GUI login (launchctl print %s failed): using the "
+	    "user/%ld domain", domain, (long)getuid());
+	(void)snprintf(domain, n, "user/%ld", (long)getuid());
+}
+
+/* A label switched off with `launchctl disable` is never run, plist or
+ * not: warn. */
+static void
+launchd_warn_disabled(const char *tool, const char *domain,
+    const char *label)
+{
+	const char *argv[] = { tool, "print-disabled", domain, NULL };
+	struct buf out = { 0 }, key = { 0 };
+	const char *at, *eol;
+
+	buf_addf(&key, "\"%s\" =>", label);
+	if (spawn_tool(argv, &out, NULL) == 0 &&
+	    (at = strstr(buf_str(&out), key.s)) != NULL) {
+		at += key.len;
+		eol = at + strcspn(at, "\n");
+		while (at < eol && *at == ' ')
+			at++;
+		if ((size_t)(eol - at) >= 4 && (strncmp(at, "true", 4) == 0 ||
+		    strncmp(at, "disabled", 8) == 0))
+			err_warn("warning: launchd label %s is disabled in %s "
+			    "(launchctl print-disabled): it will not run until "
+			    "launchctl enable %s/%s", label, domain, domain,
+			    label);
+	}
+	buf_free(&out);
+	buf_free(&key);
+}
+
+static int
+launchd_load(const char *tool, const char *domain, const char *plist,
+    const char *label)
+{
+	char target[PATHBUF];
 	struct timespec t0;
 	int i, rc;
 
-	if (spawn_find("ROOST_LAUNCHCTL", "launchctl", tool, sizeof tool) == -1)
-		return -1;
-	(void)snprintf(domain, sizeof domain, "gui/%ld", (long)getuid());
 	(void)snprintf(target, sizeof target, "%s/%s", domain, label);
 	(void)lctl(tool, "bootout", target, NULL);	/* absent is fine */
 	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -78,7 +118,8 @@ int
 launchd_install(const struct vars *v, const char *label, int dry,
     struct buf *report)
 {
-	char dir[PATHBUF], plist[PATHBUF * 2];
+	char dir[PATHBUF], plist[PATHBUF * 2], tool[PATHBUF], domain[64];
+	char target[PATHBUF];
 	struct buf b = { 0 };
 	struct stat st;
 	int changed, existed, rc = -1;
@@ -97,16 +138,21 @@ launchd_install(const struct vars *v, const char *label, int dry,
 		    strerror(errno));
 		goto out;
 	}
+	if (spawn_find("ROOST_LAUNCHCTL", "launchctl", tool, sizeof tool) == -1)
+		goto out;
+	launchd_domain(tool, domain, sizeof domain);
+	(void)snprintf(target, sizeof target, "%s/%s", domain, label);
 	file_sweep_of(plist);	/* of an install killed mid-write */
 	existed = lstat(plist, &st) == 0;
 	if (file_write_changed(plist, &b, 0644, &changed) == -1)
 		goto out;
-	if (!changed) {
+	if (!changed && lctl(tool, "print", target, NULL) == 0) {
 		buf_addf(report, "unchanged launchd agent %s\n", plist);
+		launchd_warn_disabled(tool, domain, label);
 		rc = 0;
 		goto out;
 	}
-	if (launchd_load(plist, label) == -1) {
+	if (launchd_load(tool, domain, plist, label) == -1) {
 		/* Not loaded: leave no plist, or the next install would say
 		 * "unchanged" and never load it.  The reason survives the
 		 * removal: a failed removal is reported instead. */
@@ -115,8 +161,9 @@ launchd_install(const struct vars *v, const char *label, int dry,
 			    "install retries", err_msg(), plist);
 		goto out;
 	}
-	buf_addf(report, "%s launchd agent %s\n", existed ? "updated" : "created",
-	    plist);
+	buf_addf(report, "%s launchd agent %s\n", !changed ? "loaded" :
+	    existed ? "updated" : "created", plist);
+	launchd_warn_disabled(tool, domain, label);
 	rc = 0;
 out:
 	buf_free(&b);
@@ -127,6 +174,7 @@ int
 launchd_uninstall(const char *label, int dry, struct buf *report)
 {
 	char dir[PATHBUF], plist[PATHBUF * 2], tool[PATHBUF], target[PATHBUF];
+	char domain[64];
 	struct stat st;
 
 	if (agents_dir(dir, sizeof dir) == -1)
@@ -143,8 +191,8 @@ launchd_uninstall(const char *label, int dry, struct buf *report)
 	}
 	if (spawn_find("ROOST_LAUNCHCTL", "launchctl", tool, sizeof tool) == -1)
 		return -1;
-	(void)snprintf(target, sizeof target, "gui/%ld/%s", (long)getuid(),
-	    label);
+	launchd_domain(tool, domain, sizeof domain);
+	(void)snprintf(target, sizeof target, "%s/%s", domain, label);
 	(void)lctl(tool, "bootout", target, NULL);
 	if (file_remove(plist) == -1)
 		return -1;

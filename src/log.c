@@ -3,10 +3,11 @@
  * line one write(2) on O_APPEND, so concurrent writers never interleave.
  * Logs rotate at 5 MiB keeping five; pane logs are cut in place
  * (pipe-pane's cat keeps its O_APPEND descriptor, so a rename would lose
- * what it writes next).
+ * what it writes next), and each launch marks its start in the pane log.
  */
 #include "roost.h"
 
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -28,24 +29,33 @@ log_write(const char *logname, struct buf *b)
 	return file_append(p, b->s, b->len);
 }
 
+/* The line log_event() wrote last, for the hook that event runs. */
+static struct buf last;
+
 /* log_event("launch", id, "mode", "fresh", "cause", "start", LEND) */
 void
 log_event(const char *ev, const char *id, ...)
 {
-	struct buf b = { 0 };
 	const char *k, *v;
 	va_list ap;
 
-	logfmt_begin(&b, ev, id);
+	logfmt_begin(&last, ev, id);
 	va_start(ap, id);
 	while ((k = va_arg(ap, const char *)) != NULL) {
 		v = va_arg(ap, const char *);
-		logfmt_kv(&b, k, v);
+		logfmt_kv(&last, k, v);
 	}
 	va_end(ap);
-	if (log_write("lifecycle", &b) == -1)
+	if (log_write("lifecycle", &last) == -1)
 		err_warn("lifecycle.log: %s", err_msg());
-	buf_free(&b);
+	if (last.len > 0 && last.s[last.len - 1] == '\n')
+		last.s[--last.len] = '\0';
+}
+
+const char *
+log_last(void)
+{
+	return buf_str(&last);
 }
 
 /*
@@ -78,36 +88,130 @@ log_rotate(const char *path, long max, int keep)
 	return 1;
 }
 
-/* Cut a pane log over PANE_LOG_MAX to its newest PANE_LOG_KEEP, from a
- * line boundary, in place.  Returns 1 when it cut. */
+/* The separator a launch writes before its program's first output:
+ * "--- roost: <ts> launch <mode> ---", on a line of its own. */
+int
+log_pane_mark(const char *id, const char *mode)
+{
+	struct buf b = { 0 };
+	struct stat st;
+	char p[PATHBUF], ts[32], c = '\n';
+	int fd, rc;
+
+	home_path(p, "log/%s.log", id);
+	if ((fd = file_open(p, O_WRONLY | O_APPEND | O_CREAT, 0600)) == -1)
+		return -1;
+	/* A program that ended mid-line: end its line first. */
+	if (fstat(fd, &st) == 0 && st.st_size > 0) {
+		int rfd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (rfd != -1) {
+			if (pread(rfd, &c, 1, st.st_size - 1) != 1)
+				c = '\n';
+			(void)close(rfd);
+		}
+	}
+	fmt_iso(now_wall(), ts);
+	buf_addf(&b, "%s--- roost: %s launch %s ---\n", c != '\n' ? "\n" : "",
+	    ts, mode);
+	rc = write(fd, b.s, b.len) == (ssize_t)b.len ? 0 : err_errno(p);
+	(void)close(fd);
+	buf_free(&b);
+	return rc;
+}
+
+/* Tests hold a trim between its copy and its catching up, to append
+ * in the gap. */
+static void
+trim_pause(void)
+{
+	const char *e = getenv("ROOST_TEST_TRIM_PAUSE_MS");
+	unsigned long ms;
+
+	if (e != NULL && num_ulong(e, 600000, &ms) == 0)
+		now_sleep_ms((long)ms);
+}
+
+/* Copy [from, to) of fd down to at; the new end of the copy. */
+static off_t
+copy_down(int fd, off_t from, off_t to, off_t at, char *buf, size_t n)
+{
+	while (from < to) {
+		size_t want = (size_t)(to - from) < n ? (size_t)(to - from) : n;
+		ssize_t got = pread(fd, buf, want, from);
+
+		if (got <= 0 || pwrite(fd, buf, (size_t)got, at) != got)
+			return -1;
+		from += got;
+		at += got;
+	}
+	return at;
+}
+
+/*
+ * Cut a pane log over PANE_LOG_MAX to its newest PANE_LOG_KEEP, from a
+ * line boundary, in place; 1 when it cut.  pipe-pane's cat goes on
+ * appending meanwhile (O_APPEND, no lock): after the copy, what it
+ * appended past the old end is copied down behind the kept part, again
+ * until nothing new came, and only then is the file truncated there.
+ * What lands in the instant between the last look and the truncate is
+ * the one thing that can still be lost.  The lock (on the log itself;
+ * cat never takes it) keeps a second trim out.
+ */
 int
 log_pane_trim(const char *path)
 {
 	struct stat st;
 	char *keep;
-	off_t from;
+	off_t from, end, w;
 	ssize_t n;
 	size_t skip = 0;
-	int fd;
+	int fd, rc = 0;
 
 	if (lstat(path, &st) == -1 || !S_ISREG(st.st_mode) ||
 	    st.st_size <= PANE_LOG_MAX)
 		return 0;
 	if ((fd = file_open(path, O_RDWR, 0)) == -1)
 		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1 || fstat(fd, &st) == -1) {
+		(void)close(fd);
+		return 0;
+	}
 	keep = xmalloc(PANE_LOG_KEEP);
-	from = st.st_size - PANE_LOG_KEEP;
-	n = pread(fd, keep, PANE_LOG_KEEP, from);
-	if (n > 0) {
+	end = st.st_size;
+	from = end - PANE_LOG_KEEP;
+	if ((n = pread(fd, keep, PANE_LOG_KEEP, from)) <= 0) {
+		rc = err_errno(path);
+		goto out;
+	}
+	{
 		char *nl = memchr(keep, '\n', (size_t)n);
 
 		if (nl != NULL && nl - keep < n - 1)
 			skip = (size_t)(nl - keep) + 1;
-		if (pwrite(fd, keep + skip, (size_t)n - skip, 0) ==
-		    n - (ssize_t)skip)
-			(void)ftruncate(fd, (off_t)((size_t)n - skip));
 	}
+	if (pwrite(fd, keep + skip, (size_t)n - skip, 0) != n - (ssize_t)skip) {
+		rc = err_errno(path);
+		goto out;
+	}
+	w = (off_t)((size_t)n - skip);
+	end = from + n;
+	trim_pause();
+	while (fstat(fd, &st) == 0 && st.st_size > end) {
+		off_t top = st.st_size;
+
+		if ((w = copy_down(fd, end, top, w, keep, PANE_LOG_KEEP)) == -1) {
+			rc = err_errno(path);
+			goto out;
+		}
+		end = top;
+	}
+	if (ftruncate(fd, w) == -1)
+		rc = err_errno(path);
+	else
+		rc = 1;
+out:
 	free(keep);
 	(void)close(fd);
-	return n > 0 ? 1 : err_errno(path);
+	return rc;
 }

@@ -115,3 +115,85 @@ logfmt_get(const char *line, const char *key, struct buf *out)
 	buf_reset(out);
 	return 1;
 }
+
+/* The next key=value pair at *pp, for readers that walk a whole line: 1
+ * with key and val (unquoted), 0 at the end, -1 when malformed. */
+int
+logfmt_next(const char **pp, struct buf *key, struct buf *val)
+{
+	const char *p = *pp, *k;
+	size_t n;
+
+	while (*p == ' ')
+		p++;
+	if (*p == '\0' || *p == '\n')
+		return 0;
+	k = p;
+	p += strcspn(p, "= \n");
+	if (*p != '=' || p == k)
+		return -1;
+	buf_reset(key);
+	buf_add(key, k, (size_t)(p - k));
+	(void)buf_str(key);
+	buf_reset(val);
+	if (*++p == '"') {
+		if ((p = unquote(p + 1, val)) == NULL)
+			return -1;
+	} else {
+		n = strcspn(p, " \n");
+		buf_add(val, p, n);
+		p += n;
+	}
+	(void)buf_str(val);
+	if (*p != ' ' && *p != '\0' && *p != '\n')
+		return -1;
+	*pp = p;
+	return 1;
+}
+
+/* A value JSON can carry as a number: an integer of at most 18 digits,
+ * without a leading zero or plus. */
+static int
+json_int(const char *s)
+{
+	const char *d = s + (*s == '-');
+	size_t n = strlen(d);
+
+	return n > 0 && n <= 18 && strspn(d, "0123456789") == n &&
+	    (d[0] != '0' || n == 1);
+}
+
+/*
+ * One logfmt line as one JSON object, keys in their order: integers
+ * become numbers, an empty value null, everything else a string.  -1
+ * (out unchanged) when the line is not logfmt.
+ */
+int
+logfmt_json(const char *line, struct buf *out)
+{
+	struct buf k = { 0 }, v = { 0 }, o = { 0 };
+	const char *p = line;
+	int r, first = 1;
+
+	buf_addc(&o, '{');
+	while ((r = logfmt_next(&p, &k, &v)) == 1) {
+		if (!first)
+			buf_addc(&o, ',');
+		first = 0;
+		(void)esc_json(&o, k.s);
+		buf_addc(&o, ':');
+		if (v.len == 0)
+			buf_adds(&o, "null");
+		else if (json_int(v.s))
+			buf_adds(&o, v.s);
+		else
+			(void)esc_json(&o, v.s);
+	}
+	buf_addc(&o, '}');
+	if (r == 0)
+		buf_add(out, o.s, o.len);
+	buf_free(&k);
+	buf_free(&v);
+	buf_free(&o);
+	return r == 0 ? 0 : -1;
+}

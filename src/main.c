@@ -23,7 +23,7 @@ static const struct cmd_entry *const cmds[] = {
 	&cmd_install_entry, &cmd_uninstall_entry, &cmd_add_entry,
 	&cmd_rm_entry, &cmd_start_entry, &cmd_stop_entry, &cmd_wake_entry,
 	&cmd_restart_entry, &cmd_tick_entry, &cmd_status_entry,
-	&cmd_render_entry, &cmd_attach_entry, &cmd_log_entry,
+	&cmd_render_entry, &cmd_attach_entry, &cmd_output_entry, &cmd_log_entry,
 	&cmd_canary_entry, &cmd_help_entry
 };
 #define NCMDS (sizeof cmds / sizeof cmds[0])
@@ -84,23 +84,18 @@ int
 main(int argc, char **argv)
 {
 	const struct cmd_entry *c;
-	const char *opt_home = NULL;
 	struct args a;
-	int i, rc;
+	int i, rc, g;
 
 	pid_self_init(argv[0]);
 	cli_set_tmux(getenv("TMUX"));
 	(void)unsetenv("TMUX");	/* never talk to an enclosing tmux */
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "-H") == 0 && i + 1 < argc)
-			opt_home = argv[++i];
-		else if (strncmp(argv[i], "-H", 2) == 0 && argv[i][2] != '\0')
-			opt_home = argv[i] + 2;
-		else if (strcmp(argv[i], "-q") == 0)
-			cli_set_quiet(1);
-		else if (strcmp(argv[i], "-v") == 0)
-			cli_set_verbose(1);
-		else if (strcmp(argv[i], "--version") == 0) {
+		if ((g = cli_global(argc, argv, &i)) == 1)
+			continue;
+		if (g == -1)
+			return cli_usage("option -H needs a directory");
+		if (strcmp(argv[i], "--version") == 0) {
 			(void)printf("roost %s\n", ROOST_VERSION);
 			return cli_finish(RX_OK);
 		} else if (strcmp(argv[i], "--help") == 0 ||
@@ -126,7 +121,7 @@ main(int argc, char **argv)
 		;
 	else if (ids_check(c, &a) == -1)	/* before the home is made */
 		rc = cli_fail();
-	else if (home_resolve(opt_home) == -1 || (c->home != H_NONE &&
+	else if (home_resolve(cli_home()) == -1 || (c->home != H_NONE &&
 	    home_open(c->home == H_CREATE) == -1))
 		rc = cli_fail();
 	else

@@ -108,12 +108,36 @@ int	 esc_fmt(struct buf *, const char *);
 int	 esc_logfmt(struct buf *, const char *);
 int	 esc_logfmtq(struct buf *, const char *);
 int	 esc_line(struct buf *, const char *);
+int	 esc_json(struct buf *, const char *);
 
 /* ---- logfmt.c: building and reading logfmt lines ---- */
 void	 logfmt_begin(struct buf *, const char *ev, const char *id);
 void	 logfmt_kv(struct buf *, const char *key, const char *val);
 void	 logfmt_kvl(struct buf *, const char *key, long val);
 int	 logfmt_get(const char *line, const char *key, struct buf *out);
+int	 logfmt_next(const char **p, struct buf *key, struct buf *val);
+int	 logfmt_json(const char *line, struct buf *out);
+
+/* ---- term.c: terminal output as the text a terminal shows ---- */
+struct cell {
+	unsigned char b[4];
+	unsigned char n;
+};
+
+struct term {
+	int	 state;
+	char	 params[32];
+	size_t	 plen, slen;
+	unsigned char u[4];	/* a UTF-8 character being read */
+	size_t	 ulen, uwant;
+	struct cell *cells;	/* the line, a character a cell */
+	size_t	 ncells, cap, cur;
+};
+
+void	 term_init(struct term *);
+void	 term_feed(struct term *, const char *, size_t, struct buf *out);
+void	 term_flush(struct term *, struct buf *out);
+void	 term_free(struct term *);
 
 /* ---- file.c: safe file I/O (O_NOFOLLOW, regular files, atomic writes) ---- */
 int	 file_open(const char *path, int flags, int mode);
@@ -121,6 +145,7 @@ int	 file_read(const char *path, struct buf *out, size_t max);
 int	 file_read_at(int dfd, const char *name, const char *path,
 	    struct buf *out, size_t max);
 int	 file_write(const char *path, const void *data, size_t len, int mode);
+int	 file_replace(const char *path, const void *data, size_t len, int mode);
 int	 file_write_changed(const char *path, const struct buf *, int mode,
 	    int *changed);
 int	 file_remove(const char *path);
@@ -156,6 +181,9 @@ const char *pid_self(void);
 #define SP_NULLIO	0x2	/* stdin/stdout/stderr on /dev/null */
 pid_t	 spawn_detached(const char *const argv[], char *const envp[],
 	    int (*hold)(pid_t, void *), void *arg);
+int	 spawn_daemon(void);
+int	 spawn_feed(const char *const argv[], const char *in, size_t len,
+	    long ms, int *status);
 int	 spawn_tool(const char *const argv[], struct buf *out, struct buf *err1);
 int	 spawn_tool_ms(const char *const argv[], struct buf *out,
 	    struct buf *err1, long timeout);
@@ -272,6 +300,8 @@ int	 marker_deaths_append(const char *id, time_t, const char *cause);
 /* log_event(ev, id, key, value, ..., LEND): a typed NULL ends the pairs. */
 #define LEND ((const char *)NULL)
 void	 log_event(const char *ev, const char *id, ...);
+const char *log_last(void);
+int	 log_pane_mark(const char *id, const char *mode);
 int	 log_rotate(const char *path, long max, int keep);
 int	 log_pane_trim(const char *path);
 
@@ -310,6 +340,8 @@ enum state {
 int	 state_running(const char *id);
 enum state state_of(const char *id, const struct conf *, int alive,
 	    time_t now);
+#define SCHED_FILE	"state/.scheduler"
+int	 state_scheduler(char *name, size_t n, unsigned long *interval);
 unsigned long state_interval(void);
 int	 state_policy_restarts(const struct conf *, const char *cause);
 int	 state_restart(const char *id, const struct conf *, time_t *due);
@@ -317,6 +349,9 @@ int	 state_ids(char ***);
 int	 state_known(const char *id);
 const char *state_name(enum state);
 time_t	 state_activity(const char *id, const struct conf *, time_t woke);
+int	 state_wake_pending(const char *id);
+int	 state_last_exit(const char *id, const struct session *, char *out,
+	    size_t n, time_t *when);
 
 /* ---- server.c: an identity's tmux server and its socket ---- */
 int	 server_ours(const char *id, const char *sock, long ms);
@@ -349,6 +384,11 @@ int	 death_flush(const char *id, int *clean_exit);
 int	 launch(const char *id, const struct conf *, const char *mode_req,
 	    const char *cause, const char **mode_out);
 
+/* ---- hook.c: the user's hooks ---- */
+void	 hook_run(const char *event, const char *id, const char *cause,
+	    const char *line);
+void	 hook_death(const char *id, const char *last_exit);
+
 /* ---- tick.c: one supervision pass ---- */
 struct tally {
 	int	 ids, running, launched, reaped, deaths, errors;
@@ -359,15 +399,30 @@ int	 tick_pass(int verbose, const char *origin, char *const ids[],
 
 /* ---- sched.c: what every scheduler entry shares ---- */
 #define SCHED_LABEL	"org.roost.tick"
+#define SCHED_UNIT	"roost-tick"
 void	 sched_vars(struct vars *, unsigned long interval, const char *label,
 	    unsigned long *minutes);
 unsigned long sched_cron_minutes(unsigned long interval);
+int	 sched_record(const char *name, unsigned long interval);
+int	 sched_forget(void);
+void	 sched_pass_done(const struct tally *);
+int	 sched_last_pass(struct buf *line, time_t *when);
 
 /* ---- cron.c: the crontab block ---- */
 int	 cron_read(const char *tool, struct buf *out);
 int	 cron_install(const struct vars *, const char *tool,
 	    const struct buf *cur, int dry, struct buf *report);
 int	 cron_uninstall(int dry, struct buf *report);
+#define CRON_COMMAND_MAX	999
+int	 cron_check(const struct vars *);
+int	 cron_daemon(void);
+
+/* ---- systemd.c: the systemd user timer ---- */
+int	 systemd_available(void);
+int	 systemd_linger(void);
+int	 systemd_install(const struct vars *, const char *unit, int dry,
+	    struct buf *report);
+int	 systemd_uninstall(const char *unit, int dry, struct buf *report);
 
 /* ---- launchd.c: the LaunchAgent ---- */
 int	 launchd_install(const struct vars *, const char *label, int dry,
@@ -421,8 +476,8 @@ int	 cli_inside(const char *id);
 void	 cli_detach_if_inside(const char *id);
 int	 cli_teardown(const char *id, const char *reason);
 const char *cli_cmd(void);
-void	 cli_set_quiet(int);
-void	 cli_set_verbose(int);
+int	 cli_global(int argc, char **argv, int *i);
+const char *cli_home(void);
 int	 cli_verbose(void);
 void	 cli_out(const char *fmt, ...) PRINTFLIKE(1, 2);
 int	 cli_fail(void);
@@ -444,5 +499,6 @@ extern const struct cmd_entry cmd_wake_entry, cmd_restart_entry;
 extern const struct cmd_entry cmd_attach_entry, cmd_canary_entry;
 extern const struct cmd_entry cmd_tick_entry, cmd_status_entry;
 extern const struct cmd_entry cmd_render_entry, cmd_log_entry;
+extern const struct cmd_entry cmd_output_entry;
 
 #endif

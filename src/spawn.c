@@ -23,21 +23,17 @@
 #define NSIG 65		/* not POSIX; covers every signal on Linux and macOS */
 #endif
 
-/* The child's side of every spawn: default signals, the given stdio,
- * nothing else open but keep1 and keep2. */
+/* The child's stdio: stdin from infd (or /dev/null), stdout to outfd (or
+ * /dev/null), stderr to errfd (or left, unless SP_NULLIO); nothing else
+ * open but keep1 and keep2. */
 static void
-child_setup(int flags, int outfd, int errfd, int keep1, int keep2)
+child_fds(int flags, int infd, int outfd, int errfd, int keep1, int keep2)
 {
-	int nul, fd, max, i;
+	int nul, fd, max;
 
-	for (i = 1; i < NSIG; i++)
-		if (i != SIGKILL && i != SIGSTOP)
-			(void)signal(i, SIG_DFL);
-	if ((flags & SP_SETSID) && setsid() == -1)
-		_exit(127);
 	if ((nul = open("/dev/null", O_RDWR)) == -1)
 		_exit(127);
-	if (dup2(nul, 0) == -1)
+	if (dup2(infd >= 0 ? infd : nul, 0) == -1)
 		_exit(127);
 	if (dup2(outfd >= 0 ? outfd : nul, 1) == -1)
 		_exit(127);
@@ -49,6 +45,21 @@ child_setup(int flags, int outfd, int errfd, int keep1, int keep2)
 	for (fd = 3; fd < max; fd++)
 		if (fd != keep1 && fd != keep2)
 			(void)close(fd);
+}
+
+/* The child's side of every spawn: default signals, a session of its own
+ * with SP_SETSID, and its stdio (child_fds). */
+static void
+child_setup(int flags, int infd, int outfd, int errfd, int keep1, int keep2)
+{
+	int i;
+
+	for (i = 1; i < NSIG; i++)
+		if (i != SIGKILL && i != SIGSTOP)
+			(void)signal(i, SIG_DFL);
+	if ((flags & SP_SETSID) && setsid() == -1)
+		_exit(127);
+	child_fds(flags, infd, outfd, errfd, keep1, keep2);
 }
 
 /* exec argv, or tell the parent why not through ex and _exit. */
@@ -89,13 +100,14 @@ pipe_cloexec(int p[2])
 }
 
 /*
- * Start argv[0] (an absolute path) with argv.  stdout goes to outfd (or
- * /dev/null), stderr to errfd (or stays, unless SP_NULLIO).  Returns once
+ * Start argv[0] (an absolute path) with argv.  stdin comes from infd (or
+ * /dev/null), stdout goes to outfd (or /dev/null), stderr to errfd (or
+ * stays, unless SP_NULLIO).  Returns once
  * the child runs argv[0] (a close-on-exec pipe says so), so its argv is
  * already the program's, or with an error when the exec failed.
  */
 static pid_t
-spawn(const char *const argv[], int flags, int outfd, int errfd)
+spawn(const char *const argv[], int flags, int infd, int outfd, int errfd)
 {
 	sigset_t all, old;
 	pid_t pid;
@@ -108,7 +120,7 @@ spawn(const char *const argv[], int flags, int outfd, int errfd)
 	pid = fork();
 	if (pid == 0) {
 		(void)close(ex[0]);
-		child_setup(flags, outfd, errfd, ex[1], -1);
+		child_setup(flags, infd, outfd, errfd, ex[1], -1);
 		(void)sigprocmask(SIG_SETMASK, &old, NULL);
 		child_exec(argv, NULL, ex[1]);
 	}
@@ -165,7 +177,7 @@ spawn_detached(const char *const argv[], char *const envp[],
 			_exit(1);
 		if (g == 0) {
 			(void)close(ex[0]);
-			child_setup(SP_SETSID | SP_NULLIO, -1, -1, ex[1], h[0]);
+			child_setup(SP_SETSID | SP_NULLIO, -1, -1, -1, ex[1], h[0]);
 			(void)sigprocmask(SIG_SETMASK, &old, NULL);
 			if (read_full(h[0], &go, 1) == -1)
 				_exit(0);	/* not released */
@@ -206,6 +218,78 @@ spawn_detached(const char *const argv[], char *const envp[],
 	return rc == 0 ? pid : -1;
 }
 
+/*
+ * Become a detached process: 0 in a grandchild of the caller that leads
+ * its own session, with stdio on /dev/null and no other descriptor open
+ * (no lock of the caller's stays held by it); 1 in the caller, which
+ * never waits for it and never gets its zombie; -1 when fork fails.
+ */
+int
+spawn_daemon(void)
+{
+	pid_t mid;
+	int st;
+
+	if ((mid = fork()) == -1)
+		return err_set(RX_FAIL, "fork: %s", strerror(errno));
+	if (mid == 0) {
+		pid_t g = fork();
+
+		if (g != 0)
+			_exit(g == -1 ? 1 : 0);
+		(void)setsid();
+		child_fds(SP_NULLIO, -1, -1, -1, -1, -1);
+		return 0;
+	}
+	while (waitpid(mid, &st, 0) == -1 && errno == EINTR)
+		;
+	return 1;
+}
+
+/*
+ * Run argv in a session of its own with in (len bytes) on its stdin and
+ * stdio otherwise on /dev/null, and wait at most ms for it: 0 when it
+ * ended (*status as from wait), 1 when it ran out of time and its
+ * process group was killed, -1 when it could not start.
+ */
+int
+spawn_feed(const char *const argv[], const char *in, size_t len, long ms,
+    int *status)
+{
+	struct timespec t0;
+	void (*old)(int);
+	int p[2], late = 0;
+	ssize_t w;
+	pid_t pid, r;
+
+	if (pipe(p) == -1)
+		return err_errno("pipe");
+	(void)fcntl(p[1], F_SETFD, FD_CLOEXEC);
+	pid = spawn(argv, SP_SETSID | SP_NULLIO, p[0], -1, -1);
+	(void)close(p[0]);
+	if (pid == -1) {
+		(void)close(p[1]);
+		return -1;
+	}
+	/* A hook that does not read its stdin must not kill us. */
+	old = signal(SIGPIPE, SIG_IGN);
+	(void)fcntl(p[1], F_SETFL, O_NONBLOCK);
+	w = write(p[1], in, len);	/* short or failed: it did not read */
+	(void)w;
+	(void)close(p[1]);
+	(void)signal(SIGPIPE, old);
+	now_mono(&t0);
+	while ((r = waitpid(pid, status, WNOHANG)) == 0 ||
+	    (r == -1 && errno == EINTR)) {
+		if (!late && now_ms_since(&t0) >= ms) {
+			(void)kill(-pid, SIGKILL);
+			late = 1;
+		}
+		now_sleep_ms(10);
+	}
+	return late;
+}
+
 static int
 waitfor(pid_t pid, int *status)
 {
@@ -234,7 +318,7 @@ spawn_run(const char *const argv[], struct buf *out, struct buf *errout,
 	}
 	(void)fcntl(po[0], F_SETFD, FD_CLOEXEC);
 	(void)fcntl(pe[0], F_SETFD, FD_CLOEXEC);
-	pid = spawn(argv, 0, po[1], pe[1]);
+	pid = spawn(argv, 0, -1, po[1], pe[1]);
 	(void)close(po[1]);
 	(void)close(pe[1]);
 	if (pid == -1) {

@@ -60,20 +60,41 @@ state_of(const char *id, const struct conf *c, int alive, time_t now)
 	return ST_DOWN;
 }
 
-/* The tick interval install recorded (state/.scheduler), else 60 s. */
+/*
+ * What state/.scheduler, written by install, says: 0 read, 1 absent (name
+ * "", interval 60), -1 unreadable.  The interval is in seconds, what the
+ * entry really runs at (cron's rounded to whole minutes).
+ */
+int
+state_scheduler(char *name, size_t n, unsigned long *interval)
+{
+	struct buf b = { 0 }, v = { 0 };
+	char p[PATHBUF];
+	int rc;
+
+	*interval = 60;
+	name[0] = '\0';
+	home_path(p, SCHED_FILE);
+	if ((rc = file_read(p, &b, 4096)) == 0) {
+		if (logfmt_get(b.s, "scheduler", &v) == 0)
+			(void)snprintf(name, n, "%s", v.s);
+		if (logfmt_get(b.s, "interval", &v) != 0 ||
+		    num_ulong(v.s, 86400, interval) == -1 || *interval == 0)
+			*interval = 60;
+	}
+	buf_free(&b);
+	buf_free(&v);
+	return rc;
+}
+
+/* The tick interval install recorded, else 60 s. */
 unsigned long
 state_interval(void)
 {
-	char p[PATHBUF];
-	struct buf b = { 0 }, v = { 0 };
-	unsigned long n = 60;
+	char name[16];
+	unsigned long n;
 
-	home_path(p, "state/.scheduler");
-	if (file_read(p, &b, 4096) == 0 && logfmt_get(b.s, "interval", &v) == 0 &&
-	    (num_ulong(v.s, 86400, &n) == -1 || n == 0))
-		n = 60;
-	buf_free(&b);
-	buf_free(&v);
+	(void)state_scheduler(name, sizeof name, &n);
 	return n;
 }
 
@@ -170,6 +191,55 @@ state_known(const char *id)
 {
 	return conf_exists(id) || marker_has(id, M_SESSION) == 1 ||
 	    marker_has(id, M_CANARY) == 1 || state_running(id);
+}
+
+/* A wake is requested: .wake, or a non-empty .queue/. */
+int
+state_wake_pending(const char *id)
+{
+	return marker_has(id, M_WAKE) == 1 || marker_queue_nonempty(id) == 1;
+}
+
+/*
+ * What .last-exit says about session s, in a few words ("SIGKILL oom",
+ * "status=1", "server-vanished"), and when it was written: 0, or 1 when
+ * it holds nothing of this session (written before its launch, or about
+ * another server).  For a death no tick has classified yet.
+ */
+int
+state_last_exit(const char *id, const struct session *s, char *out,
+    size_t n, time_t *when)
+{
+	struct buf le = { 0 }, v = { 0 }, w = { 0 };
+	struct timespec ts;
+	unsigned long sp;
+	int rc = 1;
+
+	if (marker_read(id, M_LASTEXIT, &le) != 0 ||
+	    marker_mtime(id, M_LASTEXIT, &ts) != 0 || ts.tv_sec < s->woke ||
+	    logfmt_get(le.s, "server_pid", &v) != 0 ||
+	    num_ulong(v.s, 1UL << 30, &sp) == -1 || (pid_t)sp != s->server_pid)
+		goto out;
+	if (logfmt_get(le.s, "signal", &v) == 0 && v.len > 0)
+		buf_adds(&w, v.s);
+	else if (logfmt_get(le.s, "ev", &v) == 0 &&
+	    strcmp(v.s, "session-exit") == 0 &&
+	    logfmt_get(le.s, "status", &v) == 0 && v.len > 0)
+		buf_addf(&w, "status=%s", v.s);
+	else if (logfmt_get(le.s, "cause", &v) == 0 && v.len > 0)
+		buf_adds(&w, v.s);
+	else
+		goto out;
+	if (logfmt_get(le.s, "oom", &v) == 0 && strcmp(v.s, "yes") == 0)
+		buf_adds(&w, " oom");
+	(void)snprintf(out, n, "%s", w.s);
+	*when = ts.tv_sec;
+	rc = 0;
+out:
+	buf_free(&le);
+	buf_free(&v);
+	buf_free(&w);
+	return rc;
 }
 
 /* Newest mtime of the activity file, or of the entries of the activity

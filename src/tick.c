@@ -258,6 +258,7 @@ crash_looping(const char *id, const struct conf *c, time_t now)
 		return -1;
 	(void)snprintf(buf, sizeof buf, "%lu", in);
 	log_event("refused", id, "cause", "crash-loop", "deaths", buf, LEND);
+	hook_run("crash-loop", id, d[n - 1].cause, log_last());
 	return 1;
 }
 
@@ -378,6 +379,7 @@ stops_finish(struct pass *p)
 		else if (q->reap) {
 			log_event("reap", q->id, "reason", "idle", "age", q->age,
 			    LEND);
+			hook_run("reap", q->id, "idle", log_last());
 			p->t->reaped++;
 		}
 		file_unlock(q->lk);
@@ -715,6 +717,8 @@ tick_pass(int verbose, const char *origin, char *const ids[], int nids,
 	t->ms = now_ms_since(&t0);
 	if (verbose || t->launched || t->reaped || t->deaths || t->errors)
 		tick_log(t, origin);
+	if (nids == 0)
+		sched_pass_done(t);	/* what status tells the scheduler by */
 	file_unlock(lk);
 	return 0;
 }

@@ -15,6 +15,7 @@ mode_of() { file_stat mode "$1"; }
 # no_files_for ID: no conf, scripts or markers of ID exist.
 no_files_for() {
 	local left
+	[ -d "$ROOST_HOME" ] || return 0	# nothing at all was written
 	left=$(find "$ROOST_HOME" \( -name "$1.*" -o -name "$1" \) ! -type d)
 	[ -z "$left" ] || { echo "left: $left" >&2; return 1; }
 }

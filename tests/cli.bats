@@ -131,6 +131,8 @@ teardown() { common_teardown; }
 	run --separate-stderr roost add bob
 	assert_status 2
 	[ "${stderr_lines[0]}" = "roost: add: missing the command after --: roost add bob [OPTIONS] -- CMD [ARG...]" ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[ ! -e "$ROOST_HOME" ]
 	run --separate-stderr roost add bob -- "  "
 	assert_status 2
 	[ "${stderr_lines[0]}" = "roost: add: missing command after --" ]
@@ -202,4 +204,27 @@ teardown() { common_teardown; }
 	run --separate-stderr sh -c '"$1" --version >/dev/full' sh "$ROOST_BIN"
 	assert_status 1
 	case $stderr in "roost: "*"stdout: No space left on device") ;; *) false ;; esac
+}
+
+@test "-q, -v and -H work after the command too" {
+	run --separate-stderr roost add bob -q -- true
+	assert_status 0
+	[ -z "$output" ]
+	run --separate-stderr roost tick -v
+	assert_status 0
+	[[ $output == "tick ids=1 "* ]]
+	run --separate-stderr roost status -H "$T/other"
+	assert_status 0
+	[[ $output != *bob* ]]
+	run --separate-stderr "$ROOST_BIN" add alice -H"$T/other" -- true
+	assert_status 0
+	[ -f "$T/other/conf/alice.conf" ]
+	[ ! -e "$ROOST_HOME/conf/alice.conf" ]
+	# -H beats ROOST_HOME wherever it stands; a word after -- is the command's.
+	run --separate-stderr roost add carol -- echo -H -v
+	assert_status 0
+	[ "$(. "$ROOST_HOME/conf/carol.conf" && printf %s "$command")" = "'echo' '-H' '-v'" ]
+	run --separate-stderr roost status -H
+	assert_status 2
+	[ "$stderr" = "roost: status: option -H needs a directory" ]
 }

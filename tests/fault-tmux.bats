@@ -185,11 +185,21 @@ fake_tmux() {
 @test "configure takes tmux 3.3a, 3.4, 3.10 and development builds" {
 	configure_copy
 	cd "$T/cfg"
+	fake_tmux 3.3a
+	run ./configure --with-tmux="$T/tmux-3.3a"
+	assert_status 0
+	grep -qF "$T/tmux-3.3a" config.h
+	rm -f Makefile config.h
+	# The version is checked before the compiler: with a compiler that
+	# fails, getting as far as the compiler shows the version passed.
 	local v
-	for v in 3.3a 3.4 3.10 next-3.6 master; do
+	for v in 3.4 3.10 next-3.6 master; do
 		fake_tmux "$v"
-		run ./configure --with-tmux="$T/tmux-$v"
-		assert_status 0
-		rm -f Makefile config.h
+		CC=false run ./configure --with-tmux="$T/tmux-$v"
+		[ "$status" -ne 0 ]
+		assert_output_has "checking the tmux version... "
+		assert_output_has "no working C compiler (tried: false)"
+		[[ $output != *"too old"* ]]
+		[ ! -e Makefile ]
 	done
 }

@@ -30,6 +30,9 @@ common_setup() {
 	export ROOST_CRONTAB="$T/no-crontab-in-tests"
 	export ROOST_LAUNCHCTL="$T/no-launchctl-in-tests"
 	export ROOST_LAUNCH_AGENTS="$T/LaunchAgents"
+	export ROOST_SYSTEMCTL="$T/no-systemctl-in-tests"
+	export ROOST_LOGINCTL="$T/no-loginctl-in-tests"
+	export ROOST_SYSTEMD_UNITS="$T/systemd-units"
 	mkdir -p "$T/prog"
 	# A long-running program findable by its path.
 	printf '#!/bin/sh\nwhile :; do sleep 1; done\n' >"$T/prog/forever"

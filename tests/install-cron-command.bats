@@ -74,7 +74,8 @@ run_cron_line() {
 	for v in "a b" "it's" '50%' 'back\%slash' 'two\\%%' '$HOME `id` "q"' \
 	    'end\'; do
 		run "$ROOST_BIN" render crontab --set "home=/h/$v" \
-		    --set "path=/p/$v:/usr/bin:/bin" --set "roost=$T/prog/show env"
+		    --set "env=ROOST_HOME=/h/$v"$'\n'"PATH=/p/$v:/usr/bin:/bin" \
+		    --set "roost=$T/prog/show env"
 		assert_status 0
 		line=$(printf '%s\n' "$output" | grep -v '^#')
 		cmd=$(printf '%s\n' "$line" | cron_command)
@@ -83,4 +84,26 @@ run_cron_line() {
 		printf '%s\n' "/h/$v" "/p/$v:/usr/bin:/bin" tick >"$T/want"
 		diff -u "$T/want" "$T/seen"
 	done
+}
+
+@test "the installed cron command under env -i runs the tick with the HOME, PATH and locale of the install" {
+	mkdir -p "$T/mybin" "$T/inst-home"
+	printf '#!/bin/sh\nenv >"%s/seen-env"\nexec sleep 600\n' "$T" >"$T/mybin/show-env"
+	chmod +x "$T/mybin/show-env"
+	roost add bob -- show-env
+	env -i HOME="$T/inst-home" PATH="$T/mybin:/usr/bin:/bin" LANG=C.UTF-8 \
+	    LC_TIME=POSIX ROOST_HOME="$ROOST_HOME" ROOST_CRONTAB="$ROOST_CRONTAB" \
+	    ROOST_TMUX_CONF=/dev/null "$ROOST_BIN" install --scheduler cron
+	touch "$ROOST_HOME/state/bob.wake"
+	line=$(cron_entry)
+	cmd=$(printf '%s\n' "$line" | cron_command)
+	run env -i HOME=/elsewhere PATH=/usr/bin:/bin sh -c "$cmd"
+	assert_status 0
+	wait_for 5 test -s "$T/seen-env"
+	grep -q -x "HOME=$T/inst-home" "$T/seen-env"
+	grep -q -x "PATH=$T/mybin:/usr/bin:/bin" "$T/seen-env"
+	grep -q -x "LANG=C.UTF-8" "$T/seen-env"
+	grep -q -x "LC_TIME=POSIX" "$T/seen-env"
+	grep -q -x "ROOST_HOME=$ROOST_HOME" "$T/seen-env"
+	roost stop bob
 }

@@ -123,14 +123,29 @@ foreign_crontab() {
 	cmp "$T/block" "$T/crontab"
 	run roost uninstall
 	assert_status 0
-	[ ! -s "$T/crontab" ]
+	assert_output_has "removed cron entry"
+	# No empty crontab where there was none.
+	[ ! -e "$T/crontab" ]
+	[ "$(tail -n 1 "$T/crontab.calls")" = -r ]
 }
 
-@test "the block runs the absolute roost with ROOST_HOME, ROOST_SOCK_DIR and PATH baked in, output to log/tick.out" {
-	run roost install --scheduler cron
+@test "uninstall keeps a crontab that holds anything of the user's, even one blank line" {
+	printf '\n' >"$T/crontab"
+	roost install --scheduler cron
+	run roost uninstall
+	assert_status 0
+	[ "$(od -An -c "$T/crontab" | tr -d ' ')" = '\n' ]
+	! grep -q -x -e -r "$T/crontab.calls"
+}
+
+@test "the block runs the absolute roost with HOME, ROOST_HOME, ROOST_SOCK_DIR, PATH and the locale baked in, output to log/tick.out" {
+	run env -i HOME=/home/u PATH=/usr/bin:/bin LANG=C.UTF-8 LC_TIME=C \
+	    LC_ALL= LC_COLLATE=POSIX ROOST_HOME="$ROOST_HOME" \
+	    ROOST_CRONTAB="$ROOST_CRONTAB" "$ROOST_BIN" install --scheduler cron
 	assert_status 0
 	self=$(cd "$(dirname "$ROOST_BIN")" && pwd -P)/$(basename "$ROOST_BIN")
-	[ "$(cron_entry)" = "* * * * * ROOST_HOME='$ROOST_HOME' ROOST_SOCK_DIR='$ROOST_HOME/sock' PATH='$PATH' '$self' tick >>'$ROOST_HOME/log/tick.out' 2>&1" ]
+	# Sorted LC_* after LANG; an empty one (no effect) is left out.
+	[ "$(cron_entry)" = "* * * * * HOME='/home/u' ROOST_HOME='$ROOST_HOME' ROOST_SOCK_DIR='$ROOST_HOME/sock' PATH='/usr/bin:/bin' LANG='C.UTF-8' LC_COLLATE='POSIX' LC_TIME='C' '$self' tick >>'$ROOST_HOME/log/tick.out' 2>&1" ]
 	[ "$(cron_block "$ROOST_HOME" | wc -l)" -eq 4 ]
 	[ "$(tail -n 1 "$T/crontab")" = "# END roost $ROOST_HOME" ]
 }
@@ -299,4 +314,59 @@ foreign_crontab() {
 	*" ROOST_SOCK_DIR='$T/s' "*) ;;
 	*) echo "entry: $(cron_entry)" >&2; return 1 ;;
 	esac
+}
+
+@test "no cron daemon running: install warns that the entry will not run; a running one silences it" {
+	if pgrep -x 'cron|crond|fcron' >/dev/null; then
+		skip "a cron daemon runs on this machine: its absence cannot be tested"
+	fi
+	run --separate-stderr roost install --scheduler cron
+	assert_status 0
+	assert_output_has "created cron entry"
+	[[ $stderr == *"roost: install: warning: no cron daemon is running, so the entry will not run: start one (Debian, Ubuntu: apt-get install cron; systemctl enable --now cron) or use --scheduler systemd"* ]]
+	# A process named cron (a copy of sleep: comm is the file's name).
+	mkdir -p "$T/daemon"
+	cp "$(command -v sleep)" "$T/daemon/cron"
+	"$T/daemon/cron" 600 &
+	wait_for 5 pgrep -f "$T/daemon/cron"
+	run --separate-stderr roost install --scheduler cron
+	assert_status 0
+	[[ $stderr != *"cron daemon"* ]]
+	kill %1
+}
+
+@test "--scheduler none warns about nothing scheduler-related" {
+	run --separate-stderr roost install --scheduler none
+	assert_status 0
+	[ -z "$stderr" ]
+	[ "$(cat "$ROOST_HOME/state/.scheduler")" = "scheduler=none interval=60" ]
+}
+
+@test "a cron command cron would cut is refused first: exit 1, the reason, nothing written" {
+	printf '# mine\n' >"$T/crontab"
+	cp "$T/crontab" "$T/orig"
+	long=$T/$(printf 'p%.0s' $(seq 1000))
+	run --separate-stderr env PATH="$long:/usr/bin:/bin" "$ROOST_BIN" install --scheduler cron
+	assert_status 1
+	[[ ${stderr_lines[-1]} =~ ^roost:\ install:\ the\ cron\ entry\'s\ command\ would\ be\ [0-9]{4}\ bytes,\ and\ cron\ reads\ at\ most\ 999:\ shorten\ the\ home\ path\ or\ PATH,\ or\ use\ --scheduler\ systemd\;\ nothing\ was\ written$ ]]
+	[ ! -e "$ROOST_HOME" ]
+	cmp "$T/orig" "$T/crontab"
+	[ "$(cron_writes)" -eq 0 ]
+}
+
+@test "tick.out is created 0600 by install, and made 0600 if it was not" {
+	run roost install --scheduler cron
+	assert_status 0
+	[ "$(stat -c %a "$ROOST_HOME/log/tick.out")" = 600 ]
+	chmod 644 "$ROOST_HOME/log/tick.out"
+	roost install --scheduler cron
+	[ "$(stat -c %a "$ROOST_HOME/log/tick.out")" = 600 ]
+}
+
+@test "a missing crontab(1): the home is made and the error says what to install" {
+	run --separate-stderr env -u ROOST_CRONTAB PATH=/nonexistent "$ROOST_BIN" install --scheduler cron
+	assert_status 1
+	assert_output_has "created home $ROOST_HOME"
+	[ "${stderr_lines[-1]}" = "roost: install: crontab: command not found: install cron (Debian, Ubuntu: apt-get install cron; Fedora: dnf install cronie) and run roost install again, or use --scheduler none and run roost tick yourself" ]
+	[ ! -e "$ROOST_HOME/state/.scheduler" ]
 }

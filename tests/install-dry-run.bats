@@ -45,7 +45,7 @@ teardown() {
 	run roost install --scheduler cron --interval 300 --dry-run
 	assert_status 0
 	assert_output_has "unchanged $ROOST_HOME/bin/pane-died"
-	assert_output_has "*/5 * * * * ROOST_HOME="
+	assert_output_has "*/5 * * * * HOME="
 	cmp "$T/installed" "$T/crontab"
 	[ "$(cron_writes)" -eq 0 ]
 	(cd "$ROOST_HOME" && find . | sort) >"$T/tree2"

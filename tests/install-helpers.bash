@@ -1,20 +1,33 @@
-# tests/install-helpers.bash - recording stand-ins for crontab(1) and
-# launchctl(1), and readers for what roost install writes.  Loaded by the
-# install-*.bats suites after helpers.bash.
+# tests/install-helpers.bash - recording stand-ins for crontab(1),
+# launchctl(1), systemctl(1) and loginctl(1), and readers for what roost
+# install writes.  Loaded by the install-*.bats suites after helpers.bash.
 
-# stand_ins: put both stand-ins in $T/bin and point roost at them (and at
-# a private LaunchAgents dir), so no test touches the real user's crontab
-# or launchd.
+# stand_ins: put the stand-ins in $T/bin and point roost at them (and at
+# private LaunchAgents and systemd unit dirs), so no test touches the real
+# user's crontab, launchd or systemd user manager.
 #
 # crontab: -l prints $T/crontab, or "no crontab for <user>" (exit 1) when
 # there is none; when $T/crontab.fail exists it prints that file to
-# stderr and exits 1 instead.  "-" or FILE replaces $T/crontab.  Each
-# call is one line (its arguments) in $T/crontab.calls.
+# stderr and exits 1 instead.  "-" or FILE replaces $T/crontab, -r
+# removes it.  Each call is one line (its arguments) in $T/crontab.calls.
 #
-# launchctl: each call is one line in $T/launchctl.calls.  The exit code
-# comes from $T/launchctl.<verb>.rc, one code a line, consumed in order;
-# when that is empty, print answers 113 ("could not find service") and
-# everything else 0.
+# launchctl: each call is one line in $T/launchctl.calls.  `print
+# gui/<uid>` (the domain) answers 0, or 113 when $T/launchctl.nogui
+# exists; `print-disabled` prints $T/launchctl.disabled when it exists.
+# An exit code from $T/launchctl.<verb>.rc, one code a line, consumed in
+# order, comes first.  Otherwise the stand-in keeps what is loaded:
+# bootstrap loads a job, bootout unloads it, and print of a job answers 0
+# when it is loaded and 113 ("could not find service") when not;
+# everything else answers 0.
+#
+# systemctl: each call is one line (its arguments) in $T/systemctl.calls.
+# `--user show-environment` answers 0 when $T/systemctl.up exists, else 1
+# (no user manager).  enable/disable [--now] keep the timer's state in
+# $T/systemctl.state/<unit>.{enabled,active}, which is-enabled and
+# is-active report; restart and start make it active.  An exit code in
+# $T/systemctl.<verb>.rc (one a line, consumed in order) overrides.
+#
+# loginctl: show-user prints "Linger=<$T/linger, default yes>".
 stand_ins() {
 	mkdir -p "$T/bin"
 	cat >"$T/bin/crontab" <<EOF
@@ -32,6 +45,13 @@ case \$1 in
 		exit 1
 	fi
 	exec cat "\$t/crontab" ;;
+-r)
+	if [ ! -f "\$t/crontab" ]; then
+		echo "no crontab for \$(id -un)" >&2
+		exit 1
+	fi
+	rm -f "\$t/crontab"
+	exit 0 ;;
 -)
 	cat >"\$t/crontab.new" || exit 1 ;;
 *)
@@ -43,19 +63,82 @@ EOF
 #!/bin/sh
 t='$T'
 printf '%s\n' "\$*" >>"\$t/launchctl.calls"
+if [ "\$1" = print ]; then
+	case \$2 in
+	gui/*/* | user/*/*) ;;
+	gui/*) [ ! -f "\$t/launchctl.nogui" ]; exit ;;
+	esac
+fi
+if [ "\$1" = print-disabled ]; then
+	cat "\$t/launchctl.disabled" 2>/dev/null
+	exit 0
+fi
 q="\$t/launchctl.\$1.rc"
+if [ -s "\$q" ]; then
+	rc=\$(sed -n 1p "\$q")
+	sed 1d "\$q" >"\$q.tmp" && mv -f "\$q.tmp" "\$q"
+	[ "\$rc" -eq 0 ] || exit "\$rc"
+	[ "\$1" = print ] && exit 0
+fi
+# What is loaded, by label: bootstrap loads, bootout unloads.
+case \$1 in
+bootstrap) p=\${3##*/}; : >"\$t/launchctl.loaded.\${p%.plist}" ;;
+bootout) rm -f "\$t/launchctl.loaded.\${2##*/}" ;;
+print) [ -f "\$t/launchctl.loaded.\${2##*/}" ] || exit 113 ;;
+esac
+exit 0
+EOF
+	cat >"$T/bin/systemctl" <<EOF
+#!/bin/sh
+t='$T'
+printf '%s\n' "\$*" >>"\$t/systemctl.calls"
+[ "\$1" = --user ] || { echo "stand-in: not --user: \$*" >&2; exit 99; }
+shift
+q="\$t/systemctl.\$1.rc"
 if [ -s "\$q" ]; then
 	rc=\$(sed -n 1p "\$q")
 	sed 1d "\$q" >"\$q.tmp" && mv -f "\$q.tmp" "\$q"
 	exit "\$rc"
 fi
-[ "\$1" = print ] && exit 113
-exit 0
+st="\$t/systemctl.state"
+mkdir -p "\$st"
+verb=\$1
+shift
+now=
+[ "\${1:-}" = --now ] && { now=1; shift; }
+[ "\${1:-}" = --quiet ] && shift
+case \$verb in
+show-environment) [ -f "\$t/systemctl.up" ] ;;
+daemon-reload) exit 0 ;;
+enable) : >"\$st/\$1.enabled"; [ -z "\$now" ] || : >"\$st/\$1.active" ;;
+disable) rm -f "\$st/\$1.enabled"; [ -z "\$now" ] || rm -f "\$st/\$1.active" ;;
+start | restart) : >"\$st/\$1.active" ;;
+stop) rm -f "\$st/\$1.active" ;;
+is-enabled) [ -f "\$st/\$1.enabled" ] ;;
+is-active) [ -f "\$st/\$1.active" ] ;;
+*) echo "stand-in: unknown verb \$verb" >&2; exit 99 ;;
+esac
 EOF
-	chmod +x "$T/bin/crontab" "$T/bin/launchctl"
+	cat >"$T/bin/loginctl" <<EOF
+#!/bin/sh
+t='$T'
+printf '%s\n' "\$*" >>"\$t/loginctl.calls"
+[ "\$1" = show-user ] || exit 1
+printf 'Linger=%s\n' "\$(cat "\$t/linger" 2>/dev/null || echo yes)"
+EOF
+	chmod +x "$T/bin/crontab" "$T/bin/launchctl" "$T/bin/systemctl" \
+	    "$T/bin/loginctl"
 	export ROOST_CRONTAB="$T/bin/crontab"
 	export ROOST_LAUNCHCTL="$T/bin/launchctl"
 	export ROOST_LAUNCH_AGENTS="$T/agents"
+	export ROOST_SYSTEMCTL="$T/bin/systemctl"
+	export ROOST_LOGINCTL="$T/bin/loginctl"
+	export ROOST_SYSTEMD_UNITS="$T/units"
+}
+
+# sctl_calls: the systemctl stand-in's log ("" when never called).
+sctl_calls() {
+	cat "$T/systemctl.calls" 2>/dev/null || true
 }
 
 # cron_writes: how many times the stand-in crontab was asked to write.
@@ -118,14 +201,4 @@ cron_command() {
 # cron_entry [FILE]: the one schedule line of roost's block for $ROOST_HOME.
 cron_entry() {
 	cron_block "$ROOST_HOME" "${1:-$T/crontab}" | grep -v '^#'
-}
-
-# need_tool NAME: fail in CI when NAME is missing, skip elsewhere.
-need_tool() {
-	command -v "$1" >/dev/null 2>&1 && return 0
-	if [ "${CI:-}" = true ]; then
-		echo "$1 is required in CI (.ci/run must install it)" >&2
-		return 1
-	fi
-	skip "$1 not installed"
 }

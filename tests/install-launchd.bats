@@ -27,6 +27,11 @@ check_plist() {
 import os, plistlib, sys
 
 e = os.environ
+env = {"ROOST_HOME": e["PL_HOME"], "ROOST_SOCK_DIR": e["PL_HOME"] + "/sock",
+       "PATH": e["PL_PATH"]}
+for k in e:
+    if (k in ("HOME", "LANG") or k.startswith("LC_")) and e[k] != "":
+        env[k] = e[k]
 with open(e["PL_FILE"], "rb") as f:
     d = plistlib.load(f)
 home = e["PL_HOME"]
@@ -35,10 +40,10 @@ want = {
     "ProgramArguments": [os.path.realpath(e["PL_BIN"]), "tick"],
     "StartInterval": int(e["PL_INTERVAL"]),
     "RunAtLoad": True,
-    "EnvironmentVariables": {"ROOST_HOME": home, "ROOST_SOCK_DIR": home + "/sock", "PATH": e["PL_PATH"]},
+    "EnvironmentVariables": env,
     "StandardOutPath": home + "/log/tick.out",
     "StandardErrorPath": home + "/log/tick.out",
-    "ProcessType": "Background",
+    "ProcessType": "Interactive",
     "AbandonProcessGroup": True,
 }
 bad = []
@@ -110,8 +115,9 @@ plist_of() { echo "$T/agents/${1:-org.roost.tick}.plist"; }
 	run roost install --scheduler launchd
 	assert_status 0
 	t="gui/$UID_/org.roost.tick"
-	printf '%s\n' "bootout $t" "print $t" "print $t" "print $t" \
-	    "enable $t" "bootstrap gui/$UID_ $(plist_of)" >"$T/want"
+	printf '%s\n' "print gui/$UID_" "bootout $t" "print $t" "print $t" \
+	    "print $t" "enable $t" "bootstrap gui/$UID_ $(plist_of)" \
+	    "print-disabled gui/$UID_" >"$T/want"
 	lctl_calls >"$T/got"
 	diff -u "$T/want" "$T/got"
 }
@@ -122,7 +128,7 @@ plist_of() { echo "$T/agents/${1:-org.roost.tick}.plist"; }
 	assert_status 0
 	assert_output_has "created launchd agent $(plist_of)"
 	[ "$(lctl_calls | grep -c "^bootstrap gui/$UID_ ")" -eq 3 ]
-	[ "$(lctl_calls | tail -n 1)" = "bootstrap gui/$UID_ $(plist_of)" ]
+	[ "$(lctl_calls | grep -v '^print' | tail -n 1)" = "bootstrap gui/$UID_ $(plist_of)" ]
 	# enable came before the first bootstrap.
 	[ "$(lctl_calls | grep -n '' | grep -m1 ':bootstrap ' | cut -d: -f1)" -gt \
 	    "$(lctl_calls | grep -n '' | grep ':enable ' | cut -d: -f1)" ]
@@ -150,15 +156,65 @@ plist_of() { echo "$T/agents/${1:-org.roost.tick}.plist"; }
 	[ "$(lctl_calls | grep -c '^bootstrap ')" -eq 1 ]
 }
 
-@test "an unchanged re-install makes no launchctl calls at all" {
+@test "an unchanged re-install of a loaded job only asks launchctl, loads nothing" {
 	roost install --scheduler launchd
 	cp "$(plist_of)" "$T/plist1"
 	: >"$T/launchctl.calls"
 	run roost install --scheduler launchd
 	assert_status 0
 	assert_output_has "unchanged launchd agent $(plist_of)"
-	[ -z "$(lctl_calls)" ]
+	printf '%s\n' "print gui/$UID_" "print gui/$UID_/org.roost.tick" \
+	    "print-disabled gui/$UID_" >"$T/want"
+	lctl_calls | diff -u "$T/want" -
 	cmp "$T/plist1" "$(plist_of)"
+}
+
+@test "an unchanged plist whose job is not loaded is loaded again" {
+	roost install --scheduler launchd
+	rm -f "$T"/launchctl.loaded.*	# booted out behind roost's back
+	: >"$T/launchctl.calls"
+	run roost install --scheduler launchd
+	assert_status 0
+	assert_output_has "loaded launchd agent $(plist_of)"
+	lctl_calls | grep -q -x "bootstrap gui/$UID_ $(plist_of)"
+	: >"$T/launchctl.calls"
+	run roost install --scheduler launchd
+	assert_output_has "unchanged launchd agent $(plist_of)"
+	! lctl_calls | grep -q '^bootstrap '
+}
+
+@test "without a GUI login the agent goes to user/<uid>, and install and uninstall say so" {
+	touch "$T/launchctl.nogui"
+	run --separate-stderr roost install --scheduler launchd
+	assert_status 0
+	assert_output_has "created launchd agent $(plist_of)"
+	[[ $stderr == *"roost: install: note: no GUI login (launchctl print gui/$UID_ failed): using the user/$UID_ domain"* ]]
+	lctl_calls | grep -q -x "bootout user/$UID_/org.roost.tick"
+	lctl_calls | grep -q -x "enable user/$UID_/org.roost.tick"
+	lctl_calls | grep -q -x "bootstrap user/$UID_ $(plist_of)"
+	! lctl_calls | grep -q -e '^bootstrap gui/' -e '^enable gui/'
+	: >"$T/launchctl.calls"
+	run --separate-stderr roost uninstall
+	assert_status 0
+	[[ $stderr == *"roost: uninstall: note: no GUI login"* ]]
+	lctl_calls | grep -q -x "bootout user/$UID_/org.roost.tick"
+	[ ! -e "$(plist_of)" ]
+}
+
+@test "a label disabled in launchd is warned about: it would never run" {
+	printf 'disabled services = {\n\t"org.other" => enabled\n\t"org.roost.tick" => disabled\n}\n' \
+	    >"$T/launchctl.disabled"
+	run --separate-stderr roost install --scheduler launchd
+	assert_status 0
+	[[ $stderr == *"roost: install: warning: launchd label org.roost.tick is disabled in gui/$UID_ (launchctl print-disabled): it will not run until launchctl enable gui/$UID_/org.roost.tick"* ]]
+	# The older form, "=> true", means disabled too; an enabled one is quiet.
+	printf '\t"org.roost.tick" => true\n' >"$T/launchctl.disabled"
+	run --separate-stderr roost install --scheduler launchd
+	[[ $stderr == *"is disabled in gui/$UID_"* ]]
+	printf '\t"org.roost.tick" => enabled\n\t"org.roost.tick2" => disabled\n' \
+	    >"$T/launchctl.disabled"
+	run --separate-stderr roost install --scheduler launchd
+	[[ $stderr != *disabled* ]]
 }
 
 @test "a changed interval rewrites the plist and reloads it" {
@@ -168,8 +224,8 @@ plist_of() { echo "$T/agents/${1:-org.roost.tick}.plist"; }
 	assert_status 0
 	assert_output_has "updated launchd agent $(plist_of)"
 	check_plist "$(plist_of)" org.roost.tick "$ROOST_HOME" 300
-	[ "$(lctl_calls | head -n 1)" = "bootout gui/$UID_/org.roost.tick" ]
-	[ "$(lctl_calls | tail -n 1)" = "bootstrap gui/$UID_ $(plist_of)" ]
+	[ "$(lctl_calls | grep -v '^print' | head -n 1)" = "bootout gui/$UID_/org.roost.tick" ]
+	[ "$(lctl_calls | grep -v '^print' | tail -n 1)" = "bootstrap gui/$UID_ $(plist_of)" ]
 }
 
 @test "uninstall boots the job out and removes the plist" {
@@ -179,11 +235,12 @@ plist_of() { echo "$T/agents/${1:-org.roost.tick}.plist"; }
 	assert_status 0
 	assert_output_has "removed launchd agent $(plist_of org.example.t)"
 	[ ! -e "$(plist_of org.example.t)" ]
-	[ "$(lctl_calls)" = "bootout gui/$UID_/org.example.t" ]
+	[ "$(lctl_calls | grep -v '^print ')" = "bootout gui/$UID_/org.example.t" ]
+	: >"$T/launchctl.calls"
 	run roost uninstall --label org.example.t
 	assert_status 0
 	assert_output_has "unchanged launchd agent (none installed)"
-	[ "$(lctl_calls)" = "bootout gui/$UID_/org.example.t" ]
+	[ -z "$(lctl_calls)" ]
 }
 
 @test "a label with a slash or starting with a dot is refused before anything is written" {

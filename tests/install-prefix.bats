@@ -2,8 +2,10 @@
 # install-prefix.bats - README's first command on a private copy of the
 # source tree: ./configure --prefix=P && make install && P/bin/roost
 # install leaves a cron entry (a crontab stand-in here) whose command,
-# run the way cron runs it, performs a working tick.  The copy keeps the
-# shared build tree and its Makefile untouched.
+# run the way cron runs it, performs a working tick; roost uninstall and
+# make uninstall then leave nothing behind.  make install also puts the
+# shell completions where bash, zsh and fish look, honouring DESTDIR.
+# The copy keeps the shared build tree and its Makefile untouched.
 
 load helpers
 load install-helpers
@@ -36,7 +38,29 @@ teardown() {
 	[ -x "$T/pfx/bin/roost" ]
 	[ -f "$T/pfx/share/man/man1/roost.1" ]
 	[ -f "$T/pfx/share/roost/templates/crontab.in" ]
-	rm -rf "$T/src"	# the installed copy must not need its build tree
+	[ -f "$T/pfx/share/bash-completion/completions/roost" ]
+	[ -f "$T/pfx/share/zsh/site-functions/_roost" ]
+	[ -f "$T/pfx/share/fish/vendor_completions.d/roost.fish" ]
+	# DESTDIR: the same files under it, nothing outside it.
+	run sh -c 'cd "$1" && make install DESTDIR="$2"' sh "$T/src" "$T/dest"
+	assert_status 0
+	local d=$T/dest$T/pfx/share
+	[ -x "$T/dest$T/pfx/bin/roost" ]
+	bash -n "$d/bash-completion/completions/roost"
+	if command -v zsh >/dev/null; then
+		zsh -n "$d/zsh/site-functions/_roost"
+	elif [ "${CI:-}" = true ]; then
+		echo "zsh is required in CI (.ci/run installs it)" >&2
+		false
+	fi
+	if command -v fish >/dev/null; then
+		fish -n "$d/fish/vendor_completions.d/roost.fish"
+	fi
+	run sh -c 'cd "$1" && make uninstall DESTDIR="$2"' sh "$T/src" "$T/dest"
+	assert_status 0
+	[ -z "$(find "$T/dest" -type f)" ]
+	# The installed copy must not need its build tree.
+	mv "$T/src" "$T/src.away"
 	roost_installed="$T/pfx/bin/roost"
 	"$roost_installed" add bob -- "$T/prog/forever"
 	run --separate-stderr "$roost_installed" install --scheduler cron
@@ -55,4 +79,9 @@ teardown() {
 	assert_status 0
 	assert_output_has "removed cron entry"
 	assert_no_processes
+	# make uninstall removes what make install put under the prefix.
+	mv "$T/src.away" "$T/src"
+	run sh -c 'cd "$1" && make uninstall' sh "$T/src"
+	assert_status 0
+	[ -z "$(find "$T/pfx" -type f)" ]
 }

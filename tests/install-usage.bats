@@ -25,7 +25,7 @@ nothing_written() {
 @test "--scheduler bogus: exit 2, the allowed values, nothing written" {
 	run roost install --scheduler bogus
 	assert_status 2
-	[ "$output" = "roost: install: --scheduler bogus: must be auto, cron, launchd or none" ]
+	[ "$output" = "roost: install: --scheduler bogus: must be auto, cron, systemd, launchd or none" ]
 	nothing_written
 }
 

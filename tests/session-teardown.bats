@@ -63,7 +63,10 @@ no_death_records() {
 	no_death_records
 	[ "$(pgrep -f "$T/prog/forever" | wc -l)" -ge 1 ]
 	# Exactly one server and one canary for bob.
-	[ "$(pgrep -f -- "-S $(sock_of bob) " | wc -l)" -eq 1 ]
+	# (the pattern goes through the environment: an argument would put
+	# it in the filter's own command line, which ps lists too)
+	[ "$(procs_naming "$(sock_of bob)" |
+	    S="-S $(sock_of bob) " awk 'index($0, ENVIRON["S"])' | wc -l)" -eq 1 ]
 	[ "$(pgrep -f "$ROOST_HOME/bin/bob.canary" | wc -l)" -eq 1 ]
 	roost stop bob >/dev/null
 	no_death_records

@@ -7,6 +7,7 @@
 # and review the diff.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 setup() { common_setup; }
 teardown() { common_teardown; }
@@ -36,8 +37,8 @@ dead_pid() {
 # the fixed clock $NOW.
 fixture() {
 	local s=$ROOST_HOME/state id
-	for id in crashy dead-one down exited-3 parked segv stopped vanished \
-	    a-much-longer-identity-name; do
+	for id in crashy dead-one dead-known down exited-3 parked waking segv \
+	    stopped vanished a-much-longer-identity-name; do
 		roost add "$id" -- "$T/prog/forever" >/dev/null
 	done
 	# crash-loop: three deaths, the newest server-vanished 2 minutes ago.
@@ -47,6 +48,16 @@ fixture() {
 	# dead: a .session whose server is gone, no socket.
 	printf 'woke=%s mode=fresh server_pid=%s\n' $((NOW - 600)) \
 	    "$(dead_pid)" >"$s/dead-one.session"
+	# dead, and .last-exit already says how: killed by SIGKILL, the OOM
+	# killer's doing, 9m50s ago; the tick has not classified it yet.
+	printf 'woke=%s mode=fresh server_pid=4242 pane_pid=4243\n' $((NOW - 600)) \
+	    >"$s/dead-known.session"
+	printf 'ts=x ev=server-exit id=dead-known cause=server-vanished signal=SIGKILL status= exact=yes oom=yes server_pid=4242 wait_rc=1 orphans=\n' \
+	    >"$s/dead-known.last-exit"
+	touch -d "@$((NOW - 590))" "$s/dead-known.last-exit"
+	# parked an hour ago, and a wake is pending.
+	touch -d "@$((NOW - 3600))" "$s/waking.idle-reaped"
+	touch "$s/waking.wake"
 	# exited: the program ended with status 3, 2 minutes ago.
 	printf '%s status=3\n' $((NOW - 120)) >"$s/exited-3.deaths"
 	# parked 3 hours ago.
@@ -59,6 +70,11 @@ fixture() {
 	# the server vanished 5 minutes ago; a reboot-shape death before it.
 	printf '%s server-dead reason=socket-missing\n%s server-vanished\n' \
 	    $((NOW - 4000)) $((NOW - 300)) >"$s/vanished.deaths"
+	# The tick runs from cron; its last pass ended 34 s ago.
+	echo 'scheduler=cron interval=60' >"$s/.scheduler"
+	echo 'ts=2027-01-15T08:00:00Z ev=tick ids=11 running=0 launched=0 reaped=0 deaths=0 ms=3' \
+	    >"$s/.tick.last"
+	touch -d "@$((NOW - 34))" "$s/.tick.last"
 }
 
 @test "golden: the table for parked, stopped, crash-loop, exited, dead and down" {
@@ -106,9 +122,10 @@ fixture() {
 			# a field starts at n: a non-blank there, blanks before it
 			[ "${line:n:1}" != " " ]
 			[ "${line:n-2:2}" = "  " ]
-		done < <(tail -n +2 "$T/out")
+		done < <(sed '1d;$d' "$T/out")
 	done
-	[ "$(wc -l <"$T/out")" -eq 10 ]
+	[ "$(wc -l <"$T/out")" -eq 13 ]
+	[ "$(tail -n 1 "$T/out")" = "tick: cron, last pass 34s ago" ]
 }
 
 @test "no ANSI escapes when stdout is not a terminal" {
@@ -132,9 +149,10 @@ fixture() {
 	roost start r >/dev/null
 	local sp
 	sp=$(server_pid r)
-	run roost status r
+	run --separate-stderr roost status r
 	assert_status 0
-	[ "${#lines[@]}" -eq 2 ]
+	[ "${#lines[@]}" -eq 3 ]
+	[ "${lines[2]}" = "tick: no scheduler entry, no pass yet" ]
 	read -r -a f <<<"${lines[1]}"
 	[ "${f[0]}" = r ]
 	[ "${f[1]}" = running ]
@@ -146,7 +164,7 @@ fixture() {
 	# With a fixed clock an hour later: uptime and idle grow.
 	run env ROOST_NOW=$(($(date +%s) + 3600)) "$ROOST_BIN" status r --format logfmt
 	assert_status 0
-	[[ $output =~ ^id=r\ state=running\ pid=$sp\ uptime=36[0-9][0-9]\ idle=36[0-9][0-9]\ deaths=0\ last_exit=\ last_exit_age=$ ]]
+	[[ $output =~ ^id=r\ state=running\ pid=$sp\ uptime=36[0-9][0-9]\ idle=36[0-9][0-9]\ deaths=0\ last_exit=\ last_exit_age=\ wake_pending=no$ ]]
 	run env ROOST_NOW=$(($(date +%s) + 3 * 3600 + 125)) "$ROOST_BIN" status r
 	[[ ${lines[1]} =~ ^r\ +running\ +$sp\ +3h0[0-9]m\ +3h0[0-9]m\ +0\ +-$ ]]
 }
@@ -187,9 +205,8 @@ fixture() {
 	run env ROOST_NOW=$NOW "$ROOST_BIN" status --format logfmt exited-3 vanished
 	assert_status 3
 	[ "${#lines[@]}" -eq 2 ]
-	[ "${lines[0]}" = "id=exited-3 state=exited pid= uptime= idle= deaths=1 last_exit=status=3 last_exit_age=120" ] ||
-	[ "${lines[0]}" = 'id=exited-3 state=exited pid= uptime= idle= deaths=1 last_exit="status=3" last_exit_age=120' ]
-	[ "${lines[1]}" = "id=vanished state=exited pid= uptime= idle= deaths=2 last_exit=server-vanished last_exit_age=300" ]
+	[ "${lines[0]}" = 'id=exited-3 state=exited pid= uptime= idle= deaths=1 last_exit="status=3" last_exit_age=120 wake_pending=no' ]
+	[ "${lines[1]}" = "id=vanished state=exited pid= uptime= idle= deaths=2 last_exit=server-vanished last_exit_age=300 wake_pending=no" ]
 }
 
 @test "the states as the tick leaves them: dead before the tick, exited after it" {

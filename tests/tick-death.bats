@@ -241,7 +241,7 @@ everything_dies() {
 	everything_dies bk
 	run roost tick
 	assert_status 0
-	grep -Eq 'ev=backoff id=bk delay=[45] until=[0-9]+$' "$(LIFE)"
+	grep -Eq 'ev=backoff id=bk delay=[1-5] until=[0-9]+$' "$(LIFE)"
 	not_running bk
 	run roost status bk
 	[[ ${lines[1]} =~ ^bk\ +backoff\  ]]

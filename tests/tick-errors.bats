@@ -3,6 +3,7 @@
 # has nothing to supervise is a quiet no-op.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 setup() { common_setup; }
 teardown() { common_teardown; }
@@ -66,9 +67,11 @@ not_running() { ! is_running "$1"; }
 	run roost tick --verbose
 	assert_status 0
 	[ -z "$(ls -A "$ROOST_HOME")" ]
-	run roost status
+	run --separate-stderr roost status
 	assert_status 0
-	[ "$output" = "ID  STATE  PID  UPTIME  IDLE  DEATHS  LAST EXIT" ]
+	[ "${lines[0]}" = "no identities yet: roost add <id> -- <command> defines one" ]
+	[ "${lines[1]}" = "tick: no scheduler entry, no pass yet" ]
+	[ -z "$(ls -A "$ROOST_HOME")" ]
 }
 
 @test "a launch that fails for one identity is logged and the pass goes on" {

@@ -1,0 +1,231 @@
+/*
+ * term.c - what a terminal would show of a program's output, line by
+ * line: control sequences dropped (CSI, OSC, DCS and the other string
+ * sequences, two- and three-byte ESC sequences), and the line edits a
+ * terminal performs replayed on the line: \r returns to its start and
+ * what follows overwrites it, backspace and the cursor motions CHA, CUF
+ * and CUB move along it, EL erases in it.  Fed in chunks of any size;
+ * a sequence may straddle two chunks.
+ */
+#include "roost.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define LINE_CELLS_MAX	65536	/* a longer line is emitted in parts */
+#define STR_MAX		4096	/* an unterminated OSC/DCS gives up here */
+
+enum { T_TEXT, T_ESC, T_INTER, T_CSI, T_STR, T_STR_ESC };
+
+void
+term_init(struct term *t)
+{
+	memset(t, 0, sizeof *t);
+}
+
+void
+term_free(struct term *t)
+{
+	free(t->cells);
+	t->cells = NULL;
+	t->ncells = t->cap = 0;
+}
+
+static void
+put_cell(struct term *t, const unsigned char *b, size_t n)
+{
+	struct cell *c;
+
+	if (t->cur >= LINE_CELLS_MAX)
+		return;
+	if (t->cur >= t->cap) {
+		t->cap = t->cap != 0 ? t->cap * 2 : 128;
+		while (t->cap <= t->cur)
+			t->cap *= 2;
+		t->cells = xrealloc(t->cells, sizeof *t->cells * t->cap);
+	}
+	while (t->ncells < t->cur) {	/* moved past the end: blanks */
+		t->cells[t->ncells].b[0] = ' ';
+		t->cells[t->ncells++].n = 1;
+	}
+	c = &t->cells[t->cur++];
+	memcpy(c->b, b, n);
+	c->n = (unsigned char)n;
+	if (t->cur > t->ncells)
+		t->ncells = t->cur;
+}
+
+static void
+emit_line(struct term *t, struct buf *out)
+{
+	size_t i;
+
+	for (i = 0; i < t->ncells; i++)
+		buf_add(out, t->cells[i].b, t->cells[i].n);
+	buf_addc(out, '\n');
+	t->ncells = t->cur = 0;
+}
+
+static unsigned long
+csi_arg(const struct term *t, unsigned long dflt)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	for (i = 0; i < t->plen && t->params[i] >= '0' && t->params[i] <= '9';
+	    i++)
+		if (v < LINE_CELLS_MAX)
+			v = v * 10 + (unsigned long)(t->params[i] - '0');
+	return i == 0 || v == 0 ? dflt : v;
+}
+
+/* The CSI sequences that edit the line; every other one is dropped. */
+static void
+csi_final(struct term *t, unsigned char f)
+{
+	unsigned long n = csi_arg(t, 1), i;
+
+	if (t->plen > 0 && (t->params[0] < '0' || t->params[0] > '9') &&
+	    t->params[0] != ';')
+		return;		/* private (?25l and the like) */
+	switch (f) {
+	case 'G':	/* CHA: to column n */
+		t->cur = n - 1;
+		break;
+	case 'C':	/* CUF: n forward */
+		t->cur += n;
+		break;
+	case 'D':	/* CUB: n back */
+		t->cur = n > t->cur ? 0 : t->cur - n;
+		break;
+	case 'K':	/* EL: 0 to the end, 1 from the start, 2 all */
+		n = csi_arg(t, 0);
+		if (n == 0 && t->cur < t->ncells)
+			t->ncells = t->cur;
+		else if (n == 1)
+			for (i = 0; i < t->cur && i < t->ncells; i++) {
+				t->cells[i].b[0] = ' ';
+				t->cells[i].n = 1;
+			}
+		else if (n == 2)
+			t->ncells = 0;
+		break;
+	}
+	if (t->cur > LINE_CELLS_MAX)
+		t->cur = LINE_CELLS_MAX;
+}
+
+/* A byte outside any sequence. */
+static void
+text_byte(struct term *t, unsigned char c, struct buf *out)
+{
+	if (t->ulen > 0) {		/* inside a UTF-8 character */
+		if ((c & 0xc0) == 0x80) {
+			t->u[t->ulen++] = c;
+			if (t->ulen == t->uwant) {
+				put_cell(t, t->u, t->ulen);
+				t->ulen = 0;
+			}
+			return;
+		}
+		put_cell(t, t->u, t->ulen);	/* cut short: keep as it was */
+		t->ulen = 0;
+	}
+	if (c == '\n')
+		emit_line(t, out);
+	else if (c == '\r')
+		t->cur = 0;
+	else if (c == '\b') {
+		if (t->cur > 0)
+			t->cur--;
+	} else if (c == '\t')
+		put_cell(t, &c, 1);
+	else if (c == 0x1b)
+		t->state = T_ESC;
+	else if (c < 0x20 || c == 0x7f)
+		;		/* BEL, SO, SI, NUL, DEL: nothing to show */
+	else if (c >= 0xc2 && c <= 0xf4) {
+		t->u[0] = c;
+		t->ulen = 1;
+		t->uwant = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+	} else
+		put_cell(t, &c, 1);
+	if (t->ncells >= LINE_CELLS_MAX)
+		emit_line(t, out);
+}
+
+static void
+term_byte(struct term *t, unsigned char c, struct buf *out)
+{
+	switch (t->state) {
+	case T_TEXT:
+		text_byte(t, c, out);
+		return;
+	case T_ESC:
+		t->plen = 0;
+		t->slen = 0;
+		if (c == '[')
+			t->state = T_CSI;
+		else if (c == ']' || c == 'P' || c == 'X' || c == '^' ||
+		    c == '_')
+			t->state = T_STR;
+		else if (c >= 0x20 && c <= 0x2f)
+			t->state = T_INTER;	/* ESC ( B and the like */
+		else if (c == 0x1b)
+			t->state = T_ESC;
+		else
+			t->state = T_TEXT;	/* ESC 7, ESC =, ESC c ... */
+		return;
+	case T_INTER:
+		if (c < 0x20 || c > 0x2f)
+			t->state = T_TEXT;
+		return;
+	case T_CSI:
+		if (c >= 0x40 && c <= 0x7e) {
+			csi_final(t, c);
+			t->state = T_TEXT;
+		} else if (c >= 0x20 && c <= 0x3f) {
+			if (t->plen < sizeof t->params)
+				t->params[t->plen++] = (char)c;
+		} else {		/* a control inside: it acts, the CSI ends */
+			t->state = T_TEXT;
+			text_byte(t, c, out);
+		}
+		return;
+	case T_STR:
+		if (c == 0x07)
+			t->state = T_TEXT;
+		else if (c == 0x1b)
+			t->state = T_STR_ESC;
+		else if (++t->slen > STR_MAX)
+			t->state = T_TEXT;
+		return;
+	case T_STR_ESC:
+		t->state = c == '\\' ? T_TEXT : T_STR;
+		return;
+	}
+}
+
+/* Feed n bytes; each line they complete is appended to out. */
+void
+term_feed(struct term *t, const char *p, size_t n, struct buf *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		term_byte(t, (unsigned char)p[i], out);
+	(void)buf_str(out);
+}
+
+/* The line not yet ended by a newline, if it shows anything. */
+void
+term_flush(struct term *t, struct buf *out)
+{
+	if (t->ulen > 0) {
+		put_cell(t, t->u, t->ulen);
+		t->ulen = 0;
+	}
+	if (t->ncells > 0)
+		emit_line(t, out);
+	(void)buf_str(out);
+}
