@@ -102,6 +102,26 @@ if [ ! -x "$ROOST_BIN" ]; then
 	finish
 fi
 
+# The tools the suite needs, command:Debian package.  One missing would
+# fail dozens of tests one by one (and a missing pgrep leaves servers
+# behind): say so once and run nothing.
+tools='bats:bats tmux:tmux python3:python3 shellcheck:shellcheck
+pgrep:procps pkill:procps ps:procps script:bsdutils flock:util-linux
+setsid:util-linux perl:perl-base timeout:coreutils'
+[ "$(uname -s)" = Linux ] && tools="$tools strace:strace"
+missing='' pkgs=''
+for pair in $tools; do
+	command -v "${pair%%:*}" >/dev/null 2>&1 && continue
+	missing="$missing ${pair%%:*}"
+	case " $pkgs " in *" ${pair#*:} "*) ;; *) pkgs="$pkgs ${pair#*:}" ;; esac
+done
+if [ -n "$missing" ]; then
+	say "missing test tools:$missing; on Debian: apt-get install$pkgs" \
+	    "(README, Requirements); no test was run"
+	failed=$((failed + 1))
+	finish
+fi
+
 root=$(mktemp -d /tmp/rt.XXXXXX) || { say "mktemp failed"; exit 1; }
 ROOST_TEST_ROOT=$root
 export ROOST_TEST_ROOT
@@ -124,47 +144,58 @@ fi
 [ -z "${ROOST_TESTS:-}" ] || set -- $ROOST_TESTS
 
 : >build/test.tap
-if ! command -v bats >/dev/null 2>&1; then
-	say "bats not found: install bats-core"
-	failed=$((failed + 1))
-elif [ "$#" -eq 0 ]; then
+if [ "$#" -eq 0 ]; then
 	say "no tests/*.bats found"
 	failed=$((failed + 1))
 else
 	# The suites spend most of their time waiting on tmux and sleeps:
-	# they run in JOBS bats processes side by side, the files dealt out
-	# by their number of tests, largest first.
+	# JOBS workers run them side by side, one bats process a file.  The
+	# files are listed largest first (by their number of tests); each
+	# worker takes the next file no other has claimed (mkdir is atomic),
+	# so a slow file holds up one worker, not a third of the suite.
 	jobs=${ROOST_TEST_JOBS:-3}
 	case $jobs in '' | *[!0-9]* | 0) jobs=1 ;; esac
+	rm -rf build/claim build/test.*.tap build/bats.*.rc
+	mkdir build/claim || exit 1
 	for f; do
 		printf '%s %s\n' "$(grep -c '^@test ' "$f")" "$f"
-	done | sort -rn | awk -v j="$jobs" '
-		{ b = 0
-		  for (i = 1; i < j; i++) if (load[i] < load[b]) b = i
-		  load[b] += $1; files[b] = files[b] " " $2 }
-		END { for (i = 0; i < j; i++) if (files[i] != "") print files[i] }' \
-	    >build/test.buckets
-	n=0
-	while read -r bucket; do
-		n=$((n + 1))
-		# shellcheck disable=SC2086
-		{ bats --tap $bucket >"build/test.$n.tap" 2>&1; \
-		    echo "$?" >"build/bats.$n.rc"; } &
-	done <build/test.buckets
-	echo "# bats --tap, $n processes: $*"
+	done | sort -k1,1rn -k2,2 | awk '{ print $2 }' >build/test.files
+	nfiles=$(wc -l <build/test.files)
+	w=0
+	while [ "$w" -lt "$jobs" ]; do
+		w=$((w + 1))
+		{
+			i=0
+			while read -r f; do
+				i=$((i + 1))
+				mkdir "build/claim/$i" 2>/dev/null || continue
+				bats --tap --timing "$f" >"build/test.$i.tap" 2>&1
+				echo "$?" >"build/bats.$i.rc"
+			done <build/test.files
+		} &
+	done
+	echo "# bats --tap, $jobs workers: $*"
 	wait
 	: >build/test.tap
 	i=0
-	while [ "$i" -lt "$n" ]; do
+	while [ "$i" -lt "$nfiles" ]; do
 		i=$((i + 1))
+		f=$(sed -n "${i}p" build/test.files)
+		echo "# $f" | tee -a build/test.tap
+		if [ ! -f "build/test.$i.tap" ]; then
+			say "$f: never run: counting one failure"
+			failed=$((failed + 1))
+			continue
+		fi
 		tee -a build/test.tap <"build/test.$i.tap"
-		rc=$(cat "build/bats.$i.rc")
+		rc=$(cat "build/bats.$i.rc" 2>/dev/null) || rc=1
 		count_tap "build/test.$i.tap"
 		if [ "$rc" -ne 0 ] && [ "$tap_failed" -eq 0 ]; then
-			say "bats exited $rc with no failing test: counting one failure"
+			say "$f: bats exited $rc with no failing test: counting one failure"
 			failed=$((failed + 1))
 		fi
 	done
+	rm -rf build/claim
 fi
 
 # ---------------------------------------------------------------- leaks

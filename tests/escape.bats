@@ -18,8 +18,8 @@ setup() {
 		"''"
 		"'"
 		'"double" "'
-		'$(touch /tmp/roost-escape-pwned)'
-		'`touch /tmp/roost-escape-pwned`'
+		"\$(touch $T/pwned)"
+		"\`touch $T/pwned\`"
 		'${HOME} $HOME $0 $$ $1'
 		'100% %s %n %% %%%'
 		'#comment'
@@ -50,8 +50,10 @@ setup() {
 	)
 }
 teardown() {
+	local pwned=0
+	[ ! -e "$T/pwned" ] || pwned=1
 	common_teardown
-	[ ! -e /tmp/roost-escape-pwned ]
+	[ "$pwned" -eq 0 ]
 }
 
 # show V: a value, visibly, for failure messages.
@@ -102,29 +104,29 @@ is_utf8() { printf %s "$1" | iconv -f UTF-8 -t UTF-8 >/dev/null 2>&1; }
 
 @test "xml escaper: minidom parses every representable value back, in text and attributes" {
 	printf '<a b="@{v|xml}" c='"'"'@{v|xml}'"'"'>@{v|xml}</a>\n' >"$T/tpl/t.in"
+	# One parser run checks every rendered file r.N against want.N.
 	cat >"$T/xmlcheck.py" <<-'EOF'
 		import sys, xml.dom.minidom
-		want = open(sys.argv[2], "rb").read().decode("utf-8")
-		e = xml.dom.minidom.parse(sys.argv[1]).documentElement
-		text = "".join(n.data for n in e.childNodes)
-		for what, got in (("b", e.getAttribute("b")), ("c", e.getAttribute("c")), ("text", text)):
-		    if got != want:
-		        sys.exit("%s: got %r, want %r" % (what, got, want))
+		for i in sys.argv[2:]:
+		    want = open("%s/want.%s" % (sys.argv[1], i), "rb").read().decode("utf-8")
+		    e = xml.dom.minidom.parse("%s/r.%s" % (sys.argv[1], i)).documentElement
+		    text = "".join(n.data for n in e.childNodes)
+		    for what, got in (("b", e.getAttribute("b")), ("c", e.getAttribute("c")), ("text", text)):
+		        if got != want:
+		            sys.exit("value %s, %s: got %r, want %r" % (i, what, got, want))
 	EOF
-	local v i=0
+	local v i=0 checked=()
 	for v in "${CORPUS[@]}"; do
 		i=$((i + 1))
 		if has_ctl_strict "$v" || ! is_utf8 "$v"; then
 			continue
 		fi
 		roost render t --set "v=$v" >"$T/r.$i"
-		printf %s "$v" >"$T/want"
-		python3 "$T/xmlcheck.py" "$T/r.$i" "$T/want" || {
-			echo "xml round trip failed for $(show "$v")" >&2
-			cat "$T/r.$i" >&2
-			return 1
-		}
+		printf %s "$v" >"$T/want.$i"
+		checked+=("$i")
 	done
+	[ "${#checked[@]}" -gt 10 ]
+	python3 "$T/xmlcheck.py" "$T" "${checked[@]}"
 }
 
 @test "xml escaper: a control character is refused with exit 2 naming template and line" {
@@ -137,8 +139,8 @@ is_utf8() { printf %s "$1" | iconv -f UTF-8 -t UTF-8 >/dev/null 2>&1; }
 
 @test "the launchd plist stays well-formed XML for a hostile home, label and PATH" {
 	local h="$T/h <&> \"q\" 'a' ]]> é"
-	run roost -H "$h" render launchd.plist --set "label=org.<x>&\"y\"" \
-	    --set $'path=/a b:/c&d:/e<f>\t:/g'
+	run env PATH=$'/a b:/c&d:/e<f>\t:/g' LC_CTYPE='x<&>"y' "$ROOST_BIN" \
+	    -H "$h" render launchd.plist --set "label=org.<x>&\"y\""
 	assert_status 0
 	printf '%s\n' "$output" >"$T/plist"
 	python3 - "$T/plist" "$h" <<-'EOF'
@@ -148,6 +150,7 @@ is_utf8() { printf %s "$1" | iconv -f UTF-8 -t UTF-8 >/dev/null 2>&1; }
 		assert p["Label"] == 'org.<x>&"y"', p["Label"]
 		assert p["EnvironmentVariables"]["ROOST_HOME"] == home
 		assert p["EnvironmentVariables"]["PATH"] == "/a b:/c&d:/e<f>\t:/g", p
+		assert p["EnvironmentVariables"]["LC_CTYPE"] == 'x<&>"y', p
 		assert p["StandardOutPath"] == home + "/log/tick.out"
 		assert p["ProgramArguments"][1] == "tick"
 	EOF

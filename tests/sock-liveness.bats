@@ -71,9 +71,11 @@ while True:
         break
     held.append(c)
 open(sys.argv[2], "w").close()
-time.sleep(60)' "$SOCK" "$T/full" &
+time.sleep(60)' "$SOCK" "$T/full" 3>&- &
+	local py=$!
 	wait_for 10 [ -e "$T/full" ]
 	run roost status bob
+	kill "$py"
 	assert_status 0
 	assert_output_has "bob  running"
 }

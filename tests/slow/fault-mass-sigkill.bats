@@ -4,7 +4,7 @@
 # on O_APPEND each: none interleaved), none missed; the next tick turns
 # each into exactly one death.
 
-load helpers
+load ../helpers
 bats_require_minimum_version 1.5.0
 
 N=50
