@@ -226,7 +226,7 @@ int
 cron_daemon(void)
 {
 	struct dirent *de;
-	char p[64], comm[32];
+	char p[sizeof "/proc//comm" + sizeof de->d_name], comm[32];
 	ssize_t n;
 	DIR *d;
 	int fd, found = 0;
@@ -234,8 +234,7 @@ cron_daemon(void)
 	if (!HAVE_PROC_SELF || HAVE_DARWIN || (d = opendir("/proc")) == NULL)
 		return -1;
 	while (!found && (de = readdir(d)) != NULL) {
-		if (de->d_name[0] < '1' || de->d_name[0] > '9' ||
-		    strlen(de->d_name) > 12)
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
 		(void)snprintf(p, sizeof p, "/proc/%s/comm", de->d_name);
 		if ((fd = open(p, O_RDONLY | O_CLOEXEC)) == -1)
