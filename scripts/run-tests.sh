@@ -106,8 +106,7 @@ fi
 # fail dozens of tests one by one (and a missing pgrep leaves servers
 # behind): say so once and run nothing.
 tools='bats:bats tmux:tmux python3:python3 shellcheck:shellcheck
-pgrep:procps pkill:procps ps:procps script:bsdutils flock:util-linux
-setsid:util-linux perl:perl-base timeout:coreutils'
+pgrep:procps pkill:procps ps:procps script:bsdutils perl:perl-base'
 [ "$(uname -s)" = Linux ] && tools="$tools strace:strace"
 missing='' pkgs=''
 for pair in $tools; do

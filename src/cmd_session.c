@@ -255,7 +255,7 @@ const struct cmd_entry cmd_restart_entry = {
 
 const struct cmd_entry cmd_attach_entry = {
 	"attach", "<id>", "attach the terminal to the identity's session",
-	"Runs tmux -S <sock> attach -t <id>.\n",
+	"Runs tmux -S <sock> attach-session -t <id>.\n",
 	no_opts, 1, 1, H_READ, 1, cmd_attach
 };
 

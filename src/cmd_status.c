@@ -136,6 +136,17 @@ tick_info(struct tickinfo *ti)
 	(void)state_scheduler(ti->sched, sizeof ti->sched, &ti->interval);
 	if (sched_last_pass(&ti->line, &when) == 0)
 		ti->last_age = (long)(now - when) < 0 ? 0 : (long)(now - when);
+	else if (ti->sched[0] != '\0' && strcmp(ti->sched, "none") != 0 &&
+	    (when = state_scheduler_since()) > 0 && now - when >
+	    (time_t)(3 * ti->interval)) {
+		/* No pass since install set the entry up, three intervals on. */
+		fmt_ago((long)(now - when), ago);
+		(void)snprintf(ti->warning, sizeof ti->warning, "no tick pass "
+		    "has completed since the %s entry was set up %s ago: is it "
+		    "running? (roost install says why it would not)", ti->sched,
+		    ago);
+		return;
+	}
 	if (ti->sched[0] == '\0')
 		(void)snprintf(ti->warning, sizeof ti->warning, "no scheduler "
 		    "entry: nothing runs the tick, so no session is restarted "
@@ -391,8 +402,8 @@ const struct cmd_entry cmd_status_entry = {
 	"  --format F   table (default), logfmt (a line per identity) or json\n"
 	"               (one document: {\"ids\":[...],\"tick\":{...}})\n"
 	"The table ends with the scheduler and the age of the last tick pass, "
-	"and warns\nwhen there is no scheduler entry or the last pass is "
-	"older than three intervals.\n"
+	"and warns\nwhen there is no scheduler entry, or no pass in the "
+	"three intervals since install\nor since the last one.\n"
 	"With ids: exit 0 when all run, 3 when one does not, 4 when one is "
 	"unknown.\n",
 	status_opts, 0, -1, H_READ, 2, cmd_status

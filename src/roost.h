@@ -342,6 +342,7 @@ enum state state_of(const char *id, const struct conf *, int alive,
 	    time_t now);
 #define SCHED_FILE	"state/.scheduler"
 int	 state_scheduler(char *name, size_t n, unsigned long *interval);
+time_t	 state_scheduler_since(void);
 unsigned long state_interval(void);
 int	 state_policy_restarts(const struct conf *, const char *cause);
 int	 state_restart(const char *id, const struct conf *, time_t *due);
@@ -405,7 +406,7 @@ void	 sched_vars(struct vars *, unsigned long interval, const char *label,
 unsigned long sched_cron_minutes(unsigned long interval);
 int	 sched_record(const char *name, unsigned long interval);
 int	 sched_forget(void);
-void	 sched_pass_done(const struct tally *);
+void	 sched_pass_done(const struct tally *, const char *origin);
 int	 sched_last_pass(struct buf *line, time_t *when);
 
 /* ---- cron.c: the crontab block ---- */

@@ -139,7 +139,7 @@ sched_forget(void)
 /* A completed pass: its ev=tick line in state/.tick.last, where status
  * tells from it (and its mtime) whether the scheduler runs. */
 void
-sched_pass_done(const struct tally *t)
+sched_pass_done(const struct tally *t, const char *origin)
 {
 	struct buf b = { 0 };
 	char p[PATHBUF];
@@ -151,6 +151,7 @@ sched_pass_done(const struct tally *t)
 	logfmt_kvl(&b, "reaped", t->reaped);
 	logfmt_kvl(&b, "deaths", t->deaths);
 	logfmt_kvl(&b, "ms", t->ms);
+	logfmt_kv(&b, "origin", origin);
 	buf_addc(&b, '\n');
 	home_path(p, TICK_LAST);
 	if (file_replace(p, b.s, b.len, 0600) == -1)

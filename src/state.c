@@ -87,6 +87,18 @@ state_scheduler(char *name, size_t n, unsigned long *interval)
 	return rc;
 }
 
+/* When install recorded the scheduler (state/.scheduler's mtime), 0
+ * when it did not. */
+time_t
+state_scheduler_since(void)
+{
+	struct timespec ts;
+	char p[PATHBUF];
+
+	home_path(p, SCHED_FILE);
+	return file_mtime(p, &ts) == 0 ? ts.tv_sec : 0;
+}
+
 /* The tick interval install recorded, else 60 s. */
 unsigned long
 state_interval(void)

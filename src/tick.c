@@ -718,7 +718,7 @@ tick_pass(int verbose, const char *origin, char *const ids[], int nids,
 	if (verbose || t->launched || t->reaped || t->deaths || t->errors)
 		tick_log(t, origin);
 	if (nids == 0)
-		sched_pass_done(t);	/* what status tells the scheduler by */
+		sched_pass_done(t, origin);	/* what status tells the scheduler by */
 	file_unlock(lk);
 	return 0;
 }

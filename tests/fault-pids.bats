@@ -21,6 +21,7 @@ teardown() {
 
 # decoy ARGS...: a process (its own group) whose argv is ARGS, in $DECOY.
 decoy() {
+	need_tool setsid "the decoy leads its own process group"
 	setsid sh -c 'exec "$@"' sh "$@" </dev/null >/dev/null 2>&1 &
 	DECOY=$!
 	wait_for 5 pid_alive "$DECOY"

@@ -29,6 +29,7 @@ setup() {
 	# and never let it touch launchd or systemd.
 	unset ROOST_CRONTAB
 	export ROOST_LAUNCH_AGENTS="$T/agents" ROOST_LAUNCHCTL=/nonexistent
+	need_tool flock "runs of this test take turns with flock(1)"
 	exec 9<"$(command -v crontab)"
 	flock -w 600 9
 	if crontab -l >"$T/saved" 2>"$T/saved.err"; then

@@ -27,7 +27,7 @@ NOW=1800000000
 	[ -z "$stderr" ]
 	run roost tick
 	assert_status 0
-	[[ $(cat "$ROOST_HOME/state/.tick.last") =~ ^ts=[0-9T:-]+Z\ ev=tick\ ids=1\ running=0\ launched=0\ reaped=0\ deaths=0\ ms=[0-9]+$ ]]
+	[[ $(cat "$ROOST_HOME/state/.tick.last") =~ ^ts=[0-9T:-]+Z\ ev=tick\ ids=1\ running=0\ launched=0\ reaped=0\ deaths=0\ ms=[0-9]+\ origin=schedule$ ]]
 	run --separate-stderr roost status
 	assert_status 0
 	[[ ${lines[-1]} =~ ^tick:\ cron,\ last\ pass\ [0-9]s\ ago$ ]]
@@ -45,6 +45,20 @@ NOW=1800000000
 	[ "$stderr" = "roost: status: warning: the last tick pass was 6m ago, more than three intervals (120s each): is the cron entry running? (roost install says why it would not)" ]
 	# Three intervals exactly is still fine.
 	touch -d "@$((NOW - 360))" "$ROOST_HOME/state/.tick.last"
+	run --separate-stderr env ROOST_NOW=$NOW "$ROOST_BIN" status
+	[ -z "$stderr" ]
+}
+
+@test "an entry that never ran: no pass three intervals after install, the trailer warns" {
+	roost install --scheduler cron --interval 120 >/dev/null 2>&1
+	roost add bob -- "$T/prog/forever" >/dev/null
+	touch -d "@$((NOW - 361))" "$ROOST_HOME/state/.scheduler"
+	run --separate-stderr env ROOST_NOW=$NOW "$ROOST_BIN" status
+	assert_status 0
+	[ "${lines[-1]}" = "tick: cron, no pass yet" ]
+	[ "$stderr" = "roost: status: warning: no tick pass has completed since the cron entry was set up 6m ago: is it running? (roost install says why it would not)" ]
+	# Within three intervals of the install, no pass yet is no news.
+	touch -d "@$((NOW - 360))" "$ROOST_HOME/state/.scheduler"
 	run --separate-stderr env ROOST_NOW=$NOW "$ROOST_BIN" status
 	[ -z "$stderr" ]
 }

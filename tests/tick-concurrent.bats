@@ -113,6 +113,7 @@ servers_on() {
 	local sp
 	sp=$(server_pid d)
 	# Something else holds d's lock while d dies.
+	need_tool flock "the lock is held from outside with flock(1)"
 	flock "$ROOST_HOME/lock/d" sleep 2 &
 	HOLDER=$!
 	wait_for 5 sh -c '! flock -n "$1" true' sh "$ROOST_HOME/lock/d"
