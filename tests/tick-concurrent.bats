@@ -124,6 +124,8 @@ servers_on() {
 	run roost tick
 	assert_status 0
 	wait_for 15 is_running d
+	# The server answers before the launch has logged itself.
+	wait_for 5 grep -q 'ev=launch id=d mode=fresh cause=restart' "$(LIFE)"
 	[ "$(count_lines "$(LIFE)" 'ev=death id=d ')" -eq 1 ]
 	[ "$(count_lines "$(LIFE)" 'ev=launch id=d mode=fresh cause=restart')" -eq 1 ]
 }

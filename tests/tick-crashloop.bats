@@ -82,6 +82,8 @@ not_running() { ! is_running "$1"; }
 	kill -KILL "$(server_pid w)"
 	wait_for 10 eval '[ "$(count_lines "$ROOST_HOME/state/w.deaths" .)" -eq 3 ]'
 	wait_for 10 is_running w
+	# The server answers before the launch has logged itself.
+	wait_for 5 grep -Eq 'ev=launch id=w .*cause=restart' "$(LIFE)"
 	[ ! -e "$ROOST_HOME/state/w.crash-loop" ]
 	[ "$(count_lines "$(LIFE)" 'ev=launch id=w .*cause=restart')" -eq 1 ]
 	is_running w

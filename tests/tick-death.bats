@@ -246,6 +246,8 @@ everything_dies() {
 	run roost status bk
 	[[ ${lines[1]} =~ ^bk\ +backoff\  ]]
 	wait_for 20 is_running bk
+	# The server answers before the launch has logged itself.
+	wait_for 5 grep -q 'ev=launch id=bk mode=fresh cause=restart' "$(LIFE)"
 	[ "$(count_lines "$(LIFE)" 'ev=launch id=bk mode=fresh cause=restart')" -eq 1 ]
 }
 
@@ -272,11 +274,21 @@ everything_dies() {
 	pp=$(sed -n 's/.*pane_pid=\([0-9]*\).*/\1/p' "$ROOST_HOME/state/u.session")
 	[ -n "$pp" ]
 	# A stopped server cannot reap: the pane ends and stays a zombie, the
-	# state a lost SIGCHLD leaves behind.  It resumes during the pass.
+	# state a lost SIGCHLD leaves behind.  It resumes once the pass has
+	# nudged it (strace writes each call as it is made; after 10 s it
+	# resumes anyway, and the grep below fails).
 	STOPPED=$sp
 	kill -STOP "$sp"
 	wait_for 5 pid_gone "$pp"
-	(sleep 0.3; kill -CONT "$sp") &
+	(
+		i=0
+		while [ "$i" -lt 500 ] &&
+		    ! grep -q "kill($sp, SIGCHLD)" "$T/strace.out" 2>/dev/null; do
+			sleep 0.02
+			i=$((i + 1))
+		done
+		kill -CONT "$sp"
+	) 3>&- &
 	run strace_roost -f -e trace=kill -o "$T/strace.out" "$ROOST_BIN" tick --verbose
 	assert_status 0
 	grep -q "kill($sp, SIGCHLD)" "$T/strace.out"
