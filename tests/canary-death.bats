@@ -59,6 +59,12 @@ kill_server_with() {
 	kill_server_with SEGV server-vanished SIGSEGV '' 139
 }
 
+@test "kill -BUS the server: a signal whose number differs between systems is named by kill -l" {
+	local n
+	n=$(kill -l BUS)
+	kill_server_with BUS server-vanished SIGBUS '' $((128 + n))
+}
+
 @test "kill -ABRT the server: signal=SIGABRT exact=yes" {
 	kill_server_with ABRT server-vanished SIGABRT '' 134
 }
