@@ -85,6 +85,6 @@ done | awk -v layers="$layers" '
 		}
 		if (bad == 0)
 			print "ok: the link graph points down, no circles"
-		printf "%d passed, %d failed\n", bad == 0, bad > 0
-		exit bad > 0
+		printf "%d passed, %d failed\n", (bad == 0), (bad > 0)
+		exit (bad > 0)
 	}'
