@@ -7,8 +7,10 @@
 # that root is a leak: it is reported, killed and counted as one failure.
 # The last line is "N passed, N failed" (", N skipped" when any were).
 #
-# Environment: ROOST_BIN (default ./roost), ROOST_SLOW=1 adds tests/slow/*.bats; ROOST_SLOW=only runs just those.
-# ROOST_TESTS="tests/a.bats tests/b.bats" runs just the suites named.
+# Environment: ROOST_BIN (default ./roost); ROOST_SLOW=1 adds
+# tests/slow/*.bats, ROOST_SLOW=only runs just those;
+# ROOST_TESTS="tests/a.bats tests/b.bats" runs just the suites named;
+# ROOST_TEST_JOBS (default 3) is how many bats processes run at once.
 
 set -u
 

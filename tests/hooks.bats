@@ -95,7 +95,7 @@ server_gone() {
 	[[ $(field_of crash-loop stdin) == *" ev=refused id=cl cause=crash-loop "* ]]
 	roost add idle --idle 1 -- "$T/prog/forever"
 	roost start idle >/dev/null
-	touch -d '-1 hour' "$ROOST_HOME/log/idle.log"
+	set_mtime "$(($(date +%s) - 3600))" "$ROOST_HOME/log/idle.log"
 	tick_reaps() { roost tick; ! is_running idle; }
 	wait_for 15 tick_reaps
 	wait_for 10 test -f "$T/reap.out"

@@ -38,13 +38,13 @@ NOW=1800000000
 	roost install --scheduler cron --interval 120 >/dev/null 2>&1
 	roost add bob -- "$T/prog/forever" >/dev/null
 	roost tick
-	touch -d "@$((NOW - 361))" "$ROOST_HOME/state/.tick.last"
+	set_mtime "$((NOW - 361))" "$ROOST_HOME/state/.tick.last"
 	run --separate-stderr env ROOST_NOW=$NOW "$ROOST_BIN" status
 	assert_status 0
 	[ "${lines[-1]}" = "tick: cron, last pass 6m ago" ]
 	[ "$stderr" = "roost: status: warning: the last tick pass was 6m ago, more than three intervals (120s each): is the cron entry running? (roost install says why it would not)" ]
 	# Three intervals exactly is still fine.
-	touch -d "@$((NOW - 360))" "$ROOST_HOME/state/.tick.last"
+	set_mtime "$((NOW - 360))" "$ROOST_HOME/state/.tick.last"
 	run --separate-stderr env ROOST_NOW=$NOW "$ROOST_BIN" status
 	[ -z "$stderr" ]
 }
@@ -52,13 +52,13 @@ NOW=1800000000
 @test "an entry that never ran: no pass three intervals after install, the trailer warns" {
 	roost install --scheduler cron --interval 120 >/dev/null 2>&1
 	roost add bob -- "$T/prog/forever" >/dev/null
-	touch -d "@$((NOW - 361))" "$ROOST_HOME/state/.scheduler"
+	set_mtime "$((NOW - 361))" "$ROOST_HOME/state/.scheduler"
 	run --separate-stderr env ROOST_NOW=$NOW "$ROOST_BIN" status
 	assert_status 0
 	[ "${lines[-1]}" = "tick: cron, no pass yet" ]
 	[ "$stderr" = "roost: status: warning: no tick pass has completed since the cron entry was set up 6m ago: is it running? (roost install says why it would not)" ]
 	# Within three intervals of the install, no pass yet is no news.
-	touch -d "@$((NOW - 360))" "$ROOST_HOME/state/.scheduler"
+	set_mtime "$((NOW - 360))" "$ROOST_HOME/state/.scheduler"
 	run --separate-stderr env ROOST_NOW=$NOW "$ROOST_BIN" status
 	[ -z "$stderr" ]
 }
@@ -70,7 +70,7 @@ NOW=1800000000
 	[ "${lines[-1]}" = "tick: no scheduler entry, no pass yet" ]
 	[ "$stderr" = "roost: status: warning: no scheduler entry: nothing runs the tick, so no session is restarted or parked unless you run roost tick (roost install sets one up)" ]
 	roost install --scheduler none >/dev/null
-	touch -d "@$((NOW - 86400))" "$ROOST_HOME/state/.scheduler"
+	set_mtime "$((NOW - 86400))" "$ROOST_HOME/state/.scheduler"
 	run --separate-stderr env ROOST_NOW=$NOW "$ROOST_BIN" status
 	assert_status 0
 	[ "${lines[-1]}" = "tick: none (you run roost tick), no pass yet" ]
@@ -105,12 +105,12 @@ NOW=1800000000
 	roost start run1 >/dev/null
 	sp=$(server_pid run1)
 	roost tick
-	touch -d "@$((NOW - 3600))" "$s/park.idle-reaped"
+	set_mtime "$((NOW - 3600))" "$s/park.idle-reaped"
 	touch "$s/park.wake"
 	# A cause a hand could have written: quotes, a backslash, a control
 	# byte and bytes that are not UTF-8.
 	printf '%s wei"rd\\\001\377x\n' $((NOW - 10)) >"$s/odd.deaths"
-	touch -d "@$((NOW - 5))" "$s/.tick.last"
+	set_mtime "$((NOW - 5))" "$s/.tick.last"
 	run --separate-stderr env ROOST_NOW=$NOW "$ROOST_BIN" status --format json
 	assert_status 0
 	[ "${#lines[@]}" -eq 1 ]

@@ -54,9 +54,9 @@ fixture() {
 	    >"$s/dead-known.session"
 	printf 'ts=x ev=server-exit id=dead-known cause=server-vanished signal=SIGKILL status= exact=yes oom=yes server_pid=4242 wait_rc=1 orphans=\n' \
 	    >"$s/dead-known.last-exit"
-	touch -d "@$((NOW - 590))" "$s/dead-known.last-exit"
+	set_mtime "$((NOW - 590))" "$s/dead-known.last-exit"
 	# parked an hour ago, and a wake is pending.
-	touch -d "@$((NOW - 3600))" "$s/waking.idle-reaped"
+	set_mtime "$((NOW - 3600))" "$s/waking.idle-reaped"
 	touch "$s/waking.wake"
 	# exited: the program ended with status 3, 2 minutes ago.
 	printf '%s status=3\n' $((NOW - 120)) >"$s/exited-3.deaths"
@@ -74,7 +74,7 @@ fixture() {
 	echo 'scheduler=cron interval=60' >"$s/.scheduler"
 	echo 'ts=2027-01-15T08:00:00Z ev=tick ids=11 running=0 launched=0 reaped=0 deaths=0 ms=3' \
 	    >"$s/.tick.last"
-	touch -d "@$((NOW - 34))" "$s/.tick.last"
+	set_mtime "$((NOW - 34))" "$s/.tick.last"
 }
 
 @test "golden: the table for parked, stopped, crash-loop, exited, dead and down" {
