@@ -32,8 +32,15 @@ cron_read(const char *tool, struct buf *out)
 		buf_free(&err);
 		return 0;
 	}
-	(void)err_set(RX_FAIL, "crontab -l failed: %s; nothing was changed",
-	    err.len > 0 ? err.s : "unknown error");
+	if (err.len > 0)
+		(void)err_set(RX_FAIL, "crontab -l failed: %s; nothing was "
+		    "changed", err.s);
+	else if (rc >= 256)
+		(void)err_set(RX_FAIL, "crontab -l was killed by signal %d, "
+		    "saying nothing; nothing was changed", rc - 256);
+	else
+		(void)err_set(RX_FAIL, "crontab -l exited %d, saying nothing; "
+		    "nothing was changed", rc);
 	buf_free(&err);
 	return -1;
 }

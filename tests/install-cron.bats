@@ -206,6 +206,12 @@ foreign_crontab() {
 	assert_output_has "roost: uninstall: crontab -l failed: crontab: your crontab is locked; nothing was changed"
 	cmp "$T/installed" "$T/crontab"
 	[ "$(cron_writes)" -eq 1 ]
+	# A crontab that fails without a word: its exit status is the reason.
+	: >"$T/crontab.fail"
+	run roost uninstall
+	assert_status 1
+	assert_output_has "roost: uninstall: crontab -l exited 1, saying nothing; nothing was changed"
+	cmp "$T/installed" "$T/crontab"
 }
 
 @test "a BEGIN line without its END is refused and nothing is written" {
