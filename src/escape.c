@@ -348,13 +348,27 @@ env_next(const char **p, const char **name, size_t *nlen,
 	return 1;
 }
 
+/* esc applied to the vlen bytes at val (a span of a larger string). */
+static int
+esc_span(struct buf *b, int (*esc)(struct buf *, const char *),
+    const char *val, size_t vlen)
+{
+	char *v = xmalloc(vlen + 1);
+	int r;
+
+	memcpy(v, val, vlen);
+	v[vlen] = '\0';
+	r = esc(b, v);
+	free(v);
+	return r;
+}
+
 /* NAME='value' NAME='value' ...: assignments before a crontab command. */
 static int
 esc_cronenv(struct buf *b, const char *s)
 {
 	const char *name, *val;
 	size_t nlen, vlen;
-	char *v;
 	int r, first = 1;
 
 	while ((r = env_next(&s, &name, &nlen, &val, &vlen)) == 1) {
@@ -363,12 +377,7 @@ esc_cronenv(struct buf *b, const char *s)
 		first = 0;
 		buf_add(b, name, nlen);
 		buf_addc(b, '=');
-		v = xmalloc(vlen + 1);
-		memcpy(v, val, vlen);
-		v[vlen] = '\0';
-		r = esc_cron(b, v);
-		free(v);
-		if (r == -1)
+		if (esc_span(b, esc_cron, val, vlen) == -1)
 			return -1;
 	}
 	return r;
@@ -403,7 +412,6 @@ esc_plistenv(struct buf *b, const char *s)
 {
 	const char *name, *val;
 	size_t nlen, vlen;
-	char *v;
 	int r, first = 1;
 
 	while ((r = env_next(&s, &name, &nlen, &val, &vlen)) == 1) {
@@ -413,12 +421,7 @@ esc_plistenv(struct buf *b, const char *s)
 		buf_adds(b, "\t\t<key>");
 		buf_add(b, name, nlen);
 		buf_adds(b, "</key>\n\t\t<string>");
-		v = xmalloc(vlen + 1);
-		memcpy(v, val, vlen);
-		v[vlen] = '\0';
-		r = esc_xml(b, v);
-		free(v);
-		if (r == -1)
+		if (esc_span(b, esc_xml, val, vlen) == -1)
 			return -1;
 		buf_adds(b, "</string>");
 	}
