@@ -225,6 +225,11 @@ session_create(const char *id, const struct conf *c, const char *sock,
 			lscript, mode, ";",
 			"set-option", "-w", "-t", target, "remain-on-exit", "on",
 			";",
+			/* The hook and remain-on-exit hold for every pane of
+			 * the window: the hook acts only for the program's own
+			 * pane and lets a person's split pane go. */
+			"set-option", "-F", "-t", target, "@roost-pane",
+			"#{pane_id}", ";",
 			"set-hook", "-t", target, "pane-died", hook.s, ";",
 			"pipe-pane", "-t", target, pipe_cmd.s, ";",
 			/* tmux -D turns exit-empty off; and a user's
