@@ -130,12 +130,13 @@ cmd_stop(const struct args *a)
 	const char *id = a->v[0];
 	struct conf c;
 	pid_t cp;
-	int lk, clean;
+	int lk, clean, rc = 0;
 
 	cli_detach_if_inside(id);
 	if (begin(id, &c, &lk, 0) == -1)
 		return end(&c, lk, -1);
 	log_event("stop", id, LEND);
+	sig_hold();	/* an interrupted stop would leave it half-stopped */
 	/* A death the tick has not seen yet is still a death. */
 	(void)death_flush(id, &clean);
 	/* The program first, the markers after: a home that cannot take
@@ -143,13 +144,14 @@ cmd_stop(const struct args *a)
 	 * most needs stopping. */
 	if ((state_running(id) || (canary_pid(id, &cp) == 0 && cp > 0) ||
 	    marker_has(id, M_SESSION) == 1) && cli_teardown(id, "stop") == -1)
-		return end(&c, lk, -1);
-	if (marker_set(id, M_STOPPED, "") == -1 ||
+		rc = -1;
+	else if (marker_set(id, M_STOPPED, "") == -1 ||
 	    marker_set(id, M_IDLE, "") == -1)
-		return end(&c, lk, err_set(err_code(), "stopped %s, but %s", id,
-		    err_msg()));
-	cli_out("stopped %s\n", id);
-	return end(&c, lk, 0);
+		rc = err_set(err_code(), "stopped %s, but %s", id, err_msg());
+	else
+		cli_out("stopped %s\n", id);
+	sig_release();
+	return end(&c, lk, rc);
 }
 
 static int
@@ -169,15 +171,21 @@ cmd_restart(const struct args *a)
 {
 	const char *id = a->v[0];
 	struct conf c;
-	int lk;
+	int lk, rc;
 
 	cli_detach_if_inside(id);
 	if (begin(id, &c, &lk, B_CONF | B_UNREFUSED) == -1)
 		return end(&c, lk, -1);
+	/* Held until the launch: an interrupted restart must not leave it
+	 * down with nothing asking for it. */
+	sig_hold();
 	if (state_running(id) && cli_teardown(id, "restart") == -1)
-		return end(&c, lk, -1);
-	return end(&c, lk, launch_say(id, &c, rso.fresh != NULL ? "fresh" :
-	    "resume", "restart", "restarted"));
+		rc = -1;
+	else
+		rc = launch_say(id, &c, rso.fresh != NULL ? "fresh" : "resume",
+		    "restart", "restarted");
+	sig_release();
+	return end(&c, lk, rc);
 }
 
 static int

@@ -87,6 +87,9 @@ int	 num_ulong(const char *, unsigned long max, unsigned long *);
 int	 sig_num(const char *);
 void	 sig_name(int, char out[16]);
 void	 sig_normal(const char *, char out[16]);
+void	 sig_hold(void);
+void	 sig_release(void);
+void	 sig_child(void);
 
 /* ---- now.c: clocks ---- */
 time_t	 now_wall(void);

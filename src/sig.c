@@ -71,3 +71,42 @@ sig_normal(const char *s, char out[16])
 	else
 		sig_name(n, out);
 }
+
+/*
+ * INT, TERM and HUP held off (nestable): a teardown interrupted half-way
+ * would leave the pane-died hook unset over a program that then ends
+ * unrecorded.  What arrives meanwhile is delivered at the last release.
+ */
+static int held;
+static sigset_t held_old;
+
+void
+sig_hold(void)
+{
+	sigset_t s;
+
+	if (held++ > 0)
+		return;
+	(void)sigemptyset(&s);
+	(void)sigaddset(&s, SIGINT);
+	(void)sigaddset(&s, SIGTERM);
+	(void)sigaddset(&s, SIGHUP);
+	(void)sigprocmask(SIG_BLOCK, &s, &held_old);
+}
+
+void
+sig_release(void)
+{
+	if (held == 0 || --held > 0)
+		return;
+	(void)sigprocmask(SIG_SETMASK, &held_old, NULL);
+}
+
+/* In a child about to exec: what sig_hold() blocked is not the program's
+ * to inherit. */
+void
+sig_child(void)
+{
+	if (held > 0)
+		(void)sigprocmask(SIG_SETMASK, &held_old, NULL);
+}

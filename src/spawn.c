@@ -122,6 +122,7 @@ spawn(const char *const argv[], int flags, int infd, int outfd, int errfd)
 		(void)close(ex[0]);
 		child_setup(flags, infd, outfd, errfd, ex[1], -1);
 		(void)sigprocmask(SIG_SETMASK, &old, NULL);
+		sig_child();
 		child_exec(argv, NULL, ex[1]);
 	}
 	(void)sigprocmask(SIG_SETMASK, &old, NULL);
@@ -179,6 +180,7 @@ spawn_detached(const char *const argv[], char *const envp[],
 			(void)close(ex[0]);
 			child_setup(SP_SETSID | SP_NULLIO, -1, -1, -1, ex[1], h[0]);
 			(void)sigprocmask(SIG_SETMASK, &old, NULL);
+			sig_child();
 			if (read_full(h[0], &go, 1) == -1)
 				_exit(0);	/* not released */
 			(void)close(h[0]);

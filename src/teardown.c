@@ -14,6 +14,9 @@
  *  4. only then kill-server, SIGKILL to what is left of them
  *     (graceful=no), the socket removed, ev=teardown.
  *
+ * INT, TERM and HUP are held from step 1 to the end of step 4: an
+ * interruption between them would leave a program that ends unrecorded.
+ *
  * A pid is signalled only while it is provably the process roost saw: a
  * pane's start time is taken while tmux lists it alive.  Several
  * teardowns can wait at once (teardown_begin, teardown_poll,
@@ -193,11 +196,13 @@ teardown_begin(const char *id, const char *reason)
 	int ours;
 
 	memset(st, 0, sizeof *st);
+	sig_hold();	/* released by teardown_finish, or below */
 	(void)snprintf(st->id, sizeof st->id, "%s", id);
 	(void)snprintf(st->reason, sizeof st->reason, "%s", reason);
 	now_mono(&st->t0);
 	if (home_sock(id, st->sock, sizeof st->sock) == -1) {
 		free(st);
+		sig_release();
 		return NULL;
 	}
 	if (conf_read(id, &c) == -1)
@@ -216,6 +221,7 @@ teardown_begin(const char *id, const char *reason)
 		if (ours != 1) {
 			conf_free(&c);
 			free(st);
+			sig_release();
 			return NULL;
 		}
 		st->alive = 1;
@@ -294,6 +300,7 @@ teardown_finish(struct stop *st)
 	log_event("teardown", st->id, "reason", st->reason, "graceful",
 	    graceful ? "yes" : "no", "waited_ms", waited, LEND);
 	free(st);
+	sig_release();
 	return rc;
 }
 
