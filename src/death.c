@@ -29,24 +29,36 @@ exit_reason(const char *status)
 	return NULL;
 }
 
-/* .last-exit, when it belongs to this session: written no earlier than
- * it woke, naming its server.  1 with the line in le, else 0. */
+/* A pid field of the record is pid. */
+static int
+names_pid(const char *line, const char *key, pid_t pid)
+{
+	struct buf v = { 0 };
+	unsigned long n;
+	int rc;
+
+	rc = pid > 0 && logfmt_get(line, key, &v) == 0 &&
+	    num_ulong(v.s, 1UL << 30, &n) == 0 && (pid_t)n == pid;
+	buf_free(&v);
+	return rc;
+}
+
+/* .last-exit, when it belongs to this session: naming its server and its
+ * pane (the hook's record), or its server and written no earlier than it
+ * woke (the canary's, which names no pane; a clock stepped back since
+ * the launch can hide it, never the hook's).  1 with the line in le,
+ * else 0. */
 static int
 last_exit(const char *id, const struct session *s, struct buf *le)
 {
-	struct buf v = { 0 };
 	struct timespec lt;
-	unsigned long lp;
-	int rc = 0;
 
-	if (marker_read(id, M_LASTEXIT, le) == 0 &&
-	    marker_mtime(id, M_LASTEXIT, &lt) == 0 && lt.tv_sec >= s->woke &&
-	    logfmt_get(le->s, "server_pid", &v) == 0 &&
-	    num_ulong(v.s, 1UL << 30, &lp) == 0 && s->server_pid > 0 &&
-	    (pid_t)lp == s->server_pid)
-		rc = 1;
-	buf_free(&v);
-	return rc;
+	if (marker_read(id, M_LASTEXIT, le) != 0 ||
+	    !names_pid(le->s, "server_pid", s->server_pid))
+		return 0;
+	if (names_pid(le->s, "pane_pid", s->pane_pid))
+		return 1;
+	return marker_mtime(id, M_LASTEXIT, &lt) == 0 && lt.tv_sec >= s->woke;
 }
 
 /* What a field of the record says, "" when nothing. */
@@ -79,10 +91,47 @@ vanished_reason(const char *id, const struct session *s)
 	return tmux_alive(sock) ? "socket-taken" : "stale-socket";
 }
 
+/* This session's death is in .deaths already (a pass killed after
+ * writing it, before removing .session): its newest line was written
+ * after .session, no earlier than the session woke.  One session dies
+ * once, and launch writes .session after recording any death before. */
+static int
+recorded(const char *id, const struct session *s)
+{
+	struct timespec dm, sm;
+	struct death d[1];
+
+	return marker_mtime(id, M_DEATHS, &dm) == 0 &&
+	    marker_mtime(id, M_SESSION, &sm) == 0 &&
+	    (dm.tv_sec > sm.tv_sec || (dm.tv_sec == sm.tv_sec &&
+	    dm.tv_nsec > sm.tv_nsec)) &&
+	    marker_deaths_read(id, d, 1) == 1 && d[0].when >= s->woke;
+}
+
+/* The .deaths line, <cause>[ oom=yes][ reason=<why>]: 0 written, 1 there
+ * already, -1 not written. */
+static int
+deaths_add(const char *id, const struct session *s, const char *cause,
+    const char *oom, const char *reason)
+{
+	char line[160];
+
+	if (recorded(id, s))
+		return 1;
+	(void)snprintf(line, sizeof line, "%s%s%s%s", cause,
+	    strcmp(oom, "yes") == 0 ? " oom=yes" : "",
+	    reason != NULL ? " reason=" : "", reason != NULL ? reason : "");
+	return marker_deaths_append(id, now_wall(), line);
+}
+
 /*
  * Turn a death the tick (or a launch) found into a record: .deaths line,
  * ev=death, .session gone, a dead socket of ours removed.  *clean_exit is
  * 1 when the program itself exited with status 0.
+ *
+ * .session goes only once the .deaths line is written (a full disk keeps
+ * the death for a later pass), and a pass killed in between finds its
+ * line there (it names the session) and does not count it again.
  */
 int
 death_record(const char *id, const struct session *s, int *clean_exit)
@@ -91,7 +140,7 @@ death_record(const char *id, const struct session *s, int *clean_exit)
 	char sock[PATHBUF], spid[24], status[32] = "", sig[32] = "",
 	    oom[16] = "", ev[32] = "", c[64] = "";
 	const char *reason = NULL;
-	int matched;
+	int matched, dup;
 
 	*clean_exit = 0;
 	/* A canary may still be writing this death's record. */
@@ -125,21 +174,24 @@ death_record(const char *id, const struct session *s, int *clean_exit)
 		buf_adds(&cause, "server-dead");
 		reason = vanished_reason(id, s);
 	}
+	if ((dup = deaths_add(id, s, cause.s, oom, reason)) == -1) {
+		buf_free(&le);
+		buf_free(&cause);
+		return err_set(err_code(), "%s: its death is not recorded yet: %s",
+		    id, err_msg());
+	}
 	(void)snprintf(spid, sizeof spid, "%ld", (long)s->server_pid);
-	if (reason != NULL)
+	if (dup == 1)
+		;	/* logged by the pass that wrote the line */
+	else if (reason != NULL)
 		log_event("death", id, "cause", cause.s, "reason", reason,
 		    "status", status, "signal", sig, "oom", oom, "server_pid",
 		    spid, LEND);
 	else
 		log_event("death", id, "cause", cause.s, "status", status,
 		    "signal", sig, "oom", oom, "server_pid", spid, LEND);
-	hook_death(id, matched ? le.s : NULL);
-	/* .deaths: <cause>[ oom=yes][ reason=<why>] */
-	if (strcmp(oom, "yes") == 0)
-		buf_adds(&cause, " oom=yes");
-	if (reason != NULL)
-		buf_addf(&cause, " reason=%s", reason);
-	(void)marker_deaths_append(id, now_wall(), cause.s);
+	if (dup == 0)
+		hook_death(id, matched ? le.s : NULL);
 	(void)marker_rm(id, M_CANARY);
 	if (home_sock(id, sock, sizeof sock) == 0 && !tmux_alive(sock))
 		(void)server_sock_clear(sock);

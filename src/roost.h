@@ -348,7 +348,14 @@ int	 state_scheduler(char *name, size_t n, unsigned long *interval);
 time_t	 state_scheduler_since(void);
 unsigned long state_interval(void);
 int	 state_policy_restarts(const struct conf *, const char *cause);
-int	 state_restart(const char *id, const struct conf *, time_t *due);
+/* A restart owed: all in ms; until on the wall clock (for the record). */
+struct owed {
+	long	 wait;		/* until it may start; 0 or less: now */
+	long	 delay;		/* the backoff after the newest death */
+	long long until;	/* the newest death plus the delay */
+};
+int	 state_restart(const char *id, const struct conf *, time_t now,
+	    struct owed *);
 int	 state_ids(char ***);
 int	 state_known(const char *id);
 const char *state_name(enum state);

@@ -41,7 +41,7 @@ enum state
 state_of(const char *id, const struct conf *c, int alive, time_t now)
 {
 	struct death d[1];
-	time_t due;
+	struct owed o;
 
 	if (alive)
 		return ST_RUNNING;
@@ -53,7 +53,7 @@ state_of(const char *id, const struct conf *c, int alive, time_t now)
 		return ST_DEAD;
 	if (marker_has(id, M_IDLE) == 1)
 		return ST_PARKED;
-	if (c != NULL && state_restart(id, c, &due) == 1 && due > now)
+	if (c != NULL && state_restart(id, c, now, &o) == 1 && o.wait > 0)
 		return ST_BACKOFF;
 	if (marker_deaths_read(id, d, 1) > 0)
 		return ST_EXITED;
@@ -123,17 +123,41 @@ state_policy_restarts(const struct conf *c, const char *cause)
 }
 
 /*
+ * How long ago the newest death was, in ms.  Its line is the last write
+ * of .deaths, so the file's mtime gives the millisecond its epoch lacks.
+ * now is status's pinned clock or the wall clock; a death that clock puts
+ * in the future (it was stepped back) is taken as long past, never as a
+ * backoff of the size of the step.
+ */
+static long long
+death_age_ms(const char *id, const struct death *d, time_t now,
+    long long *at)
+{
+	struct timespec m, w;
+	long long nw = (long long)now * 1000;
+
+	*at = (long long)d->when * 1000;
+	if (marker_mtime(id, M_DEATHS, &m) == 0 && m.tv_sec == d->when)
+		*at += m.tv_nsec / 1000000;
+	if (clock_gettime(CLOCK_REALTIME, &w) == 0 && w.tv_sec == now)
+		nw += w.tv_nsec / 1000000;
+	return nw >= *at ? nw - *at : 1LL << 40;
+}
+
+/*
  * A restart is owed: the newest death's cause calls for one by policy, and
  * nothing since has settled it (no session, not stopped, not crash-looped,
- * not parked).  1 with *due, when it may start: restart_delay doubled for
- * each earlier death in the crash-loop window, capped at the tick interval,
- * after the newest death.  0 when none is owed.
+ * not parked).  1 with *o: restart_delay doubled for each earlier death
+ * in the crash-loop window, capped at the tick interval, after the newest
+ * death, to the millisecond.  0 when none is owed.
  */
 int
-state_restart(const char *id, const struct conf *c, time_t *due)
+state_restart(const char *id, const struct conf *c, time_t now,
+    struct owed *o)
 {
 	struct death d[DEATHS_KEEP];
 	unsigned long delay, cap;
+	long long age, at;
 	int n, i, k = 0;
 
 	if (marker_has(id, M_DEATHS) != 1 || marker_has(id, M_SESSION) == 1 ||
@@ -143,6 +167,7 @@ state_restart(const char *id, const struct conf *c, time_t *due)
 	n = marker_deaths_read(id, d, DEATHS_KEEP);
 	if (n == 0 || !state_policy_restarts(c, d[n - 1].cause))
 		return 0;
+	age = death_age_ms(id, &d[n - 1], now, &at);
 	for (i = 0; i < n; i++)
 		if (d[i].when > d[n - 1].when - (time_t)c->cl_window)
 			k++;
@@ -152,7 +177,9 @@ state_restart(const char *id, const struct conf *c, time_t *due)
 		delay *= 2;
 	if (delay > cap)
 		delay = cap;
-	*due = d[n - 1].when + (time_t)delay;
+	o->delay = (long)delay * 1000;
+	o->until = at + o->delay;
+	o->wait = age >= o->delay ? 0 : (long)(o->delay - age);
 	return 1;
 }
 

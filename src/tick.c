@@ -93,8 +93,8 @@ struct facts {
 	time_t	 activity;	/* newest activity, never before woke */
 	int	 canary;	/* the canary runs */
 	int	 log_big;	/* the pane log is over the cap */
-	int	 restart;	/* a restart is owed, from *due on */
-	time_t	 due;
+	int	 restart;	/* a restart is owed, as o says */
+	struct owed o;
 };
 
 /* The pass: what it did, the teardowns still waiting, how it was asked. */
@@ -190,7 +190,7 @@ facts_gather(const char *id, const struct conf *c, const struct snap *sn,
 	    marker_queue_nonempty(id) == 1;
 	if (!f->session && !f->stopped && !f->crashloop && !f->parked &&
 	    has(sn, id, M_DEATHS))
-		f->restart = state_restart(id, c, &f->due) == 1;
+		f->restart = state_restart(id, c, now_wall(), &f->o) == 1;
 }
 
 static unsigned
@@ -223,7 +223,7 @@ tick_decide(const struct conf *c, const struct facts *f, time_t now)
 		return 0;
 	if (f->wake || f->queue)
 		return A_LAUNCH;
-	if (f->restart && now >= f->due)
+	if (f->restart && f->o.wait <= 0)
 		return A_RESTART;
 	return 0;
 }
@@ -399,13 +399,17 @@ backoff(struct pass *p, const char *id, const struct conf *c, time_t now)
 	const char *argv[] = { pid_self(), "-H", home_dir(), "tick",
 	    "--origin", "death", id, NULL };
 	struct facts f;
-	char d[24], u[24];
+	char d[24], u[32];
 
+	(void)now;
 	facts_gather(id, c, NULL, &f);
-	if (!f.restart || f.due <= now)
+	if (!f.restart || f.o.wait <= 0)
 		return;
-	(void)snprintf(d, sizeof d, "%lld", (long long)(f.due - now));
-	(void)snprintf(u, sizeof u, "%lld", (long long)f.due);
+	/* Seconds to the millisecond: the backoff, and the death plus it. */
+	(void)snprintf(d, sizeof d, "%ld.%03ld", f.o.delay / 1000,
+	    f.o.delay % 1000);
+	(void)snprintf(u, sizeof u, "%lld.%03lld", f.o.until / 1000,
+	    f.o.until % 1000);
 	log_event("backoff", id, "delay", d, "until", u, LEND);
 	if (strcmp(p->origin, "death") != 0 && argv[0] != NULL &&
 	    spawn_detached(argv, NULL, NULL, NULL) == -1)
@@ -466,8 +470,11 @@ tick_act(struct pass *p, const char *id, const struct conf *c,
 	}
 	if (a & A_DEATH) {
 		t->deaths++;
-		if (death_record(id, &f->s, &clean) == -1)
+		if (death_record(id, &f->s, &clean) == -1) {
+			/* Kept for a later pass (.session stays). */
 			tick_error(t, id, "death");
+			return 0;
+		}
 		if (state_policy_restarts(c, clean ? "status=0" : "") &&
 		    marker_has(id, M_STOPPED) != 1 &&
 		    crash_looping(id, c, now) == 0)
@@ -497,14 +504,14 @@ conf_for(const char *id, struct conf *c)
 }
 
 /* The locked part: decide again on live facts and act, until nothing
- * changes.  Returns the restart's due time when one is owed but must
- * wait (0 otherwise), for a death's pass to sleep until. */
-static time_t
+ * changes.  Returns the ms a restart that is owed must still wait (0
+ * otherwise), for a death's pass to sleep. */
+static long
 tick_locked(struct pass *p, const char *id, int lk, time_t now)
 {
 	struct facts f;
 	struct conf c;
-	time_t due = 0;
+	long due = 0;
 	int round, r = 0;
 
 	/* A definition removed while we waited is not resurrected. */
@@ -526,8 +533,8 @@ tick_locked(struct pass *p, const char *id, int lk, time_t now)
 	}
 	if (r != 1) {
 		facts_gather(id, &c, NULL, &f);
-		if (!f.alive && !f.session && f.restart && f.due > now)
-			due = f.due;
+		if (!f.alive && !f.session && f.restart && f.o.wait > 0)
+			due = f.o.wait;
 		file_unlock(lk);
 	}
 	conf_free(&c);
@@ -587,7 +594,7 @@ static void
 tick_named(struct pass *p, const char *id)
 {
 	struct timespec t0;
-	time_t due, now;
+	long due;
 	int lk, tries;
 
 	p->t->ids++;
@@ -606,9 +613,7 @@ tick_named(struct pass *p, const char *id)
 		stops_finish(p);
 		if (due == 0 || strcmp(p->origin, "death") != 0)
 			return;
-		now = now_wall();
-		if (due > now)
-			now_sleep_ms((long)(due - now) * 1000);
+		now_sleep_ms(due);
 	}
 }
 

@@ -251,3 +251,62 @@ listing() {
 	listing | diff -u "$T/before" -
 	assert_no_processes
 }
+
+@test "a server killed on a full home: .session stays until the death is written, then it is recorded once and restarted" {
+	small_home
+	roost add a --restart always --restart-delay 0 -- "$T/prog/forever"
+	roost start a >/dev/null
+	local spid cpid
+	spid=$(server_pid a)
+	cpid=$(canary_pid a)
+	# Its canary gone first (it would free its pidfile's block): the
+	# tick finds the death on a home with no room at all.
+	kill -KILL "$cpid"
+	wait_for 10 pid_gone "$cpid"
+	fill_home
+	kill -KILL "$spid"
+	wait_for 10 pid_gone "$spid"
+	run --separate-stderr roost tick
+	assert_status 0
+	[[ $stderr == *"a: its death is not recorded yet: "*"No space left on device"* ]]
+	[ -e "$ROOST_HOME/state/a.session" ]
+	[ ! -e "$ROOST_HOME/state/a.deaths" ]
+	refute is_running a
+
+	# Room again: the death is recorded, once, and acted on.
+	rm -f "$MNT"/filler*
+	run roost tick
+	assert_status 0
+	[ "$(wc -l <"$ROOST_HOME/state/a.deaths")" -eq 1 ]
+	[ "$(count_lines "$ROOST_HOME/log/lifecycle.log" ' ev=death id=a ')" -eq 1 ]
+	wait_for 10 is_running a
+	[ "$(server_pid a)" != "$spid" ]
+}
+
+@test "a tick killed between writing .deaths and removing .session: the next pass does not count the death again" {
+	roost add d --restart never -- "$T/prog/forever"
+	roost start d >/dev/null
+	local s=$ROOST_HOME/state spid
+	spid=$(server_pid d)
+	# .session as that pass left it: as written at launch (mtime too).
+	cp -p "$s/d.session" "$T/d.session"
+	kill -KILL "$spid"
+	wait_for 10 pid_gone "$spid"
+	wait_for 10 test ! -e "$s/d.session"
+	[ "$(wc -l <"$s/d.deaths")" -eq 1 ]
+	cp -p "$T/d.session" "$s/d.session"
+
+	run roost tick
+	assert_status 0
+	[ ! -e "$s/d.session" ]
+	[ "$(wc -l <"$s/d.deaths")" -eq 1 ]
+	[ "$(count_lines "$ROOST_HOME/log/lifecycle.log" ' ev=death id=d ')" -eq 1 ]
+
+	# The next session's death still counts.
+	roost start d >/dev/null
+	spid=$(server_pid d)
+	kill -KILL "$spid"
+	wait_for 10 pid_gone "$spid"
+	wait_for 10 test ! -e "$s/d.session"
+	[ "$(count_lines "$ROOST_HOME/log/lifecycle.log" ' ev=death id=d ')" -eq 2 ]
+}

@@ -20,8 +20,8 @@ not_running() { ! is_running "$1"; }
 	[ "$(cat "$ROOST_HOME/state/c.crash-loop")" = "deaths=3 window=300" ]
 	[ "$(count_lines "$(LIFE)" 'ev=refused id=c cause=crash-loop')" -eq 1 ]
 	# The delays double: 1 s after the first death, 2 s after the second.
-	[ "$(count_lines "$(LIFE)" 'ev=backoff id=c delay=1 ')" -eq 1 ]
-	[ "$(count_lines "$(LIFE)" 'ev=backoff id=c delay=2 ')" -eq 1 ]
+	[ "$(count_lines "$(LIFE)" 'ev=backoff id=c delay=1\.000 ')" -eq 1 ]
+	[ "$(count_lines "$(LIFE)" 'ev=backoff id=c delay=2\.000 ')" -eq 1 ]
 	[ "$(count_lines "$(LIFE)" 'ev=backoff')" -eq 2 ]
 	# start + two restarts, no third.
 	[ "$(count_lines "$(LIFE)" 'ev=launch id=c ')" -eq 3 ]

@@ -124,7 +124,7 @@ wait_ended() {
 	roost start f >/dev/null
 	wait_for 10 eval '[ "$(count_lines "$(LIFE)" "ev=launch id=f mode=fresh cause=restart")" -eq 1 ]'
 	grep -Eq '^[0-9]+ status=3$' "$ROOST_HOME/state/f.deaths"
-	grep -Eq 'ev=backoff id=f delay=1 until=[0-9]+$' "$(LIFE)"
+	grep -Eq 'ev=backoff id=f delay=1\.000 until=[0-9]+\.[0-9]{3}$' "$(LIFE)"
 }
 
 @test "a signal death is recorded by name and relaunched under on-failure" {
@@ -241,7 +241,7 @@ everything_dies() {
 	everything_dies bk
 	run roost tick
 	assert_status 0
-	grep -Eq 'ev=backoff id=bk delay=[1-5] until=[0-9]+$' "$(LIFE)"
+	grep -Eq 'ev=backoff id=bk delay=[1-5]\.000 until=[0-9]+\.[0-9]{3}$' "$(LIFE)"
 	not_running bk
 	run roost status bk
 	[[ ${lines[1]} =~ ^bk\ +backoff\  ]]
