@@ -192,6 +192,9 @@ death_record(const char *id, const struct session *s, int *clean_exit)
 		    "signal", sig, "oom", oom, "server_pid", spid, LEND);
 	if (dup == 0)
 		hook_death(id, matched ? le.s : NULL);
+	/* What survived the server is ended before any relaunch. */
+	(void)teardown_orphans(id, s, !(matched &&
+	    strcmp(ev, "session-exit") == 0));
 	(void)marker_rm(id, M_CANARY);
 	if (home_sock(id, sock, sizeof sock) == 0 && !tmux_alive(sock))
 		(void)server_sock_clear(sock);

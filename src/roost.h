@@ -386,6 +386,7 @@ int	 teardown_poll(struct stop *);
 long	 teardown_waited(const struct stop *);
 int	 teardown_finish(struct stop *);
 int	 teardown(const char *id, const char *reason);
+int	 teardown_orphans(const char *id, const struct session *, int say);
 
 /* ---- death.c: turning an observed death into a record ---- */
 int	 death_record(const char *id, const struct session *, int *clean_exit);

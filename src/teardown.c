@@ -315,3 +315,48 @@ teardown(const char *id, const char *reason)
 		now_sleep_ms(20);
 	return teardown_finish(st);
 }
+
+/*
+ * What is left of a session whose server died: the pane's process group,
+ * when it is provably the one .session recorded (its leader with that
+ * start time, or, the leader gone, the group still there).  A program
+ * that ignores the hangup would otherwise run on beside its restart.  It
+ * gets stop_signal, up to stop_timeout to end, then SIGKILL, as in a
+ * teardown; ev=orphans when say (after a program's own exit, what is
+ * left is mostly the launch script's late nudge: not worth a line).
+ * 1 when there was one, else 0.
+ */
+int
+teardown_orphans(const char *id, const struct session *s, int say)
+{
+	struct pane p;
+	struct timespec t0;
+	struct conf c;
+	char pg[24], waited[24];
+	long ms;
+	int graceful = 1;
+
+	p.pid = s->pane_pid;
+	p.stamp = s->pane_start;
+	if (p.pid <= 1 || !pane_alive(&p))
+		return 0;
+	if (conf_read(id, &c) == -1)
+		conf_defaults(&c);
+	ms = (long)c.stop_timeout * 1000;
+	if (c.stop_signal != 0)
+		(void)kill(-p.pid, c.stop_signal);
+	conf_free(&c);
+	now_mono(&t0);
+	while (pane_alive(&p) && now_ms_since(&t0) < ms)
+		now_sleep_ms(20);
+	if (pane_alive(&p)) {
+		(void)kill(-p.pid, SIGKILL);
+		graceful = 0;
+	}
+	(void)snprintf(pg, sizeof pg, "%ld", (long)p.pid);
+	(void)snprintf(waited, sizeof waited, "%ld", now_ms_since(&t0));
+	if (say)
+		log_event("orphans", id, "pgid", pg, "graceful", graceful ? "yes" :
+	    "no", "waited_ms", waited, LEND);
+	return 1;
+}
