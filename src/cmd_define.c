@@ -272,7 +272,8 @@ cmd_add(const struct args *a)
 		conf_free(&c);
 		return cli_usage("missing command after --");
 	}
-	if (add_conf_from_opts(&c) == -1 || env_text(&envt) == -1)
+	if (add_conf_from_opts(&c) == -1 || conf_fits(id, &c) == -1 ||
+	    env_text(&envt) == -1)
 		goto out;
 	/* Only now, with the input valid: a usage error writes nothing. */
 	if (home_open(1) == -1)

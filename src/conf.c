@@ -408,6 +408,25 @@ conf_format(const struct conf *c, struct buf *b)
 	return 0;
 }
 
+/* A conf every reader would refuse is never written: the same limit and
+ * message as conf_read's (exit 2: the input is too large). */
+int
+conf_fits(const char *id, const struct conf *c)
+{
+	char p[PATHBUF];
+	struct buf b = { 0 };
+	size_t len;
+
+	home_path(p, "conf/%s.conf", id);
+	(void)conf_format(c, &b);
+	len = b.len;
+	buf_free(&b);
+	if (len > CONF_MAX)
+		return err_set(RX_USAGE, "%s: larger than %zu bytes", p,
+		    (size_t)CONF_MAX);
+	return 0;
+}
+
 int
 conf_write(const char *id, const struct conf *c)
 {
@@ -415,6 +434,8 @@ conf_write(const char *id, const struct conf *c)
 	struct buf b = { 0 };
 	int rc;
 
+	if (conf_fits(id, c) == -1)
+		return -1;
 	home_path(p, "conf/%s.conf", id);
 	(void)conf_format(c, &b);
 	rc = file_write(p, b.s, b.len, 0600);

@@ -245,6 +245,7 @@ int	 conf_parse(const char *name, const char *text, size_t len,
 int	 conf_read(const char *id, struct conf *);
 int	 conf_format(const struct conf *, struct buf *);
 int	 conf_write(const char *id, const struct conf *);
+int	 conf_fits(const char *id, const struct conf *);
 int	 conf_exists(const char *id);
 int	 conf_ids(char ***);
 void	 conf_ids_free(char **, int);

@@ -1,7 +1,8 @@
 /*
  * term.c - what a terminal would show of a program's output, line by
  * line: control sequences dropped (CSI, OSC, DCS and the other string
- * sequences, two- and three-byte ESC sequences), and the line edits a
+ * sequences, two- and three-byte ESC sequences, and their C1 forms, as
+ * bytes or UTF-8 characters), and the line edits a
  * terminal performs replayed on the line: \r returns to its start and
  * what follows overwrites it, backspace and the cursor motions CHA, CUF
  * and CUB move along it, EL erases in it.  Fed in chunks of any size;
@@ -115,6 +116,21 @@ csi_final(struct term *t, unsigned char f)
 		t->cur = LINE_CELLS_MAX;
 }
 
+/* A C1 control, as a byte (0x80-0x9f) or as a character (U+0080-U+009F
+ * in UTF-8): terminals act on CSI, OSC, DCS, SOS, PM and APC like their
+ * 7-bit ESC forms, so they start the same sequences; the others show
+ * nothing. */
+static void
+c1_control(struct term *t, unsigned char c)
+{
+	t->plen = 0;
+	t->slen = 0;
+	if (c == 0x9b)
+		t->state = T_CSI;
+	else if (c == 0x90 || c == 0x98 || c == 0x9d || c == 0x9e || c == 0x9f)
+		t->state = T_STR;
+}
+
 /* A byte outside any sequence. */
 static void
 text_byte(struct term *t, unsigned char c, struct buf *out)
@@ -123,8 +139,11 @@ text_byte(struct term *t, unsigned char c, struct buf *out)
 		if ((c & 0xc0) == 0x80) {
 			t->u[t->ulen++] = c;
 			if (t->ulen == t->uwant) {
-				put_cell(t, t->u, t->ulen);
 				t->ulen = 0;
+				if (t->u[0] == 0xc2 && t->u[1] <= 0x9f)
+					c1_control(t, t->u[1]);
+				else
+					put_cell(t, t->u, t->uwant);
 			}
 			return;
 		}
@@ -144,6 +163,8 @@ text_byte(struct term *t, unsigned char c, struct buf *out)
 		t->state = T_ESC;
 	else if (c < 0x20 || c == 0x7f)
 		;		/* BEL, SO, SI, NUL, DEL: nothing to show */
+	else if (c >= 0x80 && c <= 0x9f)
+		c1_control(t, c);
 	else if (c >= 0xc2 && c <= 0xf4) {
 		t->u[0] = c;
 		t->ulen = 1;
