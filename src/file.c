@@ -272,6 +272,19 @@ file_rmtree(const char *path)
 }
 
 /* One write(2) on O_APPEND: concurrent appenders never interleave. */
+/* A short append (a full disk) is taken back, so a record is whole or
+ * absent: when nothing was appended after it, the file is cut back to
+ * where it began. */
+static void
+append_undo(int fd, ssize_t w)
+{
+	struct stat st;
+	off_t at = lseek(fd, 0, SEEK_CUR);
+
+	if (at >= w && fstat(fd, &st) == 0 && st.st_size == at)
+		(void)ftruncate(fd, at - w);
+}
+
 int
 file_append(const char *path, const char *line, size_t len)
 {
@@ -286,6 +299,8 @@ file_append(const char *path, const char *line, size_t len)
 	if (w == -1 || (size_t)w != len) {
 		int saved = errno;
 
+		if (w > 0)
+			append_undo(fd, w);
 		(void)close(fd);
 		return err_set(RX_FAIL, "%s: short write: %s", path,
 		    w == -1 ? strerror(saved) : "disk full?");

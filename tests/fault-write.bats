@@ -310,3 +310,22 @@ listing() {
 	wait_for 10 test ! -e "$s/d.session"
 	[ "$(count_lines "$ROOST_HOME/log/lifecycle.log" ' ev=death id=d ')" -eq 2 ]
 }
+
+@test "a full home: a lifecycle line that does not fit is not written at all, never torn" {
+	small_home
+	roost add a -- "$T/prog/forever"
+	local log=$ROOST_HOME/log/lifecycle.log size pad
+	# Whole lines up to 12 bytes short of a page: the next line can only
+	# partly fit in the page the file already has.
+	local pre='ts=2026-01-01T00:00:00Z ev=pad x='
+	size=$(wc -c <"$log")
+	pad=$((4096 - 12 - size - ${#pre} - 1))
+	printf '%s%s\n' "$pre" "$(head -c "$pad" /dev/zero | tr '\0' x)" >>"$log"
+	[ "$(wc -c <"$log")" -eq $((4096 - 12)) ]
+	fill_home
+	cp "$log" "$T/before"
+	run --separate-stderr roost stop a
+	# Whatever the command says, the log holds whole lines only.
+	[ "$(tail -c 1 "$log" | od -An -c | tr -d ' ')" = '\n' ]
+	cmp "$log" "$T/before"
+}
