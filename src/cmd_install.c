@@ -9,6 +9,9 @@
 
 #include <sys/stat.h>
 
+#include <dirent.h>
+#include <errno.h>
+
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -338,6 +341,189 @@ purge_home(void)
 	return rc;
 }
 
+/*
+ * What a purge deletes: only what roost makes or names, directory by
+ * directory; anything else (a file a person keeps in a directory used as
+ * the home) stays, and is named.
+ */
+static const char *const purge_dirs[] = {
+	"log/server-deaths", "conf", "bin", "state", "lock", "log", "hooks",
+	"templates", NULL
+};
+
+/* name is "<id><tail>" for a valid identity and one of the tails. */
+static int
+id_with(const char *name, const char *const tails[])
+{
+	char id[ID_MAX + 1];
+	size_t n, t;
+	int i;
+
+	for (i = 0; tails[i] != NULL; i++) {
+		n = strlen(name);
+		t = strlen(tails[i]);
+		if (n > t && n - t <= ID_MAX && strcmp(name + n - t, tails[i]) == 0) {
+			(void)snprintf(id, sizeof id, "%.*s", (int)(n - t), name);
+			if (ident_valid(id))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+static int
+one_of(const char *name, const char *const names[])
+{
+	int i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (strcmp(name, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* A state/ marker "<id>.<marker>" (markers are lowercase words). */
+static int
+marker_name(const char *name)
+{
+	const char *dot = strchr(name, '.');
+	char id[ID_MAX + 1];
+
+	if (dot == NULL || dot == name || dot - name > ID_MAX || dot[1] == '\0' ||
+	    strspn(dot + 1, "abcdefghijklmnopqrstuvwxyz-") != strlen(dot + 1))
+		return 0;
+	(void)snprintf(id, sizeof id, "%.*s", (int)(dot - name), name);
+	return ident_valid(id);
+}
+
+/* A forensics snapshot "<id>-<epoch>.txt". */
+static int
+snapshot_name(const char *name)
+{
+	const char *dash = strrchr(name, '-');
+	char id[ID_MAX + 1];
+	size_t d;
+
+	if (dash == NULL || dash == name || dash - name > ID_MAX)
+		return 0;
+	d = strspn(dash + 1, "0123456789");
+	if (d == 0 || strcmp(dash + 1 + d, ".txt") != 0)
+		return 0;
+	(void)snprintf(id, sizeof id, "%.*s", (int)(dash - name), name);
+	return ident_valid(id);
+}
+
+static int
+roosts(const char *dir, const char *name)
+{
+	static const char *const conf[] = { ".conf", ".env", NULL },
+	    *const bin[] = { ".launch", ".canary", NULL },
+	    *const idlog[] = { ".log", NULL },
+	    *const state[] = { ".tick.last", ".scheduler", ".tick.lock", NULL },
+	    *const lock[] = { ".tick", NULL },
+	    *const logs[] = { "lifecycle.log", "exits.log", "tick.out",
+		".rotate.lock", "server-deaths", NULL },
+	    *const hooks[] = { "death", "crash-loop", "server-exit", "reap",
+		"launch", "waiting", "deliver", "mass-death", NULL };
+	const char *dot;
+
+	if (name[0] == '.' && strstr(name, ".tmp.") != NULL)
+		return 1;	/* an atomic writer's temp */
+	if (strcmp(dir, "conf") == 0)
+		return id_with(name, conf);
+	if (strcmp(dir, "bin") == 0)
+		return strcmp(name, "pane-died") == 0 || id_with(name, bin);
+	if (strcmp(dir, "state") == 0)
+		return one_of(name, state) || marker_name(name);
+	if (strcmp(dir, "lock") == 0)
+		return one_of(name, lock) || ident_valid(name);
+	if (strcmp(dir, "sock") == 0)
+		return ident_valid(name);
+	if (strcmp(dir, "log/server-deaths") == 0)
+		return snapshot_name(name);
+	if (strcmp(dir, "log") == 0) {
+		/* lifecycle.log.1 ... .5, exits.log.1 ... */
+		if ((dot = strrchr(name, '.')) != NULL && dot[1] >= '1' &&
+		    dot[1] <= '9' && dot[2] == '\0' &&
+		    (strncmp(name, "lifecycle.log.", 14) == 0 ||
+		    strncmp(name, "exits.log.", 10) == 0))
+			return 1;
+		return one_of(name, logs) || id_with(name, idlog);
+	}
+	if (strcmp(dir, "hooks") == 0)
+		return one_of(name, hooks);
+	if (strcmp(dir, "templates") == 0)
+		return (dot = strrchr(name, '.')) != NULL &&
+		    strcmp(dot, ".in") == 0;
+	return 0;
+}
+
+/* Delete roost's entries of home/dir, then dir if that empties it; what
+ * stays is said. 0, or -1 when a delete failed. */
+static int
+purge_dir(const char *dir, const char *path)
+{
+	struct dirent *de;
+	char p[PATHBUF];
+	DIR *d;
+	int rc = 0, dfd;
+
+	if ((dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return errno == ENOENT ? 0 : err_errno(path);
+	if ((d = fdopendir(dfd)) == NULL) {
+		(void)close(dfd);
+		return err_errno(path);
+	}
+	while ((de = readdir(d)) != NULL) {
+		const char *name = de->d_name;
+
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+		    (strcmp(dir, "log") == 0 &&
+		    strcmp(name, "server-deaths") == 0))
+			continue;	/* its own turn came first */
+		(void)snprintf(p, sizeof p, "%s/%s", path, name);
+		if (dir[0] == '\0' && (one_of(name, purge_dirs) ||
+		    strcmp(name, "sock") == 0))
+			continue;	/* the home: what its directories kept is
+					 * said already */
+		if (!roosts(dir, name))
+			cli_out("kept %s\n", p);
+		else if (file_rmtree_at(dirfd(d), name) == -1)
+			rc = err_set(RX_FAIL, "%s: cannot remove: %s", p,
+			    strerror(errno));
+	}
+	(void)closedir(d);
+	(void)rmdir(path);
+	return rc;
+}
+
+/* The home: roost's own, directory by directory, then the home itself
+ * if nothing else is in it.  1 when something was kept. */
+static int
+purge_files(void)
+{
+	char p[PATHBUF], sock[PATHBUF];
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; purge_dirs[i] != NULL; i++) {
+		home_path(p, "%s", purge_dirs[i]);
+		if (purge_dir(purge_dirs[i], p) == -1)
+			rc = -1;
+	}
+	/* The socket directory when it is the home's own. */
+	home_path(sock, "sock");
+	if (strcmp(home_sockdir(), sock) == 0 && purge_dir("sock", sock) == -1)
+		rc = -1;
+	if (rc == -1)
+		return -1;
+	if (rmdir(home_dir()) == 0 || errno == ENOENT)
+		return 0;
+	(void)purge_dir("", home_dir());
+	return 1;
+}
+
 static int
 confirm(const char *what)
 {
@@ -407,11 +593,15 @@ cmd_uninstall(const struct args *a)
 	if ((lk = file_lock(p, 1)) == -1)
 		return cli_fail();
 	cli_detach_if_inside(NULL);
-	rc = purge_home() == -1 || file_rmtree(home_dir()) == -1 ? -1 : 0;
+	rc = purge_home() == -1 ? -1 : purge_files();
 	file_unlock(lk);
 	if (rc == -1)
 		return cli_fail();
-	cli_out("removed home %s\n", home_dir());
+	if (rc == 1)
+		cli_out("removed roost's files from home %s (it holds others)\n",
+		    home_dir());
+	else
+		cli_out("removed home %s\n", home_dir());
 	return RX_OK;
 }
 

@@ -117,3 +117,41 @@ on_tty() {
 	[ ! -e "$ROOST_HOME" ]
 	cmp "$T/orig" "$T/crontab"
 }
+
+@test "--purge of a home that holds a person's own files: roost's are removed, theirs are kept and named" {
+	mkdir -p "$ROOST_HOME"
+	chmod 0700 "$ROOST_HOME"
+	echo notes >"$ROOST_HOME/notes.txt"
+	echo rc >"$ROOST_HOME/.profile"
+	mkdir "$ROOST_HOME/project"
+	echo code >"$ROOST_HOME/project/main.c"
+	roost add bob -- "$T/prog/forever"
+	roost start bob >/dev/null
+	echo mine >"$ROOST_HOME/log/my-notes"
+	echo mine >"$ROOST_HOME/state/README"
+	mkdir -p "$ROOST_HOME/hooks"
+	printf '#!/bin/sh\n' >"$ROOST_HOME/hooks/death"
+	chmod 0700 "$ROOST_HOME/hooks/death"
+	run --separate-stderr roost uninstall --purge --yes </dev/null
+	assert_status 0
+	assert_output_has "stopped bob"
+	assert_output_has "kept $ROOST_HOME/notes.txt"
+	assert_output_has "kept $ROOST_HOME/.profile"
+	assert_output_has "kept $ROOST_HOME/project"
+	assert_output_has "kept $ROOST_HOME/log/my-notes"
+	assert_output_has "kept $ROOST_HOME/state/README"
+	assert_output_has "removed roost's files from home $ROOST_HOME (it holds others)"
+	[ "$(cat "$ROOST_HOME/notes.txt")" = notes ]
+	[ "$(cat "$ROOST_HOME/project/main.c")" = code ]
+	[ "$(cat "$ROOST_HOME/log/my-notes")" = mine ]
+	[ "$(cat "$ROOST_HOME/state/README")" = mine ]
+	# Everything of roost's is gone.
+	[ ! -e "$ROOST_HOME/conf" ]
+	[ ! -e "$ROOST_HOME/bin" ]
+	[ ! -e "$ROOST_HOME/lock" ]
+	[ ! -e "$ROOST_HOME/hooks" ]
+	[ ! -e "$ROOST_HOME/sock" ]
+	[ -z "$(ls -A "$ROOST_HOME/state" | grep -v '^README$')" ]
+	[ -z "$(ls -A "$ROOST_HOME/log" | grep -v '^my-notes$')" ]
+	assert_no_processes
+}
