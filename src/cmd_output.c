@@ -261,3 +261,24 @@ const struct cmd_entry cmd_output_entry = {
 	"a line\n\"--- roost: <time> launch <mode> ---\".\n",
 	output_opts, 1, 1, H_READ, 1, cmd_output
 };
+
+/* What tmux's pipe-pane runs (templates/pipe-pane.in): the pane's output
+ * into log/<id>.log, capped as it grows. */
+static int
+cmd_pane_log(const struct args *a)
+{
+	return log_pane_copy(a->v[0], 0) == -1 ? cli_fail() : RX_OK;
+}
+
+static const struct opt pane_log_opts[] = {
+	{ NULL, 0, OPT_FLAG, NULL, NULL, NULL }
+};
+
+const struct cmd_entry cmd_pane_log_entry = {
+	"pane-log", "<id>",
+	"append stdin to the pane log, capped (what pipe-pane runs)",
+	"Run by tmux pipe-pane for the program's pane: what it prints goes to\n"
+	"log/<id>.log as it comes, and over 32 MiB the log is cut to its newest\n"
+	"8 MiB at once.\n",
+	pane_log_opts, 1, 1, H_READ, 1, cmd_pane_log
+};

@@ -215,3 +215,71 @@ out:
 	(void)close(fd);
 	return rc;
 }
+
+/* The writer's own record, gone with it (unless a newer writer's is
+ * there by then). */
+static void
+pipe_record(const char *id, int set)
+{
+	unsigned long long stamp, s2;
+	char line[64];
+	pid_t pid = getpid(), p2;
+
+	if (set) {
+		if (pid_stamp(pid, &stamp) == -1)
+			stamp = 0;
+		(void)snprintf(line, sizeof line, "%ld %llu\n", (long)pid, stamp);
+		(void)marker_set(id, M_PIPE, line);
+	} else if (marker_pid_read(id, M_PIPE, &p2, &s2) == 0 && p2 == pid)
+		(void)marker_rm(id, M_PIPE);
+}
+
+/*
+ * The pane's output (pipe-pane gives it on in) appended to its log, as
+ * it comes; the one writer of the log cuts it (log_pane_trim) as soon as
+ * it passes the cap, so nothing is appended while it is cut and no burst
+ * of output waits for a tick to be capped.  Records itself in .pipe, so
+ * the tick can tell a writer that was killed.  Ends at the pane's end.
+ */
+int
+log_pane_copy(const char *id, int in)
+{
+	char p[PATHBUF], *buf;
+	struct stat st;
+	ssize_t n, w, off;
+	off_t size = 0;
+	int fd;
+
+	home_path(p, "log/%s.log", id);
+	if ((fd = file_open(p, O_WRONLY | O_APPEND | O_CREAT, 0600)) == -1)
+		return -1;
+	if (fstat(fd, &st) == 0)
+		size = st.st_size;
+	pipe_record(id, 1);
+	buf = xmalloc(65536);
+	for (;;) {
+		n = read(in, buf, 65536);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		/* A full disk drops output, never stalls the pane. */
+		for (off = 0; off < n; off += w)
+			if ((w = write(fd, buf + off, (size_t)(n - off))) <= 0) {
+				if (w == -1 && errno == EINTR) {
+					w = 0;
+					continue;
+				}
+				break;
+			}
+		size += n;
+		if (size > PANE_LOG_MAX) {
+			(void)log_pane_trim(p);
+			size = fstat(fd, &st) == 0 ? st.st_size : 0;
+		}
+	}
+	free(buf);
+	(void)close(fd);
+	pipe_record(id, 0);
+	return 0;
+}

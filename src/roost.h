@@ -258,6 +258,7 @@ int	 conf_seconds_parse(const char *, unsigned long *);
 
 /* ---- marker.c: state/<id>.<marker> ---- */
 #define M_SESSION	"session"
+#define M_PIPE		"pipe"	/* the pane-log writer: <pid> <start> */
 #define M_STOPPED	"stopped"
 #define M_IDLE		"idle-reaped"
 #define M_WAKE		"wake"
@@ -308,6 +309,7 @@ const char *log_last(void);
 int	 log_pane_mark(const char *id, const char *mode);
 int	 log_rotate(const char *path, long max, int keep);
 int	 log_pane_trim(const char *path);
+int	 log_pane_copy(const char *id, int in);
 
 /* ---- render.c: templates and their variables ---- */
 struct tmpl {
@@ -512,6 +514,6 @@ extern const struct cmd_entry cmd_wake_entry, cmd_restart_entry;
 extern const struct cmd_entry cmd_attach_entry, cmd_canary_entry;
 extern const struct cmd_entry cmd_tick_entry, cmd_status_entry;
 extern const struct cmd_entry cmd_render_entry, cmd_log_entry;
-extern const struct cmd_entry cmd_output_entry;
+extern const struct cmd_entry cmd_output_entry, cmd_pane_log_entry;
 
 #endif

@@ -16,7 +16,9 @@
  *        it, go on with rule 2 in this same pass;
  *     f. idle longer than the conf's idle: tear it down, parked (reap);
  *     g. its canary is not alive: spawn one;
- *     h. its pane log is over the cap: cut it.
+ *     h. its pane log is over the cap: cut it;
+ *     i. its pane-log writer (.pipe) was killed: pipe the pane again
+ *        (and never park it for an idleness that only a lost pipe shows).
  *  2. Not running, .session present: it died.  Record the death; deaths
  *     in the crash-loop window reaching the limit write .crash-loop.
  *  3. Not running, no .session: .stopped or .crash-loop: nothing; .wake
@@ -68,7 +70,8 @@ enum {
 	A_TRIM		= 1 << 6,	/* 1h */
 	A_DEATH		= 1 << 7,	/* 1b, 2 */
 	A_LAUNCH	= 1 << 8,	/* 3: a wake or a queue */
-	A_RESTART	= 1 << 9	/* 3: a restart whose backoff is over */
+	A_RESTART	= 1 << 9,	/* 3: a restart whose backoff is over */
+	A_PIPE		= 1 << 10	/* 1i */
 };
 
 /* One listing of state/ and of the socket directory per pass: whether a
@@ -93,6 +96,7 @@ struct facts {
 	time_t	 activity;	/* newest activity, never before woke */
 	int	 canary;	/* the canary runs */
 	int	 log_big;	/* the pane log is over the cap */
+	int	 pipe_dead;	/* .pipe names a writer that is gone */
 	int	 restart;	/* a restart is owed, as o says */
 	struct owed o;
 };
@@ -166,6 +170,13 @@ facts_running(const char *id, const struct conf *c, struct facts *f)
 	f->canary = canary_live(id, &cp);
 	home_path(p, "log/%s.log", id);
 	f->log_big = lstat(p, &st) == 0 && st.st_size > PANE_LOG_MAX;
+	{
+		unsigned long long ws;
+		pid_t wp;
+
+		f->pipe_dead = marker_pid_read(id, M_PIPE, &wp, &ws) == 0 &&
+		    !recorded(wp, ws);
+	}
 }
 
 /* The facts of one identity; sn NULL reads them live. */
@@ -209,7 +220,9 @@ tick_decide(const struct conf *c, const struct facts *f, time_t now)
 			a |= A_UNWAKE;
 		if (f->pane_dead && f->s.server_pid > 1)
 			a |= A_NUDGE;
-		if (c->idle > 0 && now - f->activity > (time_t)c->idle)
+		if (f->pipe_dead)
+			a |= A_PIPE;
+		else if (c->idle > 0 && now - f->activity > (time_t)c->idle)
 			return a | A_REAP;
 		if (!f->canary)
 			a |= A_CANARY;
@@ -318,6 +331,32 @@ adopt(const char *id, struct tally *t)
 	(void)snprintf(spid, sizeof spid, "%ld", (long)s.server_pid);
 	log_event("adopt", id, "server_pid", spid, LEND);
 	return 0;
+}
+
+/* The pane's log writer was killed: output went nowhere since.  The pipe
+ * is opened again (tmux closes what is left of the old one), ev=pipe. */
+static int
+repipe(const char *id, const struct conf *c)
+{
+	char sock[PATHBUF], target[ID_MAX + 4];
+	const char *args[] = { "pipe-pane", "-t", target, NULL, NULL };
+	struct buf cmd = { 0 };
+	struct vars v = { 0 };
+	int rc = -1;
+
+	(void)snprintf(target, sizeof target, "=%s:", id);
+	if (home_sock(id, sock, sizeof sock) == 0 &&
+	    render_std(&v, id, c) == 0 &&
+	    render_line("pipe-pane", &v, &cmd) == 0) {
+		args[3] = cmd.s;
+		(void)marker_rm(id, M_PIPE);
+		rc = tmux_run_ms(sock, args, NULL, 3000);
+	}
+	log_event("pipe", id, "result", rc == 0 ? "restarted" : "failed",
+	    LEND);
+	render_free(&v);
+	buf_free(&cmd);
+	return rc;
 }
 
 /* Wait for a nudged server to act on its pane's death (bounded). */
@@ -464,6 +503,8 @@ tick_act(struct pass *p, const char *id, const struct conf *c,
 	}
 	if ((a & A_CANARY) && canary_ensure(id, "tick", &what) == -1)
 		tick_error(t, id, "canary");
+	if ((a & A_PIPE) && repipe(id, c) == -1)
+		tick_error(t, id, "pipe");
 	if (a & A_TRIM) {
 		home_path(p2, "log/%s.log", id);
 		(void)log_pane_trim(p2);
