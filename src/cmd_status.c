@@ -26,6 +26,7 @@ static const struct opt status_opts[] = {
 static int conf_bad;
 
 #define NCOLS 7
+#define PROBE_MS 1000	/* a server that does not answer: wedged */
 struct row {
 	char	 col[NCOLS][192];
 	enum state st;
@@ -91,6 +92,8 @@ row_fill(const char *id, struct row *r)
 		conf_bad = 1;
 	}
 	r->st = state_of(id, have_conf ? &c : NULL, alive, now);
+	if (alive && (r->st = state_probe(id, PROBE_MS)) == ST_FOREIGN)
+		alive = 0;	/* nothing of it is this identity's */
 	r->deaths = marker_deaths_read(id, d, DEATHS_KEEP);
 	(void)snprintf(r->col[0], sizeof r->col[0], "%s", id);
 	(void)snprintf(r->col[1], sizeof r->col[1], "%s", state_name(r->st));
@@ -168,7 +171,8 @@ colour(enum state s)
 	switch (s) {
 	case ST_RUNNING: return "\033[32m";
 	case ST_PARKED: return "\033[36m";
-	case ST_CRASHLOOP: case ST_DEAD: return "\033[31m";
+	case ST_CRASHLOOP: case ST_DEAD: case ST_WEDGED: case ST_FOREIGN:
+		return "\033[31m";
 	case ST_EXITED: case ST_BACKOFF: return "\033[33m";
 	default: return "\033[2m";
 	}

@@ -58,6 +58,14 @@ pid_alive(pid_t pid)
 	return !(rc == -2 || (rc == 0 && dead(&kp)));
 }
 
+int
+pid_stopped(pid_t pid)
+{
+	struct kinfo_proc kp;
+
+	return pid > 1 && kinfo(pid, &kp) == 0 && kp.kp_proc.p_stat == SSTOP;
+}
+
 /* The group's members, from KERN_PROC_PGRP: asked for its size first (the
  * kernel adds room for five more), then read; a group that grew in
  * between answers ENOMEM and is asked again. */

@@ -84,6 +84,17 @@ pid_alive(pid_t pid)
 	return !(rc == -2 || (rc == 0 && dead_state(ps.state)));
 }
 
+/* Stopped (T) or traced-stopped (t): a SIGSTOPped server that accepts
+ * connections and answers nothing. */
+int
+pid_stopped(pid_t pid)
+{
+	struct pstat ps;
+
+	return pid > 1 && pstat_of(pid, &ps) == 0 &&
+	    (ps.state == 'T' || ps.state == 't');
+}
+
 /* Some member of process group pgid is alive (zombies do not count). */
 int
 pid_group_alive(pid_t pgid)

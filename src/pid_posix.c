@@ -121,6 +121,21 @@ pid_alive(pid_t pid)
 	return rc;
 }
 
+/* ps says its state is T (stopped). */
+int
+pid_stopped(pid_t pid)
+{
+	struct buf out = { 0 };
+	int rc;
+
+	if (pid <= 1)
+		return 0;
+	rc = ps_pid(pid, "stat=", NULL, &out) == 1 &&
+	    *skip_blanks(out.s) == 'T';
+	buf_free(&out);
+	return rc;
+}
+
 /* Some line of ps -A -o pgid= -o stat= names pgid and a live state. */
 int
 pid_group_alive(pid_t pgid)

@@ -168,6 +168,7 @@ int	 file_names_cmp(const void *, const void *);
  * compiled in): what a pid is, when the machine booted ---- */
 int	 pid_alive(pid_t);		/* runs, and is not a zombie */
 int	 pid_group_alive(pid_t pgid);	/* some member that is not a zombie */
+int	 pid_stopped(pid_t);		/* stopped by a signal (SIGSTOP and the like) */
 int	 pid_stamp(pid_t, unsigned long long *stamp);	/* its start time */
 int	 pid_argv_has(pid_t, const char *word);
 time_t	 pid_boot_time(void);		/* 0 when unknown */
@@ -341,7 +342,9 @@ int	 render_shared(int dry, int *changed);
 /* ---- state.c: an identity's state, derived from markers and a connect ---- */
 enum state {
 	ST_RUNNING, ST_PARKED, ST_STOPPED, ST_CRASHLOOP, ST_DEAD, ST_EXITED,
-	ST_BACKOFF, ST_DOWN
+	ST_BACKOFF, ST_DOWN,
+	ST_WEDGED,	/* the socket accepts, the server answers nothing */
+	ST_FOREIGN	/* the socket is another home's server, or not roost's */
 };
 int	 state_running(const char *id);
 enum state state_of(const char *id, const struct conf *, int alive,
@@ -351,6 +354,7 @@ int	 state_scheduler(char *name, size_t n, unsigned long *interval);
 time_t	 state_scheduler_since(void);
 unsigned long state_interval(void);
 int	 state_policy_restarts(const struct conf *, const char *cause);
+enum state state_probe(const char *id, long ms);
 /* A restart owed: all in ms; until on the wall clock (for the record). */
 struct owed {
 	long	 wait;		/* until it may start; 0 or less: now */

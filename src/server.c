@@ -60,18 +60,26 @@ server_ours(const char *id, const char *sock, long ms)
 	struct buf home = { 0 };
 	struct session s;
 	pid_t pid;
-	int rc;
+	int rc, have = marker_session_read(id, &s) == 0;
 
+	/* Stopped, the server .session recorded would only time out. */
+	if (have && s.server_pid > 1 && pid_stopped(s.server_pid) &&
+	    pid_is(s.server_pid, s.server_start, NULL))
+		return err_set(RX_FAIL, "%s: its tmux server (pid %ld) on %s is "
+		    "wedged: stopped by a signal, it accepts connections and "
+		    "answers nothing (kill -CONT %ld resumes it; roost restart "
+		    "%s replaces it)", id, (long)s.server_pid, sock,
+		    (long)s.server_pid, id);
 	if (server_ask(sock, &pid, &home, ms) == -1) {
-		rc = err_set(RX_FAIL, "%s: %s answers, but not as a tmux server "
-		    "roost can use: %s", id, sock, err_msg());
+		rc = err_set(RX_FAIL, "%s: %s accepts connections but did not "
+		    "answer as a tmux server in %ld ms: a wedged server, or not "
+		    "tmux (%s)", id, sock, ms, err_msg());
 		buf_free(&home);
 		return rc;
 	}
 	if (strcmp(home.s, home_dir()) == 0)
 		rc = 1;
-	else if (home.len == 0 && pid > 1 && marker_session_read(id, &s) == 0 &&
-	    s.server_pid == pid)
+	else if (home.len == 0 && pid > 1 && have && s.server_pid == pid)
 		rc = 1;
 	else {
 		if (home.len == 0)

@@ -27,13 +27,41 @@ state_running(const char *id)
 
 static const char *const state_names[] = {
 	"running", "parked", "stopped", "crash-loop", "dead", "exited",
-	"backoff", "down"
+	"backoff", "down", "wedged", "foreign"
 };
 
 const char *
 state_name(enum state s)
 {
 	return state_names[s];
+}
+
+/*
+ * Whose server answers on a socket that accepts: ST_RUNNING when it is
+ * the one .session recorded and not stopped (no fork: the usual case),
+ * ST_WEDGED when that one is stopped (SIGSTOP: it accepts and answers
+ * nothing); otherwise it is asked, for at most ms: ours (ST_RUNNING),
+ * another's (ST_FOREIGN), or no answer (ST_WEDGED).
+ */
+enum state
+state_probe(const char *id, long ms)
+{
+	char sock[PATHBUF];
+	struct session s;
+
+	if (marker_session_read(id, &s) == 0 && s.server_pid > 1 &&
+	    pid_is(s.server_pid, s.server_start, NULL))
+		return pid_stopped(s.server_pid) ? ST_WEDGED : ST_RUNNING;
+	if (home_sock(id, sock, sizeof sock) == -1)
+		return ST_RUNNING;
+	switch (server_ours(id, sock, ms)) {
+	case 1:
+		return ST_RUNNING;
+	case 0:
+		return ST_FOREIGN;
+	default:
+		return ST_WEDGED;
+	}
 }
 
 /* c NULL: the conf is unknown (no restart can be told). */

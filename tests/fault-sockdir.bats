@@ -52,7 +52,7 @@ s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(5); time.sleep(
 	wait_for 20 test -S "$ROOST_SOCK_DIR/a"
 	run --separate-stderr roost start a
 	assert_status 1
-	[[ $stderr == *"not as a tmux server roost can use"* ]]
+	[[ $stderr == *"accepts connections but did not answer as a tmux server in "*" ms: a wedged server, or not tmux"* ]]
 	[ -S "$ROOST_SOCK_DIR/a" ]
 	run roost stop a
 	[ -S "$ROOST_SOCK_DIR/a" ]

@@ -54,7 +54,7 @@ socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$SOCK"
 	    grep -c ECONNREFUSED)" -eq 2 ]
 }
 
-@test "a listener whose backlog is full is running, not dead" {
+@test "a listener whose backlog is full is alive (wedged: it answers nothing), not dead" {
 	need_tool python3 "it makes the socket"
 	# Listen with the smallest backlog and fill it; accept nothing.
 	python3 -c 'import socket, sys, time
@@ -76,6 +76,6 @@ time.sleep(60)' "$SOCK" "$T/full" 3>&- &
 	wait_for 10 [ -e "$T/full" ]
 	run roost status bob
 	kill "$py"
-	assert_status 0
-	assert_output_has "bob  running"
+	assert_status 3
+	assert_output_has "bob  wedged"
 }
