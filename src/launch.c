@@ -221,7 +221,8 @@ session_create(const char *id, const struct conf *c, const char *sock,
 			 * runs this client. */
 			"set-option", "-g", "update-environment", "", ";",
 			"new-session", "-d", "-s", id, "-c", cwd.s,
-			"-x", "200", "-y", "50", "-P", "-F", "#{pid} #{pane_pid}",
+			"-x", "200", "-y", "50", "-P", "-F",
+			"#{pid} #{pane_pid} #{pane_id}",
 			lscript, mode, ";",
 			"set-option", "-w", "-t", target, "remain-on-exit", "on",
 			";",
@@ -247,7 +248,10 @@ session_create(const char *id, const struct conf *c, const char *sock,
 			goto out;
 	}
 	sp = strtoul(buf_str(&o), &end, 10);
-	pp = strtoul(end, NULL, 10);
+	pp = strtoul(end, &end, 10);
+	if (*end == ' ' && end[1] == '%')
+		(void)snprintf(s->pane_id, sizeof s->pane_id, "%.*s",
+		    (int)strcspn(end + 1, " \n"), end + 1);
 	if (sp <= 1 || pp <= 1 || sp >= 1UL << 30 || pp >= 1UL << 30) {
 		(void)err_set(RX_FAIL, "tmux new-session: unexpected output "
 		    "'%.40s'", o.s);

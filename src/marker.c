@@ -195,6 +195,8 @@ marker_session_read(const char *id, struct session *s)
 	s->pane_pid = (pid_t)field_num(b.s, "pane_pid", 1UL << 30, &v);
 	s->server_start = field_num(b.s, "server_start", ~0UL, &v);
 	s->pane_start = field_num(b.s, "pane_start", ~0UL, &v);
+	if (logfmt_get(b.s, "pane_id", &v) == 0)
+		(void)snprintf(s->pane_id, sizeof s->pane_id, "%s", v.s);
 	if (logfmt_get(b.s, "memcg", &v) == 0)
 		(void)snprintf(s->memcg, sizeof s->memcg, "%s", v.s);
 	if (logfmt_get(b.s, "oom_kills", &v) == 0 && v.len > 0)
@@ -214,6 +216,9 @@ marker_session_write(const char *id, const struct session *s)
 	    "server_start=%llu pane_start=%llu", (long long)s->woke, s->mode,
 	    (long)s->server_pid, (long)s->pane_pid, s->server_start,
 	    s->pane_start);
+	/* The pane the pane-died hook acts for (@roost-pane in tmux). */
+	if (s->pane_id[0] != '\0')
+		logfmt_kv(&b, "pane_id", s->pane_id);
 	if (s->memcg[0] != '\0' && s->oom_kills >= 0) {
 		logfmt_kv(&b, "memcg", s->memcg);
 		logfmt_kvl(&b, "oom_kills", s->oom_kills);

@@ -275,6 +275,7 @@ struct session {
 	pid_t	 server_pid;
 	pid_t	 pane_pid;	/* 0 when unknown */
 	unsigned long long server_start, pane_start;	/* pid_stamp()s */
+	char	 pane_id[16];	/* the program's pane (%N), "" when unknown */
 	char	 memcg[256];	/* the server's oom_kill counter file, or "" */
 	long	 oom_kills;	/* its value at launch, -1 unknown */
 };

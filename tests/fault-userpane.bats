@@ -39,6 +39,14 @@ assert_untouched() {
 	assert_output_has "state=running"
 }
 
+@test "the program's pane is recorded: pane_id= in .session, @roost-pane in tmux" {
+	local id
+	id=$(sed -n 's/.* pane_id=\(%[0-9]*\).*/\1/p' "$(state_of a).session")
+	[ -n "$id" ]
+	[ "$("$TMUX_BIN" -S "$(sock_of a)" show-options -v -t =a: @roost-pane)" = "$id" ]
+	[ "$("$TMUX_BIN" -S "$(sock_of a)" display-message -p -t =a: '#{pane_id}')" = "$id" ]
+}
+
 @test "a pane split beside the program ends: no death, the program runs on" {
 	local spid cpid
 	spid=$(server_pid a)
