@@ -9,7 +9,12 @@
 #   tests/lib.sh must be clean under shellcheck -s sh too;
 # - cppcheck over src/;
 # - the objects' link graph (scripts/layers.sh): layers point down;
-# - mandoc -Tlint -W warning roost.1 when mandoc is installed.
+# - mandoc -Tlint -W warning roost.1 when mandoc is installed;
+# - every command and conf key the binary knows is in roost.1
+#   (scripts/doc-check.sh);
+# - every *_MS wait is defined once (src/roost.h);
+# - the duplicates report, when the duplicates tool is installed: printed,
+#   never a failure (a row is a place to look, not a verdict).
 # Each check is one result; the last line is "N passed, N failed".
 # A roost that cannot add or render fails loudly: that is a finding too.
 
@@ -204,10 +209,48 @@ lint_man() {
 	fi
 }
 
+# Each command and conf key of the binary's own tables is in roost.1.
+lint_doc() {
+	if [ ! -x "$ROOST" ]; then
+		bad "$ROOST is not an executable: run make first"
+	elif sh scripts/doc-check.sh "$ROOST" roost.1; then
+		ok "roost.1 describes every command and conf key"
+	else
+		bad "roost.1 misses a command or conf key (see above)"
+	fi
+}
+
+# A wait is named once, so one name never has two values.
+lint_waits() {
+	dups=$(grep -ho '^#define[[:space:]]*[A-Z0-9_]*_MS[[:space:]]' \
+	    src/*.c src/*.h | awk '{ print $2 }' | sort | uniq -d)
+	if [ -z "$dups" ]; then
+		ok "every *_MS wait is defined once"
+	else
+		for d in $dups; do
+			grep -n "^#define[[:space:]]*${d}[[:space:]]" src/*.c src/*.h
+		done
+		# shellcheck disable=SC2086
+		bad "*_MS waits defined more than once:" $dups
+	fi
+}
+
+lint_duplicates() {
+	if ! command -v duplicates >/dev/null 2>&1; then
+		echo "skip: duplicates report (duplicates not installed)"
+		return
+	fi
+	echo "duplicates report (places to look, not failures):"
+	duplicates --repo . | sed 's/^/    /'
+}
+
 lint_templates
 cleanup
 lint_scripts
 lint_c
 lint_layers
 lint_man
+lint_doc
+lint_waits
+lint_duplicates
 finish

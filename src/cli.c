@@ -356,10 +356,19 @@ cli_finish(int rc)
 void
 cli_help(const struct cmd_entry *c)
 {
-	(void)printf("usage: roost %s %s\n\n%s.\n", c->name, c->usage,
-	    c->summary);
+	(void)printf("usage: roost %s %s\n\n%s.  See roost(1).\n", c->name,
+	    c->usage, c->summary);
 	if (c->help[0] != '\0')
 		(void)printf("\n%s", c->help);
+}
+
+/* The conf keys, one a line after a heading: `roost help conf`. */
+void
+cli_help_conf(const char *const *keys)
+{
+	(void)printf("Keys of conf/<id>.conf (roost(1), CONFIGURATION):\n");
+	for (; *keys != NULL; keys++)
+		(void)printf("  %s\n", *keys);
 }
 
 void

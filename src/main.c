@@ -15,7 +15,8 @@ static const struct opt no_opts[] = {
 };
 
 static const struct cmd_entry cmd_help_entry = {
-	"help", "[<command>]", "show help for roost or one command", "",
+	"help", "[<command> | conf]", "show help for roost or one command",
+	"  conf   list the keys of conf/<id>.conf\n",
 	no_opts, 0, 1, H_NONE, 0, cmd_help
 };
 
@@ -48,7 +49,11 @@ cmd_help(const struct args *a)
 		cli_help_all(cmds, NCMDS, 0);
 		return RX_OK;
 	}
-	if ((c = cmd_find(a->v[0])) == NULL)
+	if ((c = cmd_find(a->v[0])) == NULL && strcmp(a->v[0], "conf") == 0) {
+		cli_help_conf(conf_keys());
+		return RX_OK;
+	}
+	if (c == NULL)
 		return cli_usage("unknown command: %s", a->v[0]);
 	cli_help(c);
 	return RX_OK;

@@ -235,6 +235,7 @@ struct conf {
 	unsigned long stop_timeout;	/* seconds */
 };
 
+const char *const *conf_keys(void);
 void	 conf_defaults(struct conf *);
 void	 conf_free(struct conf *);
 int	 conf_parse(const char *name, const char *text, size_t len,
@@ -489,6 +490,7 @@ int	 cli_parse(const struct cmd_entry *, int argc, char **argv,
 void	 cli_args_free(struct args *, const struct cmd_entry *);
 int	 cli_finish(int rc);
 void	 cli_help(const struct cmd_entry *);
+void	 cli_help_conf(const char *const *keys);
 void	 cli_help_all(const struct cmd_entry *const *, size_t n, int to_err);
 
 /* ================================================================ commands */
