@@ -11,8 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define CANARY_GONE_MS	2000
-
 static void
 canary_script(const char *id, char *p)
 {

@@ -14,8 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define FOLLOW_POLL_MS	200
-
 static struct {
 	const char *lines, *follow, *format;
 } lo;

@@ -17,7 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define FOLLOW_POLL_MS	200
 #define CHUNK		65536
 #define TAIL_KEEP	256	/* what was read last, to find the place again */
 

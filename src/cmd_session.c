@@ -97,7 +97,7 @@ launch_unless_running(const char *id, const struct conf *c,
 
 	if (state_running(id)) {
 		if (home_sock(id, sock, sizeof sock) == -1 ||
-		    server_ours(id, sock, 5000) != 1)
+		    server_ours(id, sock, SERVER_ASK_MS) != 1)
 			return -1;
 		cli_out("running %s\n", id);
 		return 0;

@@ -13,8 +13,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define CANARY_SETTLE_MS 3000	/* a recording canary: line, last-exit, snapshot */
-
 /* Statuses with a well-known meaning: the launch script's own 111 (cwd
  * or conf unusable; its message is in the pane log) and sh's 126/127. */
 static const char *

@@ -16,10 +16,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CANARY_SETTLE_MS 3000	/* a recording canary: line, last-exit, snapshot */
-#define SERVER_UP_MS	3000	/* tmux -D until its socket listens */
-#define SERVER_ASK_MS	5000	/* whose server a live socket is */
-
 /* The scripts a launch runs: the canary and the hook follow the
  * templates (so an upgrade reaches running homes); the launch script is
  * rendered only when missing. */

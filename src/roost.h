@@ -39,6 +39,28 @@
 #define PANE_LOG_KEEP	(8L * 1024 * 1024)
 #define TMP_TAG		".tmp."	/* .<name>.tmp.<pid>.<rest>: a writer's temp */
 
+/*
+ * Every bounded wait, in milliseconds, named once: what each bounds.
+ */
+#define RUN_TIMEOUT_MS	15000	/* any one tmux, crontab or launchctl run */
+#define TMUX_TIMEOUT_MS	15000	/* any one tmux client run */
+#define REFUSED_PAUSE_MS 10	/* before a refused connect is tried again */
+#define SERVER_UP_MS	3000	/* a launch: tmux -D until its socket listens */
+#define SERVER_ASK_MS	5000	/* a launch or start: whose server a live socket is */
+#define ADOPT_ASK_MS	3000	/* the tick adopting a server: whose it is */
+#define TMUX_ASK_MS	3000	/* a teardown's tmux call: a wedged server must not hold a stop */
+#define SERVER_GONE_MS	2000	/* a teardown: kill-server until the socket refuses */
+#define FLUSH_MS	50	/* a teardown: pipe-pane's last bytes, after the pane ends */
+#define CANARY_GONE_MS	2000	/* a dismissed canary, after SIGTERM, before SIGKILL */
+#define CANARY_SETTLE_MS 3000	/* a recording canary: line, last-exit, snapshot */
+#define PASS_LOCK_WAIT_MS	2000	/* a second pass waits this, then skips */
+#define ID_LOCK_WAIT_MS		120000	/* a death's pass waits this for the id */
+#define SERVER_GONE_WAIT_MS	5000	/* a death's pass: the server exiting */
+#define NUDGE_WAIT_MS	1500	/* a nudged server: its hook and exit */
+#define HOOK_TIMEOUT_MS	30000	/* a hook, then SIGKILL to its process group */
+#define PRINT_GONE_MS	10000	/* launchctl bootout until print says the job is gone */
+#define FOLLOW_POLL_MS	200	/* output -f and log -f: between looks at the file */
+
 #if defined(__GNUC__) || defined(__clang__)
 #define PRINTFLIKE(f, a) __attribute__((format(printf, f, a)))
 #define NORETURN __attribute__((noreturn))

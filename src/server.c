@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #define HOME_OPTION	"@roost-home"
-#define SERVER_ASK_MS	15000
 
 /* The server's "<pid> <@roost-home>" as tmux reports it. */
 static int

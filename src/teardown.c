@@ -28,9 +28,6 @@
 #include <string.h>
 
 #define PANES_MAX	64
-#define TMUX_ASK_MS	3000	/* a wedged server must not hold a stop */
-#define SERVER_GONE_MS	2000	/* kill-server until the socket refuses */
-#define FLUSH_MS	50	/* pipe-pane's last bytes, after the pane ends */
 
 struct stop {
 	char	 id[ID_MAX + 1];

@@ -51,10 +51,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PASS_LOCK_WAIT_MS	2000	/* a second pass waits this, then skips */
-#define ID_LOCK_WAIT_MS		120000	/* a death's pass waits this for the id */
-#define SERVER_GONE_WAIT_MS	5000	/* a death's pass: the server exiting */
-#define NUDGE_WAIT_MS		1500	/* a nudged server: its hook and exit */
 #define STOPS_MAX		64	/* teardowns waiting side by side */
 
 /* Actions, applied in this order. */
@@ -290,7 +286,7 @@ adopt(const char *id, struct tally *t)
 	char *end;
 
 	if (home_sock(id, sock, sizeof sock) == -1 ||
-	    server_ours(id, sock, 3000) != 1) {
+	    server_ours(id, sock, ADOPT_ASK_MS) != 1) {
 		tick_error(t, id, "adopt");
 		return -1;
 	}

@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #define TMUX_ARGS_MAX	64
-#define TMUX_TIMEOUT_MS	15000	/* any one tmux client run */
 
 /* $ROOST_TMUX, else the absolute path configure found. */
 const char *
@@ -45,8 +44,6 @@ tmux_check(void)
 		    "tmux 3.3 or newer, or point ROOST_TMUX at it)", t);
 	return 0;
 }
-
-#define REFUSED_PAUSE_MS 10	/* before a refused connect is tried again */
 
 /* One connect(2) to sun: 0 when it was accepted or queued, else -1 with
  * errno saying why. */
