@@ -379,7 +379,6 @@ int	 state_last_exit(const char *id, const struct session *, char *out,
 
 /* ---- server.c: an identity's tmux server and its socket ---- */
 int	 server_ours(const char *id, const char *sock, long ms);
-int	 server_pid(const char *sock, pid_t *pid);
 int	 server_sock_clear(const char *sock);
 
 /* =============================================================== lifecycle */

@@ -87,19 +87,6 @@ server_ours(const char *id, const char *sock, long ms)
 	return rc;
 }
 
-/* The server pid tmux reports on sock (it needs a session). */
-int
-server_pid(const char *sock, pid_t *pid)
-{
-	struct buf home = { 0 };
-	int rc = server_ask(sock, pid, &home, SERVER_ASK_MS);
-
-	buf_free(&home);
-	if (rc == 0 && *pid <= 1)
-		rc = err_set(RX_FAIL, "tmux on %s: no server pid", sock);
-	return rc;
-}
-
 /*
  * Clear the way for a new server on sock: nothing there, or a dead socket
  * of ours, which goes.  Anything else (a file, a symlink, a socket of
