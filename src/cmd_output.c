@@ -249,14 +249,20 @@ cmd_output(const struct args *a)
 }
 
 const struct cmd_entry cmd_output_entry = {
-	"output", "<id> [-n N] [-f] [--raw]",
-	"what the program printed, from its pane log",
-	"  -n N, --lines N   the newest N lines (default 40)\n"
-	"  -f, --follow      then print what comes, across relaunches, until "
-	"interrupted\n"
-	"  --raw             the bytes as written, control sequences and all\n"
-	"Colours and other control sequences are dropped, and a line redrawn "
-	"with \\r\nor backspace shows as it ended.  Each launch is marked by "
-	"a line\n\"--- roost: <time> launch <mode> ---\".\n",
-	output_opts, 1, 1, H_READ, 1, cmd_output
+	.name = "output",
+	.usage = "<id> [-n N] [-f] [--raw]",
+	.summary = "what the program printed, from its pane log",
+	.help = "  -n N, --lines N   the newest N lines (default 40)\n"
+	    "  -f, --follow      then print what comes, across relaunches, until "
+	    "interrupted\n"
+	    "  --raw             the bytes as written, control sequences and all\n"
+	    "Colours and other control sequences are dropped, and a line redrawn "
+	    "with \\r\nor backspace shows as it ended.  Each launch is marked by "
+	    "a line\n\"--- roost: <time> launch <mode> ---\".\n",
+	.opts = output_opts,
+	.minpos = 1,
+	.maxpos = 1,
+	.home = H_READ,
+	.ids = 1,
+	.exec = cmd_output
 };

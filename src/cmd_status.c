@@ -397,14 +397,20 @@ cmd_status(const struct args *a)
 }
 
 const struct cmd_entry cmd_status_entry = {
-	"status", "[<id>...] [--format table|logfmt|json]",
-	"state of each identity, and whether the tick runs",
-	"  --format F   table (default), logfmt (a line per identity) or json\n"
-	"               (one document: {\"ids\":[...],\"tick\":{...}})\n"
-	"The table ends with the scheduler and the age of the last tick pass, "
-	"and warns\nwhen there is no scheduler entry, or no pass in the "
-	"three intervals since install\nor since the last one.\n"
-	"With ids: exit 0 when all run, 3 when one does not, 4 when one is "
-	"unknown.\n",
-	status_opts, 0, -1, H_READ, 2, cmd_status
+	.name = "status",
+	.usage = "[<id>...] [--format table|logfmt|json]",
+	.summary = "state of each identity, and whether the tick runs",
+	.help = "  --format F   table (default), logfmt (a line per identity) or json\n"
+	    "               (one document: {\"ids\":[...],\"tick\":{...}})\n"
+	    "The table ends with the scheduler and the age of the last tick pass, "
+	    "and warns\nwhen there is no scheduler entry, or no pass in the "
+	    "three intervals since install\nor since the last one.\n"
+	    "With ids: exit 0 when all run, 3 when one does not, 4 when one is "
+	    "unknown.\n",
+	.opts = status_opts,
+	.minpos = 0,
+	.maxpos = -1,
+	.home = H_READ,
+	.ids = 2,
+	.exec = cmd_status
 };

@@ -15,9 +15,16 @@ static const struct opt no_opts[] = {
 };
 
 static const struct cmd_entry cmd_help_entry = {
-	"help", "[<command> | conf]", "show help for roost or one command",
-	"  conf   list the keys of conf/<id>.conf\n",
-	no_opts, 0, 1, H_NONE, 0, cmd_help
+	.name = "help",
+	.usage = "[<command> | conf]",
+	.summary = "show help for roost or one command",
+	.help = "  conf   list the keys of conf/<id>.conf\n",
+	.opts = no_opts,
+	.minpos = 0,
+	.maxpos = 1,
+	.home = H_NONE,
+	.ids = 0,
+	.exec = cmd_help
 };
 
 static const struct cmd_entry *const cmds[] = {
