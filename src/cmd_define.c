@@ -356,7 +356,7 @@ cmd_rm(const struct args *a)
 	log_event("purge", id, "removed", buf_str(&names), LEND);
 	cli_out("removed %s\n", id);
 	cli_out("purged: %s\n", names.len > 0 ? names.s : "(no markers)");
-	home_path(p, "log/%s.log", id);
+	home_pane_log(p, id);
 	if (lstat(p, &st) == 0)
 		cli_out("kept: %s\n", p);
 	rc = 0;

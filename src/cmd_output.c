@@ -223,7 +223,7 @@ cmd_output(const struct args *a)
 	term_init(&p.term);
 	p.raw = oo.raw != NULL;
 	p.fd = -1;
-	home_path(p.path, "log/%s.log", id);
+	home_pane_log(p.path, id);
 	if ((r = pane_open(&p)) == -1)
 		return cli_fail();
 	if (r == 0 && fstat(p.fd, &st) == 0)

@@ -259,6 +259,13 @@ home_path(char *out, const char *fmt, ...)
 		err_abort("path too long under %s", H.dir);
 }
 
+/* The identity's pane log, log/<id>.log: the one place it is spelled. */
+void
+home_pane_log(char *out, const char *id)
+{
+	home_path(out, "log/%s.log", id);
+}
+
 int
 home_sock(const char *id, char *out, size_t n)
 {

@@ -33,7 +33,7 @@ pane_log_ready(const char *id)
 	char p[PATHBUF];
 	int fd;
 
-	home_path(p, "log/%s.log", id);
+	home_pane_log(p, id);
 	if ((fd = file_open(p, O_WRONLY | O_APPEND | O_CREAT, 0600)) == -1)
 		return -1;
 	(void)close(fd);
@@ -114,7 +114,7 @@ pane_log_size(const char *id)
 	char p[PATHBUF];
 	struct stat st;
 
-	home_path(p, "log/%s.log", id);
+	home_pane_log(p, id);
 	return lstat(p, &st) == 0 ? st.st_size : 0;
 }
 
@@ -142,7 +142,7 @@ pane_log_said(const char *id, off_t from, char *out, size_t n)
 	int fd;
 
 	out[0] = '\0';
-	home_path(p, "log/%s.log", id);
+	home_pane_log(p, id);
 	if ((fd = file_open(p, O_RDONLY, 0)) == -1)
 		return;
 	got = pread(fd, chunk, sizeof chunk - 1, from);

@@ -266,7 +266,7 @@ state_activity(const char *id, const struct conf *c, time_t woke)
 	if (c->activity != NULL)
 		(void)snprintf(p, sizeof p, "%s", c->activity);
 	else
-		home_path(p, "log/%s.log", id);
+		home_pane_log(p, id);
 	if (stat(p, &st) == -1)
 		return t;
 	if (st.st_mtime > t)

@@ -160,7 +160,7 @@ facts_running(const char *id, const struct conf *c, struct facts *f)
 	if (c->idle > 0)
 		f->activity = state_activity(id, c, f->s.woke);
 	f->canary = canary_live(id, &cp);
-	home_path(p, "log/%s.log", id);
+	home_pane_log(p, id);
 	f->log_big = lstat(p, &st) == 0 && st.st_size > PANE_LOG_MAX;
 }
 
@@ -457,7 +457,7 @@ tick_act(struct pass *p, const char *id, const struct conf *c,
 	if ((a & A_CANARY) && canary_ensure(id, "tick", &what) == -1)
 		tick_error(t, id, "canary");
 	if (a & A_TRIM) {
-		home_path(p2, "log/%s.log", id);
+		home_pane_log(p2, id);
 		(void)log_pane_trim(p2);
 	}
 	if (a & A_DEATH) {
