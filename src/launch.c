@@ -197,8 +197,6 @@ session_create(const char *id, const struct conf *c, const char *sock,
 	struct buf hook = { 0 }, pipe_cmd = { 0 }, cwd = { 0 }, o = { 0 };
 	struct vars v = { 0 };
 	const char *home = getenv("HOME");
-	unsigned long sp, pp;
-	char *end;
 	int rc = -1;
 
 	if (render_std(&v, id, c) == -1 ||
@@ -217,7 +215,7 @@ session_create(const char *id, const struct conf *c, const char *sock,
 			 * runs this client. */
 			"set-option", "-g", "update-environment", "", ";",
 			"new-session", "-d", "-s", id, "-c", cwd.s,
-			"-x", "200", "-y", "50", "-P", "-F", "#{pid} #{pane_pid}",
+			"-x", "200", "-y", "50", "-P", "-F", TMUX_PIDS,
 			lscript, mode, ";",
 			"set-option", "-w", "-t", target, "remain-on-exit", "on",
 			";",
@@ -237,15 +235,11 @@ session_create(const char *id, const struct conf *c, const char *sock,
 		if (tmux_run(sock, args, &o) != 0)
 			goto out;
 	}
-	sp = strtoul(buf_str(&o), &end, 10);
-	pp = strtoul(end, NULL, 10);
-	if (sp <= 1 || pp <= 1 || sp >= 1UL << 30 || pp >= 1UL << 30) {
+	if (tmux_pids(buf_str(&o), &s->server_pid, &s->pane_pid) == -1) {
 		(void)err_set(RX_FAIL, "tmux new-session: unexpected output "
 		    "'%.40s'", o.s);
 		goto out;
 	}
-	s->server_pid = (pid_t)sp;
-	s->pane_pid = (pid_t)pp;
 	rc = 0;
 out:
 	render_free(&v);

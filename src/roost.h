@@ -217,6 +217,8 @@ int	 spawn_find(const char *env, const char *name, char *out, size_t n);
 const char *tmux_bin(void);
 int	 tmux_check(void);
 int	 tmux_alive(const char *sock);
+#define TMUX_PIDS	"#{pid} #{pane_pid}"	/* a format: read with tmux_pids() */
+int	 tmux_pids(const char *out, pid_t *server, pid_t *pane);
 int	 tmux_run(const char *sock, const char *const args[], struct buf *out);
 int	 tmux_run_ms(const char *sock, const char *const args[],
 	    struct buf *out, long timeout);

@@ -279,11 +279,9 @@ adopt(const char *id, struct tally *t)
 {
 	char sock[PATHBUF], target[ID_MAX + 4], spid[24];
 	const char *args[] = { "display-message", "-p", "-t", target,
-	    "#{pid} #{pane_pid}", NULL };
+	    TMUX_PIDS, NULL };
 	struct buf o = { 0 };
 	struct session s;
-	unsigned long sp, pp;
-	char *end;
 
 	if (home_sock(id, sock, sizeof sock) == -1 ||
 	    server_ours(id, sock, ADOPT_ASK_MS) != 1) {
@@ -293,9 +291,8 @@ adopt(const char *id, struct tally *t)
 	(void)snprintf(target, sizeof target, "=%s:", id);
 	memset(&s, 0, sizeof s);
 	s.oom_kills = -1;
-	if (tmux_run_ms(sock, args, &o, 3000) != 0 ||
-	    (sp = strtoul(buf_str(&o), &end, 10)) <= 1 ||
-	    (pp = strtoul(end, NULL, 10)) <= 1) {
+	if (tmux_run_ms(sock, args, &o, ADOPT_ASK_MS) != 0 ||
+	    tmux_pids(buf_str(&o), &s.server_pid, &s.pane_pid) == -1) {
 		/* No session of this identity on it: nothing to supervise. */
 		buf_free(&o);
 		if (teardown(id, "orphan") == -1)
@@ -305,8 +302,6 @@ adopt(const char *id, struct tally *t)
 	buf_free(&o);
 	s.woke = now_wall();
 	(void)snprintf(s.mode, sizeof s.mode, "fresh");
-	s.server_pid = (pid_t)sp;
-	s.pane_pid = (pid_t)pp;
 	if (marker_session_record(id, &s) == -1) {
 		tick_error(t, id, "adopt");
 		return -1;

@@ -100,6 +100,25 @@ tmux_alive(const char *sock)
 }
 
 /*
+ * What tmux printed for TMUX_PIDS: the server's pid and the pane's.
+ * -1 (nothing recorded) when it is not two plausible pids.
+ */
+int
+tmux_pids(const char *out, pid_t *server, pid_t *pane)
+{
+	unsigned long sp, pp;
+	char *end;
+
+	sp = strtoul(out, &end, 10);
+	pp = strtoul(end, NULL, 10);
+	if (sp <= 1 || pp <= 1 || sp >= 1UL << 30 || pp >= 1UL << 30)
+		return -1;
+	*server = (pid_t)sp;
+	*pane = (pid_t)pp;
+	return 0;
+}
+
+/*
  * tmux -S sock [-f $ROOST_TMUX_CONF] args...; returns the exit status
  * (0 success), or -1 when it could not run or was killed.  A non-zero
  * status records tmux's first stderr line as the reason.
