@@ -377,6 +377,8 @@ int	 state_known(const char *id);
 const char *state_name(enum state);
 time_t	 state_activity(const char *id, const struct conf *, time_t woke);
 int	 state_wake_pending(const char *id);
+int	 state_last_exit_line(const char *id, const struct session *,
+	    struct buf *le, time_t *when);
 int	 state_last_exit(const char *id, const struct session *, char *out,
 	    size_t n, time_t *when);
 
