@@ -281,7 +281,7 @@ cmd_add(const struct args *a)
 	if (render_std(&v, id, &c) == -1 || render("launch", &v, &b) == -1 ||
 	    render("canary", &v, &b) == -1)
 		goto out;
-	if (ident_clash(id) == -1 || (lk = marker_lock(id, 1)) < 0)
+	if (ident_clash(id) == -1 || (lk = home_lock(id, 1)) < 0)
 		goto out;
 	existed = conf_exists(id);
 	if (existed && ao.replace == NULL) {
@@ -333,7 +333,7 @@ cmd_rm(const struct args *a)
 		return err_set(RX_UNKNOWN, "%s: unknown identity", id), cli_fail();
 	if (ro.force != NULL)
 		cli_detach_if_inside(id);
-	if ((lk = marker_lock(id, 1)) < 0)
+	if ((lk = home_lock(id, 1)) < 0)
 		return cli_fail();
 	if (state_running(id)) {
 		if (ro.force == NULL) {

@@ -321,7 +321,7 @@ purge_home(void)
 
 	n = state_ids(&ids);
 	for (i = 0; i < n; i++) {
-		int lk = marker_lock(ids[i], 1);
+		int lk = home_lock(ids[i], 1);
 		pid_t cp;
 
 		if (state_running(ids[i]) || (canary_pid(ids[i], &cp) == 0 &&

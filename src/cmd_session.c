@@ -54,7 +54,7 @@ begin(const char *id, struct conf *c, int *lk, int flags)
 		return -1;
 	if (!state_known(id))
 		return err_set(RX_UNKNOWN, "%s: unknown identity", id);
-	if ((*lk = marker_lock(id, 1)) < 0)
+	if ((*lk = home_lock(id, 1)) < 0)
 		return -1;
 	if (!(flags & B_CONF)) {
 		if (!state_known(id))

@@ -225,7 +225,7 @@ int	 tmux_run_ms(const char *sock, const char *const args[],
 
 /* =================================================================== state */
 
-/* ---- home.c: where the home is, whether it is safe, its paths ---- */
+/* ---- home.c: where the home is, whether it is safe, its paths, locks ---- */
 int	 home_resolve(const char *opt_home);
 int	 home_open(int create);
 int	 home_exists(void);
@@ -235,6 +235,7 @@ int	 home_dir_check(const char *path, int create);
 int	 home_above_check(const char *path);
 void	 home_path(char *out, const char *fmt, ...) PRINTFLIKE(2, 3);
 void	 home_pane_log(char *out, const char *id);
+int	 home_lock(const char *id, int wait);
 int	 home_sock(const char *id, char *out, size_t n);
 
 /* ---- ident.c: identity names ---- */
@@ -309,7 +310,6 @@ int	 marker_set(const char *id, const char *m, const char *content);
 int	 marker_rm(const char *id, const char *m);
 int	 marker_read(const char *id, const char *m, struct buf *);
 int	 marker_mtime(const char *id, const char *m, struct timespec *);
-int	 marker_lock(const char *id, int wait);
 int	 marker_queue_nonempty(const char *id);
 int	 marker_purge(const char *id, struct buf *names);
 int	 marker_session_read(const char *id, struct session *);

@@ -545,7 +545,7 @@ tick_one(struct pass *p, const char *id, time_t now, const struct snap *sn)
 	}
 	conf_free(&c);
 	/* Busy (a command or a stuck teardown holds it): next pass. */
-	if ((lk = marker_lock(id, 0)) < 0) {
+	if ((lk = home_lock(id, 0)) < 0) {
 		if (lk == -1)
 			tick_error(p->t, id, "lock");
 		return;
@@ -562,7 +562,7 @@ lock_wait(const char *id)
 	int lk;
 
 	now_mono(&t0);
-	while ((lk = marker_lock(id, 0)) == -2) {
+	while ((lk = home_lock(id, 0)) == -2) {
 		if (now_ms_since(&t0) > ID_LOCK_WAIT_MS)
 			return err_set(RX_FAIL, "%s: its lock stayed busy for "
 			    "%d s", id, ID_LOCK_WAIT_MS / 1000);
