@@ -184,7 +184,7 @@ forget_previous(enum sched s, struct buf *report)
 	char prev[16];
 	unsigned long iv;
 
-	if (state_scheduler(prev, sizeof prev, &iv) != 0 ||
+	if (sched_read(prev, sizeof prev, &iv) != 0 ||
 	    strcmp(prev, sched_names[s]) == 0)
 		return 0;
 	if (strcmp(prev, "cron") == 0)

@@ -133,11 +133,11 @@ tick_info(struct tickinfo *ti)
 
 	memset(ti, 0, sizeof *ti);
 	ti->last_age = -1;
-	(void)state_scheduler(ti->sched, sizeof ti->sched, &ti->interval);
+	(void)sched_read(ti->sched, sizeof ti->sched, &ti->interval);
 	if (sched_last_pass(&ti->line, &when) == 0)
 		ti->last_age = (long)(now - when) < 0 ? 0 : (long)(now - when);
 	else if (ti->sched[0] != '\0' && strcmp(ti->sched, "none") != 0 &&
-	    (when = state_scheduler_since()) > 0 && now - when >
+	    (when = sched_since()) > 0 && now - when >
 	    (time_t)(3 * ti->interval)) {
 		/* No pass since install set the entry up, three intervals on. */
 		fmt_ago((long)(now - when), ago);

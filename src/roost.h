@@ -4,7 +4,8 @@
  *
  * Layers point down: main -> commands (cmd_*.c) -> cli -> lifecycle
  * (tick, launch, teardown, canary, death, schedulers) -> state (home,
- * identities, confs, markers, logs, templates, derived state) ->
+ * identities, confs, markers, logs, templates, the scheduler's records,
+ * derived state) ->
  * platform (memory, errors, files, processes, tmux, escapers).  A file
  * calls only its own layer or lower ones; scripts/layers.sh checks it.
  *
@@ -366,9 +367,6 @@ enum state {
 int	 state_running(const char *id);
 enum state state_of(const char *id, const struct conf *, int alive,
 	    time_t now);
-#define SCHED_FILE	"state/.scheduler"
-int	 state_scheduler(char *name, size_t n, unsigned long *interval);
-time_t	 state_scheduler_since(void);
 unsigned long state_interval(void);
 int	 state_policy_restarts(const struct conf *, const char *cause);
 int	 state_restart(const char *id, const struct conf *, time_t *due);
@@ -381,6 +379,21 @@ int	 state_last_exit_line(const char *id, const struct session *,
 	    struct buf *le, time_t *when);
 int	 state_last_exit(const char *id, const struct session *, char *out,
 	    size_t n, time_t *when);
+
+/* ---- sched.c: what every scheduler entry shares, and its records ---- */
+#define SCHED_LABEL	"org.roost.tick"
+#define SCHED_UNIT	"roost-tick"
+#define SCHED_FILE	"state/.scheduler"
+struct tally;
+void	 sched_vars(struct vars *, unsigned long interval, const char *label,
+	    unsigned long *minutes);
+unsigned long sched_cron_minutes(unsigned long interval);
+int	 sched_record(const char *name, unsigned long interval);
+int	 sched_forget(void);
+int	 sched_read(char *name, size_t n, unsigned long *interval);
+time_t	 sched_since(void);
+void	 sched_pass_done(const struct tally *, const char *origin);
+int	 sched_last_pass(struct buf *line, time_t *when);
 
 /* ---- server.c: an identity's tmux server and its socket ---- */
 int	 server_ours(const char *id, const char *sock, long ms);
@@ -424,17 +437,6 @@ struct tally {
 };
 int	 tick_pass(int verbose, const char *origin, char *const ids[],
 	    int nids, struct tally *);
-
-/* ---- sched.c: what every scheduler entry shares ---- */
-#define SCHED_LABEL	"org.roost.tick"
-#define SCHED_UNIT	"roost-tick"
-void	 sched_vars(struct vars *, unsigned long interval, const char *label,
-	    unsigned long *minutes);
-unsigned long sched_cron_minutes(unsigned long interval);
-int	 sched_record(const char *name, unsigned long interval);
-int	 sched_forget(void);
-void	 sched_pass_done(const struct tally *, const char *origin);
-int	 sched_last_pass(struct buf *line, time_t *when);
 
 /* ---- cron.c: the crontab block ---- */
 int	 cron_read(const char *tool, struct buf *out);

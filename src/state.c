@@ -60,45 +60,6 @@ state_of(const char *id, const struct conf *c, int alive, time_t now)
 	return ST_DOWN;
 }
 
-/*
- * What state/.scheduler, written by install, says: 0 read, 1 absent (name
- * "", interval 60), -1 unreadable.  The interval is in seconds, what the
- * entry really runs at (cron's rounded to whole minutes).
- */
-int
-state_scheduler(char *name, size_t n, unsigned long *interval)
-{
-	struct buf b = { 0 }, v = { 0 };
-	char p[PATHBUF];
-	int rc;
-
-	*interval = 60;
-	name[0] = '\0';
-	home_path(p, SCHED_FILE);
-	if ((rc = file_read(p, &b, 4096)) == 0) {
-		if (logfmt_get(b.s, "scheduler", &v) == 0)
-			(void)snprintf(name, n, "%s", v.s);
-		if (logfmt_get(b.s, "interval", &v) != 0 ||
-		    num_ulong(v.s, 86400, interval) == -1 || *interval == 0)
-			*interval = 60;
-	}
-	buf_free(&b);
-	buf_free(&v);
-	return rc;
-}
-
-/* When install recorded the scheduler (state/.scheduler's mtime), 0
- * when it did not. */
-time_t
-state_scheduler_since(void)
-{
-	struct timespec ts;
-	char p[PATHBUF];
-
-	home_path(p, SCHED_FILE);
-	return file_mtime(p, &ts) == 0 ? ts.tv_sec : 0;
-}
-
 /* The tick interval install recorded, else 60 s. */
 unsigned long
 state_interval(void)
@@ -106,7 +67,7 @@ state_interval(void)
 	char name[16];
 	unsigned long n;
 
-	(void)state_scheduler(name, sizeof name, &n);
+	(void)sched_read(name, sizeof name, &n);
 	return n;
 }
 
