@@ -10,7 +10,7 @@
 # - cppcheck over src/;
 # - the objects' link graph (scripts/layers.sh): layers point down;
 # - mandoc -Tlint -W warning roost.1 when mandoc is installed;
-# - every command and conf key the binary knows is in roost.1
+# - every command, option and conf key the binary knows is in roost.1
 #   (scripts/doc-check.sh);
 # - every *_MS wait is defined once (src/roost.h);
 # - the duplicates report, when the duplicates tool is installed: printed,
@@ -214,9 +214,9 @@ lint_doc() {
 	if [ ! -x "$ROOST" ]; then
 		bad "$ROOST is not an executable: run make first"
 	elif sh scripts/doc-check.sh "$ROOST" roost.1; then
-		ok "roost.1 describes every command and conf key"
+		ok "roost.1 describes every command, option and conf key"
 	else
-		bad "roost.1 misses a command or conf key (see above)"
+		bad "roost.1 misses a command, option or conf key (see above)"
 	fi
 }
 
