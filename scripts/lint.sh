@@ -12,6 +12,8 @@
 # - mandoc -Tlint -W warning roost.1 when mandoc is installed;
 # - every command, option and conf key the binary knows is in roost.1
 #   (scripts/doc-check.sh);
+# - every event the source logs (log_event("NAME", ...) in src/, ev=NAME
+#   in templates/) is named in roost.1 (ev=NAME);
 # - every *_MS wait is defined once (src/roost.h);
 # - the duplicates report, when the duplicates tool is installed: printed,
 #   never a failure (a row is a place to look, not a verdict).
@@ -220,6 +222,25 @@ lint_doc() {
 	fi
 }
 
+# Every event roost logs is in roost.1.
+lint_events() {
+	evs=$( { grep -ho 'log_event("[a-z-]*"' src/*.c |
+	    sed 's/.*("\(.*\)"/\1/'
+	    grep -ho 'ev=[a-z][a-z-]*' templates/*.in | sed 's/ev=//'; } |
+	    sort -u)
+	gone=
+	for e in $evs; do
+		grep -Eq "[ ]ev=$e( |$)" roost.1 || gone="$gone $e"
+	done
+	if [ -z "$evs" ]; then
+		bad "no log_event calls found in src/"
+	elif [ -z "$gone" ]; then
+		ok "roost.1 names every event the source logs"
+	else
+		bad "roost.1 does not name these events (ev=NAME):$gone"
+	fi
+}
+
 # A wait is named once, so one name never has two values.
 lint_waits() {
 	dups=$(grep -ho '^#define[[:space:]]*[A-Z0-9_]*_MS[[:space:]]' \
@@ -251,6 +272,7 @@ lint_c
 lint_layers
 lint_man
 lint_doc
+lint_events
 lint_waits
 lint_duplicates
 finish
