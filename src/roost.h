@@ -51,8 +51,11 @@
 #define ADOPT_ASK_MS	3000	/* the tick adopting a server: whose it is */
 #define TMUX_ASK_MS	3000	/* a teardown's tmux call: a wedged server must not hold a stop */
 #define SERVER_GONE_MS	2000	/* a teardown: kill-server until the socket refuses */
+#define SERVER_KILLED_MS 1000	/* a teardown: a SIGKILLed server until it is gone */
 #define FLUSH_MS	50	/* a teardown: pipe-pane's last bytes, after the pane ends */
 #define CANARY_GONE_MS	2000	/* a dismissed canary, after SIGTERM, before SIGKILL */
+#define CANARY_KILLED_MS 500	/* a dismissed canary, after SIGKILL, until it is gone */
+#define CANARY_ASK_MS	3000	/* a canary respawned: tmux says the server's pid */
 #define CANARY_SETTLE_MS 3000	/* a recording canary: line, last-exit, snapshot */
 #define PASS_LOCK_WAIT_MS	2000	/* a second pass waits this, then skips */
 #define ID_LOCK_WAIT_MS		120000	/* a death's pass waits this for the id */

@@ -277,7 +277,7 @@ teardown_finish(struct stop *st)
 		if (tmux_alive(st->sock) && st->have_session &&
 		    pid_is(st->s.server_pid, st->s.server_start, st->sock)) {
 			(void)kill(st->s.server_pid, SIGKILL);
-			(void)pid_wait_gone(st->s.server_pid, 1000);
+			(void)pid_wait_gone(st->s.server_pid, SERVER_KILLED_MS);
 		}
 		if (tmux_alive(st->sock))
 			rc = err_set(RX_FAIL, "%s: the tmux server on %s would "
