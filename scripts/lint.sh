@@ -14,6 +14,8 @@
 #   (scripts/doc-check.sh);
 # - every event the source logs (log_event("NAME", ...) in src/, ev=NAME
 #   in templates/) is named in roost.1 (ev=NAME);
+# - every environment variable the source reads (getenv, spawn_find; not
+#   the suite's own ROOST_TEST_*) is in roost.1 (Ev NAME);
 # - every *_MS wait is defined once (src/roost.h);
 # - the duplicates report, when the duplicates tool is installed: printed,
 #   never a failure (a row is a place to look, not a verdict).
@@ -241,6 +243,23 @@ lint_events() {
 	fi
 }
 
+# Every variable roost reads is in roost.1.
+lint_env() {
+	vars=$(grep -ho '\(getenv\|spawn_find\)("[A-Z_]*"' src/*.c |
+	    sed 's/.*("\(.*\)"/\1/' | grep -v '^ROOST_TEST_' | sort -u)
+	gone=
+	for v in $vars; do
+		grep -Eq "Ev $v( |$)" roost.1 || gone="$gone $v"
+	done
+	if [ -z "$vars" ]; then
+		bad "no getenv calls found in src/"
+	elif [ -z "$gone" ]; then
+		ok "roost.1 names every environment variable roost reads"
+	else
+		bad "roost.1 does not name these variables (Ev NAME):$gone"
+	fi
+}
+
 # A wait is named once, so one name never has two values.
 lint_waits() {
 	dups=$(grep -ho '^#define[[:space:]]*[A-Z0-9_]*_MS[[:space:]]' \
@@ -273,6 +292,7 @@ lint_layers
 lint_man
 lint_doc
 lint_events
+lint_env
 lint_waits
 lint_duplicates
 finish
