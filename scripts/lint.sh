@@ -16,6 +16,7 @@
 #   in templates/) is named in roost.1 (ev=NAME);
 # - every environment variable the source reads (getenv, spawn_find; not
 #   the suite's own ROOST_TEST_*) is in roost.1 (Ev NAME);
+# - every marker roost.h names (M_*) heads an item of roost.1 (.It Pa .NAME);
 # - every *_MS wait is defined once (src/roost.h);
 # - the duplicates report, when the duplicates tool is installed: printed,
 #   never a failure (a row is a place to look, not a verdict).
@@ -260,6 +261,23 @@ lint_env() {
 	fi
 }
 
+# Every marker is in roost.1.
+lint_markers() {
+	marks=$(sed -n 's/^#define[[:space:]]*M_[A-Z_]*[[:space:]]*"\([a-z-]*\)".*/\1/p' \
+	    src/roost.h)
+	gone=
+	for m in $marks; do
+		grep -Eq "^\.It Pa \.$m(/| |$)" roost.1 || gone="$gone .$m"
+	done
+	if [ -z "$marks" ]; then
+		bad "no markers (M_*) found in src/roost.h"
+	elif [ -z "$gone" ]; then
+		ok "roost.1 describes every marker"
+	else
+		bad "roost.1 does not describe these markers (.It Pa .NAME):$gone"
+	fi
+}
+
 # A wait is named once, so one name never has two values.
 lint_waits() {
 	dups=$(grep -ho '^#define[[:space:]]*[A-Z0-9_]*_MS[[:space:]]' \
@@ -293,6 +311,7 @@ lint_man
 lint_doc
 lint_events
 lint_env
+lint_markers
 lint_waits
 lint_duplicates
 finish
