@@ -214,7 +214,8 @@ lint_man() {
 	fi
 }
 
-# Each command and conf key of the binary's own tables is in roost.1.
+# Each command, option and conf key of the binary's own tables is in
+# roost.1.
 lint_doc() {
 	if [ ! -x "$ROOST" ]; then
 		bad "$ROOST is not an executable: run make first"
@@ -225,57 +226,45 @@ lint_doc() {
 	fi
 }
 
-# Every event roost logs is in roost.1.
-lint_events() {
-	evs=$( { grep -ho 'log_event("[a-z-]*"' src/*.c |
-	    sed 's/.*("\(.*\)"/\1/'
+# lint_named WHAT PATTERN NAME...: roost.1 matches PATTERN (an extended
+# regular expression, @ standing for the name) for every NAME the source
+# holds, so nothing of WHAT is left undocumented.
+lint_named() {
+	what=$1
+	pat=$2
+	shift 2
+	if [ "$#" -eq 0 ]; then
+		bad "no $what found in the source"
+		return
+	fi
+	gone=
+	for n in "$@"; do
+		grep -Eq -- "$(printf '%s\n' "$pat" | sed "s/@/$n/g")" roost.1 ||
+		    gone="$gone $n"
+	done
+	if [ -z "$gone" ]; then
+		ok "roost.1 names every one of the $what"
+	else
+		bad "roost.1 does not name these $what:$gone"
+	fi
+}
+
+# Every event roost logs, variable it reads and marker it keeps is in
+# roost.1.
+lint_names() {
+	# shellcheck disable=SC2046
+	lint_named "events (ev=NAME)" '[ ]ev=@( |$)' $( {
+	    grep -ho 'log_event("[a-z-]*"' src/*.c | sed 's/.*("\(.*\)"/\1/'
 	    grep -ho 'ev=[a-z][a-z-]*' templates/*.in | sed 's/ev=//'; } |
 	    sort -u)
-	gone=
-	for e in $evs; do
-		grep -Eq "[ ]ev=$e( |$)" roost.1 || gone="$gone $e"
-	done
-	if [ -z "$evs" ]; then
-		bad "no log_event calls found in src/"
-	elif [ -z "$gone" ]; then
-		ok "roost.1 names every event the source logs"
-	else
-		bad "roost.1 does not name these events (ev=NAME):$gone"
-	fi
-}
-
-# Every variable roost reads is in roost.1.
-lint_env() {
-	vars=$(grep -ho '\(getenv\|spawn_find\)("[A-Z_]*"' src/*.c |
+	# shellcheck disable=SC2046
+	lint_named "environment variables (Ev NAME)" 'Ev @( |$)' $(
+	    grep -ho '\(getenv\|spawn_find\)("[A-Z_]*"' src/*.c |
 	    sed 's/.*("\(.*\)"/\1/' | grep -v '^ROOST_TEST_' | sort -u)
-	gone=
-	for v in $vars; do
-		grep -Eq "Ev $v( |$)" roost.1 || gone="$gone $v"
-	done
-	if [ -z "$vars" ]; then
-		bad "no getenv calls found in src/"
-	elif [ -z "$gone" ]; then
-		ok "roost.1 names every environment variable roost reads"
-	else
-		bad "roost.1 does not name these variables (Ev NAME):$gone"
-	fi
-}
-
-# Every marker is in roost.1.
-lint_markers() {
-	marks=$(sed -n 's/^#define[[:space:]]*M_[A-Z_]*[[:space:]]*"\([a-z-]*\)".*/\1/p' \
+	# shellcheck disable=SC2046
+	lint_named "markers (.It Pa .NAME)" '^\.It Pa \.@(/| |$)' $(sed -n \
+	    's/^#define[[:space:]]*M_[A-Z_]*[[:space:]]*"\([a-z-]*\)".*/\1/p' \
 	    src/roost.h)
-	gone=
-	for m in $marks; do
-		grep -Eq "^\.It Pa \.$m(/| |$)" roost.1 || gone="$gone .$m"
-	done
-	if [ -z "$marks" ]; then
-		bad "no markers (M_*) found in src/roost.h"
-	elif [ -z "$gone" ]; then
-		ok "roost.1 describes every marker"
-	else
-		bad "roost.1 does not describe these markers (.It Pa .NAME):$gone"
-	fi
 }
 
 # A wait is named once, so one name never has two values.
@@ -309,9 +298,7 @@ lint_c
 lint_layers
 lint_man
 lint_doc
-lint_events
-lint_env
-lint_markers
+lint_names
 lint_waits
 lint_duplicates
 finish
