@@ -171,11 +171,13 @@ EOF
 	start_id full
 	local sp cp i=0
 	sp=$(server_pid full)
-	# No canary (its pidfile goes with it), then not one inode left: the
-	# teardown frees only .session's, and the stop needs two.
+	# No canary (its pidfile goes with it) and no pane-log writer's
+	# record, then not one inode left: the teardown frees only .session's,
+	# and the stop needs two.
 	cp=$(canary_pid full)
 	kill -TERM "$cp"
 	wait_for 5 pid_gone "$cp"
+	rm -f "$ROOST_HOME/state/full.pipe"
 	mkdir "$MNT/fill"
 	while : 2>/dev/null >"$MNT/fill/$i"; do i=$((i + 1)); done
 	run --separate-stderr roost stop full

@@ -259,10 +259,12 @@ listing() {
 	local spid cpid
 	spid=$(server_pid a)
 	cpid=$(canary_pid a)
-	# Its canary gone first (it would free its pidfile's block): the
-	# tick finds the death on a home with no room at all.
+	# Its canary gone first and the pane-log writer's record (each would
+	# free a block as it ends): the tick finds the death on a home with no
+	# room at all.
 	kill -KILL "$cpid"
 	wait_for 10 pid_gone "$cpid"
+	rm -f "$ROOST_HOME/state/a.pipe"
 	fill_home
 	kill -KILL "$spid"
 	wait_for 10 pid_gone "$spid"
