@@ -233,6 +233,12 @@ struct conf {
 	char	*stop_keys;	/* tmux send-keys words, NULL: none */
 	int	 stop_signal;	/* 0: none */
 	unsigned long stop_timeout;	/* seconds */
+	/* v3, section 13: what the program is doing, resume after a death */
+	int	 resume_any;	/* resume_after=any */
+	unsigned long resume_grace;	/* seconds */
+	char	*waiting_pattern;	/* ERE on the screen, NULL: none */
+	char	*ready_pattern;	/* ERE on the screen, NULL: none */
+	unsigned long ready_quiet, busy_quiet, busy_max;	/* seconds */
 };
 
 void	 conf_defaults(struct conf *);
@@ -251,6 +257,8 @@ int	 conf_restart_parse(const char *, enum restart *);
 int	 conf_crashloop_parse(const char *, unsigned long *, unsigned long *);
 int	 conf_stop_signal_parse(const char *, int *sig);
 int	 conf_seconds_parse(const char *, unsigned long *);
+int	 conf_pattern_check(const char *, const char **why);
+int	 conf_set_key(struct conf *, const char *key, const char *value);
 
 /* ---- marker.c: state/<id>.<marker> ---- */
 #define M_SESSION	"session"
