@@ -270,6 +270,10 @@ int	 conf_set_key(struct conf *, const char *key, const char *value);
 #define M_CANARY	"canary"
 #define M_LASTEXIT	"last-exit"
 #define M_QUEUE		"queue"
+#define M_BUSY		"busy"
+#define M_WAITING	"waiting"
+#define M_READY		"ready"
+#define M_RESUME_FAILED	"resume-failed"
 
 struct session {
 	time_t	 woke;
@@ -393,6 +397,25 @@ int	 death_flush(const char *id, int *clean_exit);
 int	 launch(const char *id, const struct conf *, const char *mode_req,
 	    const char *cause, const char **mode_out);
 
+/* ---- activity.c: what a running program is doing (section 13) ---- */
+enum doing {
+	DOING_NONE, DOING_STARTING, DOING_IDLE, DOING_BUSY, DOING_WAITING
+};
+
+struct activity {
+	enum doing doing;
+	int	 ready;		/* reached its prompt since this launch */
+	char	 line[512];	/* waiting: the line it waits on, or "" */
+};
+
+const char *activity_name(enum doing);
+int	 activity_get(const char *id, const struct conf *,
+	    const struct session *, int look, struct activity *);
+int	 activity_due(const char *id, const struct conf *,
+	    const struct session *);
+void	 activity_clear(const char *id);
+int	 activity_mark(const char *id, const char *word);
+
 /* ---- hook.c: the user's hooks ---- */
 void	 hook_run(const char *event, const char *id, const char *cause,
 	    const char *line);
@@ -509,5 +532,6 @@ extern const struct cmd_entry cmd_attach_entry, cmd_canary_entry;
 extern const struct cmd_entry cmd_tick_entry, cmd_status_entry;
 extern const struct cmd_entry cmd_render_entry, cmd_log_entry;
 extern const struct cmd_entry cmd_output_entry;
+extern const struct cmd_entry cmd_mark_entry;
 
 #endif

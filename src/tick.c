@@ -16,7 +16,9 @@
  *        it, go on with rule 2 in this same pass;
  *     f. idle longer than the conf's idle: tear it down, parked (reap);
  *     g. its canary is not alive: spawn one;
- *     h. its pane log is over the cap: cut it.
+ *     h. its pane log is over the cap: cut it;
+ *     i. what the program is doing may have changed (activity.c): look.
+ *     Rule f never parks a program that is busy or waiting (section 13).
  *  2. Not running, .session present: it died.  Record the death; deaths
  *     in the crash-loop window reaching the limit write .crash-loop.
  *  3. Not running, no .session: .stopped or .crash-loop: nothing; .wake
@@ -68,7 +70,8 @@ enum {
 	A_TRIM		= 1 << 6,	/* 1h */
 	A_DEATH		= 1 << 7,	/* 1b, 2 */
 	A_LAUNCH	= 1 << 8,	/* 3: a wake or a queue */
-	A_RESTART	= 1 << 9	/* 3: a restart whose backoff is over */
+	A_RESTART	= 1 << 9,	/* 3: a restart whose backoff is over */
+	A_LOOK		= 1 << 10	/* 1i: see what the program is doing */
 };
 
 /* One listing of state/ and of the socket directory per pass: whether a
@@ -95,6 +98,8 @@ struct facts {
 	int	 log_big;	/* the pane log is over the cap */
 	int	 restart;	/* a restart is owed, from *due on */
 	time_t	 due;
+	int	 look;		/* activity_due() */
+	int	 engaged;	/* idle too long, but busy or waiting */
 };
 
 /* The pass: what it did, the teardowns still waiting, how it was asked. */
@@ -163,6 +168,13 @@ facts_running(const char *id, const struct conf *c, struct facts *f)
 	    !recorded(f->s.pane_pid, f->s.pane_start);
 	if (c->idle > 0)
 		f->activity = state_activity(id, c, f->s.woke);
+	if (c->idle > 0 && now_wall() - f->activity > (time_t)c->idle) {
+		struct activity a;
+
+		(void)activity_get(id, c, &f->s, 0, &a);
+		f->engaged = a.doing == DOING_BUSY || a.doing == DOING_WAITING;
+	}
+	f->look = activity_due(id, c, &f->s);
 	f->canary = canary_live(id, &cp);
 	home_path(p, "log/%s.log", id);
 	f->log_big = lstat(p, &st) == 0 && st.st_size > PANE_LOG_MAX;
@@ -209,8 +221,11 @@ tick_decide(const struct conf *c, const struct facts *f, time_t now)
 			a |= A_UNWAKE;
 		if (f->pane_dead && f->s.server_pid > 1)
 			a |= A_NUDGE;
-		if (c->idle > 0 && now - f->activity > (time_t)c->idle)
+		if (c->idle > 0 && now - f->activity > (time_t)c->idle &&
+		    !f->engaged)
 			return a | A_REAP;
+		if (f->look)
+			a |= A_LOOK;
 		if (!f->canary)
 			a |= A_CANARY;
 		if (f->log_big)
@@ -262,14 +277,42 @@ crash_looping(const char *id, const struct conf *c, time_t now)
 	return 1;
 }
 
+/*
+ * resume_after=any (section 13): a death of a resumed launch that lived
+ * less than resume_grace leaves state/<id>.resume-failed, so the next
+ * restart is fresh instead of looping on a broken resume.
+ */
+static void
+resume_note(const char *id, const struct conf *c, const struct facts *f,
+    time_t now)
+{
+	if (!c->resume_any || !f->session)
+		return;
+	if (strcmp(f->s.mode, "resume") == 0 &&
+	    now - f->s.woke < (time_t)c->resume_grace)
+		(void)marker_set(id, M_RESUME_FAILED, "");
+	else
+		(void)marker_rm(id, M_RESUME_FAILED);
+}
+
 static void
 tick_launch(const char *id, const struct conf *c, struct tally *t,
     const char *cause, time_t now)
 {
+	const char *mode = NULL;
+
 	if (crash_looping(id, c, now) != 0)
 		return;
+	if (c->resume_any && strcmp(cause, "restart") == 0) {
+		mode = "resume";
+		if (marker_has(id, M_RESUME_FAILED) == 1) {
+			mode = "fresh";
+			cause = "resume-failed";
+		}
+	}
+	(void)marker_rm(id, M_RESUME_FAILED);
 	/* launch() has logged ev=error already: warn and count only */
-	if (launch(id, c, NULL, cause, NULL) == -1) {
+	if (launch(id, c, mode, cause, NULL) == -1) {
 		err_warn("%s: %s", id, err_msg());
 		t->errors++;
 	} else
@@ -422,6 +465,7 @@ tick_act(struct pass *p, const char *id, const struct conf *c,
     const struct facts *f, unsigned a, int lk, time_t now)
 {
 	struct tally *t = p->t;
+	struct activity act;
 	const char *what;
 	char p2[PATHBUF];
 	int clean, rc;
@@ -447,6 +491,11 @@ tick_act(struct pass *p, const char *id, const struct conf *c,
 			return 2;
 		}
 	}
+	if (a & A_LOOK)
+		(void)activity_get(id, c, &f->s, 1, &act);
+	if ((a & A_REAP) && activity_get(id, c, &f->s, 1, &act) == 0 &&
+	    (act.doing == DOING_BUSY || act.doing == DOING_WAITING))
+		a &= ~(unsigned)A_REAP;	/* the screen says it is not idle */
 	if (a & A_REAP) {
 		char age[24];
 
@@ -466,6 +515,7 @@ tick_act(struct pass *p, const char *id, const struct conf *c,
 	}
 	if (a & A_DEATH) {
 		t->deaths++;
+		resume_note(id, c, f, now);
 		if (death_record(id, &f->s, &clean) == -1)
 			tick_error(t, id, "death");
 		if (state_policy_restarts(c, clean ? "status=0" : "") &&
