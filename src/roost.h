@@ -169,6 +169,7 @@ int	 pid_stamp(pid_t, unsigned long long *stamp);	/* its start time */
 int	 pid_argv_has(pid_t, const char *word);
 time_t	 pid_boot_time(void);		/* 0 when unknown */
 int	 pid_memcg(pid_t, char *file, size_t n, long *count);
+long long pid_group_rss(pid_t pgid);	/* bytes, -1 unknown */
 
 /* ---- pid.c: still the process roost started; this program ---- */
 int	 pid_is(pid_t, unsigned long long stamp, const char *word);
@@ -365,6 +366,9 @@ time_t	 state_activity(const char *id, const struct conf *, time_t woke);
 int	 state_wake_pending(const char *id);
 int	 state_last_exit(const char *id, const struct session *, char *out,
 	    size_t n, time_t *when);
+
+/* ---- mem.c: an identity's memory, for status ---- */
+long long mem_bytes(const char *id, const struct session *);
 
 /* ---- server.c: an identity's tmux server and its socket ---- */
 int	 server_ours(const char *id, const char *sock, long ms);
