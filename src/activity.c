@@ -282,7 +282,9 @@ decide(const struct conf *c, const struct afacts *f, time_t woke,
 	}
 	if (!*ready)
 		return DOING_STARTING;
-	return c->busy_quiet > 0 &&
+	/* Output is the program's from the second after the launch on (the
+	 * launch's own separator line is not). */
+	return c->busy_quiet > 0 && f->mtime / 1000000000LL > (long long)woke &&
 	    quiet < (long long)c->busy_quiet * 1000000000LL ? DOING_BUSY :
 	    DOING_IDLE;
 }
