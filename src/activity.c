@@ -363,6 +363,8 @@ activity_get(const char *id, const struct conf *c, const struct session *s,
 	memset(a, 0, sizeof *a);
 	a->doing = d;
 	a->ready = ready != 0;
+	a->own = (d == DOING_WAITING && f.waiting && !f.waiting_roost) ||
+	    (d == DOING_BUSY && f.busy && !f.busy_roost);
 	(void)snprintf(a->line, sizeof a->line, "%s", d != DOING_WAITING ? "" :
 	    f.waiting && !f.waiting_roost ? f.wline : f.seen.line);
 	if (!look)

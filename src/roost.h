@@ -409,6 +409,7 @@ enum doing {
 struct activity {
 	enum doing doing;
 	int	 ready;		/* reached its prompt since this launch */
+	int	 own;		/* the program's own marker decided */
 	char	 line[512];	/* waiting: the line it waits on, or "" */
 };
 

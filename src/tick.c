@@ -39,6 +39,10 @@
  * identities wait side by side.  One identity's failure is logged and
  * the pass goes on.
  *
+ * A pass asked for by the pane's alert-silence hook (origin=activity)
+ * only looks at what the program is doing (rule 1i); the other rules
+ * are the scheduled pass's.
+ *
  * A pass requested by a death (origin=death, from the pane-died hook or
  * the canary) takes no pass lock: it waits for the identity's own lock,
  * so it is never lost, and when the restart must wait out its backoff it
@@ -148,6 +152,17 @@ recorded(pid_t pid, unsigned long long start)
 	return start != 0 ? pid_is(pid, start, NULL) : pid_alive(pid);
 }
 
+/*
+ * Not to be parked (section 13): waiting for a person, or busy by its
+ * own word.  Output in the last busy_quiet seconds is activity already:
+ * the reap waits for idle seconds of quiet.
+ */
+static int
+engaged(const struct activity *a)
+{
+	return a->doing == DOING_WAITING || (a->doing == DOING_BUSY && a->own);
+}
+
 static void
 facts_running(const char *id, const struct conf *c, struct facts *f)
 {
@@ -172,7 +187,7 @@ facts_running(const char *id, const struct conf *c, struct facts *f)
 		struct activity a;
 
 		(void)activity_get(id, c, &f->s, 0, &a);
-		f->engaged = a.doing == DOING_BUSY || a.doing == DOING_WAITING;
+		f->engaged = engaged(&a);
 	}
 	f->look = activity_due(id, c, &f->s);
 	f->canary = canary_live(id, &cp);
@@ -494,7 +509,7 @@ tick_act(struct pass *p, const char *id, const struct conf *c,
 	if (a & A_LOOK)
 		(void)activity_get(id, c, &f->s, 1, &act);
 	if ((a & A_REAP) && activity_get(id, c, &f->s, 1, &act) == 0 &&
-	    (act.doing == DOING_BUSY || act.doing == DOING_WAITING))
+	    engaged(&act))
 		a &= ~(unsigned)A_REAP;	/* the screen says it is not idle */
 	if (a & A_REAP) {
 		char age[24];
@@ -568,8 +583,14 @@ tick_locked(struct pass *p, const char *id, int lk, time_t now)
 		return 0;
 	}
 	for (round = 0; round < 4; round++) {
+		unsigned a;
+
 		facts_gather(id, &c, NULL, &f);
-		r = tick_act(p, id, &c, &f, tick_decide(&c, &f, now), lk, now);
+		a = tick_decide(&c, &f, now);
+		/* The pane's alert hook asks only for a look (section 13). */
+		if (strcmp(p->origin, "activity") == 0)
+			a &= A_LOOK;
+		r = tick_act(p, id, &c, &f, a, lk, now);
 		if (r != 2)
 			break;
 		now = now_wall();
@@ -646,6 +667,14 @@ tick_named(struct pass *p, const char *id)
 		while (state_running(id) &&
 		    now_ms_since(&t0) < SERVER_GONE_WAIT_MS)
 			now_sleep_ms(10);
+	}
+	/* A look is not worth waiting for: whoever holds the lock acts. */
+	if (strcmp(p->origin, "activity") == 0) {
+		if ((lk = marker_lock(id, 0)) >= 0) {
+			(void)tick_locked(p, id, lk, now_wall());
+			stops_finish(p);
+		}
+		return;
 	}
 	for (tries = 0; tries < 8; tries++) {
 		if ((lk = lock_wait(id)) < 0) {
