@@ -119,8 +119,10 @@ EOF
 	no_marker x ready
 	keys x hello Enter
 	wait_for 10 marker x ready
-	no_marker x busy
+	# Codex has no hook for a turn's start: its output says busy (by=roost).
+	no_marker x busy || grep -qx by=roost "$ROOST_HOME/state/x.busy"
 	wait_for 10 ticked x doing_is x idle
+	no_marker x busy
 }
 
 # add_resumer ID [ADD-OPTION...]: an agent whose conversation is a file;
