@@ -228,9 +228,17 @@ add_agent() {
 	roost mark m waiting
 	marker m waiting
 	doing_is m waiting
+	# idle asks for a full pass over the identity (not only a look): it
+	# respawns the canary the test ended.
+	local cp
+	cp=$(canary_pid m)
+	kill -TERM "$cp"
+	wait_for 5 pid_gone "$cp"
 	roost mark m idle
 	no_marker m busy && no_marker m waiting
 	marker m ready
+	wait_for 10 grep -q 'ev=canary id=m state=spawned origin=tick' \
+	    "$ROOST_HOME/log/lifecycle.log"
 	doing_is m idle
 	# Not running: the markers only, no pass asked for.
 	roost stop m >/dev/null
