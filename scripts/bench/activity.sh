@@ -50,6 +50,9 @@ for ID in $act_ids; do
 	"$TMUX_REAL" -S "$H/sock/$ID" set-option -w -t "=$ID:" \
 	    monitor-silence 0 2>/dev/null
 done
+# An alert that fired at the start left a delayed look pending (run-shell
+# -d, busy_quiet seconds on): let it run out before measuring.
+sleep 5
 "$ROOST" tick >/dev/null 2>&1	# the first look at every pane
 "$ROOST" tick >/dev/null 2>&1
 
