@@ -354,8 +354,12 @@ activity_get(const char *id, const struct conf *c, const struct session *s,
 	facts_read(id, &f);
 	(void)clock_gettime(CLOCK_REALTIME, &now);
 	if (look && look_needed(c, &f)) {
-		if (screen_look(id, c, &f.seen) == -1)
+		if (screen_look(id, c, &f.seen) == -1) {
+			/* Not asked again until the log moves. */
+			(void)strcpy(f.seen.screen, "none");
+			f.seen.line[0] = '\0';
 			rc = -1;
+		}
 		f.seen.size = f.size;
 		f.seen.mtime = f.mtime;
 	}
