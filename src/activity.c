@@ -428,15 +428,17 @@ activity_clear(const char *id)
 }
 
 /*
- * roost mark: what a program's hooks say.  busy and waiting set their
- * marker (waiting keeps busy: the turn goes on after the answer); idle
+ * roost mark: what a program's hooks say.  busy sets .busy and ends a
+ * wait (it works again: the question was answered); waiting sets
+ * .waiting and keeps .busy (the turn goes on after the answer); idle
  * removes both, and the program is at its prompt, so it is ready.
  */
 int
 activity_mark(const char *id, const char *word)
 {
 	if (strcmp(word, "busy") == 0)
-		return marker_set(id, M_BUSY, "by=mark\n");
+		return marker_set(id, M_BUSY, "by=mark\n") == -1 ? -1 :
+		    marker_rm(id, M_WAITING);
 	if (strcmp(word, "waiting") == 0)
 		return marker_set(id, M_WAITING, "by=mark\n");
 	if (strcmp(word, "idle") != 0)

@@ -42,7 +42,8 @@ cmd_mark(const struct args *a)
 const struct cmd_entry cmd_mark_entry = {
 	"mark", "<id> busy|waiting|idle",
 	"say what the program is doing (for its own hooks)",
-	"  busy      a turn started: writes state/<id>.busy\n"
+	"  busy      a turn started, or goes on after an answer: writes\n"
+	"            state/<id>.busy, removes state/<id>.waiting\n"
 	"  waiting   it asks a person: writes state/<id>.waiting\n"
 	"  idle      back at its prompt: removes both, and asks for a pass\n"
 	"            over the identity (a queued message goes out at once)\n"

@@ -82,11 +82,12 @@ EOF
 	[ "$(lifelog 'ev=activity id=c doing=busy')" -ge 1 ]
 }
 
-@test "Claude Code's recipe: the Notification hook marks it waiting; the Stop hook clears it" {
-	roost add n --env FAKE_WORK=0.2 \
+@test "Claude Code's recipe: Notification marks it waiting; PostToolUse busy again; Stop idle" {
+	roost add n --env FAKE_WORK=5 \
 	    --env FAKE_HOOK_SUBMIT="$(recipe claude UserPromptSubmit)" \
 	    --env FAKE_HOOK_STOP="$(recipe claude Stop)" \
 	    --env FAKE_HOOK_NOTIFY="$(recipe claude Notification)" \
+	    --env FAKE_HOOK_TOOL="$(recipe claude PostToolUse)" \
 	    --env FAKE_INPUT_LOG="$T/n.input" --stop-keys "'/exit' Enter" \
 	    -- "$T/prog/agent" >/dev/null
 	roost start n >/dev/null
@@ -97,7 +98,11 @@ EOF
 	roost tick n
 	doing_is n waiting
 	keys n y Enter
+	# Answered: the tool ran, the turn goes on (busy), no longer waiting.
 	wait_for 10 no_marker n waiting
+	marker n busy
+	roost tick n
+	doing_is n busy
 	wait_for 10 no_marker n busy
 	# At its prompt again: stop keys are typed and end it.
 	wait_for 10 ticked n doing_is n idle
