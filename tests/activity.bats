@@ -195,17 +195,22 @@ add_agent() {
 	[ "$(lifelog 'ev=activity id=q doing=busy')" -ge 1 ]
 }
 
-@test "seen within seconds, no tick: tmux's alert-silence asks for a pass" {
+@test "seen with no tick: tmux's alert-silence asks for a look, and re-arms for the next wait" {
 	add_agent fast
 	roost start fast >/dev/null
-	# No roost tick from here on: only the pane going quiet asks.
+	# No roost tick from here on: only the pane going quiet asks.  (How
+	# fast is the benchmark's figure, not a test's: make bench.)
 	wait_for 10 marker fast ready
-	keys fast '/ask anything' Enter
-	local t0
-	t0=$(now_ms)
-	wait_for 5 marker fast waiting
-	echo "prompt to .waiting: $(($(now_ms) - t0)) ms" >&2
-	[ $(($(now_ms) - t0)) -lt 3000 ]
+	local i
+	for i in 1 2; do
+		keys fast "/ask $i" Enter
+		wait_for 10 marker fast waiting
+		keys fast y Enter
+		wait_for 10 no_marker fast waiting
+	done
+	[ "$(lifelog 'ev=activity id=fast doing=waiting')" -eq 2 ]
+	# A look only: the alert's passes logged no ev=tick of their own.
+	[ "$(lifelog 'ev=tick')" -eq 0 ]
 }
 
 @test "launch clears the markers of the run before" {
