@@ -60,7 +60,7 @@ EOF
 	stop=$(recipe claude Stop)
 	notify=$(recipe claude Notification)
 	[[ $submit == *"roost mark \"\$ROOST_ID\" busy"* ]]
-	roost add c --idle 2 --ready-quiet 1 --env FAKE_WORK=7 --env FAKE_HOOK_SUBMIT="$submit" \
+	roost add c --idle 2 --ready-quiet 1 --env FAKE_WORK=12 --env FAKE_HOOK_SUBMIT="$submit" \
 	    --env FAKE_HOOK_STOP="$stop" --env FAKE_HOOK_NOTIFY="$notify" \
 	    -- "$T/prog/agent" >/dev/null
 	roost start c >/dev/null
@@ -77,7 +77,7 @@ EOF
 	doing_is c busy
 	[ "$(lifelog 'ev=reap id=c')" -eq 0 ]
 	# The turn ends, the Stop hook says idle: parked now.
-	wait_for 20 ticked c parked c
+	wait_for 30 ticked c parked c
 	[ "$(lifelog 'ev=reap id=c reason=idle')" -eq 1 ]
 	[ "$(lifelog 'ev=activity id=c doing=busy')" -ge 1 ]
 }

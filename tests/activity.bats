@@ -180,8 +180,8 @@ add_agent() {
 	doing_is st busy
 }
 
-@test "a quiet program is idle after ready_quiet, one that prints is busy for busy_quiet" {
-	roost add q --ready-quiet 1 --busy-quiet 2 -- "$T/prog/agent" >/dev/null
+@test "a quiet program is idle after ready_quiet, one that printed is busy for busy_quiet" {
+	roost add q --ready-quiet 1 --busy-quiet 5 -- "$T/prog/agent" >/dev/null
 	roost start q >/dev/null
 	wait_for 10 ticked q marker q ready
 	wait_for 10 ticked q doing_is q idle
@@ -190,7 +190,7 @@ add_agent() {
 	roost tick q
 	doing_is q busy
 	grep -qx 'by=roost' "$ROOST_HOME/state/q.busy"
-	wait_for 10 ticked q doing_is q idle
+	wait_for 15 ticked q doing_is q idle
 	no_marker q busy
 	[ "$(lifelog 'ev=activity id=q doing=busy')" -ge 1 ]
 }
