@@ -15,7 +15,10 @@
 # gui/<uid>` (the domain) answers 0, or 113 when $T/launchctl.nogui
 # exists; `print-disabled` prints $T/launchctl.disabled when it exists.
 # An exit code from $T/launchctl.<verb>.rc, one code a line, consumed in
-# order, comes first.  Otherwise the stand-in keeps what is loaded:
+# order, comes first.  bootstrap refuses (134, "Service cannot load in
+# requested session") a plist whose LimitLoadToSessionType does not list
+# the domain's session type, as launchd does.  Otherwise the stand-in
+# keeps what is loaded:
 # bootstrap loads a job, bootout unloads it, and print of a job answers 0
 # when it is loaded and 113 ("could not find service") when not;
 # everything else answers 0.
@@ -79,6 +82,21 @@ if [ -s "\$q" ]; then
 	sed 1d "\$q" >"\$q.tmp" && mv -f "\$q.tmp" "\$q"
 	[ "\$rc" -eq 0 ] || exit "\$rc"
 	[ "\$1" = print ] && exit 0
+fi
+# launchd loads a job only into a session type its LimitLoadToSessionType
+# lists (Aqua when the key is absent): gui/<uid> is Aqua, user/<uid> is
+# Background.
+if [ "\$1" = bootstrap ]; then
+	case \$2 in gui/*) want=Aqua ;; *) want=Background ;; esac
+	types=\$(awk '/<key>LimitLoadToSessionType<\/key>/ { k = 1; next }
+	    k && /<array>/ { a = 1; next }
+	    k && /<string>/ { gsub(/.*<string>|<\/string>.*/, ""); print
+	        if (!a) exit; next }
+	    k { exit }' "\$3")
+	if ! printf '%s\n' "\${types:-Aqua}" | grep -q -x "\$want"; then
+		echo "Bootstrap failed: 134: Service cannot load in requested session" >&2
+		exit 134
+	fi
 fi
 # What is loaded, by label: bootstrap loads, bootout unloads.
 case \$1 in
