@@ -1,0 +1,132 @@
+#!/usr/bin/env bats
+# tick --every SECS: the foreground loop for where nothing runs the tick
+# (a container's entrypoint, WSL without systemd, a terminal).  It runs a
+# full pass every SECS, logged as the scheduled tick's, supervises as the
+# scheduled tick does, ends with exit 0 on INT or TERM, creates no
+# process on its healthy path, and refuses a bad SECS with exit 2.
+
+load helpers
+
+setup() { common_setup; }
+
+teardown() {
+	# The loop first, by pid: it would relaunch what teardown ends.
+	[ -z "${LOOP:-}" ] || kill -KILL "$LOOP" 2>/dev/null || true
+	[ -z "${sp:-}" ] || kill -KILL "$sp" 2>/dev/null || true
+	common_teardown
+}
+
+LIFE() { echo "$ROOST_HOME/log/lifecycle.log"; }
+
+# passes: how many scheduled passes the log has (--verbose logs each one).
+passes() { count_lines "$(LIFE)" ' ev=tick .*origin=schedule$'; }
+passes_at_least() { [ "$(passes)" -ge "$1" ]; }
+launches_at_least() { [ "$(count_lines "$(LIFE)" ' ev=launch ')" -ge "$1" ]; }
+
+# loop ARGS...: roost tick ARGS in the background, its pid in LOOP, its
+# stdout and stderr in $T/loop.out and $T/loop.err.
+loop() {
+	"$ROOST_BIN" tick "$@" >"$T/loop.out" 2>"$T/loop.err" &
+	LOOP=$!
+}
+
+# loop_ends SIG: SIG to the loop, which must end by itself with exit 0.
+loop_ends() {
+	local rc=0
+	kill -"$1" "$LOOP"
+	wait_for 5 pid_gone "$LOOP"
+	wait "$LOOP" || rc=$?
+	LOOP=
+	[ "$rc" -eq 0 ] || { echo "loop exited $rc" >&2; return 1; }
+}
+
+@test "a bad SECS is refused with exit 2, one line, and nothing written, not even the home" {
+	local bad
+	for bad in 0 -1 86401 1.5 1s abc '' ' 5' 99999999999999999999; do
+		run roost tick --every "$bad"
+		assert_status 2
+		[ "$output" = "roost: tick: --every $bad: must be 1 to 86400 seconds" ]
+	done
+	run roost tick --every
+	assert_status 2
+	[ "$output" = "roost: tick: option --every needs a value" ]
+	[ ! -e "$ROOST_HOME" ]
+}
+
+@test "--every with identities or --origin is refused with exit 2: it runs full passes" {
+	run roost tick --every 5 bob
+	assert_status 2
+	[ "$output" = "roost: tick: --every: runs full passes: no identities and no --origin with it" ]
+	run roost tick --every 5 --origin death
+	assert_status 2
+	[ "$output" = "roost: tick: --every: runs full passes: no identities and no --origin with it" ]
+	[ ! -e "$ROOST_HOME" ]
+}
+
+@test "the loop runs a pass every SECS, logged like the scheduled tick, and TERM ends it with exit 0" {
+	roost add w -- "$T/prog/forever" >/dev/null
+	loop --every 1 --verbose
+	# The first pass comes at once, the next ones a second apart.
+	wait_for 10 passes_at_least 3
+	grep -E '^ts=[^ ]+ ev=tick ids=1 running=[01] launched=[01] reaped=0 deaths=0 ms=[0-9]+ origin=schedule$' \
+	    "$(LIFE)" >/dev/null
+	[ -f "$ROOST_HOME/state/.tick.last" ]
+	loop_ends TERM
+	grep -E '^tick ids=1 running=0 launched=0 reaped=0 deaths=0 ms=[0-9]+$' "$T/loop.out" >/dev/null
+	[ ! -s "$T/loop.err" ]
+}
+
+@test "the loop supervises: a wake request is launched by its next pass, a killed server restarted" {
+	local sp
+	roost add w --restart always -- "$T/prog/forever" >/dev/null
+	loop --every 1
+	touch "$ROOST_HOME/state/w.wake"
+	wait_for 10 is_running w
+	[ "$(count_lines "$(LIFE)" 'ev=launch id=w mode=fresh cause=wake')" -eq 1 ]
+	wait_for 5 [ -s "$ROOST_HOME/state/w.session" ]
+	sp=$(server_pid w)
+	kill -KILL "$sp"
+	wait_for 10 launches_at_least 2
+	wait_for 10 is_running w
+	loop_ends TERM
+	[ ! -s "$T/loop.err" ]
+}
+
+@test "INT ends the loop with exit 0 at once, without waiting out SECS" {
+	local t0
+	roost add w -- "$T/prog/forever" >/dev/null
+	loop --every 3600 --verbose
+	wait_for 10 [ -s "$T/loop.out" ]
+	t0=$(now_ms)
+	loop_ends INT
+	# Well before the hour: the sleep is what the signal cut short.
+	[ $(($(now_ms) - t0)) -lt 5000 ]
+	[ "$(wc -l <"$T/loop.out")" -eq 1 ]
+	[ ! -s "$T/loop.err" ]
+}
+
+@test "the loop over healthy identities creates no process: strace shows only roost's own execve" {
+	build_has_proc || skip "this roost is built without /proc: ps answers for process identity"
+	need_tool strace "it counts the processes a pass creates"
+	roost add h -- "$T/prog/forever" >/dev/null
+	roost start h >/dev/null
+	wait_for 5 pid_alive "$(canary_pid h)"
+	# strace itself, not strace_roost (a function, so a subshell): $! is
+	# strace's pid, and roost is its one child.
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f \
+	    -e trace=clone,clone3,fork,vfork,execve -o "$T/strace.out" \
+	    "$ROOST_BIN" tick --every 1 --verbose >"$T/loop.out" 2>"$T/loop.err" &
+	sp=$!
+	wait_for 10 passes_at_least 3
+	LOOP=$(pgrep -P "$sp")
+	[ -n "$LOOP" ]
+	kill -TERM "$LOOP"
+	wait_for 5 pid_gone "$sp"
+	wait "$sp"
+	LOOP=
+	cat "$T/strace.out" >&2
+	[ "$(count_lines "$T/strace.out" 'execve\(')" -eq 1 ]
+	[ "$(count_lines "$T/strace.out" '(clone|clone3|fork|vfork)\(')" -eq 0 ]
+	grep -q -E '^tick ids=1 running=1 launched=0' "$T/loop.out"
+	is_running h
+}
