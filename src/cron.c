@@ -252,8 +252,11 @@ cron_daemon(void)
 			continue;
 		comm[n] = '\0';
 		comm[strcspn(comm, "\n")] = '\0';
-		found = strcmp(comm, "cron") == 0 || strcmp(comm, "crond") == 0 ||
-		    strcmp(comm, "fcron") == 0;
+		/* Not a cron of another PID namespace: a container on a
+		 * shared /proc sees the host's, which never runs our entry. */
+		found = (strcmp(comm, "cron") == 0 || strcmp(comm, "crond") == 0 ||
+		    strcmp(comm, "fcron") == 0) &&
+		    pid_same_pidns((pid_t)atol(de->d_name)) != 0;
 	}
 	(void)closedir(d);
 	return found;
