@@ -154,6 +154,16 @@ EOF
 	export ROOST_SYSTEMD_UNITS="$T/units"
 }
 
+# fake_cron: a process named cron (a copy of sleep: comm is the file's
+# name) runs until teardown, so install and status see a cron daemon on
+# any machine.
+fake_cron() {
+	mkdir -p "$T/daemon"
+	cp "$(command -v sleep)" "$T/daemon/cron"
+	"$T/daemon/cron" 600 &
+	wait_for 5 pgrep -f "$T/daemon/cron"
+}
+
 # sctl_calls: the systemctl stand-in's log ("" when never called).
 sctl_calls() {
 	cat "$T/systemctl.calls" 2>/dev/null || true

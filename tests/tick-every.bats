@@ -6,6 +6,8 @@
 # process on its healthy path, and refuses a bad SECS with exit 2.
 
 load helpers
+load install-helpers
+bats_require_minimum_version 1.5.0
 
 setup() { common_setup; }
 
@@ -129,4 +131,41 @@ loop_ends() {
 	[ "$(count_lines "$T/strace.out" '(clone|clone3|fork|vfork)\(')" -eq 0 ]
 	grep -q -E '^tick ids=1 running=1 launched=0' "$T/loop.out"
 	is_running h
+}
+
+status_quiet() { [ -z "$("$ROOST_BIN" status 2>&1 >/dev/null)" ]; }
+
+@test "status says plainly that nothing runs the tick under --scheduler none; the loop's passes quiet it" {
+	local now=1800000000
+	roost add bob -- "$T/prog/forever" >/dev/null
+	roost install --scheduler none >/dev/null
+	roost tick
+	set_mtime "$((now - 181))" "$ROOST_HOME/state/.tick.last"
+	run --separate-stderr env ROOST_NOW=$now "$ROOST_BIN" status
+	assert_status 0
+	[ "${lines[-1]}" = "tick: none (you run roost tick), last pass 3m ago" ]
+	[ "$stderr" = "roost: status: warning: nothing runs the tick: install set up no scheduler (--scheduler none); keep roost tick --every 60 running (a container's entrypoint, a terminal)" ]
+	loop --every 1
+	wait_for 10 status_quiet
+	loop_ends TERM
+}
+
+@test "status says plainly that nothing runs the tick when no cron daemon runs the cron entry" {
+	build_has_proc || skip "without /proc roost cannot tell whether a cron daemon runs"
+	if pgrep -x 'cron|crond|fcron' >/dev/null; then
+		skip "a cron daemon runs on this machine: its absence cannot be tested"
+	fi
+	local now=1800000000
+	stand_ins
+	roost add bob -- "$T/prog/forever" >/dev/null
+	roost install --scheduler cron >/dev/null 2>&1
+	set_mtime "$((now - 181))" "$ROOST_HOME/state/.scheduler"
+	run --separate-stderr env ROOST_NOW=$now "$ROOST_BIN" status
+	assert_status 0
+	[ "${lines[-1]}" = "tick: cron, no pass yet" ]
+	[ "$stderr" = "roost: status: warning: nothing runs the tick: the cron entry is there, but no cron daemon is running to run it; keep roost tick --every 60 running (a container's entrypoint, a terminal)" ]
+	# With one running, the usual question instead.
+	fake_cron
+	run --separate-stderr env ROOST_NOW=$now "$ROOST_BIN" status
+	[ "$stderr" = "roost: status: warning: no tick pass has completed since the cron entry was set up 3m ago: is it running? (roost install says why it would not)" ]
 }
