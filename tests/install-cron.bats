@@ -356,6 +356,7 @@ pidns_ok() {
 	if pgrep -x 'cron|crond|fcron' >/dev/null; then
 		skip "a cron daemon runs on this machine: its absence cannot be tested"
 	fi
+	build_has_proc || skip "without /proc roost cannot tell whether a cron daemon runs"
 	pidns_ok
 	mkdir -p "$T/daemon"
 	cp "$(command -v sleep)" "$T/daemon/cron"

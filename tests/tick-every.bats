@@ -83,9 +83,10 @@ loop_ends() {
 	roost add w --restart always -- "$T/prog/forever" >/dev/null
 	loop --every 1
 	touch "$ROOST_HOME/state/w.wake"
-	wait_for 10 is_running w
+	# The launch line comes last, after the session is up and recorded.
+	wait_for 10 launches_at_least 1
 	[ "$(count_lines "$(LIFE)" 'ev=launch id=w mode=fresh cause=wake')" -eq 1 ]
-	wait_for 5 [ -s "$ROOST_HOME/state/w.session" ]
+	is_running w
 	sp=$(server_pid w)
 	kill -KILL "$sp"
 	wait_for 10 launches_at_least 2
