@@ -108,6 +108,28 @@ loop_ends() {
 	[ ! -s "$T/loop.err" ]
 }
 
+@test "a first pass that cannot run ends the loop with its error; a later one is reported and the loop goes on" {
+	local lock=$ROOST_HOME/state/.tick.lock
+	roost add w -- "$T/prog/forever" >/dev/null
+	rm -f "$lock"
+	mkdir "$lock"	# a directory where the pass lock should be
+	run --separate-stderr roost tick --every 1
+	assert_status 1
+	[ "$stderr" = "roost: tick: $lock: Is a directory" ]
+	rmdir "$lock"
+	loop --every 1 --verbose
+	wait_for 10 passes_at_least 1
+	rm -f "$lock"
+	mkdir "$lock"
+	wait_for 10 grep -q -x "roost: tick: $lock: Is a directory" "$T/loop.err"
+	pid_alive "$LOOP"
+	rmdir "$lock"
+	local n
+	n=$(passes)
+	wait_for 10 passes_at_least $((n + 1))
+	loop_ends TERM
+}
+
 @test "the loop over healthy identities creates no process: strace shows only roost's own execve" {
 	build_has_proc || skip "this roost is built without /proc: ps answers for process identity"
 	need_tool strace "it counts the processes a pass creates"
