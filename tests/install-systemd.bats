@@ -259,7 +259,7 @@ verify_units() {
 	rm -f "$T/systemctl.up"
 	run --separate-stderr roost install --scheduler systemd
 	assert_status 1
-	[ "${stderr_lines[-1]}" = "roost: install: no systemd user manager answers (systemctl --user show-environment failed), so a timer would never run; nothing was written: log in through a session that starts one, or have it run without a login (loginctl enable-linger), or use --scheduler cron; where nothing would start one (a container, WSL without systemd): roost install --scheduler none, then keep roost tick --every 60 running (the container's entrypoint, a terminal)" ]
+	[ "${stderr_lines[${#stderr_lines[@]}-1]}" = "roost: install: no systemd user manager answers (systemctl --user show-environment failed), so a timer would never run; nothing was written: log in through a session that starts one, or have it run without a login (loginctl enable-linger), or use --scheduler cron; where nothing would start one (a container, WSL without systemd): roost install --scheduler none, then keep roost tick --every 60 running (the container's entrypoint, a terminal)" ]
 	[ -z "$output" ]
 	[ ! -e "$ROOST_HOME" ]
 	[ ! -e "$T/units" ]

@@ -80,7 +80,7 @@ NOW=1800000000
 	roost tick
 	run --separate-stderr roost status
 	assert_status 0
-	[[ ${lines[-1]} =~ ^tick:\ none\ \(you\ run\ roost\ tick\),\ last\ pass\ [0-9]s\ ago$ ]]
+	[[ ${lines[${#lines[@]}-1]} =~ ^tick:\ none\ \(you\ run\ roost\ tick\),\ last\ pass\ [0-9]s\ ago$ ]]
 	[ -z "$stderr" ]
 	# uninstall takes the record away again.
 	roost uninstall >/dev/null 2>&1

@@ -166,7 +166,7 @@ status_quiet() { [ -z "$("$ROOST_BIN" status 2>&1 >/dev/null)" ]; }
 	set_mtime "$((now - 181))" "$ROOST_HOME/state/.tick.last"
 	run --separate-stderr env ROOST_NOW=$now "$ROOST_BIN" status
 	assert_status 0
-	[ "${lines[-1]}" = "tick: none (you run roost tick), last pass 3m ago" ]
+	[ "${lines[${#lines[@]}-1]}" = "tick: none (you run roost tick), last pass 3m ago" ]
 	[ "$stderr" = "roost: status: warning: nothing runs the tick: install set up no scheduler (--scheduler none); keep roost tick --every 60 running (a container's entrypoint, a terminal)" ]
 	loop --every 1
 	wait_for 10 status_quiet
@@ -185,7 +185,7 @@ status_quiet() { [ -z "$("$ROOST_BIN" status 2>&1 >/dev/null)" ]; }
 	set_mtime "$((now - 181))" "$ROOST_HOME/state/.scheduler"
 	run --separate-stderr env ROOST_NOW=$now "$ROOST_BIN" status
 	assert_status 0
-	[ "${lines[-1]}" = "tick: cron, no pass yet" ]
+	[ "${lines[${#lines[@]}-1]}" = "tick: cron, no pass yet" ]
 	[ "$stderr" = "roost: status: warning: nothing runs the tick: the cron entry is there, but no cron daemon is running to run it; keep roost tick --every 60 running (a container's entrypoint, a terminal)" ]
 	# With one running, the usual question instead.
 	fake_cron
