@@ -15,6 +15,7 @@ teardown() {
 	# The loop first, by pid: it would relaunch what teardown ends.
 	[ -z "${LOOP:-}" ] || kill -KILL "$LOOP" 2>/dev/null || true
 	[ -z "${sp:-}" ] || kill -KILL "$sp" 2>/dev/null || true
+	[ -z "${UP:-}" ] || kill -KILL "$UP" 2>/dev/null || true
 	common_teardown
 }
 
@@ -128,6 +129,42 @@ loop_ends() {
 	n=$(passes)
 	wait_for 10 passes_at_least $((n + 1))
 	loop_ends TERM
+}
+
+# gone PID: no such process at all, not even a zombie (kill -0 finds those).
+gone() { ! kill -0 "$1" 2>/dev/null; }
+
+@test "as a PID namespace's process 1 (a container's entrypoint) the loop reaps the orphans it inherits" {
+	need_root "unshare -p gives the loop a PID namespace of its own"
+	need_tool unshare "it makes the PID namespace"
+	unshare -p -f --mount-proc true 2>/dev/null ||
+	    skip "unshare -p --mount-proc is refused here"
+	local c s
+	roost add w -- "$T/prog/forever" >/dev/null
+	touch "$ROOST_HOME/state/w.wake"
+	unshare -p -f --mount-proc --kill-child "$ROOST_BIN" tick --every 3600 \
+	    >"$T/loop.out" 2>"$T/loop.err" &
+	UP=$!
+	wait_for 10 launches_at_least 1
+	LOOP=$(pgrep -P "$UP")
+	[ -n "$LOOP" ]
+	# The canary was spawned detached, so the loop, as process 1, is its
+	# parent; its tmux server becomes the loop's child when it ends.
+	c=$(pgrep -f "$ROOST_HOME/bin/w.canary")
+	[ "$(ps -o ppid= -p "$c" | tr -d ' ')" = "$LOOP" ]
+	s=$(pgrep -P "$c")	# the tmux server: the canary starts it
+	[ -n "$s" ]
+	kill -TERM "$c"
+	wait_for 5 gone "$c"
+	[ "$(ps -o ppid= -p "$s" | tr -d ' ')" = "$LOOP" ]
+	"$TMUX_BIN" -S "$(sock_of w)" kill-server
+	wait_for 5 gone "$s"
+	# Long before the next pass, an hour away: nothing left as a zombie.
+	[ -z "$(ps -o stat= --ppid "$LOOP" | grep Z || true)" ]
+	kill -TERM "$LOOP"
+	wait "$UP"
+	LOOP= UP=
+	[ ! -s "$T/loop.err" ]
 }
 
 @test "the loop over healthy identities creates no process: strace shows only roost's own execve" {
