@@ -225,8 +225,8 @@ cron_check(const struct vars *v)
 }
 
 /*
- * A cron daemon runs: 1 yes, 0 no, -1 cannot tell (no /proc; macOS
- * starts cron on demand).  Its name is cron (Debian, BSD), crond
+ * A cron daemon runs in this PID namespace: 1 yes, 0 no, -1 cannot tell
+ * (no /proc; macOS starts cron on demand).  Its name is cron (Debian, BSD), crond
  * (cronie, busybox, dcron) or fcron.
  */
 int
