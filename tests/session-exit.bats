@@ -89,7 +89,10 @@ ended() {
 
 @test "the launch script's late SIGCHLD nudge outlives the pane's hangup and reaches the server" {
 	command -v strace >/dev/null || { [ "${CI:-}" != true ] || false; skip "strace is not installed"; }
-	add_id bob "$T/prog/exitwith" 0 1.5
+	# The program ends when told to: once the hook is off and strace is on.
+	printf '#!/bin/sh\nwhile [ ! -e "$1" ]; do sleep 0.05; done\n' >"$T/prog/gated"
+	chmod +x "$T/prog/gated"
+	add_id bob "$T/prog/gated" "$T/go"
 	roost start bob >/dev/null
 	local sp
 	sp=$(server_pid bob)
@@ -98,9 +101,11 @@ ended() {
 	"$TMUX_BIN" -S "$(sock_of bob)" set-hook -u -t =bob: pane-died
 	strace -p "$sp" -e trace=none -e signal=SIGCHLD -o "$T/strace.out" &
 	local st=$!
-	sleep 0.5
+	wait_for 10 eval '! grep -q "^TracerPid:[[:space:]]*0$" "/proc/$sp/status"'
+	touch "$T/go"
 	wait_for 10 eval '"$TMUX_BIN" -S "$(sock_of bob)" display -p -t =bob: "#{pane_dead}" | grep -qx 1'
-	sleep 1
+	# A SIGCHLD sent by a process (SI_USER), not the kernel's own.
+	wait_for 10 grep -q 'SIGCHLD {si_signo=SIGCHLD, si_code=SI_USER' "$T/strace.out"
 	kill "$st" 2>/dev/null || true
 	wait "$st" 2>/dev/null || true
 	# A SIGCHLD sent by a process (SI_USER), not the kernel's own.

@@ -79,7 +79,7 @@ EOF
 	pid_gone "$sp"
 	pid_gone "$cp"
 	assert_no_processes
-	[ -z "$(pgrep -f "$ROOST_HOME")" ]
+	assert_no_processes "$ROOST_HOME"
 
 	run --separate-stderr roost wake bob
 	assert_status 3

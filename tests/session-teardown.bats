@@ -29,7 +29,7 @@ no_death_records() {
 	no_death_records
 	[ ! -e "$(state_of bob).last-exit" ]
 	assert_no_processes
-	[ -z "$(pgrep -f "$ROOST_HOME")" ]
+	assert_no_processes "$ROOST_HOME"
 	# A second stop is harmless.
 	run roost stop bob
 	assert_status 0
@@ -87,7 +87,7 @@ no_death_records() {
 	assert_output_has "purged: "
 	no_death_records
 	assert_no_processes
-	[ -z "$(pgrep -f "$ROOST_HOME")" ]
+	assert_no_processes "$ROOST_HOME"
 	[ -z "$(ls "$ROOST_HOME/state" | grep '^bob\.')" ]
 	[ ! -e "$ROOST_HOME/conf/bob.conf" ]
 	[ ! -e "$ROOST_HOME/bin/bob.canary" ]
@@ -116,7 +116,7 @@ no_death_records() {
 	wait_for 5 eval '! pgrep -f "$T/prog/forever" >/dev/null'
 	no_death_records
 	assert_no_processes
-	[ -z "$(pgrep -f "$ROOST_HOME")" ]
+	assert_no_processes "$ROOST_HOME"
 }
 
 @test "launch over a stale socket left by a roost server whose canary was dismissed: no record" {
