@@ -354,7 +354,7 @@ foreign_crontab() {
 	long=$T/$(printf 'p%.0s' $(seq 1000))
 	run --separate-stderr env PATH="$long:/usr/bin:/bin" "$ROOST_BIN" install --scheduler cron
 	assert_status 1
-	[[ ${stderr_lines[-1]} =~ ^roost:\ install:\ the\ cron\ entry\'s\ command\ would\ be\ [0-9]{4}\ bytes,\ and\ cron\ reads\ at\ most\ 999:\ shorten\ the\ home\ path\ or\ PATH,\ or\ use\ --scheduler\ systemd\;\ nothing\ was\ written$ ]]
+	[[ ${stderr_lines[${#stderr_lines[@]}-1]} =~ ^roost:\ install:\ the\ cron\ entry\'s\ command\ would\ be\ [0-9]{4}\ bytes,\ and\ cron\ reads\ at\ most\ 999:\ shorten\ the\ home\ path\ or\ PATH,\ or\ use\ --scheduler\ systemd\;\ nothing\ was\ written$ ]]
 	[ ! -e "$ROOST_HOME" ]
 	cmp "$T/orig" "$T/crontab"
 	[ "$(cron_writes)" -eq 0 ]
@@ -363,16 +363,16 @@ foreign_crontab() {
 @test "tick.out is created 0600 by install, and made 0600 if it was not" {
 	run roost install --scheduler cron
 	assert_status 0
-	[ "$(stat -c %a "$ROOST_HOME/log/tick.out")" = 600 ]
+	[ "$(file_stat mode "$ROOST_HOME/log/tick.out")" = 600 ]
 	chmod 644 "$ROOST_HOME/log/tick.out"
 	roost install --scheduler cron
-	[ "$(stat -c %a "$ROOST_HOME/log/tick.out")" = 600 ]
+	[ "$(file_stat mode "$ROOST_HOME/log/tick.out")" = 600 ]
 }
 
 @test "a missing crontab(1): the home is made and the error says what to install" {
 	run --separate-stderr env -u ROOST_CRONTAB PATH=/nonexistent "$ROOST_BIN" install --scheduler cron
 	assert_status 1
 	assert_output_has "created home $ROOST_HOME"
-	[ "${stderr_lines[-1]}" = "roost: install: crontab: command not found: install cron (Debian, Ubuntu: apt-get install cron; Fedora: dnf install cronie) and run roost install again, or use --scheduler none and run roost tick yourself" ]
+	[ "${stderr_lines[${#stderr_lines[@]}-1]}" = "roost: install: crontab: command not found: install cron (Debian, Ubuntu: apt-get install cron; Fedora: dnf install cronie) and run roost install again, or use --scheduler none and run roost tick yourself" ]
 	[ ! -e "$ROOST_HOME/state/.scheduler" ]
 }

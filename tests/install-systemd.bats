@@ -55,10 +55,10 @@ verify_units() {
 	grep -q -x 'Persistent=true' "$(tmr)"
 	grep -q -x 'WantedBy=timers.target' "$(tmr)"
 	grep -q '^OnBootSec=' "$(tmr)"
-	[ "$(stat -c %a "$(svc)")" = 644 ]
+	[ "$(file_stat mode "$(svc)")" = 644 ]
 	verify_units
 	[ "$(cat "$ROOST_HOME/state/.scheduler")" = "scheduler=systemd interval=60" ]
-	[ "$(stat -c %a "$ROOST_HOME/log/tick.out")" = 600 ]
+	[ "$(file_stat mode "$ROOST_HOME/log/tick.out")" = 600 ]
 	grep -q 'ev=install scheduler=systemd' "$ROOST_HOME/log/lifecycle.log"
 }
 
@@ -164,7 +164,7 @@ verify_units() {
 	    "$ROOST_BIN" install
 	assert_status 1
 	assert_output_has "created home $ROOST_HOME"
-	[ "${stderr_lines[-1]}" = "roost: install: no scheduler to run the tick: no systemd user manager answers (systemctl --user) and there is no crontab(1); install cron (Debian, Ubuntu: apt-get install cron; Fedora: dnf install cronie) and run roost install again, or use --scheduler none and run roost tick yourself" ]
+	[ "${stderr_lines[${#stderr_lines[@]}-1]}" = "roost: install: no scheduler to run the tick: no systemd user manager answers (systemctl --user) and there is no crontab(1); install cron (Debian, Ubuntu: apt-get install cron; Fedora: dnf install cronie) and run roost install again, or use --scheduler none and run roost tick yourself" ]
 	[ -x "$ROOST_HOME/bin/pane-died" ]
 	[ ! -e "$ROOST_HOME/state/.scheduler" ]
 }
