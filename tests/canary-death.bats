@@ -39,10 +39,16 @@ kill_server_with() {
 	head -n 1 "$fx" | grep -qx '# roost forensics: tmux server death of identity bob'
 	grep -q "^# identity=bob server_pid=$sp cause=$2 signal=$3 " "$fx"
 	grep -qxF -- "$line" "$fx"
-	# The snapshot answers questions: the cgroup, the kernel's OOM lines,
-	# the pane's last output.
-	grep -qx '== memory cgroup of the server (as at launch)' "$fx"
-	grep -qx '== kernel OOM lines (wall-clock times)' "$fx"
+	# The snapshot answers questions: the cgroup, the kernel's OOM lines
+	# (on macOS: memory pressure, jetsam), the pane's last output.
+	case $(uname -s) in
+	Linux)
+		grep -qx '== memory cgroup of the server (as at launch)' "$fx"
+		grep -qx '== kernel OOM lines (wall-clock times)' "$fx" ;;
+	Darwin)
+		grep -qx '== vm_stat' "$fx"
+		grep -qx '== memorystatus / jetsam lines of the last 5 minutes' "$fx" ;;
+	esac
 	grep -q '^== last 50 lines of the pane' "$fx"
 	# The pass the canary asks for records the death at once.
 	wait_for 5 has_line "$(life_log)" "ev=death id=bob cause=$2 "

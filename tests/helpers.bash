@@ -173,6 +173,12 @@ need_tool() {
 	skip "no $1 here${2:+: $2}"
 }
 
+# not_on_darwin WHY: the case cannot hold on macOS (WHY says why); skipped
+# there.
+not_on_darwin() {
+	[ "$(uname -s)" != Darwin ] || skip "not on macOS: $1"
+}
+
 # need_root WHY: the test mounts or chowns; skipped for a normal user.
 need_root() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root: $1"

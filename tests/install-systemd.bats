@@ -118,6 +118,7 @@ verify_units() {
 }
 
 @test "uninstall disables the timer, removes both units and the record" {
+	not_on_darwin "roost neither picks nor removes systemd units there"
 	roost install --scheduler systemd
 	: >"$T/systemctl.calls"
 	run --separate-stderr roost uninstall
@@ -148,6 +149,7 @@ verify_units() {
 }
 
 @test "auto: systemd when the user manager answers, else cron, else an error that says what to install" {
+	not_on_darwin "roost neither picks nor removes systemd units there"
 	run --separate-stderr roost install
 	assert_status 0
 	assert_output_has "created systemd timer $(tmr)"
@@ -170,6 +172,7 @@ verify_units() {
 }
 
 @test "switching scheduler removes this home's entry of the old one" {
+	not_on_darwin "roost neither picks nor removes systemd units there"
 	printf '# mine\n' >"$T/crontab"
 	roost install --scheduler cron
 	run --separate-stderr roost install --scheduler systemd
@@ -185,6 +188,7 @@ verify_units() {
 }
 
 @test "another home's units are never taken over or removed; --label gives a home its own" {
+	not_on_darwin "roost neither picks nor removes systemd units there"
 	roost install --scheduler systemd
 	cp "$(svc)" "$T/svc1"
 	run --separate-stderr env ROOST_HOME="$T/home2" "$ROOST_BIN" install --scheduler systemd
