@@ -10,7 +10,10 @@
 # Environment: ROOST_BIN (default ./roost); ROOST_SLOW=1 adds
 # tests/slow/*.bats, ROOST_SLOW=only runs just those;
 # ROOST_TESTS="tests/a.bats tests/b.bats" runs just the suites named;
-# ROOST_TEST_JOBS (default 3) is how many bats processes run at once.
+# ROOST_TEST_JOBS (default 3) is how many bats processes run at once;
+# ROOST_TEST_BASH=/path/to/bash is the bash that runs bats and the suites
+# (bats' scripts start with #!/usr/bin/env bash: it is put first on PATH
+# as build/test-bash/bash), e.g. Apple's bash 3.2, as on macOS.
 
 set -u
 
@@ -123,6 +126,22 @@ if [ -n "$missing" ]; then
 	finish
 fi
 
+if [ -n "${ROOST_TEST_BASH:-}" ]; then
+	case $ROOST_TEST_BASH in
+	/*) ;;
+	*) ROOST_TEST_BASH=$here/$ROOST_TEST_BASH ;;
+	esac
+	if [ ! -x "$ROOST_TEST_BASH" ] || [ -d "$ROOST_TEST_BASH" ]; then
+		say "ROOST_TEST_BASH=$ROOST_TEST_BASH is not an executable file"
+		failed=$((failed + 1))
+		finish
+	fi
+	rm -rf build/test-bash && mkdir build/test-bash &&
+	    ln -s "$ROOST_TEST_BASH" build/test-bash/bash || exit 1
+	PATH=$here/build/test-bash:$PATH
+	export PATH
+fi
+
 root=$(mktemp -d /tmp/rt.XXXXXX) || { say "mktemp failed"; exit 1; }
 ROOST_TEST_ROOT=$root
 export ROOST_TEST_ROOT
@@ -175,7 +194,8 @@ else
 			done <build/test.files
 		} &
 	done
-	echo "# bats --tap, $jobs workers: $*"
+	# shellcheck disable=SC2016
+	echo "# bats --tap, $jobs workers, bash $(bash -c 'echo "$BASH_VERSION"'): $*"
 	wait
 	: >build/test.tap
 	i=0
