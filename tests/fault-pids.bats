@@ -131,7 +131,8 @@ print(sec * 1000000 + usec)' "$1"
 	sp=$(server_pid w)
 	STOPPED=$sp
 	kill -STOP "$sp"
-	run roost stop w
+	# Each tmux call to the stopped server waits out its limit: 1 s here.
+	ROOST_TEST_TOOL_TIMEOUT_MS=1000 run roost stop w
 	assert_status 0
 	[ "$output" = "stopped w" ]
 	wait_for 5 pid_gone "$sp"

@@ -40,7 +40,8 @@ no_death_records() {
 @test "stop: a program that ignores SIGHUP and SIGTERM is still gone afterwards" {
 	printf '#!/bin/sh\ntrap "" HUP TERM\nwhile :; do sleep 1; done\n' >"$T/prog/stubborn"
 	chmod +x "$T/prog/stubborn"
-	add_id bob "$T/prog/stubborn"
+	# stop_timeout 1: its default of 10 s is stop-graceful.bats' to wait out.
+	roost add bob --restart never --stop-timeout 1 -- "$T/prog/stubborn" >/dev/null
 	start_id bob
 	wait_for 5 pgrep -f "$T/prog/stubborn"
 	run roost stop bob
