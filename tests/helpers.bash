@@ -40,8 +40,15 @@ common_setup() {
 	printf '#!/bin/sh\nsleep "${2:-0.2}"\nexit "$1"\n' >"$T/prog/exitwith"
 	# Kill itself with the signal given as $1 after $2 seconds.
 	printf '#!/bin/sh\nsleep "${2:-0.2}"\nkill -"$1" $$\nsleep 5\n' >"$T/prog/killself"
+	# held CMD...: run CMD once the test says go (go ID), 10 s at most;
+	# the pane's ROOST_ID says which.  A program that ends by itself is
+	# held until the test has read the .session its end removes.
+	printf '#!/bin/sh\ni=0\nwhile [ ! -e "%s/go.$ROOST_ID" ] && [ "$i" -lt 500 ]; do\n\tsleep 0.02\n\ti=$((i + 1))\ndone\nexec "$@"\n' "$T" >"$T/prog/held"
 	chmod +x "$T/prog/"*
 }
+
+# go ID: let ID's held program (held, above) run.
+go() { : >"$T/go.$1"; }
 
 # End everything under $T: servers by socket, canaries by pidfile and
 # process group, then any process whose command line names $T.
