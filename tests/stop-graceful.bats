@@ -11,7 +11,7 @@ bats_require_minimum_version 1.5.0
 
 setup() {
 	common_setup
-	# saver TAG [N]: on TERM, writes $T/TAG.term, waits (5 s at most) for N
+	# saver TAG [N]: on TERM, writes $T/TAG.term, waits (20 s at most) for N
 	# of them to exist and writes how many it saw to $T/TAG.seen, spends
 	# 2 s saving, then writes $T/TAG.saved.
 	cat >"$T/prog/saver" <<EOF
@@ -20,7 +20,7 @@ terms() { set -- "$T"/*.term; [ -e "\$1" ] && echo "\$#" || echo 0; }
 save() {
 	: >"$T/\$1.term"
 	i=0
-	while [ "\$(terms)" -lt "\${2:-0}" ] && [ "\$i" -lt 50 ]; do
+	while [ "\$(terms)" -lt "\${2:-0}" ] && [ "\$i" -lt 200 ]; do
 		sleep 0.1
 		i=\$((i + 1))
 	done
@@ -147,7 +147,8 @@ EOF
 @test "ten identities reaped in one tick wait side by side: every one got TERM before any finished saving" {
 	local i
 	for i in 0 1 2 3 4 5 6 7 8 9; do
-		roost add "p$i" --idle 1 -- "$T/prog/saver" "p$i" 10 >/dev/null
+		roost add "p$i" --idle 1 --stop-timeout 30 -- "$T/prog/saver" "p$i" 10 \
+		    >/dev/null
 		roost start "p$i" >/dev/null
 	done
 	for i in 0 1 2 3 4 5 6 7 8 9; do
@@ -162,7 +163,8 @@ EOF
 	done
 	# Concurrent, not one after another: every TERM came before any save
 	# was done.  One after another, the first saver would have waited its
-	# 5 s for the others' TERMs and seen only its own.
+	# 20 s for the others' TERMs and seen only its own.  (A slow machine
+	# may take seconds to send ten: stop_timeout 30 gives them the time.)
 	for i in 0 1 2 3 4 5 6 7 8 9; do
 		[ "$(cat "$T/p$i.seen")" -eq 10 ] || {
 			echo "p$i saw $(cat "$T/p$i.seen") TERMs of 10 before saving" >&2
