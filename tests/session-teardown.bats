@@ -23,7 +23,7 @@ no_death_records() {
 	run roost stop bob
 	assert_status 0
 	[ "$output" = "stopped bob" ]
-	pid_gone "$sp"
+	wait_for 5 pid_gone "$sp"
 	pid_gone "$cp"
 	[ ! -e "$(sock_of bob)" ]
 	no_death_records
@@ -58,7 +58,7 @@ no_death_records() {
 	cp=$(canary_pid bob)
 	run roost restart bob
 	assert_status 0
-	pid_gone "$sp"
+	wait_for 5 pid_gone "$sp"
 	pid_gone "$cp"
 	wait_for 5 canary_waiting bob
 	no_death_records

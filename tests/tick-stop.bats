@@ -21,7 +21,7 @@ not_running() { ! is_running "$1"; }
 	assert_status 0
 	[ -z "$output" ]
 	not_running s
-	pid_gone "$sp"
+	wait_for 5 pid_gone "$sp"
 	wait_for 5 pid_gone "$cp"
 	[ "$(count_lines "$(LIFE)" 'ev=teardown id=s reason=stopped')" -eq 1 ]
 	[ "$(count_lines "$(LIFE)" 'ev=death')" -eq 0 ]
