@@ -305,7 +305,9 @@ cli_parse(const struct cmd_entry *c, int argc, char **argv, struct args *a)
 				return cli_usage("option --%s takes no value",
 				    o->name);
 			opt_store(o, "1");
-		} else if (eq != NULL)
+		} else if (o->kind == OPT_OPTARG)
+			opt_store(o, eq != NULL ? eq + 1 : "");
+		else if (eq != NULL)
 			opt_store(o, eq + 1);
 		else if (i + 1 < argc)
 			opt_store(o, argv[++i]);

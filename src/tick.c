@@ -16,7 +16,9 @@
  *        it, go on with rule 2 in this same pass;
  *     f. idle longer than the conf's idle: tear it down, parked (reap);
  *     g. its canary is not alive: spawn one;
- *     h. its pane log is over the cap: cut it.
+ *     h. its pane log is over the cap: cut it;
+ *     i. its queue holds a message and the program is ready (.ready
+ *        since this launch, not busy, not waiting): deliver the oldest.
  *  2. Not running, .session present: it died.  Record the death; deaths
  *     in the crash-loop window reaching the limit write .crash-loop.
  *  3. Not running, no .session: .stopped or .crash-loop: nothing; .wake
@@ -68,7 +70,8 @@ enum {
 	A_TRIM		= 1 << 6,	/* 1h */
 	A_DEATH		= 1 << 7,	/* 1b, 2 */
 	A_LAUNCH	= 1 << 8,	/* 3: a wake or a queue */
-	A_RESTART	= 1 << 9	/* 3: a restart whose backoff is over */
+	A_RESTART	= 1 << 9,	/* 3: a restart whose backoff is over */
+	A_DELIVER	= 1 << 10	/* 1i */
 };
 
 /* One listing of state/ and of the socket directory per pass: whether a
@@ -93,6 +96,7 @@ struct facts {
 	time_t	 activity;	/* newest activity, never before woke */
 	int	 canary;	/* the canary runs */
 	int	 log_big;	/* the pane log is over the cap */
+	int	 deliver;	/* a message waits and the program is ready */
 	int	 restart;	/* a restart is owed, from *due on */
 	time_t	 due;
 };
@@ -168,6 +172,19 @@ facts_running(const char *id, const struct conf *c, struct facts *f)
 	f->log_big = lstat(p, &st) == 0 && st.st_size > PANE_LOG_MAX;
 }
 
+/* Rule 1i's markers (the attached check is left to the delivery): no
+ * fork, and nothing at all read when the queue is not in the listing. */
+static int
+deliverable(const char *id, const struct facts *f, const struct snap *sn)
+{
+	struct timespec ts;
+
+	return (sn == NULL || listed(&sn->state, id, M_QUEUE)) &&
+	    has(sn, id, M_READY) && !has(sn, id, M_BUSY) &&
+	    !has(sn, id, M_WAITING) && marker_mtime(id, M_READY, &ts) == 0 &&
+	    ts.tv_sec >= f->s.woke && marker_queue_nonempty(id) == 1;
+}
+
 /* The facts of one identity; sn NULL reads them live. */
 static void
 facts_gather(const char *id, const struct conf *c, const struct snap *sn,
@@ -180,6 +197,7 @@ facts_gather(const char *id, const struct conf *c, const struct snap *sn,
 	f->wake = has(sn, id, M_WAKE);
 	if (f->alive) {
 		facts_running(id, c, f);
+		f->deliver = f->session && !f->taken && deliverable(id, f, sn);
 		return;
 	}
 	f->session = sn != NULL ? listed(&sn->state, id, M_SESSION) :
@@ -215,6 +233,8 @@ tick_decide(const struct conf *c, const struct facts *f, time_t now)
 			a |= A_CANARY;
 		if (f->log_big)
 			a |= A_TRIM;
+		if (f->deliver)
+			a |= A_DELIVER;
 		return a;
 	}
 	if (f->session)
@@ -463,6 +483,13 @@ tick_act(struct pass *p, const char *id, const struct conf *c,
 	if (a & A_TRIM) {
 		home_path(p2, "log/%s.log", id);
 		(void)log_pane_trim(p2);
+	}
+	if (a & A_DELIVER) {
+		char item[256];
+		const char *why;
+
+		if (deliver_one(id, c, 0, item, sizeof item, &why) == -1)
+			tick_error(t, id, "deliver");
 	}
 	if (a & A_DEATH) {
 		t->deaths++;
