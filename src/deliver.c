@@ -4,7 +4,9 @@
  *
  * The rules:
  *  1. A message goes in only when the program is ready: running, .ready
- *     written since this launch, no .busy, no .waiting, and nobody
+ *     written since this launch, no .busy, no .waiting, its pane log
+ *     quiet for SETTLE_MS (waited for, up to SETTLE_WAIT_MS: the echo of
+ *     the previous message is not yet the program's turn), and nobody
  *     attached to the session (deliver_attached=yes overrides).  Only the
  *     attached check costs a tmux call, and only once the markers agree.
  *  2. One message at a time, oldest first; an item a crash interrupted
@@ -33,11 +35,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define TMUX_ASK_MS	3000	/* a wedged server must not hold a delivery */
 #define CONFIRM_POLL_MS	20
 #define READY_POLL_MS	50
+#define SETTLE_MS	500	/* output this recent: the program is not at rest */
+#define SETTLE_WAIT_MS	2000	/* how long a delivery waits for that */
 #define ITEM_PATH	(PATHBUF + 320)	/* the queue's path and an item's name */
 
 /* .ready since the launch in .session: 1 yes, 0 no. */
@@ -71,6 +76,30 @@ attached(const char *id, const char *sock)
 	return rc;
 }
 
+/* The pane log has been quiet for SETTLE_MS, waited for (bounded). */
+static int
+settled(const char *id)
+{
+	char p[PATHBUF];
+	struct timespec ts, now, t0;
+	long age;
+
+	home_path(p, "log/%s.log", id);
+	now_mono(&t0);
+	for (;;) {
+		if (file_mtime(p, &ts) != 0)
+			return 1;
+		(void)clock_gettime(CLOCK_REALTIME, &now);
+		age = (long)(now.tv_sec - ts.tv_sec) * 1000 +
+		    (now.tv_nsec - ts.tv_nsec) / 1000000;
+		if (age >= SETTLE_MS)
+			return 1;
+		if (now_ms_since(&t0) >= SETTLE_WAIT_MS)
+			return 0;
+		now_sleep_ms(SETTLE_MS - age);
+	}
+}
+
 /* Rule 1: 1 ready, 0 not (*why says why), -1 error. */
 int
 deliver_ready(const char *id, const struct conf *c, int check_attached,
@@ -85,6 +114,12 @@ deliver_ready(const char *id, const struct conf *c, int check_attached,
 	else if (!ready_now(id))
 		*why = "not ready";
 	else if (marker_has(id, M_BUSY) == 1)
+		*why = "busy";
+	else if (marker_has(id, M_WAITING) == 1)
+		*why = "waiting";
+	else if (!settled(id))
+		*why = "printing";
+	else if (marker_has(id, M_BUSY) == 1)	/* it may have said so since */
 		*why = "busy";
 	else if (marker_has(id, M_WAITING) == 1)
 		*why = "waiting";
