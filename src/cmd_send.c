@@ -82,16 +82,16 @@ int
 send_wait_ready(const char *id, long ms, long *waited)
 {
 	struct timespec t0;
-	long next = 0;
+	long next = 0, once;
 
 	now_mono(&t0);
 	for (;;) {
-		*waited = now_ms_since(&t0);
-		if (deliver_wait_ready(id, 0, waited) == 1) {
+		if (deliver_wait_ready(id, 0, &once) == 1) {
 			*waited = now_ms_since(&t0);
 			pass(id);	/* what waited for this, goes in now */
 			return 1;
 		}
+		*waited = now_ms_since(&t0);
 		if (*waited >= ms)
 			return 0;
 		if (*waited >= next) {

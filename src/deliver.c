@@ -45,15 +45,23 @@
 #define SETTLE_WAIT_MS	2000	/* how long a delivery waits for that */
 #define ITEM_PATH	(PATHBUF + 320)	/* the queue's path and an item's name */
 
-/* .ready since the launch in .session: 1 yes, 0 no. */
-static int
-ready_now(const char *id)
+/* .ready since the launch in .session: 1 yes, 0 no.  woke has whole
+ * seconds; within the launch's second, .session's own mtime decides, so
+ * a .ready the previous run left a moment before counts for nothing. */
+int
+deliver_ready_marker(const char *id)
 {
 	struct session s;
-	struct timespec ts;
+	struct timespec r, l;
 
-	return marker_session_read(id, &s) == 0 &&
-	    marker_mtime(id, M_READY, &ts) == 0 && ts.tv_sec >= s.woke;
+	if (marker_session_read(id, &s) != 0 ||
+	    marker_mtime(id, M_READY, &r) != 0)
+		return 0;
+	if (r.tv_sec != s.woke)
+		return r.tv_sec > s.woke;
+	return marker_mtime(id, M_SESSION, &l) == 0 &&
+	    (r.tv_sec > l.tv_sec || (r.tv_sec == l.tv_sec &&
+	    r.tv_nsec >= l.tv_nsec));
 }
 
 /* A person is attached to the session (1), nobody (0), unknown (-1). */
@@ -111,7 +119,7 @@ deliver_ready(const char *id, const struct conf *c, int check_attached,
 	*why = NULL;
 	if (!state_running(id))
 		*why = "not running";
-	else if (!ready_now(id))
+	else if (!deliver_ready_marker(id))
 		*why = "not ready";
 	else if (marker_has(id, M_BUSY) == 1)
 		*why = "busy";
@@ -144,7 +152,7 @@ deliver_wait_ready(const char *id, long ms, long *waited)
 	now_mono(&t0);
 	for (;;) {
 		*waited = now_ms_since(&t0);
-		if (ready_now(id))
+		if (deliver_ready_marker(id))
 			return 1;
 		if (*waited >= ms)
 			return 0;

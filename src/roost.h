@@ -408,6 +408,7 @@ int	 launch(const char *id, const struct conf *, const char *mode_req,
 
 /* ---- deliver.c: a queued message into the program ---- */
 #define DELIVER_TRIES	3	/* submits of one item before it fails */
+int	 deliver_ready_marker(const char *id);
 int	 deliver_ready(const char *id, const struct conf *, int check_attached,
 	    const char **why);
 int	 deliver_one(const char *id, const struct conf *, int now,

@@ -175,14 +175,12 @@ facts_running(const char *id, const struct conf *c, struct facts *f)
 /* Rule 1i's markers (the attached check is left to the delivery): no
  * fork, and nothing at all read when the queue is not in the listing. */
 static int
-deliverable(const char *id, const struct facts *f, const struct snap *sn)
+deliverable(const char *id, const struct snap *sn)
 {
-	struct timespec ts;
-
 	return (sn == NULL || listed(&sn->state, id, M_QUEUE)) &&
 	    has(sn, id, M_READY) && !has(sn, id, M_BUSY) &&
-	    !has(sn, id, M_WAITING) && marker_mtime(id, M_READY, &ts) == 0 &&
-	    ts.tv_sec >= f->s.woke && marker_queue_nonempty(id) == 1;
+	    !has(sn, id, M_WAITING) && deliver_ready_marker(id) &&
+	    marker_queue_nonempty(id) == 1;
 }
 
 /* The facts of one identity; sn NULL reads them live. */
@@ -197,7 +195,7 @@ facts_gather(const char *id, const struct conf *c, const struct snap *sn,
 	f->wake = has(sn, id, M_WAKE);
 	if (f->alive) {
 		facts_running(id, c, f);
-		f->deliver = f->session && !f->taken && deliverable(id, f, sn);
+		f->deliver = f->session && !f->taken && deliverable(id, sn);
 		return;
 	}
 	f->session = sn != NULL ? listed(&sn->state, id, M_SESSION) :

@@ -28,7 +28,7 @@ queued() {
 agent_add() {
 	local id=$1
 	shift
-	roost add "$id" --restart never -- env FAKE_INPUT_LOG="$T/$id.in" \
+	roost add "$id" --restart never ${AGENT_REPLACE:+--replace} -- env FAKE_INPUT_LOG="$T/$id.in" \
 	    FAKE_WORK="${FAKE_WORK:-0.3}" FAKE_CONV="$T/$id.conv" \
 	    FAKE_HOOK_SUBMIT='touch "$ROOST_HOME/state/$ROOST_ID.busy"' \
 	    FAKE_HOOK_STOP="rm -f \"\$ROOST_HOME/state/\$ROOST_ID.busy\"; '$ROOST_BIN' tick \"\$ROOST_ID\"" \
@@ -76,3 +76,24 @@ input_has() {
 delivered_ok() {
 	[ "$(count_lines "$(life_log)" "ev=deliver id=$1 .*result=ok")" -ge "$2" ]
 }
+
+# refute CMD...: CMD must fail (a bare "! CMD" never fails a bats test).
+refute() {
+	if "$@"; then
+		echo "expected to fail: $*" >&2
+		return 1
+	fi
+}
+
+# log_quiet ID: nothing written to ID's pane log for a second.
+log_quiet() {
+	[ "$(($(date +%s) - $(file_stat mtime "$ROOST_HOME/log/$1.log")))" -ge 2 ]
+}
+
+# attached ID: how many clients are attached to ID's session.
+attached() {
+	"$TMUX_BIN" -S "$(sock_of "$1")" display-message -p -t "=$1:" \
+	    '#{session_attached}' 2>/dev/null
+}
+
+is_attached() { [ "$(attached "$1")" -ge 1 ]; }
