@@ -384,6 +384,7 @@ cli_help_all(const struct cmd_entry *const *cmds, size_t n, int to_err)
 	    "  -q        quiet: no success output\n"
 	    "  -v        verbose\n\n"
 	    "Exit codes: 0 ok, 1 failure, 2 usage or invalid input, 3 refused "
-	    "by state\n(or not running, for status and attach), 4 unknown identity.\n"
+	    "by state\n(or not running, for status and attach), 4 unknown identity, "
+	    "5 timed out\nwaiting (send --wait, start --wait).\n"
 	    "See roost(1).\n");
 }
