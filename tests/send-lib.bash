@@ -40,10 +40,11 @@ screen_of() {
 	"$TMUX_BIN" -S "$(sock_of "$1")" capture-pane -p -t "=$1:" 2>/dev/null
 }
 
-# prompt_on_screen ID: the last line on screen that is not blank is the
+# prompt_on_screen ID: the launch is recorded (.ready counts only when
+# written after it) and the last line on screen that is not blank is the
 # agent's prompt.
 prompt_on_screen() {
-	[ "$(screen_of "$1" | sed '/^ *$/d' | tail -n 1)" = ">" ]
+	[ -f "$ROOST_HOME/state/$1.session" ] && [ "$(screen_of "$1" | sed '/^ *$/d' | tail -n 1)" = ">" ]
 }
 
 # make_ready ID: .ready once the prompt is on screen (bounded).
@@ -52,11 +53,18 @@ make_ready() {
 	    touch "$ROOST_HOME/state/$1.ready"
 }
 
-# make_ready_later ID: the same in the background, for a program not
-# launched yet (a wake, a --wait).
+# make_ready_later ID: the same in the background, for a launch still to
+# come (a wake, a --wait, a restart): it waits for a .session other than
+# the one there now.
 make_ready_later() {
+	local old
+	old=$(cat "$ROOST_HOME/state/$1.session" 2>/dev/null)
 	(
-		wait_for 30 is_running "$1" && make_ready "$1"
+		new_session() {
+			[ -f "$ROOST_HOME/state/$1.session" ] &&
+			    [ "$(cat "$ROOST_HOME/state/$1.session")" != "$old" ]
+		}
+		wait_for 30 new_session "$1" && make_ready "$1"
 	) >/dev/null 2>&1 &
 }
 
