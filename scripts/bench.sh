@@ -18,6 +18,8 @@
 #              20; tmux invocations per launch (ROOST_TMUX wrapper).
 #   footprint  RSS and PSS of one identity's canary and of its tmux
 #              server.
+#   send       `roost send` to a ready program -> its text in the pane
+#              log, median and p90 of 20; start --wait's overhead.
 #
 # They run in this order, sourced, in one private root (mktemp -d
 # /tmp/rb.XXXXXX: unix socket paths must stay under 104 bytes) with
@@ -56,6 +58,8 @@ bench_setup
 . "$BENCH_DIR/launch.sh"
 # shellcheck source=scripts/bench/footprint.sh
 . "$BENCH_DIR/footprint.sh"
+# shellcheck source=scripts/bench/send.sh
+. "$BENCH_DIR/send.sh"
 
 bench_end
 
