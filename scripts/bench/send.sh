@@ -8,8 +8,7 @@
 # writes .ready itself once the prompt shows, as the suites' make_ready
 # does.
 #
-# Prints bench=send and bench=start-wait; leaves SEND_MED SEND_P90
-# WAIT_MED for the summary.  Sourced by scripts/bench.sh, or run alone:
+# Prints bench=send and bench=start-wait.  Sourced by scripts/bench.sh, or run alone:
 # sh scripts/bench/send.sh.
 #
 # Environment: BENCH_SENDS (default 20), BENCH_WAITS (default 5); those
@@ -62,7 +61,6 @@ while [ $i -le "$SENDS" ]; do
 done
 "$ROOST" stop sb >/dev/null 2>>"$root/errors"
 stat_of "$root/send"
-SEND_MED=$S_MED SEND_P90=$S_P90
 printf 'bench=send sends=%s ok=%s median_ms=%s p90_ms=%s worst_ms=%s submit_delay_ms=0\n' \
     "$SENDS" "$S_N" "$(ms "$S_MED")" "$(ms "$S_P90")" "$(ms "$S_MAX")"
 
@@ -87,7 +85,6 @@ while [ $i -le "$WAITS" ]; do
 	i=$((i + 1))
 done
 stat_of "$root/wait"
-WAIT_MED=$S_MED
 printf 'bench=start-wait starts=%s ok=%s overhead_median_ms=%s overhead_worst_ms=%s poll_ms=50\n' \
     "$WAITS" "$S_N" "$(ms "$S_MED")" "$(ms "$S_MAX")"
 
