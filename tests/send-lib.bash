@@ -58,7 +58,7 @@ make_ready() {
 # the one there now.
 make_ready_later() {
 	local old
-	old=$(cat "$ROOST_HOME/state/$1.session" 2>/dev/null)
+	old=$(cat "$ROOST_HOME/state/$1.session" 2>/dev/null) || old=
 	(
 		new_session() {
 			[ -f "$ROOST_HOME/state/$1.session" ] &&
