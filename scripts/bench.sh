@@ -18,6 +18,9 @@
 #              20; tmux invocations per launch (ROOST_TMUX wrapper).
 #   footprint  RSS and PSS of one identity's canary and of its tmux
 #              server.
+#   activity   roost tick over 100 running quiet identities (processes
+#              created) and over 100 whose panes changed (capture-pane
+#              calls); a prompt on screen -> .waiting with no tick run.
 #   send       `roost send` to a ready program -> its text in the pane
 #              log, median and p90 of 20; start --wait's overhead.
 #
@@ -58,6 +61,8 @@ bench_setup
 . "$BENCH_DIR/launch.sh"
 # shellcheck source=scripts/bench/footprint.sh
 . "$BENCH_DIR/footprint.sh"
+# shellcheck source=scripts/bench/activity.sh
+. "$BENCH_DIR/activity.sh"
 # shellcheck source=scripts/bench/send.sh
 . "$BENCH_DIR/send.sh"
 

@@ -15,7 +15,14 @@ static struct {
 	const char *replace, *restart_delay, *stop_keys, *stop_signal;
 	const char *stop_timeout, *env_file;
 	struct strv resume, env;
+	const char *v3[7];	/* section 13's keys, as in keys3[] */
 } ao;
+
+/* The options of the v3 keys: --resume-after for resume_after, ... */
+static const char *const keys3[] = {
+	"resume_after", "resume_grace", "waiting_pattern", "ready_pattern",
+	"ready_quiet", "busy_quiet", "busy_max"
+};
 
 static struct {
 	const char *force;
@@ -35,6 +42,13 @@ static const struct opt add_opts[] = {
 	{ "stop-timeout", 0, OPT_ARG, &ao.stop_timeout, NULL, NULL },
 	{ "env", 0, OPT_LIST, NULL, &ao.env, "K=V" },
 	{ "env-file", 0, OPT_ARG, &ao.env_file, NULL, NULL },
+	{ "resume-after", 0, OPT_ARG, &ao.v3[0], NULL, NULL },
+	{ "resume-grace", 0, OPT_ARG, &ao.v3[1], NULL, NULL },
+	{ "waiting-pattern", 0, OPT_ARG, &ao.v3[2], NULL, NULL },
+	{ "ready-pattern", 0, OPT_ARG, &ao.v3[3], NULL, NULL },
+	{ "ready-quiet", 0, OPT_ARG, &ao.v3[4], NULL, NULL },
+	{ "busy-quiet", 0, OPT_ARG, &ao.v3[5], NULL, NULL },
+	{ "busy-max", 0, OPT_ARG, &ao.v3[6], NULL, NULL },
 	{ NULL, 0, OPT_FLAG, NULL, NULL, NULL }
 };
 
@@ -82,6 +96,23 @@ argv_command(int n, char *const v[])
 		(void)esc_sh(&b, v[i]);
 	}
 	return b.s;
+}
+
+static int
+add_conf_v3(struct conf *c)
+{
+	char opt[24];
+	size_t i, j;
+
+	for (i = 0; i < sizeof keys3 / sizeof keys3[0]; i++) {
+		if (ao.v3[i] == NULL || conf_set_key(c, keys3[i], ao.v3[i]) == 0)
+			continue;
+		for (j = 0; keys3[i][j] != '\0' && j < sizeof opt - 1; j++)
+			opt[j] = keys3[i][j] == '_' ? '-' : keys3[i][j];
+		opt[j] = '\0';
+		return err_set(RX_USAGE, "--%s: %s", opt, err_msg());
+	}
+	return 0;
 }
 
 static int
@@ -146,7 +177,7 @@ add_conf_from_opts(struct conf *c)
 	    &c->stop_timeout) == -1)
 		return err_set(RX_USAGE, "--stop-timeout %s: not a number of "
 		    "seconds (1 to 3600)", ao.stop_timeout);
-	return 0;
+	return add_conf_v3(c);
 }
 
 /* A variable name the shell can export. */
@@ -281,7 +312,7 @@ cmd_add(const struct args *a)
 	if (render_std(&v, id, &c) == -1 || render("launch", &v, &b) == -1 ||
 	    render("canary", &v, &b) == -1)
 		goto out;
-	if (ident_clash(id) == -1 || (lk = marker_lock(id, 1)) < 0)
+	if (ident_clash(id) == -1 || (lk = home_lock(id, 1)) < 0)
 		goto out;
 	existed = conf_exists(id);
 	if (existed && ao.replace == NULL) {
@@ -334,7 +365,7 @@ cmd_rm(const struct args *a)
 		return err_set(RX_UNKNOWN, "%s: unknown identity", id), cli_fail();
 	if (ro.force != NULL)
 		cli_detach_if_inside(id);
-	if ((lk = marker_lock(id, 1)) < 0)
+	if ((lk = home_lock(id, 1)) < 0)
 		return cli_fail();
 	if (state_running(id)) {
 		if (ro.force == NULL) {
@@ -368,7 +399,7 @@ cmd_rm(const struct args *a)
 			cli_out(" %s", msgs[i]);
 		cli_out("\n");
 	}
-	home_path(p, "log/%s.log", id);
+	home_pane_log(p, id);
 	if (lstat(p, &st) == 0)
 		cli_out("kept: %s\n", p);
 	rc = 0;
@@ -381,51 +412,78 @@ out:
 
 
 const struct cmd_entry cmd_add_entry = {
-	"add", "<id> [--cwd DIR] [--idle SECS] [--restart POLICY] "
-	"[--restart-delay SECS] [--crashloop N/SECS] [--activity PATH] "
-	"[--resume CMD]... [--env K=V]... [--env-file F] [--stop-keys KEYS] "
-	"[--stop-signal SIG] [--stop-timeout SECS] [--replace] "
-	"-- CMD [ARG...]",
-	"define an identity (does not launch it)",
-	"  --cwd DIR            working directory (default: the current one)\n"
-	"  --idle SECS          park after SECS without activity; 0 = never "
-	"(default 3600)\n"
-	"  --restart POLICY     always, on-failure (default) or never\n"
-	"  --restart-delay SECS before the first restart, 0-3600 (default 1); "
-	"doubles per\n"
-	"                       death in the crash-loop window, up to the tick "
-	"interval\n"
-	"  --crashloop N/SECS   stop restarting after N deaths in SECS, N at "
-	"most 16\n"
-	"                       (default 3/300)\n"
-	"  --activity PATH      file or directory whose newest mtime is "
-	"activity\n"
-	"                       (default: log/<id>.log, the pane's output)\n"
-	"  --resume CMD         run when resuming a parked session; given "
-	"more than\n"
-	"                       once, the words are its argv\n"
-	"  --env K=V            a variable of the program (repeatable), in "
-	"conf/<id>.env\n"
-	"  --env-file F         K=V lines from F (--env wins over it)\n"
-	"  --stop-keys KEYS     tmux send-keys words typed to end it, e.g. "
-	"\"C-c\" or\n"
-	"                       \"'/exit' Enter\" (default: none)\n"
-	"  --stop-signal SIG    then this signal: HUP INT QUIT TERM (default) "
-	"USR1 USR2\n"
-	"                       or none\n"
-	"  --stop-timeout SECS  then wait this long before SIGKILL, 1-3600 "
-	"(default 10)\n"
-	"  --replace            overwrite an existing definition (the env file "
-	"is kept\n"
-	"                       unless --env or --env-file is given)\n"
-	"One word after -- is a sh command line; several words are the "
-	"program and its\narguments, each kept exactly as given.\n",
-	add_opts, 1, -1, H_NONE, 1, cmd_add
+	.name = "add",
+	.usage = "<id> [--cwd DIR] [--idle SECS] [--restart POLICY] "
+	    "[--restart-delay SECS] [--crashloop N/SECS] [--activity PATH] "
+	    "[--resume CMD]... [--env K=V]... [--env-file F] [--stop-keys KEYS] "
+	    "[--stop-signal SIG] [--stop-timeout SECS] [--resume-after park|any] "
+	    "[--resume-grace SECS] [--waiting-pattern ERE] [--ready-pattern ERE] "
+	    "[--ready-quiet SECS] [--busy-quiet SECS] [--busy-max SECS] "
+	    "[--replace] -- CMD [ARG...]",
+	.summary = "define an identity (does not launch it)",
+	.help = "  --cwd DIR            working directory (default: the current one)\n"
+	    "  --idle SECS          park after SECS without activity; 0 = never "
+	    "(default 3600)\n"
+	    "  --restart POLICY     always, on-failure (default) or never\n"
+	    "  --restart-delay SECS before the first restart, 0-3600 (default 1); "
+	    "doubles per\n"
+	    "                       death in the crash-loop window, up to the tick "
+	    "interval\n"
+	    "  --crashloop N/SECS   stop restarting after N deaths in SECS, N at "
+	    "most 16\n"
+	    "                       (default 3/300)\n"
+	    "  --activity PATH      file or directory whose newest mtime is "
+	    "activity\n"
+	    "                       (default: log/<id>.log, the pane's output)\n"
+	    "  --resume CMD         run when resuming a parked session; given "
+	    "more than\n"
+	    "                       once, the words are its argv\n"
+	    "  --env K=V            a variable of the program (repeatable), in "
+	    "conf/<id>.env\n"
+	    "  --env-file F         K=V lines from F (--env wins over it)\n"
+	    "  --stop-keys KEYS     tmux send-keys words typed to end it, e.g. "
+	    "\"C-c\" or\n"
+	    "                       \"'/exit' Enter\" (default: none)\n"
+	    "  --stop-signal SIG    then this signal: HUP INT QUIT TERM (default) "
+	    "USR1 USR2\n"
+	    "                       or none\n"
+	    "  --stop-timeout SECS  then wait this long before SIGKILL, 1-3600 "
+	    "(default 10)\n"
+	    "  --resume-after W     park (default) or any: resume after a death "
+	    "too\n"
+	    "  --resume-grace SECS  a resumed launch dying sooner makes the next "
+	    "fresh (30)\n"
+	    "  --waiting-pattern ERE  a screen line matching it: waiting for a "
+	    "person\n"
+	    "  --ready-pattern ERE  a screen line matching it: at its input prompt\n"
+	    "  --ready-quiet SECS   this long without output since launch: ready "
+	    "(default 2)\n"
+	    "  --busy-quiet SECS    output this recent: busy; 0 = never "
+	    "(default 3)\n"
+	    "  --busy-max SECS      a .busy older than this is stale (default "
+	    "21600)\n"
+	    "  --replace            overwrite an existing definition (the env file "
+	    "is kept\n"
+	    "                       unless --env or --env-file is given)\n"
+	    "One word after -- is a sh command line; several words are the "
+	    "program and its\narguments, each kept exactly as given.\n",
+	.opts = add_opts,
+	.minpos = 1,
+	.maxpos = -1,
+	.home = H_NONE,
+	.ids = 1,
+	.exec = cmd_add
 };
 
 const struct cmd_entry cmd_rm_entry = {
-	"rm", "<id> [--force]",
-	"remove an identity: conf, scripts and markers (keeps its log)",
-	"  --force, -f   tear a running session down first\n",
-	rm_opts, 1, 1, H_READ, 1, cmd_rm
+	.name = "rm",
+	.usage = "<id> [--force]",
+	.summary = "remove an identity: conf, scripts and markers (keeps its log)",
+	.help = "  --force, -f   tear a running session down first\n",
+	.opts = rm_opts,
+	.minpos = 1,
+	.maxpos = 1,
+	.home = H_READ,
+	.ids = 1,
+	.exec = cmd_rm
 };

@@ -299,7 +299,7 @@ cmd_send(const struct args *a)
 		buf_free(&m);
 		return err_set(RX_UNKNOWN, "%s: unknown identity", id), cli_fail();
 	}
-	if ((lk = marker_lock(id, 1)) < 0) {
+	if ((lk = home_lock(id, 1)) < 0) {
 		buf_free(&m);
 		return cli_fail();
 	}
@@ -338,19 +338,25 @@ cmd_send(const struct args *a)
 }
 
 const struct cmd_entry cmd_send_entry = {
-	"send", "<id> [--no-wake] [--now] [--wait[=SECS]] [--file F] "
-	"[--] TEXT... | -",
-	"queue a message for the program, delivered when it is ready",
-	"  --no-wake      do not launch a parked or down identity (the next "
-	"tick will)\n"
-	"  --now          deliver at once, skipping the queue and readiness "
-	"(answers a prompt)\n"
-	"  --wait[=SECS]  return once delivered (default 60 s); exit 5 when "
-	"not in time\n"
-	"  --file F       the message is F's contents (- for stdin)\n"
-	"The words are joined by blanks; - alone reads stdin.  At most 1 MiB, "
-	"no NUL bytes.\n"
-	"Prints \"queued <id> <item>\", or \"delivered <id> <item>\" with "
-	"--wait or --now.\n",
-	send_opts, 1, -1, H_READ, 1, cmd_send
+	.name = "send",
+	.usage = "<id> [--no-wake] [--now] [--wait[=SECS]] [--file F] "
+	    "[--] TEXT... | -",
+	.summary = "queue a message for the program, delivered when it is ready",
+	.help = "  --no-wake      do not launch a parked or down identity (the "
+	    "next tick will)\n"
+	    "  --now          deliver at once, skipping the queue and readiness "
+	    "(answers a prompt)\n"
+	    "  --wait[=SECS]  return once delivered (default 60 s); exit 5 when "
+	    "not in time\n"
+	    "  --file F       the message is F's contents (- for stdin)\n"
+	    "The words are joined by blanks; - alone reads stdin.  At most 1 MiB, "
+	    "no NUL bytes.\n"
+	    "Prints \"queued <id> <item>\", or \"delivered <id> <item>\" with "
+	    "--wait or --now.\n",
+	.opts = send_opts,
+	.minpos = 1,
+	.maxpos = -1,
+	.home = H_READ,
+	.ids = 1,
+	.exec = cmd_send
 };

@@ -6,6 +6,8 @@
  */
 #include "roost.h"
 
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,18 +27,58 @@ static const struct opt status_opts[] = {
 /* A conf that does not parse: status still shows the row, exits 2. */
 static int conf_bad;
 
-#define NCOLS 7
+#define NCOLS 10
+enum { C_ID, C_STATE, C_DOING, C_PID, C_UPTIME, C_IDLE, C_MEM, C_QUEUE,
+	C_DEATHS, C_LAST };
 struct row {
 	char	 col[NCOLS][192];
 	enum state st;
 	long	 pid, uptime, idle, last_age;	/* -1: none */
 	int	 deaths, wake;
 	char	 last[96];
+	const char *doing;	/* NULL when not running */
+	int	 ready;
+	long	 queue;
+	long long mem;		/* bytes, -1 unknown */
 };
 
 static const char *const heads[NCOLS] = {
-	"ID", "STATE", "PID", "UPTIME", "IDLE", "DEATHS", "LAST EXIT"
+	"ID", "STATE", "DOING", "PID", "UPTIME", "IDLE", "MEM", "QUEUE",
+	"DEATHS", "LAST EXIT"
 };
+
+/* 812K, 812M, 1.2G */
+static void
+fmt_mem(long long b, char *out, size_t n)
+{
+	if (b < 0)
+		(void)snprintf(out, n, "-");
+	else if (b < 1024LL * 1024)
+		(void)snprintf(out, n, "%lldK", b / 1024);
+	else if (b < 1024LL * 1024 * 1024)
+		(void)snprintf(out, n, "%lldM", b / (1024 * 1024));
+	else
+		(void)snprintf(out, n, "%.1fG", (double)b / (1024.0 * 1024 *
+		    1024));
+}
+
+/* DOING and MEM of a running identity. */
+static void
+row_running(const char *id, struct row *r, const struct conf *c,
+    const struct session *s)
+{
+	struct activity a;
+
+	r->mem = mem_bytes(id, s);
+	fmt_mem(r->mem, r->col[C_MEM], sizeof r->col[C_MEM]);
+	if (c == NULL)
+		return;
+	(void)activity_get(id, c, s, 0, &a);
+	r->doing = activity_name(a.doing);
+	r->ready = a.ready;
+	(void)snprintf(r->col[C_DOING], sizeof r->col[C_DOING], "%s",
+	    r->doing);
+}
 
 /* What the scheduler and the last pass say. */
 struct tickinfo {
@@ -84,6 +126,7 @@ row_fill(const char *id, struct row *r)
 
 	memset(r, 0, sizeof *r);
 	r->pid = r->uptime = r->idle = r->last_age = -1;
+	r->mem = -1;
 	/* A session whose conf was deleted is shown all the same. */
 	have_conf = conf_read(id, &c) == 0;
 	if (!have_conf && err_code() != RX_UNKNOWN) {
@@ -92,24 +135,36 @@ row_fill(const char *id, struct row *r)
 	}
 	r->st = state_of(id, have_conf ? &c : NULL, alive, now);
 	r->deaths = marker_deaths_read(id, d, DEATHS_KEEP);
-	(void)snprintf(r->col[0], sizeof r->col[0], "%s", id);
-	(void)snprintf(r->col[1], sizeof r->col[1], "%s", state_name(r->st));
-	(void)snprintf(r->col[5], sizeof r->col[5], "%d", r->deaths);
-	(void)strcpy(r->col[2], "-");
-	(void)strcpy(r->col[3], "-");
-	(void)strcpy(r->col[4], "-");
-	(void)strcpy(r->col[6], "-");
+	(void)snprintf(r->col[C_ID], sizeof r->col[C_ID], "%s", id);
+	(void)snprintf(r->col[C_STATE], sizeof r->col[C_STATE], "%s",
+	    state_name(r->st));
+	(void)snprintf(r->col[C_DEATHS], sizeof r->col[C_DEATHS], "%d",
+	    r->deaths);
+	if ((r->queue = queue_count(id)) < 0)	/* queue.c: what is a message */
+		r->queue = 0;
+	(void)snprintf(r->col[C_QUEUE], sizeof r->col[C_QUEUE], "%ld",
+	    r->queue);
+	(void)strcpy(r->col[C_DOING], "-");
+	(void)strcpy(r->col[C_PID], "-");
+	(void)strcpy(r->col[C_UPTIME], "-");
+	(void)strcpy(r->col[C_IDLE], "-");
+	(void)strcpy(r->col[C_MEM], "-");
+	(void)strcpy(r->col[C_LAST], "-");
 	if (alive && marker_session_read(id, &s) == 0) {
 		r->pid = (long)s.server_pid;
-		(void)snprintf(r->col[2], sizeof r->col[2], "%ld", r->pid);
+		(void)snprintf(r->col[C_PID], sizeof r->col[C_PID], "%ld",
+		    r->pid);
 		r->uptime = (long)(now - s.woke);
 		fmt_dur(r->uptime, dur);
-		(void)snprintf(r->col[3], sizeof r->col[3], "%s", dur);
+		(void)snprintf(r->col[C_UPTIME], sizeof r->col[C_UPTIME], "%s",
+		    dur);
 		if (have_conf) {
 			r->idle = (long)(now - state_activity(id, &c, s.woke));
 			fmt_dur(r->idle, dur);
-			(void)snprintf(r->col[4], sizeof r->col[4], "%s", dur);
+			(void)snprintf(r->col[C_IDLE], sizeof r->col[C_IDLE],
+			    "%s", dur);
 		}
+		row_running(id, r, have_conf ? &c : NULL, &s);
 	}
 	if (have_conf)
 		conf_free(&c);
@@ -118,10 +173,11 @@ row_fill(const char *id, struct row *r)
 	    r->st == ST_EXITED || r->st == ST_BACKOFF) && state_wake_pending(id);
 	if (r->last_age >= 0) {
 		fmt_ago(r->last_age, dur);
-		(void)snprintf(r->col[6], sizeof r->col[6], "%s %s ago%s",
-		    r->last, dur, r->wake ? " (wake pending)" : "");
+		(void)snprintf(r->col[C_LAST], sizeof r->col[C_LAST],
+		    "%s %s ago%s", r->last, dur, r->wake ? " (wake pending)" :
+		    "");
 	} else if (r->wake)
-		(void)strcpy(r->col[6], "(wake pending)");
+		(void)strcpy(r->col[C_LAST], "(wake pending)");
 }
 
 /* The scheduler recorded, the last pass, and what is wrong with them. */
@@ -133,11 +189,11 @@ tick_info(struct tickinfo *ti)
 
 	memset(ti, 0, sizeof *ti);
 	ti->last_age = -1;
-	(void)state_scheduler(ti->sched, sizeof ti->sched, &ti->interval);
+	(void)sched_read(ti->sched, sizeof ti->sched, &ti->interval);
 	if (sched_last_pass(&ti->line, &when) == 0)
 		ti->last_age = (long)(now - when) < 0 ? 0 : (long)(now - when);
 	else if (ti->sched[0] != '\0' && strcmp(ti->sched, "none") != 0 &&
-	    (when = state_scheduler_since()) > 0 && now - when >
+	    (when = sched_since()) > 0 && now - when >
 	    (time_t)(3 * ti->interval)) {
 		/* No pass since install set the entry up, three intervals on. */
 		fmt_ago((long)(now - when), ago);
@@ -219,7 +275,7 @@ print_table(struct row *rows, int n, const struct tickinfo *ti, int hint)
 		for (j = 0; j < NCOLS; j++) {
 			const char *c = rows[i].col[j];
 
-			if (j == 1 && tty)
+			if (j == C_STATE && tty)
 				cli_out("%s%s\033[0m%*s  ", colour(rows[i].st), c,
 				    (int)(w[j] - strlen(c)), "");
 			else if (j < NCOLS - 1)
@@ -251,10 +307,18 @@ print_logfmt(struct row *rows, int n)
 		buf_reset(&b);
 		buf_adds(&b, "id=");
 		buf_adds(&b, r->col[0]);
-		logfmt_kv(&b, "state", r->col[1]);
+		logfmt_kv(&b, "state", r->col[C_STATE]);
+		logfmt_kv(&b, "doing", r->doing != NULL ? r->doing : "");
+		logfmt_kv(&b, "ready", r->doing == NULL ? "" : r->ready ?
+		    "yes" : "no");
 		kv_num(&b, "pid", r->pid);
 		kv_num(&b, "uptime", r->uptime);
 		kv_num(&b, "idle", r->idle);
+		if (r->mem >= 0)
+			buf_addf(&b, " mem=%lld", r->mem);
+		else
+			logfmt_kv(&b, "mem", "");
+		logfmt_kvl(&b, "queue", r->queue);
 		logfmt_kvl(&b, "deaths", r->deaths);
 		logfmt_kv(&b, "last_exit", r->last);
 		kv_num(&b, "last_exit_age", r->last_age);
@@ -308,11 +372,21 @@ print_json(struct row *rows, int n, const struct tickinfo *ti)
 
 		buf_adds(&b, i > 0 ? ",{" : "{");
 		f = 1;
-		json_str(&b, "id", r->col[0], &f);
-		json_str(&b, "state", r->col[1], &f);
+		json_str(&b, "id", r->col[C_ID], &f);
+		json_str(&b, "state", r->col[C_STATE], &f);
+		json_str(&b, "doing", r->doing, &f);
+		json_key(&b, "ready", &f);
+		buf_adds(&b, r->doing == NULL ? "null" : r->ready ? "true" :
+		    "false");
 		json_num(&b, "pid", r->pid, &f);
 		json_num(&b, "uptime", r->uptime, &f);
 		json_num(&b, "idle", r->idle, &f);
+		json_key(&b, "mem", &f);
+		if (r->mem >= 0)
+			buf_addf(&b, "%lld", r->mem);
+		else
+			buf_adds(&b, "null");
+		json_num(&b, "queue", r->queue, &f);
 		json_num(&b, "deaths", r->deaths, &f);
 		json_str(&b, "last_exit", r->last, &f);
 		json_num(&b, "last_exit_age", r->last_age, &f);
@@ -397,14 +471,20 @@ cmd_status(const struct args *a)
 }
 
 const struct cmd_entry cmd_status_entry = {
-	"status", "[<id>...] [--format table|logfmt|json]",
-	"state of each identity, and whether the tick runs",
-	"  --format F   table (default), logfmt (a line per identity) or json\n"
-	"               (one document: {\"ids\":[...],\"tick\":{...}})\n"
-	"The table ends with the scheduler and the age of the last tick pass, "
-	"and warns\nwhen there is no scheduler entry, or no pass in the "
-	"three intervals since install\nor since the last one.\n"
-	"With ids: exit 0 when all run, 3 when one does not, 4 when one is "
-	"unknown.\n",
-	status_opts, 0, -1, H_READ, 2, cmd_status
+	.name = "status",
+	.usage = "[<id>...] [--format table|logfmt|json]",
+	.summary = "state of each identity, and whether the tick runs",
+	.help = "  --format F   table (default), logfmt (a line per identity) or json\n"
+	    "               (one document: {\"ids\":[...],\"tick\":{...}})\n"
+	    "The table ends with the scheduler and the age of the last tick pass, "
+	    "and warns\nwhen there is no scheduler entry, or no pass in the "
+	    "three intervals since install\nor since the last one.\n"
+	    "With ids: exit 0 when all run, 3 when one does not, 4 when one is "
+	    "unknown.\n",
+	.opts = status_opts,
+	.minpos = 0,
+	.maxpos = -1,
+	.home = H_READ,
+	.ids = 2,
+	.exec = cmd_status
 };

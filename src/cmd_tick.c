@@ -21,9 +21,10 @@ cmd_tick(const struct args *a)
 	int verbose = to.verbose != NULL || cli_verbose(), rc;
 
 	if (to.origin != NULL && strcmp(to.origin, "schedule") != 0 &&
-	    strcmp(to.origin, "death") != 0 && strcmp(to.origin, "command") != 0)
-		return cli_usage("--origin %s: must be schedule, death or "
-		    "command", to.origin);
+	    strcmp(to.origin, "death") != 0 && strcmp(to.origin, "command") != 0 &&
+	    strcmp(to.origin, "activity") != 0)
+		return cli_usage("--origin %s: must be schedule, death, command "
+		    "or activity", to.origin);
 	if ((rc = tick_pass(verbose, to.origin != NULL ? to.origin :
 	    a->n > 0 ? "command" : "schedule", a->v, a->n, &t)) == -1)
 		return cli_fail();
@@ -37,12 +38,20 @@ cmd_tick(const struct args *a)
 }
 
 const struct cmd_entry cmd_tick_entry = {
-	"tick", "[--verbose] [--origin schedule|death|command] [<id>...]",
-	"one supervision pass over every identity, or the named ones",
-	"  --verbose   print a summary line (the tick is silent otherwise)\n"
-	"  --origin O  who asked: schedule (default for a full pass), death\n"
-	"              (the pane-died hook and the canary: waits for the\n"
-	"              identity's lock, sleeps out a restart's backoff) or\n"
-	"              command (default with ids)\n",
-	tick_opts, 0, -1, H_READ, 2, cmd_tick
+	.name = "tick",
+	.usage = "[--verbose] [--origin schedule|death|command|activity] "
+	    "[<id>...]",
+	.summary = "one supervision pass over every identity, or the named ones",
+	.help = "  --verbose   print a summary line (the tick is silent otherwise)\n"
+	    "  --origin O  who asked: schedule (default for a full pass), death\n"
+	    "              (the pane-died hook and the canary: waits for the\n"
+	    "              identity's lock, sleeps out a restart's backoff),\n"
+	    "              command (default with ids) or activity (the pane's\n"
+	    "              alert hook: only looks at what the program is doing)\n",
+	.opts = tick_opts,
+	.minpos = 0,
+	.maxpos = -1,
+	.home = H_READ,
+	.ids = 2,
+	.exec = cmd_tick
 };

@@ -38,7 +38,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TMUX_ASK_MS	3000	/* a wedged server must not hold a delivery */
 #define CONFIRM_POLL_MS	20
 #define READY_POLL_MS	50
 #define SETTLE_MS	500	/* output this recent: the program is not at rest */
@@ -92,7 +91,7 @@ settled(const char *id)
 	struct timespec ts, now, t0;
 	long age;
 
-	home_path(p, "log/%s.log", id);
+	home_pane_log(p, id);
 	now_mono(&t0);
 	for (;;) {
 		if (file_mtime(p, &ts) != 0)
@@ -282,7 +281,7 @@ pane_log_size(const char *id)
 	char p[PATHBUF];
 	struct stat st;
 
-	home_path(p, "log/%s.log", id);
+	home_pane_log(p, id);
 	return lstat(p, &st) == 0 ? (long)st.st_size : -1;
 }
 

@@ -108,6 +108,42 @@ pid_group_alive(pid_t pgid)
 	return found;
 }
 
+/* The resident memory of process group pgid's members, in bytes (from
+ * /proc/<pid>/statm); -1 when none can be read. */
+long long
+pid_group_rss(pid_t pgid)
+{
+	struct dirent *e;
+	long long sum = -1, page = (long long)sysconf(_SC_PAGESIZE);
+	DIR *d;
+
+	if (pgid <= 1 || page <= 0 || (d = opendir("/proc")) == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		struct pstat ps;
+		char p[64], buf[128];
+		unsigned long long rss;
+		ssize_t n;
+		int fd;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' ||
+		    proc_stat(e->d_name, &ps) != 0 || ps.pgrp != (long)pgid)
+			continue;
+		(void)snprintf(p, sizeof p, "/proc/%.20s/statm", e->d_name);
+		if ((fd = open(p, O_RDONLY | O_CLOEXEC)) == -1)
+			continue;
+		n = read(fd, buf, sizeof buf - 1);
+		(void)close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		if (sscanf(buf, "%*u %llu", &rss) == 1)
+			sum = (sum < 0 ? 0 : sum) + (long long)rss * page;
+	}
+	(void)closedir(d);
+	return sum;
+}
+
 /* The start time that tells this process from a later one given the
  * same pid: 0, or -1 when it is gone (or a zombie) or cannot be told. */
 int

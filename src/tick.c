@@ -17,8 +17,10 @@
  *     f. idle longer than the conf's idle: tear it down, parked (reap);
  *     g. its canary is not alive: spawn one;
  *     h. its pane log is over the cap: cut it;
- *     i. its queue holds a message and the program is ready (.ready
+ *     i. what the program is doing may have changed (activity.c): look;
+ *     j. its queue holds a message and the program is ready (.ready
  *        since this launch, not busy, not waiting): deliver the oldest.
+ *     Rule f never parks a program that is busy or waiting (section 13).
  *  2. Not running, .session present: it died.  Record the death; deaths
  *     in the crash-loop window reaching the limit write .crash-loop.
  *  3. Not running, no .session: .stopped or .crash-loop: nothing; .wake
@@ -39,6 +41,10 @@
  * identities wait side by side.  One identity's failure is logged and
  * the pass goes on.
  *
+ * A pass asked for by the pane's alert-silence hook (origin=activity)
+ * only looks at what the program is doing (rule 1i); the other rules
+ * are the scheduled pass's.
+ *
  * A pass requested by a death (origin=death, from the pane-died hook or
  * the canary) takes no pass lock: it waits for the identity's own lock,
  * so it is never lost, and when the restart must wait out its backoff it
@@ -53,10 +59,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PASS_LOCK_WAIT_MS	2000	/* a second pass waits this, then skips */
-#define ID_LOCK_WAIT_MS		120000	/* a death's pass waits this for the id */
-#define SERVER_GONE_WAIT_MS	5000	/* a death's pass: the server exiting */
-#define NUDGE_WAIT_MS		1500	/* a nudged server: its hook and exit */
 #define STOPS_MAX		64	/* teardowns waiting side by side */
 
 /* Actions, applied in this order. */
@@ -71,7 +73,8 @@ enum {
 	A_DEATH		= 1 << 7,	/* 1b, 2 */
 	A_LAUNCH	= 1 << 8,	/* 3: a wake or a queue */
 	A_RESTART	= 1 << 9,	/* 3: a restart whose backoff is over */
-	A_DELIVER	= 1 << 10	/* 1i */
+	A_LOOK		= 1 << 10,	/* 1i: see what the program is doing */
+	A_DELIVER	= 1 << 11	/* 1j */
 };
 
 /* One listing of state/ and of the socket directory per pass: whether a
@@ -99,6 +102,8 @@ struct facts {
 	int	 deliver;	/* a message waits and the program is ready */
 	int	 restart;	/* a restart is owed, from *due on */
 	time_t	 due;
+	int	 look;		/* activity_due() */
+	int	 engaged;	/* idle too long, but busy or waiting */
 };
 
 /* The pass: what it did, the teardowns still waiting, how it was asked. */
@@ -147,6 +152,17 @@ recorded(pid_t pid, unsigned long long start)
 	return start != 0 ? pid_is(pid, start, NULL) : pid_alive(pid);
 }
 
+/*
+ * Not to be parked (section 13): waiting for a person, or busy by its
+ * own word.  Output in the last busy_quiet seconds is activity already:
+ * the reap waits for idle seconds of quiet.
+ */
+static int
+engaged(const struct activity *a)
+{
+	return a->doing == DOING_WAITING || (a->doing == DOING_BUSY && a->own);
+}
+
 static void
 facts_running(const char *id, const struct conf *c, struct facts *f)
 {
@@ -167,8 +183,15 @@ facts_running(const char *id, const struct conf *c, struct facts *f)
 	    !recorded(f->s.pane_pid, f->s.pane_start);
 	if (c->idle > 0)
 		f->activity = state_activity(id, c, f->s.woke);
+	if (c->idle > 0 && now_wall() - f->activity > (time_t)c->idle) {
+		struct activity a;
+
+		(void)activity_get(id, c, &f->s, 0, &a);
+		f->engaged = engaged(&a);
+	}
+	f->look = activity_due(id, c, &f->s);
 	f->canary = canary_live(id, &cp);
-	home_path(p, "log/%s.log", id);
+	home_pane_log(p, id);
 	f->log_big = lstat(p, &st) == 0 && st.st_size > PANE_LOG_MAX;
 }
 
@@ -225,8 +248,11 @@ tick_decide(const struct conf *c, const struct facts *f, time_t now)
 			a |= A_UNWAKE;
 		if (f->pane_dead && f->s.server_pid > 1)
 			a |= A_NUDGE;
-		if (c->idle > 0 && now - f->activity > (time_t)c->idle)
+		if (c->idle > 0 && now - f->activity > (time_t)c->idle &&
+		    !f->engaged)
 			return a | A_REAP;
+		if (f->look)
+			a |= A_LOOK;
 		if (!f->canary)
 			a |= A_CANARY;
 		if (f->log_big)
@@ -280,14 +306,42 @@ crash_looping(const char *id, const struct conf *c, time_t now)
 	return 1;
 }
 
+/*
+ * resume_after=any (section 13): a death of a resumed launch that lived
+ * less than resume_grace leaves state/<id>.resume-failed, so the next
+ * restart is fresh instead of looping on a broken resume.
+ */
+static void
+resume_note(const char *id, const struct conf *c, const struct facts *f,
+    time_t now)
+{
+	if (!c->resume_any || !f->session)
+		return;
+	if (strcmp(f->s.mode, "resume") == 0 &&
+	    now - f->s.woke < (time_t)c->resume_grace)
+		(void)marker_set(id, M_RESUME_FAILED, "");
+	else
+		(void)marker_rm(id, M_RESUME_FAILED);
+}
+
 static void
 tick_launch(const char *id, const struct conf *c, struct tally *t,
     const char *cause, time_t now)
 {
+	const char *mode = NULL;
+
 	if (crash_looping(id, c, now) != 0)
 		return;
+	if (c->resume_any && strcmp(cause, "restart") == 0) {
+		mode = "resume";
+		if (marker_has(id, M_RESUME_FAILED) == 1) {
+			mode = "fresh";
+			cause = "resume-failed";
+		}
+	}
+	(void)marker_rm(id, M_RESUME_FAILED);
 	/* launch() has logged ev=error already: warn and count only */
-	if (launch(id, c, NULL, cause, NULL) == -1) {
+	if (launch(id, c, mode, cause, NULL) == -1) {
 		err_warn("%s: %s", id, err_msg());
 		t->errors++;
 	} else
@@ -301,23 +355,20 @@ adopt(const char *id, struct tally *t)
 {
 	char sock[PATHBUF], target[ID_MAX + 4], spid[24];
 	const char *args[] = { "display-message", "-p", "-t", target,
-	    "#{pid} #{pane_pid}", NULL };
+	    TMUX_PIDS, NULL };
 	struct buf o = { 0 };
 	struct session s;
-	unsigned long sp, pp;
-	char *end;
 
 	if (home_sock(id, sock, sizeof sock) == -1 ||
-	    server_ours(id, sock, 3000) != 1) {
+	    server_ours(id, sock, ADOPT_ASK_MS) != 1) {
 		tick_error(t, id, "adopt");
 		return -1;
 	}
 	(void)snprintf(target, sizeof target, "=%s:", id);
 	memset(&s, 0, sizeof s);
 	s.oom_kills = -1;
-	if (tmux_run_ms(sock, args, &o, 3000) != 0 ||
-	    (sp = strtoul(buf_str(&o), &end, 10)) <= 1 ||
-	    (pp = strtoul(end, NULL, 10)) <= 1) {
+	if (tmux_run_ms(sock, args, &o, ADOPT_ASK_MS) != 0 ||
+	    tmux_pids(buf_str(&o), &s.server_pid, &s.pane_pid) == -1) {
 		/* No session of this identity on it: nothing to supervise. */
 		buf_free(&o);
 		if (teardown(id, "orphan") == -1)
@@ -327,8 +378,6 @@ adopt(const char *id, struct tally *t)
 	buf_free(&o);
 	s.woke = now_wall();
 	(void)snprintf(s.mode, sizeof s.mode, "fresh");
-	s.server_pid = (pid_t)sp;
-	s.pane_pid = (pid_t)pp;
 	if (marker_session_record(id, &s) == -1) {
 		tick_error(t, id, "adopt");
 		return -1;
@@ -440,6 +489,7 @@ tick_act(struct pass *p, const char *id, const struct conf *c,
     const struct facts *f, unsigned a, int lk, time_t now)
 {
 	struct tally *t = p->t;
+	struct activity act;
 	const char *what;
 	char p2[PATHBUF];
 	int clean, rc;
@@ -465,6 +515,15 @@ tick_act(struct pass *p, const char *id, const struct conf *c,
 			return 2;
 		}
 	}
+	if (a & A_LOOK) {
+		(void)activity_get(id, c, &f->s, 1, &act);
+		/* The look may have found it ready: rule 1j, this pass. */
+		if (!(a & A_REAP) && deliverable(id, NULL))
+			a |= A_DELIVER;
+	}
+	if ((a & A_REAP) && activity_get(id, c, &f->s, 1, &act) == 0 &&
+	    engaged(&act))
+		a &= ~(unsigned)A_REAP;	/* the screen says it is not idle */
 	if (a & A_REAP) {
 		char age[24];
 
@@ -479,7 +538,7 @@ tick_act(struct pass *p, const char *id, const struct conf *c,
 	if ((a & A_CANARY) && canary_ensure(id, "tick", &what) == -1)
 		tick_error(t, id, "canary");
 	if (a & A_TRIM) {
-		home_path(p2, "log/%s.log", id);
+		home_pane_log(p2, id);
 		(void)log_pane_trim(p2);
 	}
 	if (a & A_DELIVER) {
@@ -491,6 +550,7 @@ tick_act(struct pass *p, const char *id, const struct conf *c,
 	}
 	if (a & A_DEATH) {
 		t->deaths++;
+		resume_note(id, c, f, now);
 		if (death_record(id, &f->s, &clean) == -1)
 			tick_error(t, id, "death");
 		if (state_policy_restarts(c, clean ? "status=0" : "") &&
@@ -543,8 +603,14 @@ tick_locked(struct pass *p, const char *id, int lk, time_t now)
 		return 0;
 	}
 	for (round = 0; round < 4; round++) {
+		unsigned a;
+
 		facts_gather(id, &c, NULL, &f);
-		r = tick_act(p, id, &c, &f, tick_decide(&c, &f, now), lk, now);
+		a = tick_decide(&c, &f, now);
+		/* The pane's alert hook asks only for a look (section 13). */
+		if (strcmp(p->origin, "activity") == 0)
+			a &= A_LOOK | A_DELIVER;
+		r = tick_act(p, id, &c, &f, a, lk, now);
 		if (r != 2)
 			break;
 		now = now_wall();
@@ -579,7 +645,7 @@ tick_one(struct pass *p, const char *id, time_t now, const struct snap *sn)
 	}
 	conf_free(&c);
 	/* Busy (a command or a stuck teardown holds it): next pass. */
-	if ((lk = marker_lock(id, 0)) < 0) {
+	if ((lk = home_lock(id, 0)) < 0) {
 		if (lk == -1)
 			tick_error(p->t, id, "lock");
 		return;
@@ -596,7 +662,7 @@ lock_wait(const char *id)
 	int lk;
 
 	now_mono(&t0);
-	while ((lk = marker_lock(id, 0)) == -2) {
+	while ((lk = home_lock(id, 0)) == -2) {
 		if (now_ms_since(&t0) > ID_LOCK_WAIT_MS)
 			return err_set(RX_FAIL, "%s: its lock stayed busy for "
 			    "%d s", id, ID_LOCK_WAIT_MS / 1000);
@@ -621,6 +687,14 @@ tick_named(struct pass *p, const char *id)
 		while (state_running(id) &&
 		    now_ms_since(&t0) < SERVER_GONE_WAIT_MS)
 			now_sleep_ms(10);
+	}
+	/* A look is not worth waiting for: whoever holds the lock acts. */
+	if (strcmp(p->origin, "activity") == 0) {
+		if ((lk = home_lock(id, 0)) >= 0) {
+			(void)tick_locked(p, id, lk, now_wall());
+			stops_finish(p);
+		}
+		return;
 	}
 	for (tries = 0; tries < 8; tries++) {
 		if ((lk = lock_wait(id)) < 0) {

@@ -121,8 +121,8 @@ d = json.load(sys.stdin)
 assert set(d) == {"ids", "tick"}, d
 ids = {r["id"]: r for r in d["ids"]}
 assert [r["id"] for r in d["ids"]] == ["odd", "park", "run1"], d["ids"]
-keys = {"id", "state", "pid", "uptime", "idle", "deaths", "last_exit",
-        "last_exit_age", "wake_pending"}
+keys = {"id", "state", "doing", "ready", "pid", "uptime", "idle", "mem",
+        "queue", "deaths", "last_exit", "last_exit_age", "wake_pending"}
 for r in d["ids"]:
     assert set(r) == keys, r
 r = ids["run1"]
@@ -130,8 +130,12 @@ assert r["state"] == "running" and r["pid"] == int(os.environ["SP"]), r
 assert type(r["uptime"]) is int and type(r["idle"]) is int, r
 assert r["deaths"] == 0 and r["last_exit"] is None and r["last_exit_age"] is None, r
 assert r["wake_pending"] is False, r
+assert r["doing"] in ("starting", "idle", "busy") and type(r["ready"]) is bool, r
+assert r["mem"] is None or type(r["mem"]) is int, r
+assert r["queue"] == 0, r
 r = ids["park"]
 assert r["state"] == "parked" and r["pid"] is None and r["uptime"] is None, r
+assert r["doing"] is None and r["ready"] is None and r["mem"] is None, r
 assert r["last_exit"] == "idle" and r["last_exit_age"] == 3600, r
 assert r["wake_pending"] is True, r
 r = ids["odd"]
