@@ -235,3 +235,16 @@ pane_index() {
 	assert_status 0
 	[[ $output =~ ^restarted\ a\ \(resume\),\ ready\ after\ [0-9]+\ ms$ ]]
 }
+
+@test "with roost's own screen detection (no hand-made .ready): start --wait, then send --wait" {
+	roost add a --restart never --ready-pattern '^> ?$' -- env \
+	    FAKE_INPUT_LOG="$T/a.in" FAKE_WORK=0.3 "$FAKE_AGENT" >/dev/null
+	run --separate-stderr roost start a --wait=30
+	assert_status 0
+	[[ $output =~ ^started\ a\ \(fresh\),\ ready\ after\ [0-9]+\ ms$ ]]
+	[ -f "$ROOST_HOME/state/a.ready" ]
+	run --separate-stderr roost send a --wait=30 detected
+	assert_status 0
+	assert_output_has "delivered a "
+	input_has a detected
+}

@@ -1,9 +1,10 @@
 # tests/send-lib.bash - helpers of the send suites (send*.bats), loaded
 # after helpers.bash.
 #
-# Until roost detects readiness on the screen itself, make_ready stands in
-# for it: it writes state/<id>.ready once the fake agent's prompt is on
-# screen, as the detection pass will.
+# make_ready writes state/<id>.ready once the fake agent's prompt is on
+# screen, as roost's own detection does (send-deliver.bats has a test
+# that uses that): the other tests decide the moment themselves, so they
+# do not depend on ready_quiet's timing.
 
 FAKE_AGENT="$BATS_TEST_DIRNAME/fake-agent"
 
