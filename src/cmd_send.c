@@ -264,6 +264,10 @@ send_locked(const char *id, struct conf *c, const struct buf *m, char *item,
 		rc = deliver_one(id, c, 0, name, sizeof name, &why);
 		if (rc == -1)
 			cli_warn("%s: delivery deferred: %s", id, err_msg());
+		if (rc == 2 && strcmp(name, item) == 0)
+			return err_set(RX_FAIL, "%s: %s: not confirmed after %d "
+			    "attempts (moved to %s.queue/%s/)", id, item,
+			    DELIVER_TRIES, id, QUEUE_FAILED);
 		return 0;
 	}
 	if (so.nowake != NULL)
