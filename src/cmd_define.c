@@ -98,6 +98,19 @@ argv_command(int n, char *const v[])
 	return b.s;
 }
 
+/* A missing --cwd, and the command that makes it, quoted for sh. */
+static int
+cwd_missing(const char *given, const char *abs)
+{
+	struct buf q = { 0 };
+
+	esc_sh(&q, abs);
+	(void)err_set(RX_USAGE, "--cwd %s: no such directory: create it "
+	    "first (mkdir -p %s) or give one that exists", given, buf_str(&q));
+	buf_free(&q);
+	return -1;
+}
+
 static int
 add_conf_v3(struct conf *c)
 {
@@ -136,7 +149,8 @@ add_conf_from_opts(struct conf *c)
 		if (abs_path("cwd", ao.cwd, &c->cwd) == -1)
 			return -1;
 		if (stat(c->cwd, &st) == -1)
-			return err_set(RX_USAGE, "--cwd %s: %s", ao.cwd,
+			return errno == ENOENT ? cwd_missing(ao.cwd, c->cwd) :
+			    err_set(RX_USAGE, "--cwd %s: %s", ao.cwd,
 			    strerror(errno));
 		if (!S_ISDIR(st.st_mode))
 			return err_set(RX_USAGE, "--cwd %s: not a directory",

@@ -180,6 +180,35 @@ row_fill(const char *id, struct row *r)
 		(void)strcpy(r->col[C_LAST], "(wake pending)");
 }
 
+/*
+ * Said plainly when nothing runs the tick and no pass is recent (none
+ * within three intervals, nor since install, three intervals on): install
+ * chose no scheduler, or made a cron entry with no cron daemon to run it
+ * (a container, WSL without systemd).  1 when it said so.
+ */
+static int
+nothing_runs(struct tickinfo *ti, time_t now)
+{
+	time_t since;
+	const char *why;
+
+	if (ti->last_age >= 0 ? ti->last_age <= (long)(3 * ti->interval) :
+	    (since = sched_since()) <= 0 ||
+	    now - since <= (time_t)(3 * ti->interval))
+		return 0;
+	if (strcmp(ti->sched, "none") == 0)
+		why = "install set up no scheduler (--scheduler none)";
+	else if (strcmp(ti->sched, "cron") == 0 && cron_daemon() == 0)
+		why = "the cron entry is there, but no cron daemon is running "
+		    "to run it";
+	else
+		return 0;
+	(void)snprintf(ti->warning, sizeof ti->warning, "nothing runs the "
+	    "tick: %s; keep roost tick --every %lu running (a container's "
+	    "entrypoint, a terminal)", why, ti->interval);
+	return 1;
+}
+
 /* The scheduler recorded, the last pass, and what is wrong with them. */
 static void
 tick_info(struct tickinfo *ti)
@@ -192,7 +221,10 @@ tick_info(struct tickinfo *ti)
 	(void)sched_read(ti->sched, sizeof ti->sched, &ti->interval);
 	if (sched_last_pass(&ti->line, &when) == 0)
 		ti->last_age = (long)(now - when) < 0 ? 0 : (long)(now - when);
-	else if (ti->sched[0] != '\0' && strcmp(ti->sched, "none") != 0 &&
+	if (nothing_runs(ti, now))
+		return;
+	if (ti->last_age == -1 && ti->sched[0] != '\0' &&
+	    strcmp(ti->sched, "none") != 0 &&
 	    (when = sched_since()) > 0 && now - when >
 	    (time_t)(3 * ti->interval)) {
 		/* No pass since install set the entry up, three intervals on. */

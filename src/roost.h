@@ -197,6 +197,7 @@ int	 pid_argv_has(pid_t, const char *word);
 time_t	 pid_boot_time(void);		/* 0 when unknown */
 int	 pid_memcg(pid_t, char *file, size_t n, long *count);
 long long pid_group_rss(pid_t pgid);	/* bytes, -1 unknown */
+int	 pid_same_pidns(pid_t);	/* 1, 0, -1: cannot tell */
 
 /* ---- pid.c: still the process roost started; this program ---- */
 int	 pid_is(pid_t, unsigned long long stamp, const char *word);
