@@ -268,7 +268,7 @@ everything_dies() {
 @test "a pane that ended unnoticed by tmux: the tick nudges its server with SIGCHLD and records the death in the same pass" {
 	local sp pp
 	need_tool strace "it shows the kill(2) the tick sends"
-	roost add u --restart never -- "$T/prog/exitwith" 0 1 >/dev/null
+	roost add u --restart never -- "$T/prog/held" "$T/prog/exitwith" 0 >/dev/null
 	roost start u >/dev/null
 	sp=$(server_pid u)
 	pp=$(sed -n 's/.*pane_pid=\([0-9]*\).*/\1/p' "$ROOST_HOME/state/u.session")
@@ -279,6 +279,7 @@ everything_dies() {
 	# resumes anyway, and the grep below fails).
 	STOPPED=$sp
 	kill -STOP "$sp"
+	go u
 	wait_for 5 pid_gone "$pp"
 	(
 		i=0
