@@ -33,7 +33,6 @@
 #define WAIT_MAX_S	86400UL
 #define WAIT_POLL_MS	50
 #define WAIT_PASS_MS	250
-#define FOLLOW_S	120	/* a woken identity's message, followed */
 
 static struct {
 	const char *nowake, *now, *wait, *file;
@@ -319,13 +318,6 @@ cmd_send(const struct args *a)
 	}
 	if (ms == 0) {
 		cli_out("queued %s %s\n", id, item);
-		(void)fflush(stdout);
-		if (woke && spawn_daemon() == 0) {
-			/* Rule 3: the woken program's message, followed until
-			 * it is ready, so it need not wait for the tick. */
-			(void)wait_delivered(id, item, FOLLOW_S * 1000L);
-			_exit(0);
-		}
 		return RX_OK;
 	}
 	switch (wait_delivered(id, item, ms)) {
