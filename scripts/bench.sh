@@ -21,6 +21,8 @@
 #   activity   roost tick over 100 running quiet identities (processes
 #              created) and over 100 whose panes changed (capture-pane
 #              calls); a prompt on screen -> .waiting with no tick run.
+#   send       `roost send` to a ready program -> its text in the pane
+#              log, median and p90 of 20; start --wait's overhead.
 #
 # They run in this order, sourced, in one private root (mktemp -d
 # /tmp/rb.XXXXXX: unix socket paths must stay under 104 bytes) with
@@ -61,6 +63,8 @@ bench_setup
 . "$BENCH_DIR/footprint.sh"
 # shellcheck source=scripts/bench/activity.sh
 . "$BENCH_DIR/activity.sh"
+# shellcheck source=scripts/bench/send.sh
+. "$BENCH_DIR/send.sh"
 
 bench_end
 

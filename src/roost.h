@@ -29,6 +29,7 @@
 #define RX_USAGE	2
 #define RX_REFUSED	3
 #define RX_UNKNOWN	4
+#define RX_TIMEOUT	5	/* timed out waiting: the work stays queued */
 
 #define ID_MAX		64
 #define HOME_MAX	1024	/* keeps every derived path far below PATH_MAX */
@@ -277,6 +278,10 @@ struct conf {
 	char	*waiting_pattern;	/* ERE on the screen, NULL: none */
 	char	*ready_pattern;	/* ERE on the screen, NULL: none */
 	unsigned long ready_quiet, busy_quiet, busy_max;	/* seconds */
+	char	*submit_keys;	/* tmux send-keys words after a paste */
+	unsigned long submit_delay_ms;	/* between the paste and the keys */
+	unsigned long confirm;	/* seconds for a delivery to show */
+	int	 deliver_attached;	/* deliver while a person is attached */
 };
 
 const char *const *conf_keys(void);
@@ -348,6 +353,17 @@ int	 marker_pid_write(const char *id, const char *m, pid_t,
 	    unsigned long long stamp);
 int	 marker_deaths_read(const char *id, struct death *, int max);
 int	 marker_deaths_append(const char *id, time_t, const char *cause);
+
+/* ---- queue.c: state/<id>.queue/, the messages for the program ---- */
+#define QUEUE_MSG_MAX	(1024L * 1024)	/* one message, bytes */
+#define QUEUE_SENDING	".sending"	/* suffix of the item being delivered */
+#define QUEUE_FAILED	"failed"	/* subdirectory: given up on */
+int	 queue_dir(const char *id, int create, char *out, size_t n);
+int	 queue_put(const char *id, const char *data, size_t len,
+	    char *name, size_t n);
+char	**queue_items(const char *id, size_t *n);
+int	 queue_count(const char *id);
+int	 queue_has(const char *id, const char *name);
 
 /* ---- log.c: lifecycle.log, exits.log and the pane logs ---- */
 /* log_event(ev, id, key, value, ..., LEND): a typed NULL ends the pairs. */
@@ -457,6 +473,8 @@ long	 teardown_waited(const struct stop *);
 int	 teardown_finish(struct stop *);
 int	 teardown(const char *id, const char *reason);
 int	 teardown_orphans(const char *id, const struct session *, int say);
+int	 teardown_keys_split(const char *keys, struct buf *store, size_t *offs,
+	    int max);
 
 /* ---- death.c: turning an observed death into a record ---- */
 int	 death_record(const char *id, const struct session *, int *clean_exit);
@@ -485,6 +503,14 @@ int	 activity_due(const char *id, const struct conf *,
 	    const struct session *);
 void	 activity_clear(const char *id);
 int	 activity_mark(const char *id, const char *word);
+/* ---- deliver.c: a queued message into the program ---- */
+#define DELIVER_TRIES	3	/* submits of one item before it fails */
+int	 deliver_ready_marker(const char *id);
+int	 deliver_ready(const char *id, const struct conf *, int check_attached,
+	    const char **why);
+int	 deliver_one(const char *id, const struct conf *, int now,
+	    char *item, size_t n, const char **why);
+int	 deliver_wait_ready(const char *id, long ms, long *waited);
 
 /* ---- hook.c: the user's hooks ---- */
 void	 hook_run(const char *event, const char *id, const char *cause,
@@ -535,7 +561,7 @@ struct strv {
 struct opt {
 	const char *name;	/* long name without "--" */
 	char	 shortc;	/* or 0 */
-	enum { OPT_FLAG, OPT_ARG, OPT_LIST } kind;
+	enum { OPT_FLAG, OPT_ARG, OPT_LIST, OPT_OPTARG } kind;	/* OPTARG: --x[=V], "" without */
 	const char **val;
 	struct strv *list;
 	const char *argname;	/* for a list: what a value looks like */
@@ -593,5 +619,10 @@ extern const struct cmd_entry cmd_tick_entry, cmd_status_entry;
 extern const struct cmd_entry cmd_render_entry, cmd_log_entry;
 extern const struct cmd_entry cmd_output_entry, cmd_pane_log_entry;
 extern const struct cmd_entry cmd_mark_entry;
+extern const struct cmd_entry cmd_send_entry;
+
+/* ---- cmd_send.c: what start, wake and restart share with send ---- */
+long	 send_wait_ms(const char *opt);
+int	 send_wait_ready(const char *id, long ms, long *waited);
 
 #endif

@@ -18,7 +18,9 @@
  *     g. its canary is not alive: spawn one;
  *     h. its pane log is over the cap: cut it;
  *     i. what the program is doing may have changed (activity.c): look;
- *     j. its pane-log writer (.pipe) was killed: pipe the pane again
+ *     j. its queue holds a message and the program is ready (.ready
+ *        since this launch, not busy, not waiting): deliver the oldest;
+ *     k. its pane-log writer (.pipe) was killed: pipe the pane again
  *        (and never park it for an idleness that only a lost pipe shows).
  *     Rule f never parks a program that is busy or waiting (section 13).
  *  2. Not running, .session present: it died.  Record the death; deaths
@@ -74,7 +76,8 @@ enum {
 	A_LAUNCH	= 1 << 8,	/* 3: a wake or a queue */
 	A_RESTART	= 1 << 9,	/* 3: a restart whose backoff is over */
 	A_LOOK		= 1 << 10,	/* 1i: see what the program is doing */
-	A_PIPE		= 1 << 11	/* 1j */
+	A_DELIVER	= 1 << 11,	/* 1j */
+	A_PIPE		= 1 << 12	/* 1k */
 };
 
 /* One listing of state/ and of the socket directory per pass: whether a
@@ -100,6 +103,7 @@ struct facts {
 	int	 canary;	/* the canary runs */
 	int	 log_big;	/* the pane log is over the cap */
 	int	 pipe_dead;	/* .pipe names a writer that is gone */
+	int	 deliver;	/* a message waits and the program is ready */
 	int	 restart;	/* a restart is owed, as o says */
 	struct owed o;
 	int	 look;		/* activity_due() */
@@ -202,6 +206,17 @@ facts_running(const char *id, const struct conf *c, struct facts *f)
 	}
 }
 
+/* Rule 1i's markers (the attached check is left to the delivery): no
+ * fork, and nothing at all read when the queue is not in the listing. */
+static int
+deliverable(const char *id, const struct snap *sn)
+{
+	return (sn == NULL || listed(&sn->state, id, M_QUEUE)) &&
+	    has(sn, id, M_READY) && !has(sn, id, M_BUSY) &&
+	    !has(sn, id, M_WAITING) && deliver_ready_marker(id) &&
+	    marker_queue_nonempty(id) == 1;
+}
+
 /* The facts of one identity; sn NULL reads them live. */
 static void
 facts_gather(const char *id, const struct conf *c, const struct snap *sn,
@@ -214,6 +229,7 @@ facts_gather(const char *id, const struct conf *c, const struct snap *sn,
 	f->wake = has(sn, id, M_WAKE);
 	if (f->alive) {
 		facts_running(id, c, f);
+		f->deliver = f->session && !f->taken && deliverable(id, sn);
 		return;
 	}
 	f->session = sn != NULL ? listed(&sn->state, id, M_SESSION) :
@@ -254,6 +270,8 @@ tick_decide(const struct conf *c, const struct facts *f, time_t now)
 			a |= A_CANARY;
 		if (f->log_big)
 			a |= A_TRIM;
+		if (f->deliver)
+			a |= A_DELIVER;
 		return a;
 	}
 	if (f->session)
@@ -540,8 +558,12 @@ tick_act(struct pass *p, const char *id, const struct conf *c,
 			return 2;
 		}
 	}
-	if (a & A_LOOK)
+	if (a & A_LOOK) {
 		(void)activity_get(id, c, &f->s, 1, &act);
+		/* The look may have found it ready: rule 1j, this pass. */
+		if (!(a & A_REAP) && deliverable(id, NULL))
+			a |= A_DELIVER;
+	}
 	if ((a & A_REAP) && activity_get(id, c, &f->s, 1, &act) == 0 &&
 	    engaged(&act))
 		a &= ~(unsigned)A_REAP;	/* the screen says it is not idle */
@@ -563,6 +585,13 @@ tick_act(struct pass *p, const char *id, const struct conf *c,
 	if (a & A_TRIM) {
 		home_pane_log(p2, id);
 		(void)log_pane_trim(p2);
+	}
+	if (a & A_DELIVER) {
+		char item[256];
+		const char *why;
+
+		if (deliver_one(id, c, 0, item, sizeof item, &why) == -1)
+			tick_error(t, id, "deliver");
 	}
 	if (a & A_DEATH) {
 		t->deaths++;
@@ -628,7 +657,7 @@ tick_locked(struct pass *p, const char *id, int lk, time_t now)
 		a = tick_decide(&c, &f, now);
 		/* The pane's alert hook asks only for a look (section 13). */
 		if (strcmp(p->origin, "activity") == 0)
-			a &= A_LOOK;
+			a &= A_LOOK | A_DELIVER;
 		r = tick_act(p, id, &c, &f, a, lk, now);
 		if (r != 2)
 			break;
