@@ -76,7 +76,8 @@ vanished_reason(const char *id, const struct session *s)
 		return "reboot";
 	if (home_sock(id, sock, sizeof sock) == -1 || lstat(sock, &st) == -1)
 		return "socket-missing";
-	return tmux_alive(sock) ? "socket-taken" : "stale-socket";
+	return tmux_alive_pid(sock, s->server_pid > 1 ? s->server_pid : -1) ?
+	    "socket-taken" : "stale-socket";
 }
 
 /*
@@ -141,7 +142,8 @@ death_record(const char *id, const struct session *s, int *clean_exit)
 		buf_addf(&cause, " reason=%s", reason);
 	(void)marker_deaths_append(id, now_wall(), cause.s);
 	(void)marker_rm(id, M_CANARY);
-	if (home_sock(id, sock, sizeof sock) == 0 && !tmux_alive(sock))
+	if (home_sock(id, sock, sizeof sock) == 0 && !tmux_alive_pid(sock,
+	    s->server_pid > 1 ? s->server_pid : -1))
 		(void)server_sock_clear(sock);
 	buf_free(&le);
 	buf_free(&cause);

@@ -195,6 +195,9 @@ int	 spawn_find(const char *env, const char *name, char *out, size_t n);
 const char *tmux_bin(void);
 int	 tmux_check(void);
 int	 tmux_alive(const char *sock);
+int	 tmux_alive_pid(const char *sock, pid_t server);
+int	 tmux_probe(const char *sock);
+int	 tmux_refused_again(const char *sock, pid_t server);
 int	 tmux_run(const char *sock, const char *const args[], struct buf *out);
 int	 tmux_run_ms(const char *sock, const char *const args[],
 	    struct buf *out, long timeout);

@@ -14,15 +14,22 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The identity's tmux socket accepts a connection. */
+/* The identity's tmux socket accepts a connection.  A refused one is
+ * asked again only while the server .session recorded is alive: a death
+ * already seen costs no wait. */
 int
 state_running(const char *id)
 {
 	char sock[PATHBUF];
+	struct session s;
+	int r;
 
 	if (home_sock(id, sock, sizeof sock) == -1)
 		return 0;
-	return tmux_alive(sock);
+	if ((r = tmux_probe(sock)) != -1)
+		return r;
+	return tmux_refused_again(sock, marker_session_read(id, &s) == 0 &&
+	    s.server_pid > 1 ? s.server_pid : -1);
 }
 
 static const char *const state_names[] = {
