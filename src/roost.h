@@ -87,6 +87,7 @@ int	 num_ulong(const char *, unsigned long max, unsigned long *);
 int	 sig_num(const char *);
 void	 sig_name(int, char out[16]);
 void	 sig_normal(const char *, char out[16]);
+void	 sig_list(int fatal, struct buf *);
 
 /* ---- now.c: clocks ---- */
 time_t	 now_wall(void);
