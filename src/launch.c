@@ -8,6 +8,7 @@
 
 #include <sys/stat.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
@@ -27,6 +28,28 @@ static int
 scripts_present(const char *id, const struct conf *c)
 {
 	return render_id_scripts(id, c, 1);
+}
+
+/*
+ * state/<id>.watch, a FIFO: the launch script holds it open for writing
+ * and a watcher it leaves behind reads it, so the script's end, however
+ * it comes, is an EOF that makes the watcher nudge the tmux server (tmux
+ * built with utempter, before 3.6, can miss the pane's SIGCHLD).  Made
+ * here, without a fork; anything else found at that name is left alone,
+ * and the script then runs without a watcher.
+ */
+static int
+watch_ready(const char *id)
+{
+	char p[PATHBUF];
+	struct stat st;
+
+	home_path(p, "state/%s.watch", id);
+	if (lstat(p, &st) == 0 || errno != ENOENT)
+		return 0;
+	if (mkfifo(p, 0600) == -1 && errno != EEXIST)
+		return err_errno(p);
+	return 0;
 }
 
 /* The pane log exists as a regular file (never a symlink) before
@@ -282,7 +305,7 @@ launch(const char *id, const struct conf *c, const char *mode_req,
 	s.oom_kills = -1;
 	if (home_sock(id, sock, sizeof sock) == -1 || tmux_check() == -1 ||
 	    preclean(id, sock) == -1 || scripts_present(id, c) == -1 ||
-	    pane_log_ready(id) == -1)
+	    pane_log_ready(id) == -1 || watch_ready(id) == -1)
 		goto out;
 	parked = marker_has(id, M_IDLE) == 1;
 	mode = mode_req != NULL ? mode_req : parked ? "resume" : "fresh";

@@ -43,6 +43,19 @@ state_name(enum state s)
 	return state_names[s];
 }
 
+/* The server runs, but the program's pane process .session recorded is
+ * gone (tmux has not seen it end yet): not running, but dead. */
+static int
+state_pane_dead(const char *id)
+{
+	struct session s;
+
+	if (marker_session_read(id, &s) != 0 || s.pane_pid <= 1)
+		return 0;
+	return s.pane_start != 0 ? !pid_is(s.pane_pid, s.pane_start, NULL) :
+	    !pid_alive(s.pane_pid);
+}
+
 /* c NULL: the conf is unknown (no restart can be told). */
 enum state
 state_of(const char *id, const struct conf *c, int alive, time_t now)
@@ -51,7 +64,7 @@ state_of(const char *id, const struct conf *c, int alive, time_t now)
 	time_t due;
 
 	if (alive)
-		return ST_RUNNING;
+		return state_pane_dead(id) ? ST_DEAD : ST_RUNNING;
 	if (marker_has(id, M_STOPPED) == 1)
 		return ST_STOPPED;
 	if (marker_has(id, M_CRASHLOOP) == 1)
