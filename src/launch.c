@@ -248,6 +248,11 @@ session_create(const char *id, const struct conf *c, const char *sock,
 			lscript, mode, ";",
 			"set-option", "-w", "-t", target, "remain-on-exit", "on",
 			";",
+			/* The program's pane: remain-on-exit and the hook hold
+			 * for the whole session, and only this pane's end is
+			 * the program's death. */
+			"set-option", "-t", target, "-F", "@roost-pane",
+			"#{pane_id}", ";",
 			"set-hook", "-t", target, "pane-died", hook.s, ";",
 			"pipe-pane", "-t", target, pipe_cmd.s, ";",
 			/* tmux -D turns exit-empty off; and a user's

@@ -168,4 +168,12 @@ pid_memcg(pid_t pid, char *file, size_t n, long *count)
 	(void)pid, (void)file, (void)n, (void)count;
 	return -1;
 }
+
+/* No memory cgroups here. */
+int
+pid_oom_count(const char *file, long *count)
+{
+	(void)file, (void)count;
+	return -1;
+}
 #endif

@@ -170,6 +170,7 @@ int	 pid_stamp(pid_t, unsigned long long *stamp);	/* its start time */
 int	 pid_argv_has(pid_t, const char *word);
 time_t	 pid_boot_time(void);		/* 0 when unknown */
 int	 pid_memcg(pid_t, char *file, size_t n, long *count);
+int	 pid_oom_count(const char *file, long *count);
 
 /* ---- pid.c: still the process roost started; this program ---- */
 int	 pid_is(pid_t, unsigned long long stamp, const char *word);
@@ -382,6 +383,12 @@ int	 teardown_finish(struct stop *);
 int	 teardown(const char *id, const char *reason);
 
 /* ---- death.c: turning an observed death into a record ---- */
+/* What tmux (and the launch script) tell of a pane's end, raw. */
+struct death_facts {
+	const char *status, *signal, *rsig, *pane_pid, *server_pid;
+};
+int	 death_exit(const char *id, const struct death_facts *,
+	    struct buf *line, char *fx, size_t fxn);
 int	 death_record(const char *id, const struct session *, int *clean_exit);
 int	 death_flush(const char *id, int *clean_exit);
 
@@ -504,6 +511,7 @@ extern const struct cmd_entry cmd_wake_entry, cmd_restart_entry;
 extern const struct cmd_entry cmd_attach_entry, cmd_canary_entry;
 extern const struct cmd_entry cmd_tick_entry, cmd_status_entry;
 extern const struct cmd_entry cmd_render_entry, cmd_log_entry;
+extern const struct cmd_entry cmd_pane_died_entry;
 extern const struct cmd_entry cmd_output_entry;
 
 #endif

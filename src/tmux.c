@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define TMUX_ARGS_MAX	64
+#define TMUX_ARGS_MAX	80
 #define TMUX_TIMEOUT_MS	15000	/* any one tmux client run */
 
 /* $ROOST_TMUX, else the absolute path configure found. */
