@@ -289,6 +289,76 @@ out:
 }
 
 /*
+ * A program's restart in its live server: the dead pane (pane, "%N")
+ * respawned with the launch script, so the server, its canary and its
+ * socket stay; one tmux client.  old is the .session of the run that
+ * ended; the new one keeps its server and records the new pane.
+ */
+int
+launch_respawn(const char *id, const struct conf *c, const char *pane,
+    const struct session *old, const char *cause)
+{
+	char sock[PATHBUF], lscript[PATHBUF], spid[24];
+	struct buf cwd = { 0 }, o = { 0 };
+	const char *home = getenv("HOME"), *mode;
+	struct session s;
+	unsigned long sp, pp;
+	char *end;
+	int rc = -1, parked;
+
+	if (home_sock(id, sock, sizeof sock) == -1 ||
+	    scripts_present(id, c) == -1 || watch_ready(id) == -1)
+		return -1;
+	parked = marker_has(id, M_IDLE) == 1;
+	mode = parked ? "resume" : "fresh";
+	(void)esc_fmt(&cwd, c->cwd != NULL ? c->cwd :
+	    home != NULL && *home != '\0' ? home : "/");
+	home_path(lscript, "bin/%s.launch", id);
+	{
+		const char *args[] = {
+			/* What the last run's launch script said. */
+			"set-option", "-p", "-u", "-t", pane, "@roost-signal",
+			";",
+			"respawn-pane", "-k", "-t", pane, "-c", cwd.s, lscript,
+			mode, ";",
+			"display-message", "-p", "-t", pane, "#{pid} #{pane_pid}",
+			NULL
+		};
+
+		(void)log_pane_mark(id, mode);
+		s = *old;
+		s.woke = now_wall();
+		if (tmux_run(sock, args, &o) != 0)
+			goto out;
+	}
+	sp = strtoul(buf_str(&o), &end, 10);
+	pp = strtoul(end, NULL, 10);
+	if (sp <= 1 || pp <= 1 || sp >= 1UL << 30 || pp >= 1UL << 30 ||
+	    (pid_t)sp != old->server_pid) {
+		(void)err_set(RX_FAIL, "tmux respawn-pane: unexpected output "
+		    "'%.40s'", o.s);
+		goto out;
+	}
+	s.pane_pid = (pid_t)pp;
+	(void)snprintf(s.mode, sizeof s.mode, "%s", mode);
+	if (marker_session_record(id, &s) == -1)
+		goto out;
+	(void)kill(s.server_pid, SIGCHLD);	/* utempter: see launch() */
+	(void)marker_rm(id, M_WAKE);
+	if (parked)
+		(void)marker_rm(id, M_IDLE);
+	(void)snprintf(spid, sizeof spid, "%ld", (long)s.server_pid);
+	log_event("launch", id, "mode", mode, "cause", cause, "server_pid", spid,
+	    "respawn", "yes", LEND);
+	hook_run("launch", id, cause, log_last());
+	rc = 0;
+out:
+	buf_free(&cwd);
+	buf_free(&o);
+	return rc;
+}
+
+/*
  * Launch: the canary starts the identity's tmux server as its own child
  * (so it learns the server's exact exit status), one tmux invocation
  * creates the session, then .session records it.

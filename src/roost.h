@@ -387,6 +387,8 @@ int	 teardown(const char *id, const char *reason);
 struct death_facts {
 	const char *status, *signal, *rsig, *pane_pid, *server_pid;
 };
+int	 launch_respawn(const char *id, const struct conf *, const char *pane,
+	    const struct session *old, const char *cause);
 int	 death_exit(const char *id, const struct death_facts *,
 	    struct buf *line, char *fx, size_t fxn);
 int	 death_record(const char *id, const struct session *, int *clean_exit);
@@ -406,6 +408,7 @@ struct tally {
 	int	 ids, running, launched, reaped, deaths, errors;
 	long	 ms;
 };
+int	 tick_crash_looping(const char *id, const struct conf *, time_t now);
 int	 tick_pass(int verbose, const char *origin, char *const ids[],
 	    int nids, struct tally *);
 

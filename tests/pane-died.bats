@@ -60,11 +60,13 @@ panes() {
 	kill "$st" 2>/dev/null || true
 	wait "$st" 2>/dev/null || true
 	cat "$T/strace.out" >&2
-	# run-shell's sh, then roost pane-died (and the pass it asks for):
-	# nothing else runs for it, but tmux's own utempter helper.
+	# run-shell's sh, then roost pane-died; after the record, the pass
+	# it asks for and the tmux client that ends the session (exit 3 is
+	# restarted after a backoff, in a new server).  Nothing else runs
+	# for it, but tmux's own utempter helper.
 	grep -Eq 'execve\("[^"]*/roost", \[[^]]*"pane-died"' "$T/strace.out"
 	! grep -Eq 'execve\("[^"]*/(date|tr|rm|mv|cat)"' "$T/strace.out"
-	[ "$(grep -v utempter "$T/strace.out" | grep -c 'execve(')" -le 3 ]
+	[ "$(grep -v utempter "$T/strace.out" | grep -c 'execve(')" -le 4 ]
 }
 
 @test "roost pane-died refuses a bad identity (exit 2) and writes nothing" {
@@ -99,4 +101,47 @@ panes() {
 	fx=$(ls "$ROOST_HOME/log/server-deaths" | head -n 1)
 	wait_for 10 grep -q '^== last 50 lines' "$ROOST_HOME/log/server-deaths/$fx"
 	head -n 1 "$ROOST_HOME/log/server-deaths/$fx" | grep -qx '# roost forensics: SIGKILL of the program of identity x'
+}
+
+@test "a restart due at once happens in the live server: same server and canary, a new pane process, and a later server SIGKILL is still the canary's record" {
+	roost add bob --restart-delay 0 -- "$T/prog/forever" >/dev/null
+	start_id bob
+	local sp cp pp pp2 prog
+	sp=$(server_pid bob)
+	cp=$(canary_pid bob)
+	pp=$(sed -n 's/.* pane_pid=\([0-9]*\).*/\1/p' "$(state_of bob).session")
+	wait_for 5 eval '[ -n "$(pgrep -P "$pp" -f prog/forever)" ]'
+	prog=$(pgrep -P "$pp" -f prog/forever | head -n 1)
+	kill -KILL "$prog"
+	wait_for 10 grep -q "ev=launch id=bob mode=fresh cause=restart server_pid=$sp respawn=yes" "$(life_log)"
+	grep -q "ev=death id=bob cause=SIGKILL " "$(life_log)"
+	grep -Eq '^[0-9]+ SIGKILL$' "$(state_of bob).deaths"
+	pp2=$(sed -n 's/.* pane_pid=\([0-9]*\).*/\1/p' "$(state_of bob).session")
+	[ -n "$pp2" ] && [ "$pp2" != "$pp" ]
+	[ "$(server_pid bob)" = "$sp" ]
+	[ "$(canary_pid bob)" = "$cp" ]
+	pid_alive "$cp"
+	run roost status bob
+	assert_status 0
+	[ "$(server_exits)" -eq 0 ]
+	# The server's own death, later, is still recorded, exactly.
+	kill -KILL "$sp"
+	wait_for 10 has_line "$(exits_log)" "ev=server-exit id=bob cause=server-vanished signal=SIGKILL status= exact=yes "
+	wait_for 10 eval '[ "$(count_lines "$(life_log)" "ev=launch id=bob mode=fresh cause=restart")" -eq 2 ]'
+	roost stop bob >/dev/null
+	assert_no_processes
+}
+
+@test "a restart that must wait (restart_delay) ends the session: a new server after the backoff" {
+	roost add bob --restart-delay 1 -- "$T/prog/exitwith" 3 0.3 >/dev/null
+	roost start bob >/dev/null
+	local sp
+	sp=$(server_pid bob)
+	wait_for 10 has_line "$(exits_log)" "ev=session-exit id=bob status=3 "
+	wait_for 5 pid_gone "$sp"
+	wait_for 10 grep -q "ev=backoff id=bob delay=1 " "$(life_log)"
+	wait_for 10 grep -q "ev=launch id=bob mode=fresh cause=restart server_pid=" "$(life_log)"
+	! grep -q "respawn=yes" "$(life_log)"
+	roost stop bob >/dev/null
+	assert_no_processes
 }
