@@ -18,6 +18,10 @@
 #              20; tmux invocations per launch (ROOST_TMUX wrapper).
 #   footprint  RSS and PSS of one identity's canary and of its tmux
 #              server.
+#   peers      roost side by side with runit, s6 and supervisord where
+#              installed, interleaved: program SIGKILLed -> running
+#              again, -> its death logged, CPU per death; each with the
+#              ratio roost/best peer (scripts/bench/peers.sh).
 #
 # They run in this order, sourced, in one private root (mktemp -d
 # /tmp/rb.XXXXXX: unix socket paths must stay under 104 bytes) with
@@ -56,6 +60,8 @@ bench_setup
 . "$BENCH_DIR/launch.sh"
 # shellcheck source=scripts/bench/footprint.sh
 . "$BENCH_DIR/footprint.sh"
+# shellcheck source=scripts/bench/peers.sh
+. "$BENCH_DIR/peers.sh"
 
 bench_end
 
