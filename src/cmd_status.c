@@ -134,7 +134,8 @@ row_fill(const char *id, struct row *r)
 		conf_bad = 1;
 	}
 	r->st = state_of(id, have_conf ? &c : NULL, alive, now);
-	if (alive && (r->st = state_probe(id, STATUS_PROBE_MS)) == ST_FOREIGN)
+	if (alive && r->st == ST_RUNNING &&
+	    (r->st = state_probe(id, STATUS_PROBE_MS)) == ST_FOREIGN)
 		alive = 0;	/* nothing of it is this identity's */
 	r->deaths = marker_deaths_read(id, d, DEATHS_KEEP);
 	(void)snprintf(r->col[C_ID], sizeof r->col[C_ID], "%s", id);

@@ -119,6 +119,7 @@ void	 sig_normal(const char *, char out[16]);
 void	 sig_hold(void);
 void	 sig_release(void);
 void	 sig_child(void);
+void	 sig_list(int fatal, struct buf *);
 
 /* ---- now.c: clocks ---- */
 time_t	 now_wall(void);
@@ -204,6 +205,7 @@ time_t	 pid_boot_time(void);		/* 0 when unknown */
 int	 pid_memcg(pid_t, char *file, size_t n, long *count);
 long long pid_group_rss(pid_t pgid);	/* bytes, -1 unknown */
 int	 pid_same_pidns(pid_t);	/* 1, 0, -1: cannot tell */
+int	 pid_oom_count(const char *file, long *count);
 
 /* ---- pid.c: still the process roost started; this program ---- */
 int	 pid_is(pid_t, unsigned long long stamp, const char *word);
@@ -232,6 +234,9 @@ int	 tmux_check(void);
 int	 tmux_alive(const char *sock);
 #define TMUX_PIDS	"#{pid} #{pane_pid}"	/* a format: read with tmux_pids() */
 int	 tmux_pids(const char *out, pid_t *server, pid_t *pane);
+int	 tmux_alive_pid(const char *sock, pid_t server);
+int	 tmux_probe(const char *sock);
+int	 tmux_refused_again(const char *sock, pid_t server);
 int	 tmux_run(const char *sock, const char *const args[], struct buf *out);
 int	 tmux_run_ms(const char *sock, const char *const args[],
 	    struct buf *out, long timeout);
@@ -477,6 +482,14 @@ int	 teardown_keys_split(const char *keys, struct buf *store, size_t *offs,
 	    int max);
 
 /* ---- death.c: turning an observed death into a record ---- */
+/* What tmux (and the launch script) tell of a pane's end, raw. */
+struct death_facts {
+	const char *status, *signal, *rsig, *pane_pid, *server_pid;
+};
+int	 launch_respawn(const char *id, const struct conf *, const char *pane,
+	    const struct session *old, const char *cause);
+int	 death_exit(const char *id, const struct death_facts *,
+	    struct buf *line, char *fx, size_t fxn);
 int	 death_record(const char *id, const struct session *, int *clean_exit);
 int	 death_flush(const char *id, int *clean_exit);
 
@@ -522,6 +535,7 @@ struct tally {
 	int	 ids, running, launched, reaped, deaths, errors;
 	long	 ms;
 };
+int	 tick_crash_looping(const char *id, const struct conf *, time_t now);
 int	 tick_pass(int verbose, const char *origin, char *const ids[],
 	    int nids, struct tally *);
 
@@ -617,6 +631,7 @@ extern const struct cmd_entry cmd_wake_entry, cmd_restart_entry;
 extern const struct cmd_entry cmd_attach_entry, cmd_canary_entry;
 extern const struct cmd_entry cmd_tick_entry, cmd_status_entry;
 extern const struct cmd_entry cmd_render_entry, cmd_log_entry;
+extern const struct cmd_entry cmd_pane_died_entry;
 extern const struct cmd_entry cmd_output_entry, cmd_pane_log_entry;
 extern const struct cmd_entry cmd_mark_entry;
 extern const struct cmd_entry cmd_send_entry;

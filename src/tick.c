@@ -337,6 +337,13 @@ resume_note(const char *id, const struct conf *c, const struct facts *f,
 		(void)marker_rm(id, M_RESUME_FAILED);
 }
 
+/* The same guard, for a restart in the live server (pane-died). */
+int
+tick_crash_looping(const char *id, const struct conf *c, time_t now)
+{
+	return crash_looping(id, c, now);
+}
+
 static void
 tick_launch(const char *id, const struct conf *c, struct tally *t,
     const char *cause, time_t now)
