@@ -680,6 +680,21 @@ tick_locked(struct pass *p, const char *id, int lk, time_t now)
 	return due;
 }
 
+/* The identity's lock, waited for ID_LOCK_BRIEF_MS at most: -2 when it
+ * stayed busy. */
+static int
+lock_brief(const char *id)
+{
+	struct timespec t0;
+	int lk;
+
+	now_mono(&t0);
+	while ((lk = home_lock(id, 0)) == -2 &&
+	    now_ms_since(&t0) < ID_LOCK_BRIEF_MS)
+		now_sleep_ms(20);
+	return lk;
+}
+
 static void
 tick_one(struct pass *p, const char *id, time_t now, const struct snap *sn)
 {
@@ -699,8 +714,9 @@ tick_one(struct pass *p, const char *id, time_t now, const struct snap *sn)
 		return;
 	}
 	conf_free(&c);
-	/* Busy (a command or a stuck teardown holds it): next pass. */
-	if ((lk = home_lock(id, 0)) < 0) {
+	/* Held briefly (a look, a mark, a send): waited for.  Held longer (a
+	 * command's teardown): the next pass. */
+	if ((lk = lock_brief(id)) < 0) {
 		if (lk == -1)
 			tick_error(p->t, id, "lock");
 		return;

@@ -84,7 +84,11 @@ ended() {
 	add_id bob "$T/prog/exitwith" 5 0
 	roost start bob >/dev/null
 	local sp
-	sp=$(server_pid bob)
+	# .session may be gone already: the record names the server.
+	wait_for 10 has_line "$(exits_log)" "ev=session-exit id=bob status=5 "
+	sp=$(sed -n 's/.*ev=session-exit id=bob .*server_pid=\([0-9]*\).*/\1/p' \
+	    "$(exits_log)" | head -n 1)
+	[ -n "$sp" ]
 	ended bob "$sp"
 	has_line "$(exits_log)" "ev=session-exit id=bob status=5 "
 	wait_for 5 eval '[ ! -e "$(state_of bob).canary" ]'
