@@ -89,6 +89,26 @@ struct tickinfo {
 	char	 warning[256];	/* "" when all is well */
 };
 
+/*
+ * A .deaths cause as LAST EXIT shows it, as for a .last-exit record: its
+ * first word ("status=1", "SIGSEGV", "server-dead"), a server's death by
+ * its signal when known ("SIGKILL"), then " oom" when the OOM killer did it.
+ */
+static void
+last_cause(const char *cause, char *out, size_t n)
+{
+	const char *sig = strstr(cause, " signal=");
+	const char *oom = strstr(cause, " oom=yes") != NULL ? " oom" : "";
+
+	if (sig != NULL) {
+		sig += 8;
+		(void)snprintf(out, n, "%.*s%s", (int)strcspn(sig, " "), sig,
+		    oom);
+	} else
+		(void)snprintf(out, n, "%.*s%s", (int)strcspn(cause, " "),
+		    cause, oom);
+}
+
 /* The newest death, or the parking, or a death not yet classified. */
 static void
 row_last(const char *id, struct row *r, const struct death *d, int n,
@@ -108,8 +128,7 @@ row_last(const char *id, struct row *r, const struct death *d, int n,
 	    state_last_exit(id, &s, r->last, sizeof r->last, &when) == 0) {
 		r->last_age = (long)(now - when);
 	} else if (n > 0) {
-		(void)snprintf(r->last, sizeof r->last, "%.*s",
-		    (int)strcspn(d[n - 1].cause, " "), d[n - 1].cause);
+		last_cause(d[n - 1].cause, r->last, sizeof r->last);
 		r->last_age = (long)(now - d[n - 1].when);
 	}
 }

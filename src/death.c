@@ -77,17 +77,19 @@ recorded(const char *id, const struct session *s)
 	    marker_deaths_read(id, d, 1) == 1 && d[0].when >= s->woke;
 }
 
-/* The .deaths line, <cause>[ oom=yes][ reason=<why>]: 0 written, 1 there
- * already, -1 not written. */
+/* The .deaths line, <cause>[ signal=<sig>][ oom=yes][ reason=<why>]:
+ * 0 written, 1 there already, -1 not written.  sig names the signal of a
+ * server's death (its cause says only how the server went). */
 static int
 deaths_add(const char *id, const struct session *s, const char *cause,
-    const char *oom, const char *reason)
+    const char *sig, const char *oom, const char *reason)
 {
-	char line[160];
+	char line[192];
 
 	if (recorded(id, s))
 		return 1;
-	(void)snprintf(line, sizeof line, "%s%s%s%s", cause,
+	(void)snprintf(line, sizeof line, "%s%s%s%s%s%s", cause,
+	    *sig != '\0' ? " signal=" : "", sig,
 	    strcmp(oom, "yes") == 0 ? " oom=yes" : "",
 	    reason != NULL ? " reason=" : "", reason != NULL ? reason : "");
 	return marker_deaths_append(id, now_wall(), line);
@@ -144,7 +146,8 @@ death_record(const char *id, const struct session *s, int *clean_exit)
 		buf_adds(&cause, "server-dead");
 		reason = vanished_reason(id, s);
 	}
-	if ((dup = deaths_add(id, s, cause.s, oom, reason)) == -1) {
+	if ((dup = deaths_add(id, s, cause.s, matched && strcmp(ev,
+	    "server-exit") == 0 ? sig : "", oom, reason)) == -1) {
 		buf_free(&le);
 		buf_free(&cause);
 		return err_set(err_code(), "%s: its death is not recorded yet: %s",

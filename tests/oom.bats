@@ -75,7 +75,7 @@ start_in_cg() {
 	grep -q "^cgroup: $CG\$" "$fx"
 	grep -qi 'killed process' "$fx"
 	wait_for 10 grep -q 'ev=death id=o cause=server-vanished .*oom=yes' "$(life_log)"
-	grep -Eq '^[0-9]+ server-vanished oom=yes$' "$(state_of o).deaths"
+	grep -Eq '^[0-9]+ server-vanished signal=SIGKILL oom=yes$' "$(state_of o).deaths"
 }
 
 @test "the OOM killer kills the program in its pane: ev=session-exit signal=SIGKILL oom=yes, with a snapshot" {

@@ -78,7 +78,7 @@ wait_ended() {
 	wait_for 10 eval '[ "$(count_lines "$(LIFE)" "ev=launch id=k mode=fresh cause=restart")" -eq 1 ]'
 	wait_for 5 is_running k
 	[ "$(count_lines "$ROOST_HOME/state/k.deaths" .)" -eq 1 ]
-	grep -Eq '^[0-9]+ server-vanished$' "$ROOST_HOME/state/k.deaths"
+	grep -Eq '^[0-9]+ server-vanished signal=SIGKILL$' "$ROOST_HOME/state/k.deaths"
 	[ "$(count_lines "$(LIFE)" 'ev=death id=k ')" -eq 1 ]
 	grep -q "ev=death id=k cause=server-vanished .*signal=SIGKILL .*server_pid=$oldsp" "$(LIFE)"
 	[ "$(server_pid k)" != "$oldsp" ]
@@ -156,10 +156,13 @@ wait_ended() {
 	start_up nk
 	kill_server nk
 	wait_for 5 test -f "$ROOST_HOME/state/nk.deaths"
-	grep -Eq '^[0-9]+ server-vanished$' "$ROOST_HOME/state/nk.deaths"
+	# The signal of a server's death is named, in .deaths and status.
+	grep -Eq '^[0-9]+ server-vanished signal=SIGKILL$' "$ROOST_HOME/state/nk.deaths"
 	run roost tick
 	assert_status 0
 	not_running nk
+	run roost status --format logfmt nk
+	[[ $output == *" last_exit=SIGKILL last_exit_age="* ]]
 	[ "$(count_lines "$(LIFE)" 'ev=launch id=nk ')" -eq 1 ]
 }
 

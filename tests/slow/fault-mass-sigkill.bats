@@ -74,7 +74,7 @@ canaries_gone() {
 	wait_for 60 eval '[ "$(count_lines "$ROOST_HOME/log/lifecycle.log" "ev=death id=m[0-9]+ cause=server-vanished ")" -eq "$N" ]'
 	for id in $(ids); do
 		wait_for 10 test ! -e "$ROOST_HOME/state/$id.session"
-		grep -Eqx '[0-9]+ server-vanished' "$ROOST_HOME/state/$id.deaths"
+		grep -Eqx '[0-9]+ server-vanished signal=SIGKILL' "$ROOST_HOME/state/$id.deaths"
 	done
 	run --separate-stderr roost tick
 	assert_status 0
