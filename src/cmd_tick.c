@@ -2,7 +2,10 @@
  * it: silent on stdout unless asked. */
 #include "roost.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static struct {
 	const char *verbose, *origin;
@@ -14,6 +17,44 @@ static const struct opt tick_opts[] = {
 	{ NULL, 0, OPT_FLAG, NULL, NULL, NULL }
 };
 
+/*
+ * A pass a death asked for runs in a scope of its own where a user
+ * manager answers: the canary and the pane-died hook ask from inside the
+ * dead session's roost-<id>.scope (which must be empty before the
+ * relaunch can take its name), a backoff's from inside roost-tick.service
+ * (whose default KillMode would end it with the tick).  systemd-run moves
+ * this very process (its pid stays) and execs the pass again; when it
+ * cannot even run, the pass goes on here.
+ */
+static void
+tick_rescope(const struct args *a)
+{
+	const char *inner[SCOPE_ARGV_MAX], *self = pid_self();
+	struct scope_argv sa;
+	char unit[ID_MAX + 48];
+	int i, n = 0;
+
+	if (self == NULL || a->n < 1 || a->n > 4 ||
+	    !ident_valid(a->v[0]) || getenv("ROOST_PASS_SCOPE") != NULL ||
+	    scope_manager() != 1 || scope_self_in("roost-pass-"))
+		return;
+	inner[n++] = self;
+	inner[n++] = "-H";
+	inner[n++] = home_dir();
+	inner[n++] = "tick";
+	inner[n++] = "--origin";
+	inner[n++] = "death";
+	for (i = 0; i < a->n; i++)
+		inner[n++] = a->v[i];
+	inner[n] = NULL;
+	(void)snprintf(unit, sizeof unit, "roost-pass-%s-%ld.scope", a->v[0],
+	    (long)getpid());
+	scope_argv(&sa, unit, NULL, NULL, 0, inner);
+	(void)setenv("ROOST_PASS_SCOPE", unit, 1);	/* once, however it goes */
+	(void)fflush(NULL);
+	(void)execv(sa.v[0], (char *const *)sa.v);
+}
+
 static int
 cmd_tick(const struct args *a)
 {
@@ -24,6 +65,8 @@ cmd_tick(const struct args *a)
 	    strcmp(to.origin, "death") != 0 && strcmp(to.origin, "command") != 0)
 		return cli_usage("--origin %s: must be schedule, death or "
 		    "command", to.origin);
+	if (to.origin != NULL && strcmp(to.origin, "death") == 0)
+		tick_rescope(a);
 	if ((rc = tick_pass(verbose, to.origin != NULL ? to.origin :
 	    a->n > 0 ? "command" : "schedule", a->v, a->n, &t)) == -1)
 		return cli_fail();

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@ static int conffd = -1;
 static const char *const keys[] = {
 	"command", "resume", "cwd", "idle", "restart", "restart_delay",
 	"crashloop", "activity", "stop_keys", "stop_signal", "stop_timeout",
+	"memory_max", "memory_high",
 	NULL
 };
 
@@ -121,6 +123,35 @@ conf_stop_signal_parse(const char *s, int *sig)
 			return 0;
 		}
 	return -1;
+}
+
+/* A memory size for the scope: bytes, or with a K, M or G suffix
+ * (powers of 1024); "" is none (0).  At most a pebibyte. */
+int
+conf_bytes_parse(const char *s, unsigned long long *v)
+{
+	char num[24];
+	size_t len = strlen(s);
+	unsigned long long mul = 1, lim;
+	unsigned long n;
+	const char *suf = "KMG";
+
+	*v = 0;
+	if (len == 0)
+		return 0;
+	if (len >= sizeof num)
+		return -1;
+	memcpy(num, s, len + 1);
+	if (strchr(suf, num[len - 1]) != NULL) {
+		mul = 1ULL << (10 * (1 + (strchr(suf, num[len - 1]) - suf)));
+		num[--len] = '\0';
+	}
+	lim = (1ULL << 50) / mul;
+	if (len == 0 || num_ulong(num, lim > ULONG_MAX ? ULONG_MAX :
+	    (unsigned long)lim, &n) == -1 || n == 0)
+		return -1;
+	*v = (unsigned long long)n * mul;
+	return 0;
 }
 
 /* Seconds, 1 to an hour. */
@@ -232,6 +263,12 @@ set_key(struct conf *c, const char *name, int line, const char *k,
 		if (conf_seconds_parse(v, &c->stop_timeout) == -1)
 			return bad(name, line, k, "not a number of seconds "
 			    "(1 to 3600)");
+	} else if (strcmp(k, "memory_max") == 0 ||
+	    strcmp(k, "memory_high") == 0) {
+		if (conf_bytes_parse(v, k[7] == 'm' ? &c->memory_max :
+		    &c->memory_high) == -1)
+			return bad(name, line, k, "not a size (bytes, or with "
+			    "a K, M or G suffix; empty = none)");
 	}
 	if (slot != NULL) {
 		free(*slot);
@@ -405,6 +442,10 @@ conf_format(const struct conf *c, struct buf *b)
 		buf_addf(b, "stop_signal=%s\n", sig + 3);
 	}
 	buf_addf(b, "stop_timeout=%lu\n", c->stop_timeout);
+	if (c->memory_max > 0)
+		buf_addf(b, "memory_max=%llu\n", c->memory_max);
+	if (c->memory_high > 0)
+		buf_addf(b, "memory_high=%llu\n", c->memory_high);
 	return 0;
 }
 

@@ -191,6 +191,29 @@ int	 spawn_which(const char *name, char *out, size_t n);
 void	 spawn_detach(void);
 int	 spawn_find(const char *env, const char *name, char *out, size_t n);
 
+/* ---- scope.c: the identity's own systemd scope, where a user manager
+ * answers (Linux); "plain" everywhere else ---- */
+#define SCOPE_SLICE	"roost.slice"
+#define SCOPE_ARGV_MAX	24
+struct scope_argv {
+	const char *v[SCOPE_ARGV_MAX];
+	char	 unit[ID_MAX + 64];
+	char	 max[48], high[48], rt[48];
+};
+const char *scope_runtime_dir(void);
+int	 scope_manager(void);
+const char *scope_why(void);
+void	 scope_unit(const char *id, char *out, size_t n);
+void	 scope_argv(struct scope_argv *, const char *unit, const char *mm,
+	    const char *mh, long max_s, const char *const inner[]);
+int	 scope_cgroup(pid_t, char *out, size_t n);
+int	 scope_self_in(const char *prefix);
+int	 scope_memory_current(const char *cg, unsigned long long *bytes);
+int	 scope_stop(const char *unit, struct buf *why);
+int	 scope_probe(const char *unit, const char *mm, const char *mh,
+	    struct buf *why);
+int	 scope_memory_enforced(void);
+
 /* ---- tmux.c: the tmux driver ---- */
 const char *tmux_bin(void);
 int	 tmux_check(void);
@@ -233,6 +256,7 @@ struct conf {
 	char	*stop_keys;	/* tmux send-keys words, NULL: none */
 	int	 stop_signal;	/* 0: none */
 	unsigned long stop_timeout;	/* seconds */
+	unsigned long long memory_max, memory_high;	/* the scope's, 0 none */
 };
 
 void	 conf_defaults(struct conf *);
@@ -250,6 +274,7 @@ void	 conf_dir_close(void);
 int	 conf_restart_parse(const char *, enum restart *);
 int	 conf_crashloop_parse(const char *, unsigned long *, unsigned long *);
 int	 conf_stop_signal_parse(const char *, int *sig);
+int	 conf_bytes_parse(const char *, unsigned long long *);
 int	 conf_seconds_parse(const char *, unsigned long *);
 
 /* ---- marker.c: state/<id>.<marker> ---- */
@@ -271,6 +296,7 @@ struct session {
 	unsigned long long server_start, pane_start;	/* pid_stamp()s */
 	char	 memcg[256];	/* the server's oom_kill counter file, or "" */
 	long	 oom_kills;	/* its value at launch, -1 unknown */
+	char	 scope[ID_MAX + 32];	/* roost-<id>.scope, or "" (plain) */
 };
 
 struct death {
@@ -364,7 +390,12 @@ int	 server_sock_clear(const char *sock);
 /* ---- canary.c: the process that outlives a dead server ---- */
 int	 canary_pid(const char *id, pid_t *);
 int	 canary_live(const char *id, pid_t *);
-int	 canary_serve(const char *id, char *const envp[], pid_t *pid);
+struct canary_scope {		/* where a launch's canary runs (scope.c) */
+	char	 unit[ID_MAX + 32];
+	const char *mm, *mh;	/* MemoryMax=, MemoryHigh= bytes, or NULL */
+};
+int	 canary_serve(const char *id, char *const envp[],
+	    const struct canary_scope *, pid_t *pid);
 int	 canary_ensure(const char *id, const char *origin, const char **what);
 int	 canary_settle(const char *id, long ms);
 void	 canary_dismiss(const char *id);
