@@ -77,6 +77,16 @@ argv_command(int n, char *const v[])
 	struct buf b = { 0 };
 	int i;
 
+	if (n == 1)
+		return xstrdup(v[0]);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			buf_addc(&b, ' ');
+		(void)esc_sh(&b, v[i]);
+	}
+	return b.s;
+}
+
 /* The scope's memory limits (section 15): sizes, and only where they
  * can be enforced. */
 static int
@@ -95,16 +105,6 @@ opts_memory(struct conf *c)
 		return err_set(RX_USAGE, "%s: %s",
 		    c->memory_max > 0 ? "memory_max" : "memory_high", err_msg());
 	return 0;
-}
-
-	if (n == 1)
-		return xstrdup(v[0]);
-	for (i = 0; i < n; i++) {
-		if (i > 0)
-			buf_addc(&b, ' ');
-		(void)esc_sh(&b, v[i]);
-	}
-	return b.s;
 }
 
 static int
