@@ -412,6 +412,13 @@ int	 teardown(const char *id, const char *reason);
 int	 death_record(const char *id, const struct session *, int *clean_exit);
 int	 death_flush(const char *id, int *clean_exit);
 
+/* ---- mass.c: several deaths at once (contract section 16) ---- */
+#define MASS_DEATHS	4	/* more than three identities ... */
+#define MASS_WINDOW	10	/* ... dying within ten seconds */
+#define MASS_SPACING	3	/* seconds between their staggered restarts */
+void	 mass_death_note(const char *id, time_t now);
+void	 mass_due(const char *id, time_t now, time_t *due);
+
 /* ---- launch.c: a new session on the identity's own server ---- */
 int	 launch(const char *id, const struct conf *, const char *mode_req,
 	    const char *cause, const char **mode_out);

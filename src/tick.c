@@ -189,8 +189,9 @@ facts_gather(const char *id, const struct conf *c, const struct snap *sn,
 	f->queue = (sn == NULL || listed(&sn->state, id, M_QUEUE)) &&
 	    marker_queue_nonempty(id) == 1;
 	if (!f->session && !f->stopped && !f->crashloop && !f->parked &&
-	    has(sn, id, M_DEATHS))
-		f->restart = state_restart(id, c, &f->due) == 1;
+	    has(sn, id, M_DEATHS) &&
+	    (f->restart = state_restart(id, c, &f->due) == 1))
+		mass_due(id, now_wall(), &f->due);	/* section 16 */
 }
 
 static unsigned
@@ -468,6 +469,8 @@ tick_act(struct pass *p, const char *id, const struct conf *c,
 		t->deaths++;
 		if (death_record(id, &f->s, &clean) == -1)
 			tick_error(t, id, "death");
+		else
+			mass_death_note(id, now);
 		if (state_policy_restarts(c, clean ? "status=0" : "") &&
 		    marker_has(id, M_STOPPED) != 1 &&
 		    crash_looping(id, c, now) == 0)
