@@ -46,7 +46,7 @@ _roost() {
 		if [ "$cmd" = status ]; then words='table logfmt json'
 		else words='logfmt json'; fi ;;
 	--interval | --idle | --lines | -n | --label | --set | --resume | \
-	--crashloop | --restart-delay | --stop-keys | --stop-timeout | --env)
+	--crashloop | --restart-delay | --stop-keys | --stop-timeout | --env | --memory-max | --memory-high)
 		COMPREPLY=(); return ;;
 	esac
 	if [ -n "${words:-}" ]; then

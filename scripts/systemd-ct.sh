@@ -144,7 +144,7 @@ if ! ct sh -c 'rm -rf /opt/roost && mkdir -p /opt/roost &&
 fi
 say "roost built inside ($(ct /usr/local/bin/roost --version))"
 
-export ROOST_CT_LEADER=$leader ROOST_CT_T0=$t0
+export ROOST_CT_LEADER="$leader" ROOST_CT_T0="$t0"
 rc=0
 if command -v timeout >/dev/null 2>&1; then
 	timeout "$((limit - ($(date +%s) - t0)))" bats --tap "$here"/tests/systemd/*.bats
