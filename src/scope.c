@@ -212,6 +212,18 @@ scope_memory_current(const char *cg, unsigned long long *bytes)
 	return rc;
 }
 
+/* The memory of the cgroup pid runs in (a scoped server: its whole
+ * scope), for status's MEM: 0 with the bytes, -1 when unreadable. */
+int
+scope_memory_pid(pid_t pid, unsigned long long *bytes)
+{
+	char cg[PATHBUF];
+
+	if (scope_cgroup(pid, cg, sizeof cg) == -1)
+		return -1;
+	return scope_memory_current(cg, bytes);
+}
+
 /* systemctl --user stop unit: a scope left over from a session that is
  * gone (an orphan of its program still in it) gives its name back.  The
  * first line systemctl said goes to why. */
