@@ -196,3 +196,29 @@ lifecycle() { cat "$ROOST_HOME/log/lifecycle.log"; }
 	[[ "$output" != *"removed directory"* ]]
 	[ -f "$T/made/user/other.service" ]
 }
+
+@test "a hook started outside roost.slice runs in a scope of its own, and still reports its result" {
+	mkdir -p "$ROOST_HOME/hooks"
+	printf '#!/bin/sh\necho "$ROOST_EVENT $ROOST_ID" >"%s/hook.ran"\n' "$T" \
+	    >"$ROOST_HOME/hooks/launch"
+	chmod 0700 "$ROOST_HOME/hooks/launch"
+	roost add bob -- "$T/prog/forever" >/dev/null
+	roost start bob >/dev/null
+	wait_for 10 test -s "$T/hook.ran"
+	[ "$(cat "$T/hook.ran")" = "launch bob" ]
+	grep -q -e "--user --scope --unit=roost-hook-launch-[0-9]*.scope --slice=roost.slice --collect --quiet -- $ROOST_HOME/hooks/launch\$" "$T/run.calls"
+	hooked() { grep -q 'ev=hook id=bob event=launch rc=0 ' "$ROOST_HOME/log/lifecycle.log"; }
+	wait_for 10 hooked
+}
+
+@test "a canary the tick respawns runs in roost-<id>-canary.scope" {
+	roost add bob -- "$T/prog/forever" >/dev/null
+	roost start bob >/dev/null
+	c=$(canary_pid bob)
+	kill -KILL "$c"
+	wait_for 5 pid_gone "$c"
+	roost tick
+	respawned() { [ -f "$(state_of bob).canary" ] && [ "$(canary_pid bob)" != "$c" ]; }
+	wait_for 10 respawned
+	grep -q -x -e "--user --scope --unit=roost-bob-canary.scope --slice=roost.slice --collect --quiet -- /bin/sh $ROOST_HOME/bin/bob.canary watch $(server_pid bob)" "$T/run.calls"
+}

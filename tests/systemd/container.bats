@@ -130,11 +130,14 @@ setup() {
 	printf '[Login]\nKillUserProcesses=yes\n' | ct sh -c 'cat >/etc/systemd/logind.conf.d/kill.conf'
 	ct systemctl restart systemd-logind
 	uroost add klp -- sleep 100000 >/dev/null
-	run ct_login '/usr/local/bin/roost start klp; echo $XDG_SESSION_ID'
+	# A process of the login's own, to show the setting took effect.
+	run ct_login '/usr/local/bin/roost start klp; (setsid sleep 4242 </dev/null >/dev/null 2>&1 &); echo $XDG_SESSION_ID'
 	[ "$status" -eq 0 ]
 	sid=${lines[1]}
 	gone() { ! ct loginctl show-session "$sid" -p State 2>/dev/null | grep -q active; }
 	wait_for 20 gone
+	killed() { ! ct pgrep -u u -f 'sleep 4242' >/dev/null; }
+	wait_for 20 killed
 	for id in klp lgn crn; do
 		ct kill -0 "$(session_field $id server_pid)"
 	done
