@@ -9,7 +9,17 @@
 #   tests/lib.sh must be clean under shellcheck -s sh too;
 # - cppcheck over src/;
 # - the objects' link graph (scripts/layers.sh): layers point down;
-# - mandoc -Tlint -W warning roost.1 when mandoc is installed.
+# - mandoc -Tlint -W warning roost.1 when mandoc is installed;
+# - every command, option and conf key the binary knows is in roost.1
+#   (scripts/doc-check.sh);
+# - every event the source logs (log_event("NAME", ...) in src/, ev=NAME
+#   in templates/) is named in roost.1 (ev=NAME);
+# - every environment variable the source reads (getenv, spawn_find; not
+#   the suite's own ROOST_TEST_*) is in roost.1 (Ev NAME);
+# - every marker roost.h names (M_*) heads an item of roost.1 (.It Pa .NAME);
+# - every *_MS wait is defined once (src/roost.h);
+# - the duplicates report, when the duplicates tool is installed: printed,
+#   never a failure (a row is a place to look, not a verdict).
 # Each check is one result; the last line is "N passed, N failed".
 # A roost that cannot add or render fails loudly: that is a finding too.
 
@@ -204,10 +214,91 @@ lint_man() {
 	fi
 }
 
+# Each command, option and conf key of the binary's own tables is in
+# roost.1.
+lint_doc() {
+	if [ ! -x "$ROOST" ]; then
+		bad "$ROOST is not an executable: run make first"
+	elif sh scripts/doc-check.sh "$ROOST" roost.1; then
+		ok "roost.1 describes every command, option and conf key"
+	else
+		bad "roost.1 misses a command, option or conf key (see above)"
+	fi
+}
+
+# lint_named WHAT PATTERN NAME...: roost.1 matches PATTERN (an extended
+# regular expression, @ standing for the name) for every NAME the source
+# holds, so nothing of WHAT is left undocumented.
+lint_named() {
+	what=$1
+	pat=$2
+	shift 2
+	if [ "$#" -eq 0 ]; then
+		bad "no $what found in the source"
+		return
+	fi
+	gone=
+	for n in "$@"; do
+		grep -Eq -- "$(printf '%s\n' "$pat" | sed "s/@/$n/g")" roost.1 ||
+		    gone="$gone $n"
+	done
+	if [ -z "$gone" ]; then
+		ok "roost.1 names every one of the $what"
+	else
+		bad "roost.1 does not name these $what:$gone"
+	fi
+}
+
+# Every event roost logs, variable it reads and marker it keeps is in
+# roost.1.
+lint_names() {
+	# shellcheck disable=SC2046
+	lint_named "events (ev=NAME)" '[ ]ev=@( |$)' $( {
+	    grep -ho 'log_event("[a-z-]*"' src/*.c | sed 's/.*("\(.*\)"/\1/'
+	    grep -ho 'ev=[a-z][a-z-]*' templates/*.in | sed 's/ev=//'; } |
+	    sort -u)
+	# shellcheck disable=SC2046
+	lint_named "environment variables (Ev NAME)" 'Ev @( |$)' $(
+	    grep -ho '\(getenv\|spawn_find\)("[A-Z_]*"' src/*.c |
+	    sed 's/.*("\(.*\)"/\1/' | grep -v '^ROOST_TEST_' | sort -u)
+	# shellcheck disable=SC2046
+	lint_named "markers (.It Pa .NAME)" '^\.It Pa \.@(/| |$)' $(sed -n \
+	    's/^#define[[:space:]]*M_[A-Z_]*[[:space:]]*"\([a-z-]*\)".*/\1/p' \
+	    src/roost.h)
+}
+
+# A wait is named once, so one name never has two values.
+lint_waits() {
+	dups=$(grep -ho '^#define[[:space:]]*[A-Z0-9_]*_MS[[:space:]]' \
+	    src/*.c src/*.h | awk '{ print $2 }' | sort | uniq -d)
+	if [ -z "$dups" ]; then
+		ok "every *_MS wait is defined once"
+	else
+		for d in $dups; do
+			grep -n "^#define[[:space:]]*${d}[[:space:]]" src/*.c src/*.h
+		done
+		# shellcheck disable=SC2086
+		bad "*_MS waits defined more than once:" $dups
+	fi
+}
+
+lint_duplicates() {
+	if ! command -v duplicates >/dev/null 2>&1; then
+		echo "skip: duplicates report (duplicates not installed)"
+		return
+	fi
+	echo "duplicates report (places to look, not failures):"
+	duplicates --repo . | sed 's/^/    /'
+}
+
 lint_templates
 cleanup
 lint_scripts
 lint_c
 lint_layers
 lint_man
+lint_doc
+lint_names
+lint_waits
+lint_duplicates
 finish

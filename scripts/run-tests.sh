@@ -118,7 +118,7 @@ for pair in $tools; do
 done
 if [ -n "$missing" ]; then
 	say "missing test tools:$missing; on Debian: apt-get install$pkgs" \
-	    "(README, Requirements); no test was run"
+	    "(HACKING.md, Building and installing); no test was run"
 	failed=$((failed + 1))
 	finish
 fi

@@ -11,8 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define CANARY_GONE_MS	2000
-
 static void
 canary_script(const char *id, char *p)
 {
@@ -60,7 +58,7 @@ canary_dismiss(const char *id)
 	(void)kill(pid, SIGTERM);
 	if (pid_wait_gone(pid, CANARY_GONE_MS) == -1) {
 		(void)kill(pid, SIGKILL);
-		(void)pid_wait_gone(pid, 500);
+		(void)pid_wait_gone(pid, CANARY_KILLED_MS);
 	}
 }
 
@@ -139,7 +137,7 @@ server_pid_ask(const char *sock, pid_t *pid)
 	int rc = 0;
 
 	/* Bounded short: a wedged server must not hold the tick. */
-	if (tmux_run_ms(sock, args, &o, 3000) != 0)
+	if (tmux_run_ms(sock, args, &o, CANARY_ASK_MS) != 0)
 		rc = -1;
 	else {
 		buf_firstline(&o);

@@ -356,10 +356,19 @@ cli_finish(int rc)
 void
 cli_help(const struct cmd_entry *c)
 {
-	(void)printf("usage: roost %s %s\n\n%s.\n", c->name, c->usage,
-	    c->summary);
+	(void)printf("usage: roost %s %s\n\n%s.  See roost(1).\n", c->name,
+	    c->usage, c->summary);
 	if (c->help[0] != '\0')
 		(void)printf("\n%s", c->help);
+}
+
+/* The conf keys, one a line after a heading: `roost help conf`. */
+void
+cli_help_conf(const char *const *keys)
+{
+	(void)printf("Keys of conf/<id>.conf (roost(1), CONFIGURATION):\n");
+	for (; *keys != NULL; keys++)
+		(void)printf("  %s\n", *keys);
 }
 
 void
@@ -369,7 +378,7 @@ cli_help_all(const struct cmd_entry *const *cmds, size_t n, int to_err)
 	size_t i;
 
 	(void)fprintf(f, "usage: roost [-H HOME] [-q] [-v] COMMAND [ARGS]\n"
-	    "       roost help [COMMAND] | roost COMMAND --help | "
+	    "       roost help [COMMAND | conf] | roost COMMAND --help | "
 	    "roost --version\n\n"
 	    "Keeps long-running programs alive in tmux, one server per "
 	    "identity, and\nrecords why each one died.\n\n"
@@ -380,7 +389,7 @@ cli_help_all(const struct cmd_entry *const *cmds, size_t n, int to_err)
 	(void)fprintf(f, "\nGlobal options (before or after the command):\n"
 	    "  -H HOME   the home (default: $ROOST_HOME, else $HOME/.roost)\n"
 	    "  -q        quiet: no success output\n"
-	    "  -v        verbose\n\n"
+	    "  -v        verbose: tick prints its summary line\n\n"
 	    "Exit codes: 0 ok, 1 failure, 2 usage or invalid input, 3 refused "
 	    "by state\n(or not running, for status and attach), 4 unknown identity.\n"
 	    "See roost(1).\n");

@@ -304,7 +304,7 @@ cmd_add(const struct args *a)
 	if (render_std(&v, id, &c) == -1 || render("launch", &v, &b) == -1 ||
 	    render("canary", &v, &b) == -1)
 		goto out;
-	if (ident_clash(id) == -1 || (lk = marker_lock(id, 1)) < 0)
+	if (ident_clash(id) == -1 || (lk = home_lock(id, 1)) < 0)
 		goto out;
 	existed = conf_exists(id);
 	if (existed && ao.replace == NULL) {
@@ -356,7 +356,7 @@ cmd_rm(const struct args *a)
 		return err_set(RX_UNKNOWN, "%s: unknown identity", id), cli_fail();
 	if (ro.force != NULL)
 		cli_detach_if_inside(id);
-	if ((lk = marker_lock(id, 1)) < 0)
+	if ((lk = home_lock(id, 1)) < 0)
 		return cli_fail();
 	if (state_running(id)) {
 		if (ro.force == NULL) {
@@ -379,7 +379,7 @@ cmd_rm(const struct args *a)
 	log_event("purge", id, "removed", buf_str(&names), LEND);
 	cli_out("removed %s\n", id);
 	cli_out("purged: %s\n", names.len > 0 ? names.s : "(no markers)");
-	home_path(p, "log/%s.log", id);
+	home_pane_log(p, id);
 	if (lstat(p, &st) == 0)
 		cli_out("kept: %s\n", p);
 	rc = 0;
@@ -391,57 +391,69 @@ out:
 
 
 const struct cmd_entry cmd_add_entry = {
-	"add", "<id> [--cwd DIR] [--idle SECS] [--restart POLICY] "
-	"[--restart-delay SECS] [--crashloop N/SECS] [--activity PATH] "
-	"[--resume CMD]... [--env K=V]... [--env-file F] [--stop-keys KEYS] "
-	"[--stop-signal SIG] [--stop-timeout SECS] [--memory-max SIZE] "
-	"[--memory-high SIZE] [--replace] "
-	"-- CMD [ARG...]",
-	"define an identity (does not launch it)",
-	"  --cwd DIR            working directory (default: the current one)\n"
-	"  --idle SECS          park after SECS without activity; 0 = never "
-	"(default 3600)\n"
-	"  --restart POLICY     always, on-failure (default) or never\n"
-	"  --restart-delay SECS before the first restart, 0-3600 (default 1); "
-	"doubles per\n"
-	"                       death in the crash-loop window, up to the tick "
-	"interval\n"
-	"  --crashloop N/SECS   stop restarting after N deaths in SECS, N at "
-	"most 16\n"
-	"                       (default 3/300)\n"
-	"  --activity PATH      file or directory whose newest mtime is "
-	"activity\n"
-	"                       (default: log/<id>.log, the pane's output)\n"
-	"  --resume CMD         run when resuming a parked session; given "
-	"more than\n"
-	"                       once, the words are its argv\n"
-	"  --env K=V            a variable of the program (repeatable), in "
-	"conf/<id>.env\n"
-	"  --env-file F         K=V lines from F (--env wins over it)\n"
-	"  --memory-max SIZE    MemoryMax= of the identity's systemd scope "
-	"(bytes, or\n"
-	"                       with K, M or G); refused where no user "
-	"manager answers\n"
-	"  --memory-high SIZE   MemoryHigh= of the scope (the same)\n"
-	"  --stop-keys KEYS     tmux send-keys words typed to end it, e.g. "
-	"\"C-c\" or\n"
-	"                       \"'/exit' Enter\" (default: none)\n"
-	"  --stop-signal SIG    then this signal: HUP INT QUIT TERM (default) "
-	"USR1 USR2\n"
-	"                       or none\n"
-	"  --stop-timeout SECS  then wait this long before SIGKILL, 1-3600 "
-	"(default 10)\n"
-	"  --replace            overwrite an existing definition (the env file "
-	"is kept\n"
-	"                       unless --env or --env-file is given)\n"
-	"One word after -- is a sh command line; several words are the "
-	"program and its\narguments, each kept exactly as given.\n",
-	add_opts, 1, -1, H_NONE, 1, cmd_add
+	.name = "add",
+	.usage = "<id> [--cwd DIR] [--idle SECS] [--restart POLICY] "
+	    "[--restart-delay SECS] [--crashloop N/SECS] [--activity PATH] "
+	    "[--resume CMD]... [--env K=V]... [--env-file F] [--stop-keys KEYS] "
+	    "[--stop-signal SIG] [--stop-timeout SECS] [--memory-max SIZE] "
+	    "[--memory-high SIZE] [--replace] "
+	    "-- CMD [ARG...]",
+	.summary = "define an identity (does not launch it)",
+	.help = "  --cwd DIR            working directory (default: the current one)\n"
+	    "  --idle SECS          park after SECS without activity; 0 = never "
+	    "(default 3600)\n"
+	    "  --restart POLICY     always, on-failure (default) or never\n"
+	    "  --restart-delay SECS before the first restart, 0-3600 (default 1); "
+	    "doubles per\n"
+	    "                       death in the crash-loop window, up to the tick "
+	    "interval\n"
+	    "  --crashloop N/SECS   stop restarting after N deaths in SECS, N at "
+	    "most 16\n"
+	    "                       (default 3/300)\n"
+	    "  --activity PATH      file or directory whose newest mtime is "
+	    "activity\n"
+	    "                       (default: log/<id>.log, the pane's output)\n"
+	    "  --resume CMD         run when resuming a parked session; given "
+	    "more than\n"
+	    "                       once, the words are its argv\n"
+	    "  --env K=V            a variable of the program (repeatable), in "
+	    "conf/<id>.env\n"
+	    "  --env-file F         K=V lines from F (--env wins over it)\n"
+	    "  --memory-max SIZE    MemoryMax= of the identity's systemd scope "
+	    "(bytes, or\n"
+	    "                       with K, M or G); refused where no user "
+	    "manager answers\n"
+	    "  --memory-high SIZE   MemoryHigh= of the scope (the same)\n"
+	    "  --stop-keys KEYS     tmux send-keys words typed to end it, e.g. "
+	    "\"C-c\" or\n"
+	    "                       \"'/exit' Enter\" (default: none)\n"
+	    "  --stop-signal SIG    then this signal: HUP INT QUIT TERM (default) "
+	    "USR1 USR2\n"
+	    "                       or none\n"
+	    "  --stop-timeout SECS  then wait this long before SIGKILL, 1-3600 "
+	    "(default 10)\n"
+	    "  --replace            overwrite an existing definition (the env file "
+	    "is kept\n"
+	    "                       unless --env or --env-file is given)\n"
+	    "One word after -- is a sh command line; several words are the "
+	    "program and its\narguments, each kept exactly as given.\n",
+	.opts = add_opts,
+	.minpos = 1,
+	.maxpos = -1,
+	.home = H_NONE,
+	.ids = 1,
+	.exec = cmd_add
 };
 
 const struct cmd_entry cmd_rm_entry = {
-	"rm", "<id> [--force]",
-	"remove an identity: conf, scripts and markers (keeps its log)",
-	"  --force, -f   tear a running session down first\n",
-	rm_opts, 1, 1, H_READ, 1, cmd_rm
+	.name = "rm",
+	.usage = "<id> [--force]",
+	.summary = "remove an identity: conf, scripts and markers (keeps its log)",
+	.help = "  --force, -f   tear a running session down first\n",
+	.opts = rm_opts,
+	.minpos = 1,
+	.maxpos = 1,
+	.home = H_READ,
+	.ids = 1,
+	.exec = cmd_rm
 };

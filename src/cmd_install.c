@@ -184,7 +184,7 @@ forget_previous(enum sched s, struct buf *report)
 	char prev[16];
 	unsigned long iv;
 
-	if (state_scheduler(prev, sizeof prev, &iv) != 0 ||
+	if (sched_read(prev, sizeof prev, &iv) != 0 ||
 	    strcmp(prev, sched_names[s]) == 0)
 		return 0;
 	if (strcmp(prev, "cron") == 0)
@@ -321,7 +321,7 @@ purge_home(void)
 
 	n = state_ids(&ids);
 	for (i = 0; i < n; i++) {
-		int lk = marker_lock(ids[i], 1);
+		int lk = home_lock(ids[i], 1);
 		pid_t cp;
 
 		if (state_running(ids[i]) || (canary_pid(ids[i], &cp) == 0 &&
@@ -416,35 +416,47 @@ cmd_uninstall(const struct args *a)
 }
 
 const struct cmd_entry cmd_install_entry = {
-	"install", "[--scheduler auto|cron|systemd|launchd|none] "
-	"[--interval SECS] [--label LABEL] [--dry-run]",
-	"set up the home and the scheduler entry that runs the tick",
-	"  --scheduler S   auto, cron, systemd, launchd or none; auto is "
-	"launchd on macOS,\n"
-	"                  else systemd when systemctl --user answers, else "
-	"cron\n"
-	"  --interval SECS how often the tick runs, 1-86400 (default 60; "
-	"cron rounds to\n"
-	"                  minutes)\n"
-	"  --label LABEL   launchd label (default org.roost.tick), or the "
-	"systemd units'\n"
-	"                  name (default roost-tick)\n"
-	"  --dry-run, -n   print what would be written; touch nothing\n"
-	"Idempotent: prints created, updated or unchanged for each thing.  "
-	"Warns when\nthe entry will not run (no cron daemon, no lingering, "
-	"a disabled launchd label).\n",
-	install_opts, 0, 0, H_NONE, 0, cmd_install
+	.name = "install",
+	.usage = "[--scheduler auto|cron|systemd|launchd|none] "
+	    "[--interval SECS] [--label LABEL] [--dry-run]",
+	.summary = "set up the home and the scheduler entry that runs the tick",
+	.help = "  --scheduler S   auto, cron, systemd, launchd or none; auto is "
+	    "launchd on macOS,\n"
+	    "                  else systemd when systemctl --user answers, else "
+	    "cron\n"
+	    "  --interval SECS how often the tick runs, 1-86400 (default 60; "
+	    "cron rounds to\n"
+	    "                  minutes)\n"
+	    "  --label LABEL   launchd label (default org.roost.tick), or the "
+	    "systemd units'\n"
+	    "                  name (default roost-tick)\n"
+	    "  --dry-run, -n   print what would be written; touch nothing\n"
+	    "Idempotent: prints created, updated or unchanged for each thing.  "
+	    "Warns when\nthe entry will not run (no cron daemon, no lingering, "
+	    "a disabled launchd label).\n",
+	.opts = install_opts,
+	.minpos = 0,
+	.maxpos = 0,
+	.home = H_NONE,
+	.ids = 0,
+	.exec = cmd_install
 };
 
 const struct cmd_entry cmd_uninstall_entry = {
-	"uninstall", "[--purge [--yes]] [--label LABEL] [--dry-run]",
-	"remove the scheduler entry (--purge: also every session and the "
-	"home)",
-	"  --purge         also stop every session and delete the home\n"
-	"  --yes, -y       confirm --purge without a terminal\n"
-	"  --label LABEL   launchd label (default org.roost.tick), or the "
-	"systemd units'\n"
-	"                  name (default roost-tick)\n"
-	"  --dry-run, -n   print what would be removed; touch nothing\n",
-	uninstall_opts, 0, 0, H_NONE, 0, cmd_uninstall
+	.name = "uninstall",
+	.usage = "[--purge [--yes]] [--label LABEL] [--dry-run]",
+	.summary = "remove the scheduler entry (--purge: also every session and the "
+	    "home)",
+	.help = "  --purge         also stop every session and delete the home\n"
+	    "  --yes, -y       confirm --purge without a terminal\n"
+	    "  --label LABEL   launchd label (default org.roost.tick), or the "
+	    "systemd units'\n"
+	    "                  name (default roost-tick)\n"
+	    "  --dry-run, -n   print what would be removed; touch nothing\n",
+	.opts = uninstall_opts,
+	.minpos = 0,
+	.maxpos = 0,
+	.home = H_NONE,
+	.ids = 0,
+	.exec = cmd_uninstall
 };

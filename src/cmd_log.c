@@ -14,8 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define FOLLOW_POLL_MS	200
-
 static struct {
 	const char *lines, *follow, *format;
 } lo;
@@ -219,13 +217,19 @@ cmd_log(const struct args *a)
 }
 
 const struct cmd_entry cmd_log_entry = {
-	"log", "[<id>] [-n N] [-f] [--format logfmt|json]",
-	"the newest lifecycle and exit events",
-	"  -n N, --lines N   how many (default 20)\n"
-	"  -f, --follow      then print new events as they come, until "
-	"interrupted\n"
-	"  --format F        logfmt (default) or json: an object a line, "
-	"integers as\n"
-	"                    numbers, empty values as null\n",
-	log_opts, 0, 1, H_READ, 1, cmd_log
+	.name = "log",
+	.usage = "[<id>] [-n N] [-f] [--format logfmt|json]",
+	.summary = "the newest lifecycle and exit events",
+	.help = "  -n N, --lines N   how many (default 20)\n"
+	    "  -f, --follow      then print new events as they come, until "
+	    "interrupted\n"
+	    "  --format F        logfmt (default) or json: an object a line, "
+	    "integers as\n"
+	    "                    numbers, empty values as null\n",
+	.opts = log_opts,
+	.minpos = 0,
+	.maxpos = 1,
+	.home = H_READ,
+	.ids = 1,
+	.exec = cmd_log
 };

@@ -17,7 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define FOLLOW_POLL_MS	200
 #define CHUNK		65536
 #define TAIL_KEEP	256	/* what was read last, to find the place again */
 
@@ -224,7 +223,7 @@ cmd_output(const struct args *a)
 	term_init(&p.term);
 	p.raw = oo.raw != NULL;
 	p.fd = -1;
-	home_path(p.path, "log/%s.log", id);
+	home_pane_log(p.path, id);
 	if ((r = pane_open(&p)) == -1)
 		return cli_fail();
 	if (r == 0 && fstat(p.fd, &st) == 0)
@@ -250,14 +249,20 @@ cmd_output(const struct args *a)
 }
 
 const struct cmd_entry cmd_output_entry = {
-	"output", "<id> [-n N] [-f] [--raw]",
-	"what the program printed, from its pane log",
-	"  -n N, --lines N   the newest N lines (default 40)\n"
-	"  -f, --follow      then print what comes, across relaunches, until "
-	"interrupted\n"
-	"  --raw             the bytes as written, control sequences and all\n"
-	"Colours and other control sequences are dropped, and a line redrawn "
-	"with \\r\nor backspace shows as it ended.  Each launch is marked by "
-	"a line\n\"--- roost: <time> launch <mode> ---\".\n",
-	output_opts, 1, 1, H_READ, 1, cmd_output
+	.name = "output",
+	.usage = "<id> [-n N] [-f] [--raw]",
+	.summary = "what the program printed, from its pane log",
+	.help = "  -n N, --lines N   the newest N lines (default 40)\n"
+	    "  -f, --follow      then print what comes, across relaunches, until "
+	    "interrupted\n"
+	    "  --raw             the bytes as written, control sequences and all\n"
+	    "Colours and other control sequences are dropped, and a line redrawn "
+	    "with \\r\nor backspace shows as it ended.  Each launch is marked by "
+	    "a line\n\"--- roost: <time> launch <mode> ---\".\n",
+	.opts = output_opts,
+	.minpos = 1,
+	.maxpos = 1,
+	.home = H_READ,
+	.ids = 1,
+	.exec = cmd_output
 };

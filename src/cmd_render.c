@@ -64,12 +64,18 @@ out:
 }
 
 const struct cmd_entry cmd_render_entry = {
-	"render", "<template> [<id>] [--set KEY=VALUE...]",
-	"print one rendered template",
-	"  --set KEY=VALUE   override a template variable (repeatable)\n"
-	"Templates: launch canary pane-died tmux-hook pipe-pane crontab "
-	"launchd.plist\n"
-	"roost-tick.service roost-tick.timer forensics-linux forensics-darwin "
-	"sh-lib.\n",
-	render_opts, 1, 2, H_NONE, 0, cmd_render
+	.name = "render",
+	.usage = "<template> [<id>] [--set KEY=VALUE...]",
+	.summary = "print one rendered template",
+	.help = "  --set KEY=VALUE   override a template variable (repeatable)\n"
+	    "Templates: launch canary pane-died tmux-hook pipe-pane crontab "
+	    "launchd.plist\n"
+	    "roost-tick.service roost-tick.timer forensics-linux forensics-darwin "
+	    "sh-lib.\n",
+	.opts = render_opts,
+	.minpos = 1,
+	.maxpos = 2,
+	.home = H_NONE,
+	.ids = 0,
+	.exec = cmd_render
 };

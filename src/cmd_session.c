@@ -54,7 +54,7 @@ begin(const char *id, struct conf *c, int *lk, int flags)
 		return -1;
 	if (!state_known(id))
 		return err_set(RX_UNKNOWN, "%s: unknown identity", id);
-	if ((*lk = marker_lock(id, 1)) < 0)
+	if ((*lk = home_lock(id, 1)) < 0)
 		return -1;
 	if (!(flags & B_CONF)) {
 		if (!state_known(id))
@@ -97,7 +97,7 @@ launch_unless_running(const char *id, const struct conf *c,
 
 	if (state_running(id)) {
 		if (home_sock(id, sock, sizeof sock) == -1 ||
-		    server_ours(id, sock, 5000) != 1)
+		    server_ours(id, sock, SERVER_ASK_MS) != 1)
 			return -1;
 		cli_out("running %s\n", id);
 		return 0;
@@ -227,41 +227,79 @@ cmd_canary(const struct args *a)
 
 
 const struct cmd_entry cmd_start_entry = {
-	"start", "<id>",
-	"clear stop, crash-loop and deaths, then launch now",
-	"Launches in resume mode when the session was parked.\n",
-	no_opts, 1, 1, H_READ, 1, cmd_start
+	.name = "start",
+	.usage = "<id>",
+	.summary = "clear stop, crash-loop and deaths, then launch now",
+	.help = "Launches in resume mode when the session was parked.\n",
+	.opts = no_opts,
+	.minpos = 1,
+	.maxpos = 1,
+	.home = H_READ,
+	.ids = 1,
+	.exec = cmd_start
 };
 
 const struct cmd_entry cmd_stop_entry = {
-	"stop", "<id>",
-	"halt an identity: clean teardown, never relaunched until start", "",
-	no_opts, 1, 1, H_READ, 1, cmd_stop
+	.name = "stop",
+	.usage = "<id>",
+	.summary = "halt an identity: clean teardown, never relaunched until start",
+	.help = "",
+	.opts = no_opts,
+	.minpos = 1,
+	.maxpos = 1,
+	.home = H_READ,
+	.ids = 1,
+	.exec = cmd_stop
 };
 
 const struct cmd_entry cmd_wake_entry = {
-	"wake", "<id>",
-	"launch now if not running (resume if parked)",
-	"Refused (exit 3) when the identity is stopped or crash-looped.\n",
-	no_opts, 1, 1, H_READ, 1, cmd_wake
+	.name = "wake",
+	.usage = "<id>",
+	.summary = "launch now if not running (resume if parked)",
+	.help = "Refused (exit 3) when the identity is stopped or crash-looped.\n",
+	.opts = no_opts,
+	.minpos = 1,
+	.maxpos = 1,
+	.home = H_READ,
+	.ids = 1,
+	.exec = cmd_wake
 };
 
 const struct cmd_entry cmd_restart_entry = {
-	"restart", "<id> [--fresh]",
-	"clean teardown, then launch",
-	"  --fresh   run the command, not the resume command\n",
-	restart_opts, 1, 1, H_READ, 1, cmd_restart
+	.name = "restart",
+	.usage = "<id> [--fresh]",
+	.summary = "clean teardown, then launch",
+	.help = "  --fresh   run the command, not the resume command\n",
+	.opts = restart_opts,
+	.minpos = 1,
+	.maxpos = 1,
+	.home = H_READ,
+	.ids = 1,
+	.exec = cmd_restart
 };
 
 const struct cmd_entry cmd_attach_entry = {
-	"attach", "<id>", "attach the terminal to the identity's session",
-	"Runs tmux -S <sock> attach-session -t <id>.\n",
-	no_opts, 1, 1, H_READ, 1, cmd_attach
+	.name = "attach",
+	.usage = "<id>",
+	.summary = "attach the terminal to the identity's session",
+	.help = "Runs tmux -S <sock> attach-session -t <id>.\n",
+	.opts = no_opts,
+	.minpos = 1,
+	.maxpos = 1,
+	.home = H_READ,
+	.ids = 1,
+	.exec = cmd_attach
 };
 
 const struct cmd_entry cmd_canary_entry = {
-	"canary", "<id>",
-	"make sure the identity's canary runs",
-	"Prints spawned, already, skipped (not running) or failed.\n",
-	no_opts, 1, 1, H_READ, 1, cmd_canary
+	.name = "canary",
+	.usage = "<id>",
+	.summary = "make sure the identity's canary runs",
+	.help = "Prints spawned, already, skipped (not running) or failed.\n",
+	.opts = no_opts,
+	.minpos = 1,
+	.maxpos = 1,
+	.home = H_READ,
+	.ids = 1,
+	.exec = cmd_canary
 };

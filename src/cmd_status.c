@@ -134,11 +134,11 @@ tick_info(struct tickinfo *ti)
 
 	memset(ti, 0, sizeof *ti);
 	ti->last_age = -1;
-	(void)state_scheduler(ti->sched, sizeof ti->sched, &ti->interval);
+	(void)sched_read(ti->sched, sizeof ti->sched, &ti->interval);
 	if (sched_last_pass(&ti->line, &when) == 0)
 		ti->last_age = (long)(now - when) < 0 ? 0 : (long)(now - when);
 	else if (ti->sched[0] != '\0' && strcmp(ti->sched, "none") != 0 &&
-	    (when = state_scheduler_since()) > 0 && now - when >
+	    (when = sched_since()) > 0 && now - when >
 	    (time_t)(3 * ti->interval)) {
 		/* No pass since install set the entry up, three intervals on. */
 		fmt_ago((long)(now - when), ago);
@@ -408,16 +408,22 @@ cmd_status(const struct args *a)
 }
 
 const struct cmd_entry cmd_status_entry = {
-	"status", "[<id>...] [--format table|logfmt|json] [--verbose]",
-	"state of each identity, and whether the tick runs",
-	"  --format F   table (default), logfmt (a line per identity) or json\n"
-	"               (one document: {\"ids\":[...],\"tick\":{...}})\n"
-	"  --verbose    also say the launch mode: scope (a systemd scope per\n"
-	"               identity) or plain, and why\n"
-	"The table ends with the scheduler and the age of the last tick pass, "
-	"and warns\nwhen there is no scheduler entry, or no pass in the "
-	"three intervals since install\nor since the last one.\n"
-	"With ids: exit 0 when all run, 3 when one does not, 4 when one is "
-	"unknown.\n",
-	status_opts, 0, -1, H_READ, 2, cmd_status
+	.name = "status",
+	.usage = "[<id>...] [--format table|logfmt|json] [--verbose]",
+	.summary = "state of each identity, and whether the tick runs",
+	.help = "  --format F   table (default), logfmt (a line per identity) or json\n"
+	    "               (one document: {\"ids\":[...],\"tick\":{...}})\n"
+	    "  --verbose    also say the launch mode: scope (a systemd scope per\n"
+	    "               identity) or plain, and why\n"
+	    "The table ends with the scheduler and the age of the last tick pass, "
+	    "and warns\nwhen there is no scheduler entry, or no pass in the "
+	    "three intervals since install\nor since the last one.\n"
+	    "With ids: exit 0 when all run, 3 when one does not, 4 when one is "
+	    "unknown.\n",
+	.opts = status_opts,
+	.minpos = 0,
+	.maxpos = -1,
+	.home = H_READ,
+	.ids = 2,
+	.exec = cmd_status
 };

@@ -80,12 +80,18 @@ cmd_tick(const struct args *a)
 }
 
 const struct cmd_entry cmd_tick_entry = {
-	"tick", "[--verbose] [--origin schedule|death|command] [<id>...]",
-	"one supervision pass over every identity, or the named ones",
-	"  --verbose   print a summary line (the tick is silent otherwise)\n"
-	"  --origin O  who asked: schedule (default for a full pass), death\n"
-	"              (the pane-died hook and the canary: waits for the\n"
-	"              identity's lock, sleeps out a restart's backoff) or\n"
-	"              command (default with ids)\n",
-	tick_opts, 0, -1, H_READ, 2, cmd_tick
+	.name = "tick",
+	.usage = "[--verbose] [--origin schedule|death|command] [<id>...]",
+	.summary = "one supervision pass over every identity, or the named ones",
+	.help = "  --verbose   print a summary line (the tick is silent otherwise)\n"
+	    "  --origin O  who asked: schedule (default for a full pass), death\n"
+	    "              (the pane-died hook and the canary: waits for the\n"
+	    "              identity's lock, sleeps out a restart's backoff) or\n"
+	    "              command (default with ids)\n",
+	.opts = tick_opts,
+	.minpos = 0,
+	.maxpos = -1,
+	.home = H_READ,
+	.ids = 2,
+	.exec = cmd_tick
 };

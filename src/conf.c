@@ -33,6 +33,14 @@ static const char *const keys[] = {
 	NULL
 };
 
+/* The keys a conf may hold, NULL-terminated: what `roost help conf`
+ * lists and what roost.1 must describe. */
+const char *const *
+conf_keys(void)
+{
+	return keys;
+}
+
 /* The signals a stop may send (conf stop_signal, add --stop-signal). */
 static const char *const stop_signals[] = {
 	"HUP", "INT", "QUIT", "TERM", "USR1", "USR2", NULL

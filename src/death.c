@@ -13,8 +13,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define CANARY_SETTLE_MS 3000	/* a recording canary: line, last-exit, snapshot */
-
 /* Statuses with a well-known meaning: the launch script's own 111 (cwd
  * or conf unusable; its message is in the pane log) and sh's 126/127. */
 static const char *
@@ -27,26 +25,6 @@ exit_reason(const char *status)
 	if (strcmp(status, "127") == 0)
 		return "command-not-found";
 	return NULL;
-}
-
-/* .last-exit, when it belongs to this session: written no earlier than
- * it woke, naming its server.  1 with the line in le, else 0. */
-static int
-last_exit(const char *id, const struct session *s, struct buf *le)
-{
-	struct buf v = { 0 };
-	struct timespec lt;
-	unsigned long lp;
-	int rc = 0;
-
-	if (marker_read(id, M_LASTEXIT, le) == 0 &&
-	    marker_mtime(id, M_LASTEXIT, &lt) == 0 && lt.tv_sec >= s->woke &&
-	    logfmt_get(le->s, "server_pid", &v) == 0 &&
-	    num_ulong(v.s, 1UL << 30, &lp) == 0 && s->server_pid > 0 &&
-	    (pid_t)lp == s->server_pid)
-		rc = 1;
-	buf_free(&v);
-	return rc;
 }
 
 /* What a field of the record says, "" when nothing. */
@@ -91,13 +69,14 @@ death_record(const char *id, const struct session *s, int *clean_exit)
 	char sock[PATHBUF], spid[24], status[32] = "", sig[32] = "",
 	    oom[16] = "", ev[32] = "", c[64] = "";
 	const char *reason = NULL;
+	time_t when;
 	int matched;
 
 	*clean_exit = 0;
 	/* A canary may still be writing this death's record. */
-	if (!(matched = last_exit(id, s, &le)) && canary_settle(id,
-	    CANARY_SETTLE_MS) == 0)
-		matched = last_exit(id, s, &le);
+	if (!(matched = state_last_exit_line(id, s, &le, &when)) &&
+	    canary_settle(id, CANARY_SETTLE_MS) == 0)
+		matched = state_last_exit_line(id, s, &le, &when);
 	if (matched) {
 		field(le.s, "ev", ev, sizeof ev);
 		field(le.s, "status", status, sizeof status);

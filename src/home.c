@@ -1,4 +1,5 @@
-/* home.c - where the home is, whether it is safe, and the paths in it. */
+/* home.c - where the home is, whether it is safe, the paths in it, and
+ * the identity's lock (lock/<id>). */
 /* realpath(3) and the sticky bit are XSI. */
 #define _XOPEN_SOURCE 700
 
@@ -257,6 +258,31 @@ home_path(char *out, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0 || m < 0 || (size_t)n + (size_t)m >= PATHBUF)
 		err_abort("path too long under %s", H.dir);
+}
+
+/*
+ * The identity's lock (flock on lock/<id>), serialising launch, teardown
+ * and tick.  It lives apart from state/ and is never removed with the
+ * identity: a lock file unlinked while others hold or wait on it would
+ * let the next opener lock a new inode and run beside them.
+ */
+int
+home_lock(const char *id, int wait)
+{
+	char p[PATHBUF];
+
+	home_path(p, "lock");
+	if (home_dir_check(p, 1) == -1)
+		return -1;
+	home_path(p, "lock/%s", id);
+	return file_lock(p, wait);
+}
+
+/* The identity's pane log, log/<id>.log: the one place it is spelled. */
+void
+home_pane_log(char *out, const char *id)
+{
+	home_path(out, "log/%s.log", id);
 }
 
 int

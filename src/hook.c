@@ -24,8 +24,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define HOOK_TIMEOUT_MS	30000
-
 /* Why path (a directory when dir) may not be trusted; NULL when it may. */
 static const char *
 unsafe(const char *path, int dir, char *why, size_t n)

@@ -16,10 +16,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CANARY_SETTLE_MS 3000	/* a recording canary: line, last-exit, snapshot */
-#define SERVER_UP_MS	3000	/* tmux -D until its socket listens */
-#define SERVER_ASK_MS	5000	/* whose server a live socket is */
-
 /* The scripts a launch runs: the canary and the hook follow the
  * templates (so an upgrade reaches running homes); the launch script is
  * rendered only when missing. */
@@ -37,7 +33,7 @@ pane_log_ready(const char *id)
 	char p[PATHBUF];
 	int fd;
 
-	home_path(p, "log/%s.log", id);
+	home_pane_log(p, id);
 	if ((fd = file_open(p, O_WRONLY | O_APPEND | O_CREAT, 0600)) == -1)
 		return -1;
 	(void)close(fd);
@@ -122,7 +118,7 @@ pane_log_size(const char *id)
 	char p[PATHBUF];
 	struct stat st;
 
-	home_path(p, "log/%s.log", id);
+	home_pane_log(p, id);
 	return lstat(p, &st) == 0 ? st.st_size : 0;
 }
 
@@ -150,7 +146,7 @@ pane_log_said(const char *id, off_t from, char *out, size_t n)
 	int fd;
 
 	out[0] = '\0';
-	home_path(p, "log/%s.log", id);
+	home_pane_log(p, id);
 	if ((fd = file_open(p, O_RDONLY, 0)) == -1)
 		return;
 	got = pread(fd, chunk, sizeof chunk - 1, from);
@@ -279,8 +275,6 @@ session_create(const char *id, const struct conf *c, const char *sock,
 	struct buf hook = { 0 }, pipe_cmd = { 0 }, cwd = { 0 }, o = { 0 };
 	struct vars v = { 0 };
 	const char *home = getenv("HOME");
-	unsigned long sp, pp;
-	char *end;
 	int rc = -1;
 
 	if (render_std(&v, id, c) == -1 ||
@@ -299,7 +293,7 @@ session_create(const char *id, const struct conf *c, const char *sock,
 			 * runs this client. */
 			"set-option", "-g", "update-environment", "", ";",
 			"new-session", "-d", "-s", id, "-c", cwd.s,
-			"-x", "200", "-y", "50", "-P", "-F", "#{pid} #{pane_pid}",
+			"-x", "200", "-y", "50", "-P", "-F", TMUX_PIDS,
 			lscript, mode, ";",
 			"set-option", "-w", "-t", target, "remain-on-exit", "on",
 			";",
@@ -319,15 +313,11 @@ session_create(const char *id, const struct conf *c, const char *sock,
 		if (tmux_run(sock, args, &o) != 0)
 			goto out;
 	}
-	sp = strtoul(buf_str(&o), &end, 10);
-	pp = strtoul(end, NULL, 10);
-	if (sp <= 1 || pp <= 1 || sp >= 1UL << 30 || pp >= 1UL << 30) {
+	if (tmux_pids(buf_str(&o), &s->server_pid, &s->pane_pid) == -1) {
 		(void)err_set(RX_FAIL, "tmux new-session: unexpected output "
 		    "'%.40s'", o.s);
 		goto out;
 	}
-	s->server_pid = (pid_t)sp;
-	s->pane_pid = (pid_t)pp;
 	rc = 0;
 out:
 	render_free(&v);

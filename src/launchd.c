@@ -16,7 +16,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define PRINT_GONE_MS	10000
 #define BOOTSTRAP_TRIES	5
 
 static int

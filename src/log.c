@@ -98,7 +98,7 @@ log_pane_mark(const char *id, const char *mode)
 	char p[PATHBUF], ts[32], c = '\n';
 	int fd, rc;
 
-	home_path(p, "log/%s.log", id);
+	home_pane_log(p, id);
 	if ((fd = file_open(p, O_WRONLY | O_APPEND | O_CREAT, 0600)) == -1)
 		return -1;
 	/* A program that ended mid-line: end its line first. */

@@ -15,8 +15,16 @@ static const struct opt no_opts[] = {
 };
 
 static const struct cmd_entry cmd_help_entry = {
-	"help", "[<command>]", "show help for roost or one command", "",
-	no_opts, 0, 1, H_NONE, 0, cmd_help
+	.name = "help",
+	.usage = "[<command> | conf]",
+	.summary = "show help for roost or one command",
+	.help = "  conf   list the keys of conf/<id>.conf\n",
+	.opts = no_opts,
+	.minpos = 0,
+	.maxpos = 1,
+	.home = H_NONE,
+	.ids = 0,
+	.exec = cmd_help
 };
 
 static const struct cmd_entry *const cmds[] = {
@@ -48,7 +56,11 @@ cmd_help(const struct args *a)
 		cli_help_all(cmds, NCMDS, 0);
 		return RX_OK;
 	}
-	if ((c = cmd_find(a->v[0])) == NULL)
+	if ((c = cmd_find(a->v[0])) == NULL && strcmp(a->v[0], "conf") == 0) {
+		cli_help_conf(conf_keys());
+		return RX_OK;
+	}
+	if (c == NULL)
 		return cli_usage("unknown command: %s", a->v[0]);
 	cli_help(c);
 	return RX_OK;

@@ -24,24 +24,6 @@ marker_path(char *out, const char *id, const char *m)
 	home_path(out, "state/%s.%s", id, m);
 }
 
-/*
- * The identity's lock (flock on lock/<id>), serialising launch, teardown
- * and tick.  It lives apart from state/ and is never removed with the
- * identity: a lock file unlinked while others hold or wait on it would
- * let the next opener lock a new inode and run beside them.
- */
-int
-marker_lock(const char *id, int wait)
-{
-	char p[PATHBUF];
-
-	home_path(p, "lock");
-	if (home_dir_check(p, 1) == -1)
-		return -1;
-	home_path(p, "lock/%s", id);
-	return file_lock(p, wait);
-}
-
 /* 1 present, 0 absent, -1 when something that is not a marker sits there. */
 int
 marker_has(const char *id, const char *m)

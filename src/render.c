@@ -117,7 +117,8 @@ render_std(struct vars *v, const char *id, const struct conf *c)
 	setp(v, "env_file", "conf/%s.env", id);
 	setp(v, "launch", "bin/%s.launch", id);
 	setp(v, "canary", "bin/%s.canary", id);
-	setp(v, "pane_log", "log/%s.log", id);
+	home_pane_log(p, id);
+	render_set(v, "pane_log", p);
 	if (c != NULL) {
 		render_set(v, "command", c->command);
 		render_set(v, "resume", c->resume != NULL ? c->resume :

@@ -4,7 +4,8 @@
  *
  * Layers point down: main -> commands (cmd_*.c) -> cli -> lifecycle
  * (tick, launch, teardown, canary, death, schedulers) -> state (home,
- * identities, confs, markers, logs, templates, derived state) ->
+ * identities, confs, markers, logs, templates, the scheduler's records,
+ * derived state) ->
  * platform (memory, errors, files, processes, tmux, escapers).  A file
  * calls only its own layer or lower ones; scripts/layers.sh checks it.
  *
@@ -38,6 +39,31 @@
 #define PANE_LOG_MAX	(32L * 1024 * 1024)
 #define PANE_LOG_KEEP	(8L * 1024 * 1024)
 #define TMP_TAG		".tmp."	/* .<name>.tmp.<pid>.<rest>: a writer's temp */
+
+/*
+ * Every bounded wait, in milliseconds, named once: what each bounds.
+ */
+#define RUN_TIMEOUT_MS	15000	/* any one tmux, crontab or launchctl run */
+#define TMUX_TIMEOUT_MS	15000	/* any one tmux client run */
+#define REFUSED_PAUSE_MS 10	/* before a refused connect is tried again */
+#define SERVER_UP_MS	3000	/* a launch: tmux -D until its socket listens */
+#define SERVER_ASK_MS	5000	/* a launch or start: whose server a live socket is */
+#define ADOPT_ASK_MS	3000	/* the tick adopting a server: whose it is */
+#define TMUX_ASK_MS	3000	/* a teardown's tmux call: a wedged server must not hold a stop */
+#define SERVER_GONE_MS	2000	/* a teardown: kill-server until the socket refuses */
+#define SERVER_KILLED_MS 1000	/* a teardown: a SIGKILLed server until it is gone */
+#define FLUSH_MS	50	/* a teardown: pipe-pane's last bytes, after the pane ends */
+#define CANARY_GONE_MS	2000	/* a dismissed canary, after SIGTERM, before SIGKILL */
+#define CANARY_KILLED_MS 500	/* a dismissed canary, after SIGKILL, until it is gone */
+#define CANARY_ASK_MS	3000	/* a canary respawned: tmux says the server's pid */
+#define CANARY_SETTLE_MS 3000	/* a recording canary: line, last-exit, snapshot */
+#define PASS_LOCK_WAIT_MS	2000	/* a second pass waits this, then skips */
+#define ID_LOCK_WAIT_MS		120000	/* a death's pass waits this for the id */
+#define SERVER_GONE_WAIT_MS	5000	/* a death's pass: the server exiting */
+#define NUDGE_WAIT_MS	1500	/* a nudged server: its hook and exit */
+#define HOOK_TIMEOUT_MS	30000	/* a hook, then SIGKILL to its process group */
+#define PRINT_GONE_MS	10000	/* launchctl bootout until print says the job is gone */
+#define FOLLOW_POLL_MS	200	/* output -f and log -f: between looks at the file */
 
 #if defined(__GNUC__) || defined(__clang__)
 #define PRINTFLIKE(f, a) __attribute__((format(printf, f, a)))
@@ -219,13 +245,15 @@ int	 scope_memory_enforced(void);
 const char *tmux_bin(void);
 int	 tmux_check(void);
 int	 tmux_alive(const char *sock);
+#define TMUX_PIDS	"#{pid} #{pane_pid}"	/* a format: read with tmux_pids() */
+int	 tmux_pids(const char *out, pid_t *server, pid_t *pane);
 int	 tmux_run(const char *sock, const char *const args[], struct buf *out);
 int	 tmux_run_ms(const char *sock, const char *const args[],
 	    struct buf *out, long timeout);
 
 /* =================================================================== state */
 
-/* ---- home.c: where the home is, whether it is safe, its paths ---- */
+/* ---- home.c: where the home is, whether it is safe, its paths, locks ---- */
 int	 home_resolve(const char *opt_home);
 int	 home_open(int create);
 int	 home_exists(void);
@@ -234,6 +262,8 @@ const char *home_sockdir(void);
 int	 home_dir_check(const char *path, int create);
 int	 home_above_check(const char *path);
 void	 home_path(char *out, const char *fmt, ...) PRINTFLIKE(2, 3);
+void	 home_pane_log(char *out, const char *id);
+int	 home_lock(const char *id, int wait);
 int	 home_sock(const char *id, char *out, size_t n);
 
 /* ---- ident.c: identity names ---- */
@@ -260,6 +290,7 @@ struct conf {
 	unsigned long long memory_max, memory_high;	/* the scope's, 0 none */
 };
 
+const char *const *conf_keys(void);
 void	 conf_defaults(struct conf *);
 void	 conf_free(struct conf *);
 int	 conf_parse(const char *name, const char *text, size_t len,
@@ -310,7 +341,6 @@ int	 marker_set(const char *id, const char *m, const char *content);
 int	 marker_rm(const char *id, const char *m);
 int	 marker_read(const char *id, const char *m, struct buf *);
 int	 marker_mtime(const char *id, const char *m, struct timespec *);
-int	 marker_lock(const char *id, int wait);
 int	 marker_queue_nonempty(const char *id);
 int	 marker_purge(const char *id, struct buf *names);
 int	 marker_session_read(const char *id, struct session *);
@@ -367,9 +397,6 @@ enum state {
 int	 state_running(const char *id);
 enum state state_of(const char *id, const struct conf *, int alive,
 	    time_t now);
-#define SCHED_FILE	"state/.scheduler"
-int	 state_scheduler(char *name, size_t n, unsigned long *interval);
-time_t	 state_scheduler_since(void);
 unsigned long state_interval(void);
 int	 state_policy_restarts(const struct conf *, const char *cause);
 int	 state_restart(const char *id, const struct conf *, time_t *due);
@@ -378,12 +405,28 @@ int	 state_known(const char *id);
 const char *state_name(enum state);
 time_t	 state_activity(const char *id, const struct conf *, time_t woke);
 int	 state_wake_pending(const char *id);
+int	 state_last_exit_line(const char *id, const struct session *,
+	    struct buf *le, time_t *when);
 int	 state_last_exit(const char *id, const struct session *, char *out,
 	    size_t n, time_t *when);
 
+/* ---- sched.c: what every scheduler entry shares, and its records ---- */
+#define SCHED_LABEL	"org.roost.tick"
+#define SCHED_UNIT	"roost-tick"
+#define SCHED_FILE	"state/.scheduler"
+struct tally;
+void	 sched_vars(struct vars *, unsigned long interval, const char *label,
+	    unsigned long *minutes);
+unsigned long sched_cron_minutes(unsigned long interval);
+int	 sched_record(const char *name, unsigned long interval);
+int	 sched_forget(void);
+int	 sched_read(char *name, size_t n, unsigned long *interval);
+time_t	 sched_since(void);
+void	 sched_pass_done(const struct tally *, const char *origin);
+int	 sched_last_pass(struct buf *line, time_t *when);
+
 /* ---- server.c: an identity's tmux server and its socket ---- */
 int	 server_ours(const char *id, const char *sock, long ms);
-int	 server_pid(const char *sock, pid_t *pid);
 int	 server_sock_clear(const char *sock);
 
 /* =============================================================== lifecycle */
@@ -436,17 +479,6 @@ struct tally {
 };
 int	 tick_pass(int verbose, const char *origin, char *const ids[],
 	    int nids, struct tally *);
-
-/* ---- sched.c: what every scheduler entry shares ---- */
-#define SCHED_LABEL	"org.roost.tick"
-#define SCHED_UNIT	"roost-tick"
-void	 sched_vars(struct vars *, unsigned long interval, const char *label,
-	    unsigned long *minutes);
-unsigned long sched_cron_minutes(unsigned long interval);
-int	 sched_record(const char *name, unsigned long interval);
-int	 sched_forget(void);
-void	 sched_pass_done(const struct tally *, const char *origin);
-int	 sched_last_pass(struct buf *line, time_t *when);
 
 /* ---- cron.c: the crontab block ---- */
 int	 cron_read(const char *tool, struct buf *out);
@@ -528,6 +560,7 @@ int	 cli_parse(const struct cmd_entry *, int argc, char **argv,
 void	 cli_args_free(struct args *, const struct cmd_entry *);
 int	 cli_finish(int rc);
 void	 cli_help(const struct cmd_entry *);
+void	 cli_help_conf(const char *const *keys);
 void	 cli_help_all(const struct cmd_entry *const *, size_t n, int to_err);
 
 /* ================================================================ commands */

@@ -2,8 +2,9 @@
  * sched.c - what every scheduler entry shares: the template variables
  * that say how often and how the tick runs and the environment baked
  * into it; the record of what install installed (state/.scheduler, one
- * line "scheduler=<name> interval=<secs>"); the record of the last
- * completed pass (state/.tick.last, its ev=tick line).
+ * line "scheduler=<name> interval=<secs>"), written and read here; the
+ * record of the last completed pass (state/.tick.last, its ev=tick line).
+ * It works on files of the home, so it sits in the state layer.
  */
 #include "roost.h"
 
@@ -134,6 +135,45 @@ sched_forget(void)
 
 	home_path(p, SCHED_FILE);
 	return file_remove(p);
+}
+
+/*
+ * What state/.scheduler, written by install, says: 0 read, 1 absent (name
+ * "", interval 60), -1 unreadable.  The interval is in seconds, what the
+ * entry really runs at (cron's rounded to whole minutes).
+ */
+int
+sched_read(char *name, size_t n, unsigned long *interval)
+{
+	struct buf b = { 0 }, v = { 0 };
+	char p[PATHBUF];
+	int rc;
+
+	*interval = 60;
+	name[0] = '\0';
+	home_path(p, SCHED_FILE);
+	if ((rc = file_read(p, &b, 4096)) == 0) {
+		if (logfmt_get(b.s, "scheduler", &v) == 0)
+			(void)snprintf(name, n, "%s", v.s);
+		if (logfmt_get(b.s, "interval", &v) != 0 ||
+		    num_ulong(v.s, 86400, interval) == -1 || *interval == 0)
+			*interval = 60;
+	}
+	buf_free(&b);
+	buf_free(&v);
+	return rc;
+}
+
+/* When install recorded the scheduler (state/.scheduler's mtime), 0
+ * when it did not. */
+time_t
+sched_since(void)
+{
+	struct timespec ts;
+	char p[PATHBUF];
+
+	home_path(p, SCHED_FILE);
+	return file_mtime(p, &ts) == 0 ? ts.tv_sec : 0;
 }
 
 /* A completed pass: its ev=tick line in state/.tick.last, where status

@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #define HOME_OPTION	"@roost-home"
-#define SERVER_ASK_MS	15000
 
 /* The server's "<pid> <@roost-home>" as tmux reports it. */
 static int
@@ -85,19 +84,6 @@ server_ours(const char *id, const char *sock, long ms)
 		rc = 0;
 	}
 	buf_free(&home);
-	return rc;
-}
-
-/* The server pid tmux reports on sock (it needs a session). */
-int
-server_pid(const char *sock, pid_t *pid)
-{
-	struct buf home = { 0 };
-	int rc = server_ask(sock, pid, &home, SERVER_ASK_MS);
-
-	buf_free(&home);
-	if (rc == 0 && *pid <= 1)
-		rc = err_set(RX_FAIL, "tmux on %s: no server pid", sock);
 	return rc;
 }
 

@@ -17,8 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define RUN_TIMEOUT_MS	15000	/* any one tmux, crontab or launchctl run */
-
 #ifndef NSIG
 #define NSIG 65		/* not POSIX; covers every signal on Linux and macOS */
 #endif

@@ -60,45 +60,6 @@ state_of(const char *id, const struct conf *c, int alive, time_t now)
 	return ST_DOWN;
 }
 
-/*
- * What state/.scheduler, written by install, says: 0 read, 1 absent (name
- * "", interval 60), -1 unreadable.  The interval is in seconds, what the
- * entry really runs at (cron's rounded to whole minutes).
- */
-int
-state_scheduler(char *name, size_t n, unsigned long *interval)
-{
-	struct buf b = { 0 }, v = { 0 };
-	char p[PATHBUF];
-	int rc;
-
-	*interval = 60;
-	name[0] = '\0';
-	home_path(p, SCHED_FILE);
-	if ((rc = file_read(p, &b, 4096)) == 0) {
-		if (logfmt_get(b.s, "scheduler", &v) == 0)
-			(void)snprintf(name, n, "%s", v.s);
-		if (logfmt_get(b.s, "interval", &v) != 0 ||
-		    num_ulong(v.s, 86400, interval) == -1 || *interval == 0)
-			*interval = 60;
-	}
-	buf_free(&b);
-	buf_free(&v);
-	return rc;
-}
-
-/* When install recorded the scheduler (state/.scheduler's mtime), 0
- * when it did not. */
-time_t
-state_scheduler_since(void)
-{
-	struct timespec ts;
-	char p[PATHBUF];
-
-	home_path(p, SCHED_FILE);
-	return file_mtime(p, &ts) == 0 ? ts.tv_sec : 0;
-}
-
 /* The tick interval install recorded, else 60 s. */
 unsigned long
 state_interval(void)
@@ -106,7 +67,7 @@ state_interval(void)
 	char name[16];
 	unsigned long n;
 
-	(void)state_scheduler(name, sizeof name, &n);
+	(void)sched_read(name, sizeof name, &n);
 	return n;
 }
 
@@ -213,24 +174,46 @@ state_wake_pending(const char *id)
 }
 
 /*
+ * .last-exit, when it belongs to session s: written no earlier than it
+ * woke, naming its server.  1 with the line in le and its mtime in
+ * *when, else 0 (written before the launch, or about another server).
+ */
+int
+state_last_exit_line(const char *id, const struct session *s,
+    struct buf *le, time_t *when)
+{
+	struct buf v = { 0 };
+	struct timespec ts;
+	unsigned long sp;
+	int rc = 0;
+
+	if (marker_read(id, M_LASTEXIT, le) == 0 &&
+	    marker_mtime(id, M_LASTEXIT, &ts) == 0 && ts.tv_sec >= s->woke &&
+	    logfmt_get(le->s, "server_pid", &v) == 0 &&
+	    num_ulong(v.s, 1UL << 30, &sp) == 0 && s->server_pid > 0 &&
+	    (pid_t)sp == s->server_pid) {
+		*when = ts.tv_sec;
+		rc = 1;
+	}
+	buf_free(&v);
+	return rc;
+}
+
+/*
  * What .last-exit says about session s, in a few words ("SIGKILL oom",
  * "status=1", "server-vanished"), and when it was written: 0, or 1 when
- * it holds nothing of this session (written before its launch, or about
- * another server).  For a death no tick has classified yet.
+ * it holds nothing of this session.  For a death no tick has classified
+ * yet.
  */
 int
 state_last_exit(const char *id, const struct session *s, char *out,
     size_t n, time_t *when)
 {
 	struct buf le = { 0 }, v = { 0 }, w = { 0 };
-	struct timespec ts;
-	unsigned long sp;
+	time_t t;
 	int rc = 1;
 
-	if (marker_read(id, M_LASTEXIT, &le) != 0 ||
-	    marker_mtime(id, M_LASTEXIT, &ts) != 0 || ts.tv_sec < s->woke ||
-	    logfmt_get(le.s, "server_pid", &v) != 0 ||
-	    num_ulong(v.s, 1UL << 30, &sp) == -1 || (pid_t)sp != s->server_pid)
+	if (!state_last_exit_line(id, s, &le, &t))
 		goto out;
 	if (logfmt_get(le.s, "signal", &v) == 0 && v.len > 0)
 		buf_adds(&w, v.s);
@@ -245,7 +228,7 @@ state_last_exit(const char *id, const struct session *s, char *out,
 	if (logfmt_get(le.s, "oom", &v) == 0 && strcmp(v.s, "yes") == 0)
 		buf_adds(&w, " oom");
 	(void)snprintf(out, n, "%s", w.s);
-	*when = ts.tv_sec;
+	*when = t;
 	rc = 0;
 out:
 	buf_free(&le);
@@ -266,7 +249,7 @@ state_activity(const char *id, const struct conf *c, time_t woke)
 	if (c->activity != NULL)
 		(void)snprintf(p, sizeof p, "%s", c->activity);
 	else
-		home_path(p, "log/%s.log", id);
+		home_pane_log(p, id);
 	if (stat(p, &st) == -1)
 		return t;
 	if (st.st_mtime > t)

@@ -28,9 +28,6 @@
 #include <string.h>
 
 #define PANES_MAX	64
-#define TMUX_ASK_MS	3000	/* a wedged server must not hold a stop */
-#define SERVER_GONE_MS	2000	/* kill-server until the socket refuses */
-#define FLUSH_MS	50	/* pipe-pane's last bytes, after the pane ends */
 
 struct stop {
 	char	 id[ID_MAX + 1];
@@ -280,7 +277,7 @@ teardown_finish(struct stop *st)
 		if (tmux_alive(st->sock) && st->have_session &&
 		    pid_is(st->s.server_pid, st->s.server_start, st->sock)) {
 			(void)kill(st->s.server_pid, SIGKILL);
-			(void)pid_wait_gone(st->s.server_pid, 1000);
+			(void)pid_wait_gone(st->s.server_pid, SERVER_KILLED_MS);
 		}
 		if (tmux_alive(st->sock))
 			rc = err_set(RX_FAIL, "%s: the tmux server on %s would "

@@ -51,10 +51,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PASS_LOCK_WAIT_MS	2000	/* a second pass waits this, then skips */
-#define ID_LOCK_WAIT_MS		120000	/* a death's pass waits this for the id */
-#define SERVER_GONE_WAIT_MS	5000	/* a death's pass: the server exiting */
-#define NUDGE_WAIT_MS		1500	/* a nudged server: its hook and exit */
 #define STOPS_MAX		64	/* teardowns waiting side by side */
 
 /* Actions, applied in this order. */
@@ -164,7 +160,7 @@ facts_running(const char *id, const struct conf *c, struct facts *f)
 	if (c->idle > 0)
 		f->activity = state_activity(id, c, f->s.woke);
 	f->canary = canary_live(id, &cp);
-	home_path(p, "log/%s.log", id);
+	home_pane_log(p, id);
 	f->log_big = lstat(p, &st) == 0 && st.st_size > PANE_LOG_MAX;
 }
 
@@ -284,23 +280,20 @@ adopt(const char *id, struct tally *t)
 {
 	char sock[PATHBUF], target[ID_MAX + 4], spid[24];
 	const char *args[] = { "display-message", "-p", "-t", target,
-	    "#{pid} #{pane_pid}", NULL };
+	    TMUX_PIDS, NULL };
 	struct buf o = { 0 };
 	struct session s;
-	unsigned long sp, pp;
-	char *end;
 
 	if (home_sock(id, sock, sizeof sock) == -1 ||
-	    server_ours(id, sock, 3000) != 1) {
+	    server_ours(id, sock, ADOPT_ASK_MS) != 1) {
 		tick_error(t, id, "adopt");
 		return -1;
 	}
 	(void)snprintf(target, sizeof target, "=%s:", id);
 	memset(&s, 0, sizeof s);
 	s.oom_kills = -1;
-	if (tmux_run_ms(sock, args, &o, 3000) != 0 ||
-	    (sp = strtoul(buf_str(&o), &end, 10)) <= 1 ||
-	    (pp = strtoul(end, NULL, 10)) <= 1) {
+	if (tmux_run_ms(sock, args, &o, ADOPT_ASK_MS) != 0 ||
+	    tmux_pids(buf_str(&o), &s.server_pid, &s.pane_pid) == -1) {
 		/* No session of this identity on it: nothing to supervise. */
 		buf_free(&o);
 		if (teardown(id, "orphan") == -1)
@@ -310,8 +303,6 @@ adopt(const char *id, struct tally *t)
 	buf_free(&o);
 	s.woke = now_wall();
 	(void)snprintf(s.mode, sizeof s.mode, "fresh");
-	s.server_pid = (pid_t)sp;
-	s.pane_pid = (pid_t)pp;
 	if (marker_session_record(id, &s) == -1) {
 		tick_error(t, id, "adopt");
 		return -1;
@@ -462,7 +453,7 @@ tick_act(struct pass *p, const char *id, const struct conf *c,
 	if ((a & A_CANARY) && canary_ensure(id, "tick", &what) == -1)
 		tick_error(t, id, "canary");
 	if (a & A_TRIM) {
-		home_path(p2, "log/%s.log", id);
+		home_pane_log(p2, id);
 		(void)log_pane_trim(p2);
 	}
 	if (a & A_DEATH) {
@@ -557,7 +548,7 @@ tick_one(struct pass *p, const char *id, time_t now, const struct snap *sn)
 	}
 	conf_free(&c);
 	/* Busy (a command or a stuck teardown holds it): next pass. */
-	if ((lk = marker_lock(id, 0)) < 0) {
+	if ((lk = home_lock(id, 0)) < 0) {
 		if (lk == -1)
 			tick_error(p->t, id, "lock");
 		return;
@@ -574,7 +565,7 @@ lock_wait(const char *id)
 	int lk;
 
 	now_mono(&t0);
-	while ((lk = marker_lock(id, 0)) == -2) {
+	while ((lk = home_lock(id, 0)) == -2) {
 		if (now_ms_since(&t0) > ID_LOCK_WAIT_MS)
 			return err_set(RX_FAIL, "%s: its lock stayed busy for "
 			    "%d s", id, ID_LOCK_WAIT_MS / 1000);

@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #define TMUX_ARGS_MAX	64
-#define TMUX_TIMEOUT_MS	15000	/* any one tmux client run */
 
 /* $ROOST_TMUX, else the absolute path configure found. */
 const char *
@@ -45,8 +44,6 @@ tmux_check(void)
 		    "tmux 3.3 or newer, or point ROOST_TMUX at it)", t);
 	return 0;
 }
-
-#define REFUSED_PAUSE_MS 10	/* before a refused connect is tried again */
 
 /* One connect(2) to sun: 0 when it was accepted or queued, else -1 with
  * errno saying why. */
@@ -100,6 +97,25 @@ tmux_alive(const char *sock)
 		return 0;
 	now_sleep_ms(REFUSED_PAUSE_MS);
 	return sock_connect(&sun) == 0;
+}
+
+/*
+ * What tmux printed for TMUX_PIDS: the server's pid and the pane's.
+ * -1 (nothing recorded) when it is not two plausible pids.
+ */
+int
+tmux_pids(const char *out, pid_t *server, pid_t *pane)
+{
+	unsigned long sp, pp;
+	char *end;
+
+	sp = strtoul(out, &end, 10);
+	pp = strtoul(end, NULL, 10);
+	if (sp <= 1 || pp <= 1 || sp >= 1UL << 30 || pp >= 1UL << 30)
+		return -1;
+	*server = (pid_t)sp;
+	*pane = (pid_t)pp;
+	return 0;
 }
 
 /*

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # add defines an identity (conf + rendered scripts, nothing launched);
 # rm removes exactly what add and the markers made, and keeps the pane log
-# (README: add, rm; Exit codes).
+# (roost(1): COMMANDS, EXIT STATUS).
 
 load helpers
 bats_require_minimum_version 1.5.0

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # conf/<id>.conf: sh-sourceable, gives back exactly what add wrote, and a
 # strict reader that refuses bad lines naming file, line and key (exit 2)
-# (README: The home).
+# (roost(1): CONFIGURATION).
 
 load helpers
 bats_require_minimum_version 1.5.0

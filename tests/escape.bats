@@ -167,7 +167,7 @@ is_utf8() { printf %s "$1" | iconv -f UTF-8 -t UTF-8 >/dev/null 2>&1; }
 		roost add "x$i" -- "$v" >/dev/null
 		printf %s "$v" >"$T/exp/x$i"
 	done
-	# tests/logfmt.py is a reader written from the README (Records).
+	# tests/logfmt.py is a reader written from roost(1) (RECORDS).
 	run python3 "$BATS_TEST_DIRNAME/logfmt.py" add-commands \
 	    "$ROOST_HOME/log/lifecycle.log" "$T/exp"
 	assert_status 0

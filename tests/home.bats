@@ -2,7 +2,7 @@
 # The home: created 0700 on first need; refused (exit 1, clear message)
 # when it or a directory in it is a symlink, group/world-writable or not
 # ours; markers are never followed through a symlink; over-long socket
-# paths are refused naming ROOST_SOCK_DIR (README: The home).
+# paths are refused naming ROOST_SOCK_DIR (roost(1): FILES).
 
 load helpers
 bats_require_minimum_version 1.5.0

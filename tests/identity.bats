@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # Identities are [A-Za-z0-9][A-Za-z0-9_-]{0,63}; anything else is refused
 # by every command with exit 2, the message, and nothing written
-# (README: Usage).
+# (roost(1): DESCRIPTION).
 
 load helpers
 bats_require_minimum_version 1.5.0

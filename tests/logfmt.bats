@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # lifecycle.log and exits.log: one event a line, ts= first then ev=, one
 # write(2) per line on O_APPEND so concurrent writers never interleave;
-# rotation at 5 MiB keeping .1 to .5 (README: Records).
+# rotation at 5 MiB keeping .1 to .5 (roost(1): RECORDS).
 
 load helpers
 bats_require_minimum_version 1.5.0

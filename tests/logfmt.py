@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A logfmt reader written from the README (Records), for the test suites.
+"""A logfmt reader written from roost(1) (RECORDS), for the test suites.
 
 Lines are key=value pairs separated by spaces; ts= comes first (UTC
 ISO-8601, seconds), then ev=.  A value holding a space, =, " or a control
