@@ -222,3 +222,34 @@ lifecycle() { cat "$ROOST_HOME/log/lifecycle.log"; }
 	wait_for 10 respawned
 	grep -q -x -e "--user --scope --unit=roost-bob-canary.scope --slice=roost.slice --collect --quiet -- /bin/sh $ROOST_HOME/bin/bob.canary watch $(server_pid bob)" "$T/run.calls"
 }
+
+@test "SIGTERM to the canary and its server together (a scope stopped) is recorded as a death with signal=SIGTERM" {
+	roost add bob --restart never -- "$T/prog/forever" >/dev/null
+	roost start bob >/dev/null
+	local sp cp
+	sp=$(server_pid bob)
+	cp=$(canary_pid bob)
+	# What systemctl --user stop roost-bob.scope does: TERM to every
+	# process in the scope at once.
+	kill -TERM "$cp" "$sp"
+	recorded() { grep -q "ev=server-exit id=bob " "$ROOST_HOME/log/exits.log"; }
+	wait_for 10 recorded
+	grep -q "ev=server-exit id=bob cause=server-shutdown signal=SIGTERM status=0 exact=yes .*server_pid=$sp " "$ROOST_HOME/log/exits.log"
+	died() { grep -q 'ev=death id=bob .*signal=SIGTERM' "$ROOST_HOME/log/lifecycle.log"; }
+	wait_for 10 died
+	wait_for 5 pid_gone "$cp"
+}
+
+@test "SIGTERM to the canary alone still ends it silently: no record, the server keeps running" {
+	roost add bob -- "$T/prog/forever" >/dev/null
+	roost start bob >/dev/null
+	local sp cp
+	sp=$(server_pid bob)
+	cp=$(canary_pid bob)
+	kill -TERM "$cp"
+	wait_for 5 pid_gone "$cp"
+	pid_alive "$sp"
+	is_running bob
+	[ ! -s "$ROOST_HOME/log/exits.log" ] || ! grep -q 'ev=server-exit' "$ROOST_HOME/log/exits.log"
+	[ ! -e "$(state_of bob).canary" ]
+}

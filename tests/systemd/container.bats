@@ -76,6 +76,8 @@ setup() {
 	[ "$(cg_of "$cpid")" = "$SCOPES/roost-tim.scope" ]
 	usctl status roost-tim.scope --no-pager | grep -q 'tmux'
 	ct grep -q 'ev=scope id=tim result=ok unit=roost-tim.scope' $ULIFE
+	# From cron's environment too, status names the mode and the manager.
+	uroost status --verbose | grep -q -x 'mode: scope (each identity in roost-<id>.scope under roost.slice, user manager at /run/user/1000)'
 }
 
 @test "a session started from a login shell sits in roost-lgn.scope, not the login's session scope" {
