@@ -236,6 +236,7 @@ int	 scope_cgroup(pid_t, char *out, size_t n);
 int	 scope_self_in(const char *prefix);
 int	 scope_memory_current(const char *cg, unsigned long long *bytes);
 int	 scope_memory_pid(pid_t, unsigned long long *bytes);
+int	 scope_kill(const char *unit);
 int	 scope_stop(const char *unit, struct buf *why);
 int	 scope_probe(const char *unit, const char *mm, const char *mh,
 	    struct buf *why);

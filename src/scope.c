@@ -224,9 +224,27 @@ scope_memory_pid(pid_t pid, unsigned long long *bytes)
 	return scope_memory_current(cg, bytes);
 }
 
-/* systemctl --user stop unit: a scope left over from a session that is
- * gone (an orphan of its program still in it) gives its name back.  The
- * first line systemctl said goes to why. */
+/* systemctl --user kill --signal=SIGKILL unit: what is left in an
+ * identity's scope once its session is gone (a program's child that left
+ * its process group) is the identity's, and goes with it.  The scope,
+ * empty, then ends by itself. */
+int
+scope_kill(const char *unit)
+{
+	char tool[PATHBUF];
+	const char *argv[] = { tool, "--user", "kill", "--signal=SIGKILL",
+	    unit, NULL };
+
+	if (scope_runtime_dir() == NULL ||
+	    spawn_find("ROOST_SYSTEMCTL", "systemctl", tool, sizeof tool) == -1)
+		return -1;
+	return spawn_tool_ms(argv, NULL, NULL, SCOPE_STOP_MS) == 0 ? 0 : -1;
+}
+
+/* A scope left over from a session that is gone (an orphan of its
+ * program still in it) gives its name back: what is in it is killed,
+ * then it is stopped (at once, being empty).  The first line systemctl
+ * said goes to why. */
 int
 scope_stop(const char *unit, struct buf *why)
 {
@@ -234,8 +252,10 @@ scope_stop(const char *unit, struct buf *why)
 	const char *argv[] = { tool, "--user", "stop", unit, NULL };
 	int rc;
 
-	if (spawn_find("ROOST_SYSTEMCTL", "systemctl", tool, sizeof tool) == -1)
+	if (scope_runtime_dir() == NULL ||
+	    spawn_find("ROOST_SYSTEMCTL", "systemctl", tool, sizeof tool) == -1)
 		return -1;
+	(void)scope_kill(unit);
 	rc = spawn_tool_ms(argv, NULL, why, SCOPE_STOP_MS);
 	return rc == 0 ? 0 : -1;
 }

@@ -253,3 +253,15 @@ lifecycle() { cat "$ROOST_HOME/log/lifecycle.log"; }
 	[ ! -s "$ROOST_HOME/log/exits.log" ] || ! grep -q 'ev=server-exit' "$ROOST_HOME/log/exits.log"
 	[ ! -e "$(state_of bob).canary" ]
 }
+
+@test "a teardown kills what is left in the identity's scope, and never the scope it runs in" {
+	roost add bob -- "$T/prog/forever" >/dev/null
+	roost start bob >/dev/null
+	roost stop bob >/dev/null
+	grep -q -x -e "--user kill --signal=SIGKILL roost-bob.scope XDG_RUNTIME_DIR=$T/run" "$T/systemctl.calls"
+	# Plain sessions have no scope to kill.
+	rm "$T/run/systemd/private" "$T/systemctl.calls"
+	roost start bob >/dev/null
+	roost stop bob >/dev/null
+	[ ! -e "$T/systemctl.calls" ]
+}

@@ -127,6 +127,27 @@ setup() {
 	ct grep 'ev=death id=tim' $ULIFE | tail -n 1 | grep -q 'signal=SIGTERM'
 }
 
+@test "an orphan left in a dead session's scope: the relaunch stops the stale scope and takes its name" {
+	uroost add orf -- sh -c 'setsid sleep 7777 </dev/null >/dev/null 2>&1 & exec sleep 100000' >/dev/null
+	uroost start orf >/dev/null
+	local sp
+	sp=$(session_field orf server_pid)
+	orphan() { ct pgrep -u u -f '^sleep 7777' >/dev/null; }
+	wait_for 10 orphan
+	ct kill -KILL "$sp"
+	stale() { ct grep -q 'ev=scope id=orf stale=stopped unit=roost-orf.scope' $ULIFE; }
+	wait_for 30 stale
+	relaunched() { has_session orf && [ "$(session_field orf server_pid)" != "$sp" ]; }
+	wait_for 20 relaunched
+	[ "$(cg_of "$(session_field orf server_pid)")" = "$SCOPES/roost-orf.scope" ]
+	# A stop takes the whole scope with it: the new session's orphan too.
+	wait_for 10 orphan
+	uroost stop orf >/dev/null
+	ended() { ! usctl is-active --quiet roost-orf.scope; }
+	wait_for 10 ended
+	! orphan
+}
+
 @test "a logout with KillUserProcesses=yes and lingering keeps every session" {
 	ct mkdir -p /etc/systemd/logind.conf.d
 	printf '[Login]\nKillUserProcesses=yes\n' | ct sh -c 'cat >/etc/systemd/logind.conf.d/kill.conf'
