@@ -170,7 +170,8 @@ else
 			while read -r f; do
 				i=$((i + 1))
 				mkdir "build/claim/$i" 2>/dev/null || continue
-				bats --tap --timing "$f" >"build/test.$i.tap" 2>&1
+				# stdin is the list of files: a test must not eat it.
+				bats --tap --timing "$f" >"build/test.$i.tap" 2>&1 </dev/null
 				echo "$?" >"build/bats.$i.rc"
 			done <build/test.files
 		} &
