@@ -42,11 +42,14 @@ _roost() {
 	--scheduler) words='auto cron systemd launchd none' ;;
 	--restart) words='always on-failure never' ;;
 	--stop-signal) words='HUP INT QUIT TERM USR1 USR2 none' ;;
+	--resume-after) words='park any' ;;
 	--format)
 		if [ "$cmd" = status ]; then words='table logfmt json'
 		else words='logfmt json'; fi ;;
 	--interval | --idle | --lines | -n | --label | --set | --resume | \
-	--crashloop | --restart-delay | --stop-keys | --stop-timeout | --env | --memory-max | --memory-high)
+	--crashloop | --restart-delay | --stop-keys | --stop-timeout | --env | \
+	--resume-grace | --waiting-pattern | --ready-pattern | --ready-quiet | \
+	--busy-quiet | --busy-max | --memory-max | --memory-high)
 		COMPREPLY=(); return ;;
 	esac
 	if [ -n "${words:-}" ]; then
@@ -69,6 +72,13 @@ _roost() {
 	rm | start | stop | wake | restart | attach | output | log | canary | \
 	status | tick)
 		COMPREPLY=($(compgen -W "$(_roost_ids)" -- "$cur")) ;;
+	mark)
+		# mark <id> busy|waiting|idle
+		if [ "$prev" = mark ]; then
+			COMPREPLY=($(compgen -W "$(_roost_ids)" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W 'busy waiting idle' -- "$cur"))
+		fi ;;
 	render)
 		# render <template> [<id>]
 		local n=0

@@ -18,6 +18,9 @@
 #              20; tmux invocations per launch (ROOST_TMUX wrapper).
 #   footprint  RSS and PSS of one identity's canary and of its tmux
 #              server.
+#   activity   roost tick over 100 running quiet identities (processes
+#              created) and over 100 whose panes changed (capture-pane
+#              calls); a prompt on screen -> .waiting with no tick run.
 #
 # They run in this order, sourced, in one private root (mktemp -d
 # /tmp/rb.XXXXXX: unix socket paths must stay under 104 bytes) with
@@ -56,6 +59,8 @@ bench_setup
 . "$BENCH_DIR/launch.sh"
 # shellcheck source=scripts/bench/footprint.sh
 . "$BENCH_DIR/footprint.sh"
+# shellcheck source=scripts/bench/activity.sh
+. "$BENCH_DIR/activity.sh"
 
 bench_end
 

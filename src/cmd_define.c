@@ -16,7 +16,14 @@ static struct {
 	const char *stop_timeout, *env_file;
 	const char *memory_max, *memory_high;
 	struct strv resume, env;
+	const char *v3[7];	/* section 13's keys, as in keys3[] */
 } ao;
+
+/* The options of the v3 keys: --resume-after for resume_after, ... */
+static const char *const keys3[] = {
+	"resume_after", "resume_grace", "waiting_pattern", "ready_pattern",
+	"ready_quiet", "busy_quiet", "busy_max"
+};
 
 static struct {
 	const char *force;
@@ -38,6 +45,13 @@ static const struct opt add_opts[] = {
 	{ "env-file", 0, OPT_ARG, &ao.env_file, NULL, NULL },
 	{ "memory-max", 0, OPT_ARG, &ao.memory_max, NULL, NULL },
 	{ "memory-high", 0, OPT_ARG, &ao.memory_high, NULL, NULL },
+	{ "resume-after", 0, OPT_ARG, &ao.v3[0], NULL, NULL },
+	{ "resume-grace", 0, OPT_ARG, &ao.v3[1], NULL, NULL },
+	{ "waiting-pattern", 0, OPT_ARG, &ao.v3[2], NULL, NULL },
+	{ "ready-pattern", 0, OPT_ARG, &ao.v3[3], NULL, NULL },
+	{ "ready-quiet", 0, OPT_ARG, &ao.v3[4], NULL, NULL },
+	{ "busy-quiet", 0, OPT_ARG, &ao.v3[5], NULL, NULL },
+	{ "busy-max", 0, OPT_ARG, &ao.v3[6], NULL, NULL },
 	{ NULL, 0, OPT_FLAG, NULL, NULL, NULL }
 };
 
@@ -107,6 +121,36 @@ opts_memory(struct conf *c)
 	return 0;
 }
 
+/* A missing --cwd, and the command that makes it, quoted for sh. */
+static int
+cwd_missing(const char *given, const char *abs)
+{
+	struct buf q = { 0 };
+
+	esc_sh(&q, abs);
+	(void)err_set(RX_USAGE, "--cwd %s: no such directory: create it "
+	    "first (mkdir -p %s) or give one that exists", given, buf_str(&q));
+	buf_free(&q);
+	return -1;
+}
+
+static int
+add_conf_v3(struct conf *c)
+{
+	char opt[24];
+	size_t i, j;
+
+	for (i = 0; i < sizeof keys3 / sizeof keys3[0]; i++) {
+		if (ao.v3[i] == NULL || conf_set_key(c, keys3[i], ao.v3[i]) == 0)
+			continue;
+		for (j = 0; keys3[i][j] != '\0' && j < sizeof opt - 1; j++)
+			opt[j] = keys3[i][j] == '_' ? '-' : keys3[i][j];
+		opt[j] = '\0';
+		return err_set(RX_USAGE, "--%s: %s", opt, err_msg());
+	}
+	return 0;
+}
+
 static int
 add_conf_from_opts(struct conf *c)
 {
@@ -128,7 +172,8 @@ add_conf_from_opts(struct conf *c)
 		if (abs_path("cwd", ao.cwd, &c->cwd) == -1)
 			return -1;
 		if (stat(c->cwd, &st) == -1)
-			return err_set(RX_USAGE, "--cwd %s: %s", ao.cwd,
+			return errno == ENOENT ? cwd_missing(ao.cwd, c->cwd) :
+			    err_set(RX_USAGE, "--cwd %s: %s", ao.cwd,
 			    strerror(errno));
 		if (!S_ISDIR(st.st_mode))
 			return err_set(RX_USAGE, "--cwd %s: not a directory",
@@ -169,7 +214,9 @@ add_conf_from_opts(struct conf *c)
 	    &c->stop_timeout) == -1)
 		return err_set(RX_USAGE, "--stop-timeout %s: not a number of "
 		    "seconds (1 to 3600)", ao.stop_timeout);
-	return opts_memory(c);
+	if (opts_memory(c) == -1)
+		return -1;
+	return add_conf_v3(c);
 }
 
 /* A variable name the shell can export. */
@@ -395,9 +442,11 @@ const struct cmd_entry cmd_add_entry = {
 	.usage = "<id> [--cwd DIR] [--idle SECS] [--restart POLICY] "
 	    "[--restart-delay SECS] [--crashloop N/SECS] [--activity PATH] "
 	    "[--resume CMD]... [--env K=V]... [--env-file F] [--stop-keys KEYS] "
-	    "[--stop-signal SIG] [--stop-timeout SECS] [--memory-max SIZE] "
-	    "[--memory-high SIZE] [--replace] "
-	    "-- CMD [ARG...]",
+	    "[--stop-signal SIG] [--stop-timeout SECS] [--resume-after park|any] "
+	    "[--resume-grace SECS] [--waiting-pattern ERE] [--ready-pattern ERE] "
+	    "[--ready-quiet SECS] [--busy-quiet SECS] [--busy-max SECS] "
+	    "[--memory-max SIZE] [--memory-high SIZE] "
+	    "[--replace] -- CMD [ARG...]",
 	.summary = "define an identity (does not launch it)",
 	.help = "  --cwd DIR            working directory (default: the current one)\n"
 	    "  --idle SECS          park after SECS without activity; 0 = never "
@@ -432,6 +481,19 @@ const struct cmd_entry cmd_add_entry = {
 	    "                       or none\n"
 	    "  --stop-timeout SECS  then wait this long before SIGKILL, 1-3600 "
 	    "(default 10)\n"
+	    "  --resume-after W     park (default) or any: resume after a death "
+	    "too\n"
+	    "  --resume-grace SECS  a resumed launch dying sooner makes the next "
+	    "fresh (30)\n"
+	    "  --waiting-pattern ERE  a screen line matching it: waiting for a "
+	    "person\n"
+	    "  --ready-pattern ERE  a screen line matching it: at its input prompt\n"
+	    "  --ready-quiet SECS   this long without output since launch: ready "
+	    "(default 2)\n"
+	    "  --busy-quiet SECS    output this recent: busy; 0 = never "
+	    "(default 3)\n"
+	    "  --busy-max SECS      a .busy older than this is stale (default "
+	    "21600)\n"
 	    "  --replace            overwrite an existing definition (the env file "
 	    "is kept\n"
 	    "                       unless --env or --env-file is given)\n"

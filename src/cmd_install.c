@@ -23,8 +23,12 @@ static const char *const sched_names[] = {
 };
 
 #define HOW_TO_CRON	"install cron (Debian, Ubuntu: apt-get install cron; " \
-	"Fedora: dnf install cronie) and run roost install again, or use " \
-	"--scheduler none and run roost tick yourself"
+	"Fedora: dnf install cronie) and run roost install again; " HOW_TO_EVERY
+
+/* Where no init starts cron or a user manager, the loop is the way. */
+#define HOW_TO_EVERY	"where nothing would start one (a container, WSL " \
+	"without systemd): roost install --scheduler none, then keep roost " \
+	"tick --every 60 running (the container's entrypoint, a terminal)"
 
 static struct {
 	const char *scheduler, *interval, *label, *dry_run;
@@ -50,6 +54,9 @@ static const struct opt uninstall_opts[] = {
 	{ NULL, 0, OPT_FLAG, NULL, NULL, NULL }
 };
 
+/* A user manager answered auto's question: no need to ask again. */
+static int sd_answered;
+
 /* auto: launchd on macOS; on Linux systemd when a user manager
  * answers, else cron when there is a crontab(1). */
 static enum sched
@@ -60,7 +67,7 @@ sched_auto(void)
 	if (HAVE_DARWIN)
 		return S_LAUNCHD;
 	if (systemd_available())
-		return S_SYSTEMD;
+		return sd_answered = 1, S_SYSTEMD;
 	if (spawn_find("ROOST_CRONTAB", "crontab", tool, sizeof tool) == 0)
 		return S_CRON;
 	return S_MISSING;
@@ -196,6 +203,20 @@ forget_previous(enum sched s, struct buf *report)
 	return 0;
 }
 
+/* Units a user manager never loads run nothing: refuse before writing
+ * them, and say what would make one run. */
+static int
+systemd_prepare(void)
+{
+	if (sd_answered || systemd_available())
+		return 0;
+	return err_set(RX_FAIL, "no systemd user manager answers (systemctl "
+	    "--user show-environment failed), so a timer would never run; "
+	    "nothing was written: log in through a session that starts one, or "
+	    "have it run without a login (loginctl enable-linger), or use "
+	    "--scheduler cron; " HOW_TO_EVERY);
+}
+
 /* The entry is there, but will it run? */
 static void
 warn_idle_entry(enum sched s)
@@ -203,7 +224,7 @@ warn_idle_entry(enum sched s)
 	if (s == S_CRON && cron_daemon() == 0)
 		cli_warn("warning: no cron daemon is running, so the entry will "
 		    "not run: start one (Debian, Ubuntu: apt-get install cron; "
-		    "systemctl enable --now cron) or use --scheduler systemd");
+		    "systemctl enable --now cron); " HOW_TO_EVERY);
 	if (s == S_SYSTEMD && systemd_linger() == 0)
 		cli_warn("warning: lingering is off for uid %ld: the systemd "
 		    "user manager stops when you log out, and with it the "
@@ -295,7 +316,8 @@ cmd_install(const struct args *a)
 	/* Check and read before creating anything: a failure here writes
 	 * nothing at all.  A missing crontab(1) is different: the home is
 	 * still made, and the error says what to install. */
-	rc = s == S_CRON ? cron_prepare(&v, dry, tool, sizeof tool, &cur) : 0;
+	rc = s == S_CRON ? cron_prepare(&v, dry, tool, sizeof tool, &cur) :
+	    s == S_SYSTEMD && !dry ? systemd_prepare() : 0;
 	if (rc == 0 && (rc = install_home(dry)) == 0 && !dry)
 		rc = tick_out_ready();
 	if (rc == 0)
@@ -423,7 +445,9 @@ const struct cmd_entry cmd_install_entry = {
 	.help = "  --scheduler S   auto, cron, systemd, launchd or none; auto is "
 	    "launchd on macOS,\n"
 	    "                  else systemd when systemctl --user answers, else "
-	    "cron\n"
+	    "cron; none:\n"
+	    "                  the home only (then keep roost tick --every SECS "
+	    "running)\n"
 	    "  --interval SECS how often the tick runs, 1-86400 (default 60; "
 	    "cron rounds to\n"
 	    "                  minutes)\n"

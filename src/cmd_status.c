@@ -6,6 +6,8 @@
  */
 #include "roost.h"
 
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,18 +28,82 @@ static const struct opt status_opts[] = {
 /* A conf that does not parse: status still shows the row, exits 2. */
 static int conf_bad;
 
-#define NCOLS 7
+#define NCOLS 10
+enum { C_ID, C_STATE, C_DOING, C_PID, C_UPTIME, C_IDLE, C_MEM, C_QUEUE,
+	C_DEATHS, C_LAST };
 struct row {
 	char	 col[NCOLS][192];
 	enum state st;
 	long	 pid, uptime, idle, last_age;	/* -1: none */
 	int	 deaths, wake;
 	char	 last[96];
+	const char *doing;	/* NULL when not running */
+	int	 ready;
+	long	 queue;
+	long long mem;		/* bytes, -1 unknown */
 };
 
 static const char *const heads[NCOLS] = {
-	"ID", "STATE", "PID", "UPTIME", "IDLE", "DEATHS", "LAST EXIT"
+	"ID", "STATE", "DOING", "PID", "UPTIME", "IDLE", "MEM", "QUEUE",
+	"DEATHS", "LAST EXIT"
 };
+
+/* Messages waiting: the regular files of state/<id>.queue/ (its failed/
+ * and temps of writers not counted). */
+static long
+queue_count(const char *id)
+{
+	char dir[PATHBUF], p[PATHBUF + 256];
+	struct stat st;
+	char **v;
+	size_t n, i;
+	long k = 0;
+
+	home_path(dir, "state/%s.%s", id, M_QUEUE);
+	if (lstat(dir, &st) == -1 || !S_ISDIR(st.st_mode))
+		return 0;
+	v = file_names(dir, &n);
+	for (i = 0; i < n; i++) {
+		(void)snprintf(p, sizeof p, "%s/%.255s", dir, v[i]);
+		if (v[i][0] != '.' && lstat(p, &st) == 0 && S_ISREG(st.st_mode))
+			k++;
+	}
+	file_names_free(v, n);
+	return k;
+}
+
+/* 812K, 812M, 1.2G */
+static void
+fmt_mem(long long b, char *out, size_t n)
+{
+	if (b < 0)
+		(void)snprintf(out, n, "-");
+	else if (b < 1024LL * 1024)
+		(void)snprintf(out, n, "%lldK", b / 1024);
+	else if (b < 1024LL * 1024 * 1024)
+		(void)snprintf(out, n, "%lldM", b / (1024 * 1024));
+	else
+		(void)snprintf(out, n, "%.1fG", (double)b / (1024.0 * 1024 *
+		    1024));
+}
+
+/* DOING and MEM of a running identity. */
+static void
+row_running(const char *id, struct row *r, const struct conf *c,
+    const struct session *s)
+{
+	struct activity a;
+
+	r->mem = mem_bytes(id, s);
+	fmt_mem(r->mem, r->col[C_MEM], sizeof r->col[C_MEM]);
+	if (c == NULL)
+		return;
+	(void)activity_get(id, c, s, 0, &a);
+	r->doing = activity_name(a.doing);
+	r->ready = a.ready;
+	(void)snprintf(r->col[C_DOING], sizeof r->col[C_DOING], "%s",
+	    r->doing);
+}
 
 /* What the scheduler and the last pass say. */
 struct tickinfo {
@@ -85,6 +151,7 @@ row_fill(const char *id, struct row *r)
 
 	memset(r, 0, sizeof *r);
 	r->pid = r->uptime = r->idle = r->last_age = -1;
+	r->mem = -1;
 	/* A session whose conf was deleted is shown all the same. */
 	have_conf = conf_read(id, &c) == 0;
 	if (!have_conf && err_code() != RX_UNKNOWN) {
@@ -93,24 +160,35 @@ row_fill(const char *id, struct row *r)
 	}
 	r->st = state_of(id, have_conf ? &c : NULL, alive, now);
 	r->deaths = marker_deaths_read(id, d, DEATHS_KEEP);
-	(void)snprintf(r->col[0], sizeof r->col[0], "%s", id);
-	(void)snprintf(r->col[1], sizeof r->col[1], "%s", state_name(r->st));
-	(void)snprintf(r->col[5], sizeof r->col[5], "%d", r->deaths);
-	(void)strcpy(r->col[2], "-");
-	(void)strcpy(r->col[3], "-");
-	(void)strcpy(r->col[4], "-");
-	(void)strcpy(r->col[6], "-");
+	(void)snprintf(r->col[C_ID], sizeof r->col[C_ID], "%s", id);
+	(void)snprintf(r->col[C_STATE], sizeof r->col[C_STATE], "%s",
+	    state_name(r->st));
+	(void)snprintf(r->col[C_DEATHS], sizeof r->col[C_DEATHS], "%d",
+	    r->deaths);
+	r->queue = queue_count(id);
+	(void)snprintf(r->col[C_QUEUE], sizeof r->col[C_QUEUE], "%ld",
+	    r->queue);
+	(void)strcpy(r->col[C_DOING], "-");
+	(void)strcpy(r->col[C_PID], "-");
+	(void)strcpy(r->col[C_UPTIME], "-");
+	(void)strcpy(r->col[C_IDLE], "-");
+	(void)strcpy(r->col[C_MEM], "-");
+	(void)strcpy(r->col[C_LAST], "-");
 	if (alive && marker_session_read(id, &s) == 0) {
 		r->pid = (long)s.server_pid;
-		(void)snprintf(r->col[2], sizeof r->col[2], "%ld", r->pid);
+		(void)snprintf(r->col[C_PID], sizeof r->col[C_PID], "%ld",
+		    r->pid);
 		r->uptime = (long)(now - s.woke);
 		fmt_dur(r->uptime, dur);
-		(void)snprintf(r->col[3], sizeof r->col[3], "%s", dur);
+		(void)snprintf(r->col[C_UPTIME], sizeof r->col[C_UPTIME], "%s",
+		    dur);
 		if (have_conf) {
 			r->idle = (long)(now - state_activity(id, &c, s.woke));
 			fmt_dur(r->idle, dur);
-			(void)snprintf(r->col[4], sizeof r->col[4], "%s", dur);
+			(void)snprintf(r->col[C_IDLE], sizeof r->col[C_IDLE],
+			    "%s", dur);
 		}
+		row_running(id, r, have_conf ? &c : NULL, &s);
 	}
 	if (have_conf)
 		conf_free(&c);
@@ -119,10 +197,40 @@ row_fill(const char *id, struct row *r)
 	    r->st == ST_EXITED || r->st == ST_BACKOFF) && state_wake_pending(id);
 	if (r->last_age >= 0) {
 		fmt_ago(r->last_age, dur);
-		(void)snprintf(r->col[6], sizeof r->col[6], "%s %s ago%s",
-		    r->last, dur, r->wake ? " (wake pending)" : "");
+		(void)snprintf(r->col[C_LAST], sizeof r->col[C_LAST],
+		    "%s %s ago%s", r->last, dur, r->wake ? " (wake pending)" :
+		    "");
 	} else if (r->wake)
-		(void)strcpy(r->col[6], "(wake pending)");
+		(void)strcpy(r->col[C_LAST], "(wake pending)");
+}
+
+/*
+ * Said plainly when nothing runs the tick and no pass is recent (none
+ * within three intervals, nor since install, three intervals on): install
+ * chose no scheduler, or made a cron entry with no cron daemon to run it
+ * (a container, WSL without systemd).  1 when it said so.
+ */
+static int
+nothing_runs(struct tickinfo *ti, time_t now)
+{
+	time_t since;
+	const char *why;
+
+	if (ti->last_age >= 0 ? ti->last_age <= (long)(3 * ti->interval) :
+	    (since = sched_since()) <= 0 ||
+	    now - since <= (time_t)(3 * ti->interval))
+		return 0;
+	if (strcmp(ti->sched, "none") == 0)
+		why = "install set up no scheduler (--scheduler none)";
+	else if (strcmp(ti->sched, "cron") == 0 && cron_daemon() == 0)
+		why = "the cron entry is there, but no cron daemon is running "
+		    "to run it";
+	else
+		return 0;
+	(void)snprintf(ti->warning, sizeof ti->warning, "nothing runs the "
+	    "tick: %s; keep roost tick --every %lu running (a container's "
+	    "entrypoint, a terminal)", why, ti->interval);
+	return 1;
 }
 
 /* The scheduler recorded, the last pass, and what is wrong with them. */
@@ -137,7 +245,10 @@ tick_info(struct tickinfo *ti)
 	(void)sched_read(ti->sched, sizeof ti->sched, &ti->interval);
 	if (sched_last_pass(&ti->line, &when) == 0)
 		ti->last_age = (long)(now - when) < 0 ? 0 : (long)(now - when);
-	else if (ti->sched[0] != '\0' && strcmp(ti->sched, "none") != 0 &&
+	if (nothing_runs(ti, now))
+		return;
+	if (ti->last_age == -1 && ti->sched[0] != '\0' &&
+	    strcmp(ti->sched, "none") != 0 &&
 	    (when = sched_since()) > 0 && now - when >
 	    (time_t)(3 * ti->interval)) {
 		/* No pass since install set the entry up, three intervals on. */
@@ -230,7 +341,7 @@ print_table(struct row *rows, int n, const struct tickinfo *ti, int hint)
 		for (j = 0; j < NCOLS; j++) {
 			const char *c = rows[i].col[j];
 
-			if (j == 1 && tty)
+			if (j == C_STATE && tty)
 				cli_out("%s%s\033[0m%*s  ", colour(rows[i].st), c,
 				    (int)(w[j] - strlen(c)), "");
 			else if (j < NCOLS - 1)
@@ -262,10 +373,18 @@ print_logfmt(struct row *rows, int n)
 		buf_reset(&b);
 		buf_adds(&b, "id=");
 		buf_adds(&b, r->col[0]);
-		logfmt_kv(&b, "state", r->col[1]);
+		logfmt_kv(&b, "state", r->col[C_STATE]);
+		logfmt_kv(&b, "doing", r->doing != NULL ? r->doing : "");
+		logfmt_kv(&b, "ready", r->doing == NULL ? "" : r->ready ?
+		    "yes" : "no");
 		kv_num(&b, "pid", r->pid);
 		kv_num(&b, "uptime", r->uptime);
 		kv_num(&b, "idle", r->idle);
+		if (r->mem >= 0)
+			buf_addf(&b, " mem=%lld", r->mem);
+		else
+			logfmt_kv(&b, "mem", "");
+		logfmt_kvl(&b, "queue", r->queue);
 		logfmt_kvl(&b, "deaths", r->deaths);
 		logfmt_kv(&b, "last_exit", r->last);
 		kv_num(&b, "last_exit_age", r->last_age);
@@ -319,11 +438,21 @@ print_json(struct row *rows, int n, const struct tickinfo *ti)
 
 		buf_adds(&b, i > 0 ? ",{" : "{");
 		f = 1;
-		json_str(&b, "id", r->col[0], &f);
-		json_str(&b, "state", r->col[1], &f);
+		json_str(&b, "id", r->col[C_ID], &f);
+		json_str(&b, "state", r->col[C_STATE], &f);
+		json_str(&b, "doing", r->doing, &f);
+		json_key(&b, "ready", &f);
+		buf_adds(&b, r->doing == NULL ? "null" : r->ready ? "true" :
+		    "false");
 		json_num(&b, "pid", r->pid, &f);
 		json_num(&b, "uptime", r->uptime, &f);
 		json_num(&b, "idle", r->idle, &f);
+		json_key(&b, "mem", &f);
+		if (r->mem >= 0)
+			buf_addf(&b, "%lld", r->mem);
+		else
+			buf_adds(&b, "null");
+		json_num(&b, "queue", r->queue, &f);
 		json_num(&b, "deaths", r->deaths, &f);
 		json_str(&b, "last_exit", r->last, &f);
 		json_num(&b, "last_exit_age", r->last_age, &f);

@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,11 +26,16 @@ static int conffd = -1;
 
 #define DELAY_MAX	3600UL
 #define TIMEOUT_MAX	3600UL
+#define PATTERN_MAX	256	/* bytes of a screen pattern */
+#define PATTERN_DUP_MAX	255	/* a {n,m} bound in one */
+#define BUSY_MAX_MAX	(30UL * 86400)
 
 static const char *const keys[] = {
 	"command", "resume", "cwd", "idle", "restart", "restart_delay",
 	"crashloop", "activity", "stop_keys", "stop_signal", "stop_timeout",
 	"memory_max", "memory_high",
+	"resume_after", "resume_grace", "waiting_pattern", "ready_pattern",
+	"ready_quiet", "busy_quiet", "busy_max",
 	NULL
 };
 
@@ -57,6 +63,10 @@ conf_defaults(struct conf *c)
 	c->restart_delay = 1;
 	c->stop_signal = sig_num("TERM");
 	c->stop_timeout = 10;
+	c->resume_grace = 30;
+	c->ready_quiet = 2;
+	c->busy_quiet = 3;
+	c->busy_max = 21600;
 }
 
 void
@@ -67,6 +77,8 @@ conf_free(struct conf *c)
 	free(c->cwd);
 	free(c->activity);
 	free(c->stop_keys);
+	free(c->waiting_pattern);
+	free(c->ready_pattern);
 	memset(c, 0, sizeof *c);
 }
 
@@ -171,6 +183,74 @@ conf_seconds_parse(const char *s, unsigned long *v)
 	return 0;
 }
 
+/* The {n,m} bounds of an ERE are at most PATTERN_DUP_MAX: nested big
+ * bounds make regcomp build a huge automaton. */
+static int
+pattern_dups_ok(const char *s)
+{
+	const char *p, *q;
+
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '\\' && p[1] != '\0') {
+			p++;
+			continue;
+		}
+		if (*p != '{')
+			continue;
+		for (q = p + 1; *q == ',' || (*q >= '0' && *q <= '9'); q++)
+			if (*q != ',' && (q == p + 1 || q[-1] == ',') &&
+			    strtoul(q, NULL, 10) > PATTERN_DUP_MAX)
+				return 0;
+	}
+	return 1;
+}
+
+/*
+ * A screen pattern (waiting_pattern, ready_pattern): a POSIX ERE of at
+ * most PATTERN_MAX bytes that compiles, with no back-reference (glibc
+ * accepts \1 in an ERE, and back-references are what make matching
+ * exponential) and no {n,m} bound over PATTERN_DUP_MAX.  It is matched
+ * against the visible screen only, a line at a time.  0, or -1 and *why.
+ */
+int
+conf_pattern_check(const char *s, const char **why)
+{
+	static char msg[160];
+	const char *p;
+	regex_t re;
+	int rc;
+
+	if (strlen(s) > PATTERN_MAX) {
+		*why = "longer than 256 bytes";
+		return -1;
+	}
+	for (p = s; *p != '\0'; p++)
+		if (*p == '\\' && p[1] >= '1' && p[1] <= '9') {
+			*why = "back-references are not allowed";
+			return -1;
+		} else if (*p == '\\' && p[1] != '\0')
+			p++;
+		else if ((unsigned char)*p < 0x20 && *p != '\t') {
+			*why = "contains a control character";
+			return -1;
+		}
+	if (!pattern_dups_ok(s)) {
+		*why = "a {n,m} bound over 255";
+		return -1;
+	}
+	if ((rc = regcomp(&re, s, REG_EXTENDED | REG_NOSUB)) != 0) {
+		char e[96];
+
+		(void)regerror(rc, &re, e, sizeof e);
+		(void)snprintf(msg, sizeof msg, "not a valid extended regular "
+		    "expression: %s", e);
+		*why = msg;
+		return -1;
+	}
+	regfree(&re);
+	return 0;
+}
+
 static int
 bare_char(char c)
 {
@@ -214,6 +294,8 @@ parse_word(const char **pp, const char *end, struct buf *out, int *line)
 static int
 bad(const char *name, int line, const char *key, const char *why)
 {
+	if (name == NULL)
+		return err_set(RX_USAGE, "key '%s': %s", key != NULL ? key : "", why);
 	if (key != NULL)
 		return err_set(RX_USAGE, "%s: line %d: key '%s': %s", name, line,
 		    key, why);
@@ -224,6 +306,46 @@ static int
 is_abs(const char *v)
 {
 	return v[0] == '/';
+}
+
+/* The v3 keys of section 13. */
+static int
+set_key3(struct conf *c, const char *name, int line, const char *k,
+    const char *v)
+{
+	char **slot = NULL;
+	const char *why;
+
+	if (strcmp(k, "resume_after") == 0) {
+		if (strcmp(v, "park") != 0 && strcmp(v, "any") != 0)
+			return bad(name, line, k, "must be park or any");
+		c->resume_any = strcmp(v, "any") == 0;
+	} else if (strcmp(k, "resume_grace") == 0) {
+		if (num_ulong(v, TIMEOUT_MAX, &c->resume_grace) == -1)
+			return bad(name, line, k, "not a number of seconds "
+			    "(0 to 3600)");
+	} else if (strcmp(k, "waiting_pattern") == 0 ||
+	    strcmp(k, "ready_pattern") == 0) {
+		if (conf_pattern_check(v, &why) == -1)
+			return bad(name, line, k, why);
+		slot = k[0] == 'w' ? &c->waiting_pattern : &c->ready_pattern;
+	} else if (strcmp(k, "ready_quiet") == 0 ||
+	    strcmp(k, "busy_quiet") == 0) {
+		if (num_ulong(v, TIMEOUT_MAX, k[0] == 'r' ? &c->ready_quiet :
+		    &c->busy_quiet) == -1)
+			return bad(name, line, k, "not a number of seconds "
+			    "(0 to 3600)");
+	} else if (strcmp(k, "busy_max") == 0) {
+		if (num_ulong(v, BUSY_MAX_MAX, &c->busy_max) == -1 ||
+		    c->busy_max == 0)
+			return bad(name, line, k, "not a number of seconds "
+			    "(1 to 2592000)");
+	}
+	if (slot != NULL) {
+		free(*slot);
+		*slot = *v != '\0' ? xstrdup(v) : NULL;
+	}
+	return 0;
 }
 
 static int
@@ -277,12 +399,21 @@ set_key(struct conf *c, const char *name, int line, const char *k,
 		    &c->memory_high) == -1)
 			return bad(name, line, k, "not a size (bytes, or with "
 			    "a K, M or G suffix; empty = none)");
-	}
+	} else
+		return set_key3(c, name, line, k, v);
 	if (slot != NULL) {
 		free(*slot);
 		*slot = *v != '\0' ? xstrdup(v) : NULL;
 	}
 	return 0;
+}
+
+/* One v3 key (section 13) from outside a file, e.g. an add option;
+ * -1 with "key 'k': why" in the error slot. */
+int
+conf_set_key(struct conf *c, const char *k, const char *v)
+{
+	return set_key3(c, NULL, 0, k, v);
 }
 
 /* Strict parse of text; name is used in messages only. */
@@ -454,6 +585,22 @@ conf_format(const struct conf *c, struct buf *b)
 		buf_addf(b, "memory_max=%llu\n", c->memory_max);
 	if (c->memory_high > 0)
 		buf_addf(b, "memory_high=%llu\n", c->memory_high);
+	/* The v3 keys only when they are not the default: confs stay as
+	 * they were for those who do not use them. */
+	if (c->resume_any)
+		buf_adds(b, "resume_after=any\n");
+	if (c->resume_grace != 30)
+		buf_addf(b, "resume_grace=%lu\n", c->resume_grace);
+	if (c->waiting_pattern != NULL)
+		put(b, "waiting_pattern", c->waiting_pattern);
+	if (c->ready_pattern != NULL)
+		put(b, "ready_pattern", c->ready_pattern);
+	if (c->ready_quiet != 2)
+		buf_addf(b, "ready_quiet=%lu\n", c->ready_quiet);
+	if (c->busy_quiet != 3)
+		buf_addf(b, "busy_quiet=%lu\n", c->busy_quiet);
+	if (c->busy_max != 21600)
+		buf_addf(b, "busy_max=%lu\n", c->busy_max);
 	return 0;
 }
 

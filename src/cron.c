@@ -225,8 +225,8 @@ cron_check(const struct vars *v)
 }
 
 /*
- * A cron daemon runs: 1 yes, 0 no, -1 cannot tell (no /proc; macOS
- * starts cron on demand).  Its name is cron (Debian, BSD), crond
+ * A cron daemon runs in this PID namespace: 1 yes, 0 no, -1 cannot tell
+ * (no /proc; macOS starts cron on demand).  Its name is cron (Debian, BSD), crond
  * (cronie, busybox, dcron) or fcron.
  */
 int
@@ -252,8 +252,11 @@ cron_daemon(void)
 			continue;
 		comm[n] = '\0';
 		comm[strcspn(comm, "\n")] = '\0';
-		found = strcmp(comm, "cron") == 0 || strcmp(comm, "crond") == 0 ||
-		    strcmp(comm, "fcron") == 0;
+		/* Not a cron of another PID namespace: a container on a
+		 * shared /proc sees the host's, which never runs our entry. */
+		found = (strcmp(comm, "cron") == 0 || strcmp(comm, "crond") == 0 ||
+		    strcmp(comm, "fcron") == 0) &&
+		    pid_same_pidns((pid_t)atol(de->d_name)) != 0;
 	}
 	(void)closedir(d);
 	return found;

@@ -1,6 +1,7 @@
 /*
  * hook.c - the user's hooks: $ROOST_HOME/hooks/<event>, run for each
- * event of that name (death, crash-loop, server-exit, reap, launch) with
+ * event of that name (death, crash-loop, server-exit, reap, launch,
+ * waiting) with
  * the event's logfmt line on stdin and ROOST_EVENT, ROOST_ID, ROOST_CAUSE
  * and ROOST_HOME in the environment.
  *

@@ -273,13 +273,15 @@ session_create(const char *id, const struct conf *c, const char *sock,
 {
 	char lscript[PATHBUF], target[ID_MAX + 4];
 	struct buf hook = { 0 }, pipe_cmd = { 0 }, cwd = { 0 }, o = { 0 };
+	struct buf alert = { 0 };
 	struct vars v = { 0 };
 	const char *home = getenv("HOME");
 	int rc = -1;
 
 	if (render_std(&v, id, c) == -1 ||
 	    render_line("tmux-hook", &v, &hook) == -1 ||
-	    render_line("pipe-pane", &v, &pipe_cmd) == -1)
+	    render_line("pipe-pane", &v, &pipe_cmd) == -1 ||
+	    render_line("alert-hook", &v, &alert) == -1)
 		goto out;
 	(void)esc_fmt(&cwd, c->cwd != NULL ? c->cwd :
 	    home != NULL && *home != '\0' ? home : "/");
@@ -299,6 +301,14 @@ session_create(const char *id, const struct conf *c, const char *sock,
 			";",
 			"set-hook", "-t", target, "pane-died", hook.s, ";",
 			"pipe-pane", "-t", target, pipe_cmd.s, ";",
+			/* A pane quiet for a second asks for a pass over the
+			 * identity, which sees what the program is doing
+			 * (section 13); the hook clears the alert flags, or an
+			 * unattached session would never fire again. */
+			"set-option", "-w", "-t", target, "monitor-silence",
+			"1", ";",
+			"set-option", "-t", target, "silence-action", "any", ";",
+			"set-hook", "-t", target, "alert-silence", alert.s, ";",
 			/* tmux -D turns exit-empty off; and a user's
 			 * ~/.tmux.conf must not keep an empty server alive (no
 			 * death seen) or kill an unattached one. */
@@ -323,6 +333,7 @@ out:
 	render_free(&v);
 	buf_free(&hook);
 	buf_free(&pipe_cmd);
+	buf_free(&alert);
 	buf_free(&cwd);
 	buf_free(&o);
 	return rc;
@@ -352,6 +363,7 @@ launch(const char *id, const struct conf *c, const char *mode_req,
 		goto out;
 	parked = marker_has(id, M_IDLE) == 1;
 	mode = mode_req != NULL ? mode_req : parked ? "resume" : "fresh";
+	activity_clear(id);	/* the markers of the run before */
 	env_build(id, &env);
 	if (server_start(id, c, sock, &env, &s) == -1 ||
 	    session_create(id, c, sock, mode, &s) == -1)

@@ -168,4 +168,21 @@ pid_memcg(pid_t pid, char *file, size_t n, long *count)
 	(void)pid, (void)file, (void)n, (void)count;
 	return -1;
 }
+/* The resident memory of a process group: not read on macOS yet (it
+ * needs libproc's proc_pidinfo); status shows "-". */
+long long
+pid_group_rss(pid_t pgid)
+{
+	(void)pgid;
+	return -1;
+}
+
+
+/* One PID namespace is all there is here. */
+int
+pid_same_pidns(pid_t pid)
+{
+	(void)pid;
+	return 1;
+}
 #endif

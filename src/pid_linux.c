@@ -108,6 +108,42 @@ pid_group_alive(pid_t pgid)
 	return found;
 }
 
+/* The resident memory of process group pgid's members, in bytes (from
+ * /proc/<pid>/statm); -1 when none can be read. */
+long long
+pid_group_rss(pid_t pgid)
+{
+	struct dirent *e;
+	long long sum = -1, page = (long long)sysconf(_SC_PAGESIZE);
+	DIR *d;
+
+	if (pgid <= 1 || page <= 0 || (d = opendir("/proc")) == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		struct pstat ps;
+		char p[64], buf[128];
+		unsigned long long rss;
+		ssize_t n;
+		int fd;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' ||
+		    proc_stat(e->d_name, &ps) != 0 || ps.pgrp != (long)pgid)
+			continue;
+		(void)snprintf(p, sizeof p, "/proc/%.20s/statm", e->d_name);
+		if ((fd = open(p, O_RDONLY | O_CLOEXEC)) == -1)
+			continue;
+		n = read(fd, buf, sizeof buf - 1);
+		(void)close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		if (sscanf(buf, "%*u %llu", &rss) == 1)
+			sum = (sum < 0 ? 0 : sum) + (long long)rss * page;
+	}
+	(void)closedir(d);
+	return sum;
+}
+
 /* The start time that tells this process from a later one given the
  * same pid: 0, or -1 when it is gone (or a zombie) or cannot be told. */
 int
@@ -162,6 +198,52 @@ pid_boot_time(void)
 		}
 	(void)fclose(f);
 	return t;
+}
+
+/* How many PID namespaces deep pid is below the one /proc was mounted
+ * in: the count of NSpid's numbers in its status (readable by anyone,
+ * Linux 4.1 on); -1 when it cannot be read. */
+static int
+nspid_depth(const char *pid)
+{
+	char p[64], line[256];
+	int depth = -1;
+	char *w;
+	FILE *f;
+
+	(void)snprintf(p, sizeof p, "/proc/%.20s/status", pid);
+	if ((f = fopen(p, "re")) == NULL)
+		return -1;
+	while (depth == -1 && fgets(line, sizeof line, f) != NULL)
+		if (strncmp(line, "NSpid:", 6) == 0)
+			for (depth = 0, w = strtok(line + 6, " \t\n"); w != NULL;
+			    w = strtok(NULL, " \t\n"))
+				depth++;
+	(void)fclose(f);
+	return depth;
+}
+
+/*
+ * pid is in this process's PID namespace: 1 yes, 0 no, -1 cannot tell.
+ * A container that shares the host's /proc sees the host's processes:
+ * their ns/pid link differs from ours.  Reading another user's link needs
+ * ptrace rights; then a different NSpid depth still tells them apart.
+ */
+int
+pid_same_pidns(pid_t pid)
+{
+	char p[64], mine[64], theirs[64];
+	ssize_t a, b;
+	int d1, d2;
+
+	(void)snprintf(p, sizeof p, "/proc/%ld/ns/pid", (long)pid);
+	if ((a = readlink("/proc/self/ns/pid", mine, sizeof mine - 1)) > 0 &&
+	    (b = readlink(p, theirs, sizeof theirs - 1)) > 0)
+		return a == b && memcmp(mine, theirs, (size_t)a) == 0;
+	(void)snprintf(p, sizeof p, "%ld", (long)pid);
+	if ((d1 = nspid_depth("self")) == -1 || (d2 = nspid_depth(p)) == -1)
+		return -1;
+	return d1 == d2 ? -1 : 0;
 }
 
 /* A cgroup path the shell scripts can carry unquoted. */

@@ -259,4 +259,40 @@ pid_memcg(pid_t pid, char *file, size_t n, long *count)
 	(void)pid, (void)file, (void)n, (void)count;
 	return -1;
 }
+/* The resident memory of a process group, from ps (KiB); -1 unknown. */
+long long
+pid_group_rss(pid_t pgid)
+{
+	static const char *const args[] = {
+		"-A", "-o", "pgid=", "-o", "rss=", NULL
+	};
+	struct buf out = { 0 };
+	const char *p;
+	char *end;
+	long long sum = -1;
+
+	if (pgid <= 1 || ps_run(args, &out) != 1) {
+		buf_free(&out);
+		return -1;
+	}
+	for (p = out.s; *p != '\0'; p = *end != '\0' ? end + 1 : end) {
+		long g = strtol(p, &end, 10);
+		long long kb = strtoll(end, &end, 10);
+
+		if (g == (long)pgid && kb >= 0)
+			sum = (sum < 0 ? 0 : sum) + kb * 1024;
+		end += strcspn(end, "\n");
+	}
+	buf_free(&out);
+	return sum;
+}
+
+
+/* One PID namespace is all there is here. */
+int
+pid_same_pidns(pid_t pid)
+{
+	(void)pid;
+	return 1;
+}
 #endif

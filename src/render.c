@@ -79,6 +79,19 @@ setp(struct vars *v, const char *name, const char *fmt, const char *id)
 	render_set(v, name, p);
 }
 
+/* The alert-silence hook's second pass, once busy_quiet and ready_quiet
+ * have gone by (section 13). */
+static void
+quiet_delay(struct vars *v, const struct conf *c)
+{
+	char d[24];
+	unsigned long q = c->busy_quiet > c->ready_quiet ? c->busy_quiet :
+	    c->ready_quiet;
+
+	(void)snprintf(d, sizeof d, "%lu", q > 0 ? q : 1);
+	render_set(v, "quiet_delay", d);
+}
+
 /*
  * The variables every template may use.  With an id (and its conf) also
  * the identity's own paths and commands.
@@ -125,6 +138,7 @@ render_std(struct vars *v, const char *id, const struct conf *c)
 		    c->command);
 		render_set(v, "cwd", c->cwd != NULL ? c->cwd :
 		    home != NULL ? home : "/");
+		quiet_delay(v, c);
 	}
 	return 0;
 }

@@ -195,6 +195,8 @@ int	 pid_stamp(pid_t, unsigned long long *stamp);	/* its start time */
 int	 pid_argv_has(pid_t, const char *word);
 time_t	 pid_boot_time(void);		/* 0 when unknown */
 int	 pid_memcg(pid_t, char *file, size_t n, long *count);
+long long pid_group_rss(pid_t pgid);	/* bytes, -1 unknown */
+int	 pid_same_pidns(pid_t);	/* 1, 0, -1: cannot tell */
 
 /* ---- pid.c: still the process roost started; this program ---- */
 int	 pid_is(pid_t, unsigned long long stamp, const char *word);
@@ -289,6 +291,12 @@ struct conf {
 	int	 stop_signal;	/* 0: none */
 	unsigned long stop_timeout;	/* seconds */
 	unsigned long long memory_max, memory_high;	/* the scope's, 0 none */
+	/* v3, section 13: what the program is doing, resume after a death */
+	int	 resume_any;	/* resume_after=any */
+	unsigned long resume_grace;	/* seconds */
+	char	*waiting_pattern;	/* ERE on the screen, NULL: none */
+	char	*ready_pattern;	/* ERE on the screen, NULL: none */
+	unsigned long ready_quiet, busy_quiet, busy_max;	/* seconds */
 };
 
 const char *const *conf_keys(void);
@@ -309,6 +317,8 @@ int	 conf_crashloop_parse(const char *, unsigned long *, unsigned long *);
 int	 conf_stop_signal_parse(const char *, int *sig);
 int	 conf_bytes_parse(const char *, unsigned long long *);
 int	 conf_seconds_parse(const char *, unsigned long *);
+int	 conf_pattern_check(const char *, const char **why);
+int	 conf_set_key(struct conf *, const char *key, const char *value);
 
 /* ---- marker.c: state/<id>.<marker> ---- */
 #define M_SESSION	"session"
@@ -320,6 +330,10 @@ int	 conf_seconds_parse(const char *, unsigned long *);
 #define M_CANARY	"canary"
 #define M_LASTEXIT	"last-exit"
 #define M_QUEUE		"queue"
+#define M_BUSY		"busy"
+#define M_WAITING	"waiting"
+#define M_READY		"ready"
+#define M_RESUME_FAILED	"resume-failed"
 
 struct session {
 	time_t	 woke;
@@ -426,6 +440,9 @@ time_t	 sched_since(void);
 void	 sched_pass_done(const struct tally *, const char *origin);
 int	 sched_last_pass(struct buf *line, time_t *when);
 
+/* ---- mem.c: an identity's memory, for status ---- */
+long long mem_bytes(const char *id, const struct session *);
+
 /* ---- server.c: an identity's tmux server and its socket ---- */
 int	 server_ours(const char *id, const char *sock, long ms);
 int	 server_sock_clear(const char *sock);
@@ -467,6 +484,26 @@ void	 mass_due(const char *id, time_t now, time_t *due);
 /* ---- launch.c: a new session on the identity's own server ---- */
 int	 launch(const char *id, const struct conf *, const char *mode_req,
 	    const char *cause, const char **mode_out);
+
+/* ---- activity.c: what a running program is doing (section 13) ---- */
+enum doing {
+	DOING_NONE, DOING_STARTING, DOING_IDLE, DOING_BUSY, DOING_WAITING
+};
+
+struct activity {
+	enum doing doing;
+	int	 ready;		/* reached its prompt since this launch */
+	int	 own;		/* the program's own marker decided */
+	char	 line[512];	/* waiting: the line it waits on, or "" */
+};
+
+const char *activity_name(enum doing);
+int	 activity_get(const char *id, const struct conf *,
+	    const struct session *, int look, struct activity *);
+int	 activity_due(const char *id, const struct conf *,
+	    const struct session *);
+void	 activity_clear(const char *id);
+int	 activity_mark(const char *id, const char *word);
 
 /* ---- hook.c: the user's hooks ---- */
 void	 hook_run(const char *event, const char *id, const char *cause,
@@ -574,5 +611,6 @@ extern const struct cmd_entry cmd_attach_entry, cmd_canary_entry;
 extern const struct cmd_entry cmd_tick_entry, cmd_status_entry;
 extern const struct cmd_entry cmd_render_entry, cmd_log_entry;
 extern const struct cmd_entry cmd_output_entry;
+extern const struct cmd_entry cmd_mark_entry;
 
 #endif

@@ -6,9 +6,10 @@
  *  1. the canary is dismissed first, so a clean path never produces
  *     ev=server-exit, and the pane-died hook is unset, so the program's
  *     end is not recorded as a death;
- *  2. stop_keys are typed into the pane; after half of stop_timeout (at
- *     once when there are no keys) stop_signal goes to each live pane's
- *     process group;
+ *  2. stop_keys are typed into the pane, only when the program is not
+ *     busy or waiting for a person (activity.c; ev=teardown keys= says
+ *     which); after half of stop_timeout (at once when no keys were
+ *     typed) stop_signal goes to each live pane's process group;
  *  3. up to stop_timeout for those process groups to end by themselves
  *     (graceful=yes);
  *  4. only then kill-server, SIGKILL to what is left of them
@@ -42,6 +43,7 @@ struct stop {
 	struct timespec t0;
 	struct session s;
 	int	 have_session;
+	const char *keys;	/* typed, skipped-busy, skipped-waiting; NULL */
 	int	 npanes;
 	struct pane {
 		pid_t	 pid;
@@ -179,6 +181,26 @@ hook_off_keys(struct stop *st, const char *keys)
 	st->keys_ms = k > 0 ? st->timeout_ms / 2 : 0;
 }
 
+/* Stop keys are for a program idle at its prompt: never typed into a
+ * prompt that waits for a person, nor into a turn in progress. */
+static const char *
+keys_guard(struct stop *st, const struct conf *c)
+{
+	struct activity a;
+
+	if (c->stop_keys == NULL)
+		return NULL;
+	st->keys = "typed";
+	if (!st->have_session)
+		return c->stop_keys;
+	(void)activity_get(st->id, c, &st->s, 1, &a);
+	if (a.doing == DOING_BUSY)
+		st->keys = "skipped-busy";
+	else if (a.doing == DOING_WAITING)
+		st->keys = "skipped-waiting";
+	return strcmp(st->keys, "typed") == 0 ? c->stop_keys : NULL;
+}
+
 /*
  * Steps 1 and 2.  Returns NULL, with the error slot set, when the server
  * on the socket is not this home's (it is left alone).
@@ -218,7 +240,7 @@ teardown_begin(const char *id, const char *reason)
 		}
 		st->alive = 1;
 		panes_list(st);
-		hook_off_keys(st, c.stop_keys);
+		hook_off_keys(st, keys_guard(st, &c));
 	}
 	conf_free(&c);
 	if (st->alive && st->keys_ms == 0 && st->sig != 0) {
@@ -294,8 +316,15 @@ teardown_finish(struct stop *st)
 		rc = -1;
 	if (rc == 0 && marker_rm(st->id, M_SESSION) == -1)
 		rc = -1;
-	log_event("teardown", st->id, "reason", st->reason, "graceful",
-	    graceful ? "yes" : "no", "waited_ms", waited, LEND);
+	if (rc == 0)
+		activity_clear(st->id);
+	if (st->keys != NULL)
+		log_event("teardown", st->id, "reason", st->reason, "graceful",
+		    graceful ? "yes" : "no", "waited_ms", waited, "keys",
+		    st->keys, LEND);
+	else
+		log_event("teardown", st->id, "reason", st->reason, "graceful",
+		    graceful ? "yes" : "no", "waited_ms", waited, LEND);
 	free(st);
 	return rc;
 }

@@ -16,7 +16,9 @@
  *        it, go on with rule 2 in this same pass;
  *     f. idle longer than the conf's idle: tear it down, parked (reap);
  *     g. its canary is not alive: spawn one;
- *     h. its pane log is over the cap: cut it.
+ *     h. its pane log is over the cap: cut it;
+ *     i. what the program is doing may have changed (activity.c): look.
+ *     Rule f never parks a program that is busy or waiting (section 13).
  *  2. Not running, .session present: it died.  Record the death; deaths
  *     in the crash-loop window reaching the limit write .crash-loop.
  *  3. Not running, no .session: .stopped or .crash-loop: nothing; .wake
@@ -36,6 +38,10 @@
  * restart due at once happens in the same pass.  Teardowns of several
  * identities wait side by side.  One identity's failure is logged and
  * the pass goes on.
+ *
+ * A pass asked for by the pane's alert-silence hook (origin=activity)
+ * only looks at what the program is doing (rule 1i); the other rules
+ * are the scheduled pass's.
  *
  * A pass requested by a death (origin=death, from the pane-died hook or
  * the canary) takes no pass lock: it waits for the identity's own lock,
@@ -64,7 +70,8 @@ enum {
 	A_TRIM		= 1 << 6,	/* 1h */
 	A_DEATH		= 1 << 7,	/* 1b, 2 */
 	A_LAUNCH	= 1 << 8,	/* 3: a wake or a queue */
-	A_RESTART	= 1 << 9	/* 3: a restart whose backoff is over */
+	A_RESTART	= 1 << 9,	/* 3: a restart whose backoff is over */
+	A_LOOK		= 1 << 10	/* 1i: see what the program is doing */
 };
 
 /* One listing of state/ and of the socket directory per pass: whether a
@@ -91,6 +98,8 @@ struct facts {
 	int	 log_big;	/* the pane log is over the cap */
 	int	 restart;	/* a restart is owed, from *due on */
 	time_t	 due;
+	int	 look;		/* activity_due() */
+	int	 engaged;	/* idle too long, but busy or waiting */
 };
 
 /* The pass: what it did, the teardowns still waiting, how it was asked. */
@@ -139,6 +148,17 @@ recorded(pid_t pid, unsigned long long start)
 	return start != 0 ? pid_is(pid, start, NULL) : pid_alive(pid);
 }
 
+/*
+ * Not to be parked (section 13): waiting for a person, or busy by its
+ * own word.  Output in the last busy_quiet seconds is activity already:
+ * the reap waits for idle seconds of quiet.
+ */
+static int
+engaged(const struct activity *a)
+{
+	return a->doing == DOING_WAITING || (a->doing == DOING_BUSY && a->own);
+}
+
 static void
 facts_running(const char *id, const struct conf *c, struct facts *f)
 {
@@ -159,6 +179,13 @@ facts_running(const char *id, const struct conf *c, struct facts *f)
 	    !recorded(f->s.pane_pid, f->s.pane_start);
 	if (c->idle > 0)
 		f->activity = state_activity(id, c, f->s.woke);
+	if (c->idle > 0 && now_wall() - f->activity > (time_t)c->idle) {
+		struct activity a;
+
+		(void)activity_get(id, c, &f->s, 0, &a);
+		f->engaged = engaged(&a);
+	}
+	f->look = activity_due(id, c, &f->s);
 	f->canary = canary_live(id, &cp);
 	home_pane_log(p, id);
 	f->log_big = lstat(p, &st) == 0 && st.st_size > PANE_LOG_MAX;
@@ -206,8 +233,11 @@ tick_decide(const struct conf *c, const struct facts *f, time_t now)
 			a |= A_UNWAKE;
 		if (f->pane_dead && f->s.server_pid > 1)
 			a |= A_NUDGE;
-		if (c->idle > 0 && now - f->activity > (time_t)c->idle)
+		if (c->idle > 0 && now - f->activity > (time_t)c->idle &&
+		    !f->engaged)
 			return a | A_REAP;
+		if (f->look)
+			a |= A_LOOK;
 		if (!f->canary)
 			a |= A_CANARY;
 		if (f->log_big)
@@ -259,14 +289,42 @@ crash_looping(const char *id, const struct conf *c, time_t now)
 	return 1;
 }
 
+/*
+ * resume_after=any (section 13): a death of a resumed launch that lived
+ * less than resume_grace leaves state/<id>.resume-failed, so the next
+ * restart is fresh instead of looping on a broken resume.
+ */
+static void
+resume_note(const char *id, const struct conf *c, const struct facts *f,
+    time_t now)
+{
+	if (!c->resume_any || !f->session)
+		return;
+	if (strcmp(f->s.mode, "resume") == 0 &&
+	    now - f->s.woke < (time_t)c->resume_grace)
+		(void)marker_set(id, M_RESUME_FAILED, "");
+	else
+		(void)marker_rm(id, M_RESUME_FAILED);
+}
+
 static void
 tick_launch(const char *id, const struct conf *c, struct tally *t,
     const char *cause, time_t now)
 {
+	const char *mode = NULL;
+
 	if (crash_looping(id, c, now) != 0)
 		return;
+	if (c->resume_any && strcmp(cause, "restart") == 0) {
+		mode = "resume";
+		if (marker_has(id, M_RESUME_FAILED) == 1) {
+			mode = "fresh";
+			cause = "resume-failed";
+		}
+	}
+	(void)marker_rm(id, M_RESUME_FAILED);
 	/* launch() has logged ev=error already: warn and count only */
-	if (launch(id, c, NULL, cause, NULL) == -1) {
+	if (launch(id, c, mode, cause, NULL) == -1) {
 		err_warn("%s: %s", id, err_msg());
 		t->errors++;
 	} else
@@ -414,6 +472,7 @@ tick_act(struct pass *p, const char *id, const struct conf *c,
     const struct facts *f, unsigned a, int lk, time_t now)
 {
 	struct tally *t = p->t;
+	struct activity act;
 	const char *what;
 	char p2[PATHBUF];
 	int clean, rc;
@@ -439,6 +498,11 @@ tick_act(struct pass *p, const char *id, const struct conf *c,
 			return 2;
 		}
 	}
+	if (a & A_LOOK)
+		(void)activity_get(id, c, &f->s, 1, &act);
+	if ((a & A_REAP) && activity_get(id, c, &f->s, 1, &act) == 0 &&
+	    engaged(&act))
+		a &= ~(unsigned)A_REAP;	/* the screen says it is not idle */
 	if (a & A_REAP) {
 		char age[24];
 
@@ -458,6 +522,7 @@ tick_act(struct pass *p, const char *id, const struct conf *c,
 	}
 	if (a & A_DEATH) {
 		t->deaths++;
+		resume_note(id, c, f, now);
 		if (death_record(id, &f->s, &clean) == -1)
 			tick_error(t, id, "death");
 		else
@@ -512,8 +577,14 @@ tick_locked(struct pass *p, const char *id, int lk, time_t now)
 		return 0;
 	}
 	for (round = 0; round < 4; round++) {
+		unsigned a;
+
 		facts_gather(id, &c, NULL, &f);
-		r = tick_act(p, id, &c, &f, tick_decide(&c, &f, now), lk, now);
+		a = tick_decide(&c, &f, now);
+		/* The pane's alert hook asks only for a look (section 13). */
+		if (strcmp(p->origin, "activity") == 0)
+			a &= A_LOOK;
+		r = tick_act(p, id, &c, &f, a, lk, now);
 		if (r != 2)
 			break;
 		now = now_wall();
@@ -590,6 +661,14 @@ tick_named(struct pass *p, const char *id)
 		while (state_running(id) &&
 		    now_ms_since(&t0) < SERVER_GONE_WAIT_MS)
 			now_sleep_ms(10);
+	}
+	/* A look is not worth waiting for: whoever holds the lock acts. */
+	if (strcmp(p->origin, "activity") == 0) {
+		if ((lk = home_lock(id, 0)) >= 0) {
+			(void)tick_locked(p, id, lk, now_wall());
+			stops_finish(p);
+		}
+		return;
 	}
 	for (tries = 0; tries < 8; tries++) {
 		if ((lk = lock_wait(id)) < 0) {

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define TMUX_ARGS_MAX	64
+#define TMUX_ARGS_MAX	96
 
 /* $ROOST_TMUX, else the absolute path configure found. */
 const char *

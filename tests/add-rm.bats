@@ -64,6 +64,21 @@ no_files_for() {
 	[ "$activity" = "$T/work" ]
 }
 
+@test "a missing --cwd says how to make it: the mkdir it names, run by sh, makes the very directory" {
+	cd "$T"
+	run --separate-stderr roost add bob --cwd "it's a dir/sub" -- true
+	assert_status 2
+	[ "$stderr" = "roost: add: --cwd it's a dir/sub: no such directory: create it first (mkdir -p '$T/it'\\''s a dir/sub') or give one that exists" ]
+	[ ! -e "$ROOST_HOME" ]
+	fix=${stderr#*create it first (}
+	fix=${fix%) or give one that exists}
+	sh -c "$fix"
+	[ -d "$T/it's a dir/sub" ]
+	run roost add bob --cwd "it's a dir/sub" -- true
+	assert_status 0
+	grep -q -F "cwd='$T/it'\\''s a dir/sub'" "$ROOST_HOME/conf/bob.conf"
+}
+
 @test "add makes a relative --cwd absolute" {
 	mkdir "$T/rel"
 	cd "$T"
@@ -138,7 +153,8 @@ no_files_for() {
 @test "add with a bad --cwd exits 2, says why, writes nothing" {
 	run --separate-stderr roost add bob --cwd "$T/missing" -- true
 	assert_status 2
-	[ "$stderr" = "roost: add: --cwd $T/missing: No such file or directory" ]
+	[ "$stderr" = "roost: add: --cwd $T/missing: no such directory: create it first (mkdir -p '$T/missing') or give one that exists" ]
+	[ ! -e "$ROOST_HOME" ]
 	run --separate-stderr roost add bob --cwd "$T/prog/forever" -- true
 	assert_status 2
 	[ "$stderr" = "roost: add: --cwd $T/prog/forever: not a directory" ]

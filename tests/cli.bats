@@ -186,7 +186,7 @@ teardown() { common_teardown; }
 	assert_status 2
 	[ -z "$output" ]
 	[ "${#stderr_lines[@]}" -eq 1 ]
-	[ "$stderr" = "roost: add: --cwd $T/none: No such file or directory" ]
+	[ "$stderr" = "roost: add: --cwd $T/none: no such directory: create it first (mkdir -p '$T/none') or give one that exists" ]
 }
 
 @test "-q silences success output but not errors" {

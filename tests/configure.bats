@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # configure.bats - configure says what is wrong with the compiler: none
 # at all, or one without the C library's headers (gcc without libc6-dev,
-# played here by gcc -nostdinc), each exit 1 with no Makefile written.
+# played here by gcc -nostdinc), each exit 1 with no Makefile written;
+# a re-run without directories keeps the last configure's.
 
 load helpers
 bats_require_minimum_version 1.5.0
@@ -31,4 +32,24 @@ teardown() { common_teardown; }
 	assert_status 1
 	[ "$stderr" = "configure: no working C compiler (tried: $T/no-such-cc); see config.log" ]
 	[ ! -e Makefile ]
+}
+
+@test "a re-run without directories keeps the last ones and says so; --prefix changes them" {
+	local p="$T/my pfx"
+	./configure --prefix="$p/" >/dev/null
+	grep -q -x "PREFIX = $p" Makefile
+	run --separate-stderr ./configure
+	assert_status 0
+	[ "$stderr" = "configure: keeping the directories of the last configure (prefix='$p' bindir='' datadir='' mandir=''), so that make uninstall removes what make install put there; give --prefix to change them" ]
+	grep -q -x "PREFIX = $p" Makefile
+	grep -q -x 'BINDIR = $(PREFIX)/bin' Makefile
+	run --separate-stderr ./configure --prefix=/usr/local
+	assert_status 0
+	[ -z "$stderr" ]
+	grep -q -x "PREFIX = /usr/local" Makefile
+	# The default kept is the default: nothing to say.
+	run --separate-stderr ./configure
+	assert_status 0
+	[ -z "$stderr" ]
+	grep -q -x "PREFIX = /usr/local" Makefile
 }

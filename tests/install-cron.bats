@@ -329,7 +329,7 @@ foreign_crontab() {
 	run --separate-stderr roost install --scheduler cron
 	assert_status 0
 	assert_output_has "created cron entry"
-	[[ $stderr == *"roost: install: warning: no cron daemon is running, so the entry will not run: start one (Debian, Ubuntu: apt-get install cron; systemctl enable --now cron) or use --scheduler systemd"* ]]
+	[[ $stderr == *"roost: install: warning: no cron daemon is running, so the entry will not run: start one (Debian, Ubuntu: apt-get install cron; systemctl enable --now cron); where nothing would start one (a container, WSL without systemd): roost install --scheduler none, then keep roost tick --every 60 running (the container's entrypoint, a terminal)"* ]]
 	# A process named cron (a copy of sleep: comm is the file's name).
 	mkdir -p "$T/daemon"
 	cp "$(command -v sleep)" "$T/daemon/cron"
@@ -339,6 +339,44 @@ foreign_crontab() {
 	assert_status 0
 	[[ $stderr != *"cron daemon"* ]]
 	kill %1
+}
+
+# pidns_ok: unshare can give a child a PID namespace of its own here
+# (root, or unprivileged user namespaces).
+# crons N: N of this test's stand-in crons run.
+crons() { [ "$(pgrep -f "$T/daemon/cron" | wc -l)" -eq "$1" ]; }
+
+pidns_ok() {
+	need_tool unshare "it makes the PID namespace"
+	unshare -p -f true 2>/dev/null && return 0
+	skip "unshare -p needs root (or user namespaces) here"
+}
+
+@test "a cron of another PID namespace (a container on a shared /proc) is not ours: install still warns" {
+	if pgrep -x 'cron|crond|fcron' >/dev/null; then
+		skip "a cron daemon runs on this machine: its absence cannot be tested"
+	fi
+	build_has_proc || skip "without /proc roost cannot tell whether a cron daemon runs"
+	pidns_ok
+	mkdir -p "$T/daemon"
+	cp "$(command -v sleep)" "$T/daemon/cron"
+	# The cron in a namespace of its own, roost in ours: /proc shows it,
+	# and it never runs our crontab.
+	unshare -p -f "$T/daemon/cron" 600 &
+	wait_for 5 crons 2	# unshare, and the cron it forked
+	run --separate-stderr roost install --scheduler cron
+	assert_status 0
+	[[ $stderr == *"roost: install: warning: no cron daemon is running, so the entry will not run"* ]]
+	# roost in a namespace of its own (the container), a cron outside.
+	"$T/daemon/cron" 600 &
+	wait_for 5 crons 3
+	run --separate-stderr unshare -p -f "$ROOST_BIN" install --scheduler cron
+	assert_status 0
+	[[ $stderr == *"no cron daemon is running"* ]]
+	# Ours, in our own namespace: silent.
+	run --separate-stderr roost install --scheduler cron
+	assert_status 0
+	[[ $stderr != *"cron daemon"* ]]
 }
 
 @test "--scheduler none warns about nothing scheduler-related" {
@@ -373,6 +411,6 @@ foreign_crontab() {
 	run --separate-stderr env -u ROOST_CRONTAB PATH=/nonexistent "$ROOST_BIN" install --scheduler cron
 	assert_status 1
 	assert_output_has "created home $ROOST_HOME"
-	[ "${stderr_lines[-1]}" = "roost: install: crontab: command not found: install cron (Debian, Ubuntu: apt-get install cron; Fedora: dnf install cronie) and run roost install again, or use --scheduler none and run roost tick yourself" ]
+	[ "${stderr_lines[-1]}" = "roost: install: crontab: command not found: install cron (Debian, Ubuntu: apt-get install cron; Fedora: dnf install cronie) and run roost install again; where nothing would start one (a container, WSL without systemd): roost install --scheduler none, then keep roost tick --every 60 running (the container's entrypoint, a terminal)" ]
 	[ ! -e "$ROOST_HOME/state/.scheduler" ]
 }

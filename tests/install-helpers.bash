@@ -15,7 +15,10 @@
 # gui/<uid>` (the domain) answers 0, or 113 when $T/launchctl.nogui
 # exists; `print-disabled` prints $T/launchctl.disabled when it exists.
 # An exit code from $T/launchctl.<verb>.rc, one code a line, consumed in
-# order, comes first.  Otherwise the stand-in keeps what is loaded:
+# order, comes first.  bootstrap refuses (134, "Service cannot load in
+# requested session") a plist whose LimitLoadToSessionType does not list
+# the domain's session type, as launchd does.  Otherwise the stand-in
+# keeps what is loaded:
 # bootstrap loads a job, bootout unloads it, and print of a job answers 0
 # when it is loaded and 113 ("could not find service") when not;
 # everything else answers 0.
@@ -80,6 +83,21 @@ if [ -s "\$q" ]; then
 	[ "\$rc" -eq 0 ] || exit "\$rc"
 	[ "\$1" = print ] && exit 0
 fi
+# launchd loads a job only into a session type its LimitLoadToSessionType
+# lists (Aqua when the key is absent): gui/<uid> is Aqua, user/<uid> is
+# Background.
+if [ "\$1" = bootstrap ]; then
+	case \$2 in gui/*) want=Aqua ;; *) want=Background ;; esac
+	types=\$(awk '/<key>LimitLoadToSessionType<\/key>/ { k = 1; next }
+	    k && /<array>/ { a = 1; next }
+	    k && /<string>/ { gsub(/.*<string>|<\/string>.*/, ""); print
+	        if (!a) exit; next }
+	    k { exit }' "\$3")
+	if ! printf '%s\n' "\${types:-Aqua}" | grep -q -x "\$want"; then
+		echo "Bootstrap failed: 134: Service cannot load in requested session" >&2
+		exit 134
+	fi
+fi
 # What is loaded, by label: bootstrap loads, bootout unloads.
 case \$1 in
 bootstrap) p=\${3##*/}; : >"\$t/launchctl.loaded.\${p%.plist}" ;;
@@ -134,6 +152,16 @@ EOF
 	export ROOST_SYSTEMCTL="$T/bin/systemctl"
 	export ROOST_LOGINCTL="$T/bin/loginctl"
 	export ROOST_SYSTEMD_UNITS="$T/units"
+}
+
+# fake_cron: a process named cron (a copy of sleep: comm is the file's
+# name) runs until teardown, so install and status see a cron daemon on
+# any machine.
+fake_cron() {
+	mkdir -p "$T/daemon"
+	cp "$(command -v sleep)" "$T/daemon/cron"
+	"$T/daemon/cron" 600 &
+	wait_for 5 pgrep -f "$T/daemon/cron"
 }
 
 # sctl_calls: the systemctl stand-in's log ("" when never called).

@@ -45,6 +45,7 @@ want = {
     "StandardErrorPath": home + "/log/tick.out",
     "ProcessType": "Interactive",
     "AbandonProcessGroup": True,
+    "LimitLoadToSessionType": ["Aqua", "Background"],
 }
 bad = []
 if set(d) != set(want):
@@ -199,6 +200,27 @@ plist_of() { echo "$T/agents/${1:-org.roost.tick}.plist"; }
 	[[ $stderr == *"roost: uninstall: note: no GUI login"* ]]
 	lctl_calls | grep -q -x "bootout user/$UID_/org.roost.tick"
 	[ ! -e "$(plist_of)" ]
+}
+
+@test "a plist without Background in LimitLoadToSessionType is refused in user/<uid>: the stand-in holds roost to it" {
+	mkdir -p "$T/tpl"
+	chmod 700 "$T/tpl"
+	grep -v -e LimitLoadToSessionType -e '<string>Aqua</string>' \
+	    -e '<string>Background</string>' \
+	    "$BATS_TEST_DIRNAME/../templates/launchd.plist.in" |
+	    awk '/^\t<array>$/ && !done { getline n; if (n ~ /^\t<\/array>$/) { done = 1; next } print; print n; next } { print }' \
+	    >"$T/tpl/launchd.plist.in"
+	! grep -q LimitLoadToSessionType "$T/tpl/launchd.plist.in"
+	touch "$T/launchctl.nogui"
+	ROOST_TEMPLATES=$T/tpl run --separate-stderr roost install --scheduler launchd
+	assert_status 1
+	[[ $stderr == *"roost: install: launchctl bootstrap user/$UID_ $(plist_of): exit 134"* ]]
+	[ ! -e "$(plist_of)" ]
+	# The real template lists Background: the same fallback loads.
+	run --separate-stderr roost install --scheduler launchd
+	assert_status 0
+	lctl_calls | grep -q -x "bootstrap user/$UID_ $(plist_of)"
+	[ -e "$T/launchctl.loaded.org.roost.tick" ]
 }
 
 @test "a label disabled in launchd is warned about: it would never run" {

@@ -79,8 +79,12 @@ teardown() {
 	assert_status 0
 	assert_output_has "removed cron entry"
 	assert_no_processes
-	# make uninstall removes what make install put under the prefix.
+	# make uninstall removes what make install put under the prefix,
+	# even after README's test line re-ran ./configure without one.
 	mv "$T/src.away" "$T/src"
+	run --separate-stderr sh -c 'cd "$1" && ./configure' sh "$T/src"
+	assert_status 0
+	[[ $stderr == *"configure: keeping the directories of the last configure (prefix=$T/pfx bindir='' datadir='' mandir=''), so that make uninstall removes what make install put there; give --prefix to change them"* ]]
 	run sh -c 'cd "$1" && make uninstall' sh "$T/src"
 	assert_status 0
 	[ -z "$(find "$T/pfx" -type f)" ]

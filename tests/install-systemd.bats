@@ -39,8 +39,9 @@ verify_units() {
 	assert_status 0
 	assert_output_has "created systemd service $(svc)"
 	assert_output_has "created systemd timer $(tmr)"
-	printf '%s\n' "--user daemon-reload" "--user enable --now roost-tick.timer" \
-	    >"$T/want"
+	# Asked first: a manager that does not answer would never run them.
+	printf '%s\n' "--user show-environment" "--user daemon-reload" \
+	    "--user enable --now roost-tick.timer" >"$T/want"
 	sctl_calls | diff -u "$T/want" -
 	grep -q -x 'Type=oneshot' "$(svc)"
 	grep -q -x "ExecStart=\"$SELF\" tick" "$(svc)"
@@ -85,7 +86,8 @@ verify_units() {
 	assert_output_has "unchanged systemd service $(svc)"
 	assert_output_has "updated systemd timer $(tmr)"
 	grep -q -x 'OnUnitActiveSec=300s' "$(tmr)"
-	printf '%s\n' "--user daemon-reload" "--user enable --now roost-tick.timer" \
+	printf '%s\n' "--user show-environment" "--user daemon-reload" \
+	    "--user enable --now roost-tick.timer" \
 	    "--user restart roost-tick.timer" >"$T/want"
 	sctl_calls | diff -u "$T/want" -
 	[ "$(cat "$ROOST_HOME/state/.scheduler")" = "scheduler=systemd interval=300" ]
@@ -166,7 +168,7 @@ verify_units() {
 	    "$ROOST_BIN" install
 	assert_status 1
 	assert_output_has "created home $ROOST_HOME"
-	[ "${stderr_lines[-1]}" = "roost: install: no scheduler to run the tick: no systemd user manager answers (systemctl --user) and there is no crontab(1); install cron (Debian, Ubuntu: apt-get install cron; Fedora: dnf install cronie) and run roost install again, or use --scheduler none and run roost tick yourself" ]
+	[ "${stderr_lines[-1]}" = "roost: install: no scheduler to run the tick: no systemd user manager answers (systemctl --user) and there is no crontab(1); install cron (Debian, Ubuntu: apt-get install cron; Fedora: dnf install cronie) and run roost install again; where nothing would start one (a container, WSL without systemd): roost install --scheduler none, then keep roost tick --every 60 running (the container's entrypoint, a terminal)" ]
 	[ -x "$ROOST_HOME/bin/pane-died" ]
 	[ ! -e "$ROOST_HOME/state/.scheduler" ]
 }
@@ -253,4 +255,23 @@ verify_units() {
 	run --separate-stderr roost install --scheduler systemd
 	assert_status 0
 	assert_output_has "enabled systemd timer roost-tick.timer (it was not active)"
+}
+
+@test "no user manager: --scheduler systemd writes nothing, not even the home, and says what to do" {
+	rm -f "$T/systemctl.up"
+	run --separate-stderr roost install --scheduler systemd
+	assert_status 1
+	[ "${stderr_lines[${#stderr_lines[@]}-1]}" = "roost: install: no systemd user manager answers (systemctl --user show-environment failed), so a timer would never run; nothing was written: log in through a session that starts one, or have it run without a login (loginctl enable-linger), or use --scheduler cron; where nothing would start one (a container, WSL without systemd): roost install --scheduler none, then keep roost tick --every 60 running (the container's entrypoint, a terminal)" ]
+	[ -z "$output" ]
+	[ ! -e "$ROOST_HOME" ]
+	[ ! -e "$T/units" ]
+	[ "$(sctl_calls)" = "--user show-environment" ]
+	# Advice for users, not the suite's overrides.
+	[[ $stderr != *ROOST_* ]]
+	# --dry-run still shows the units it would write.
+	run --separate-stderr roost install --scheduler systemd --dry-run
+	assert_status 0
+	assert_output_has "would write systemd timer $(tmr)"
+	[ ! -e "$ROOST_HOME" ]
+	[ ! -e "$T/units" ]
 }

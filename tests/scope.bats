@@ -167,6 +167,7 @@ lifecycle() { cat "$ROOST_HOME/log/lifecycle.log"; }
 
 @test "uninstall removes the stamp an old Persistent= timer left and the unit directory install created, once empty" {
 	stand_ins	# crontab, systemctl and loginctl of tests/install-helpers.bash
+	touch "$T/systemctl.up"
 	export ROOST_SYSTEMD_UNITS="$T/cfg/systemd/user" XDG_DATA_HOME="$T/data"
 	roost install --scheduler systemd >/dev/null 2>&1
 	[ -d "$T/cfg/systemd/user" ]
@@ -183,6 +184,7 @@ lifecycle() { cat "$ROOST_HOME/log/lifecycle.log"; }
 
 @test "uninstall keeps a unit directory that was there before install, or holds other units" {
 	stand_ins
+	touch "$T/systemctl.up"
 	mkdir -p "$T/units"
 	export ROOST_SYSTEMD_UNITS="$T/units"
 	roost install --scheduler systemd >/dev/null 2>&1

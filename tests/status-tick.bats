@@ -35,6 +35,7 @@ NOW=1800000000
 }
 
 @test "a stale last pass: over three intervals old, the trailer warns and says where to look" {
+	fake_cron
 	roost install --scheduler cron --interval 120 >/dev/null 2>&1
 	roost add bob -- "$T/prog/forever" >/dev/null
 	roost tick
@@ -50,6 +51,7 @@ NOW=1800000000
 }
 
 @test "an entry that never ran: no pass three intervals after install, the trailer warns" {
+	fake_cron
 	roost install --scheduler cron --interval 120 >/dev/null 2>&1
 	roost add bob -- "$T/prog/forever" >/dev/null
 	set_mtime "$((NOW - 361))" "$ROOST_HOME/state/.scheduler"
@@ -63,7 +65,7 @@ NOW=1800000000
 	[ -z "$stderr" ]
 }
 
-@test "no scheduler entry: the trailer says so and warns; --scheduler none is quiet" {
+@test "no scheduler entry: the trailer says so and warns; --scheduler none is quiet while passes come" {
 	roost add bob -- "$T/prog/forever" >/dev/null
 	run --separate-stderr roost status
 	assert_status 0
@@ -74,6 +76,11 @@ NOW=1800000000
 	run --separate-stderr env ROOST_NOW=$NOW "$ROOST_BIN" status
 	assert_status 0
 	[ "${lines[-1]}" = "tick: none (you run roost tick), no pass yet" ]
+	[ "$stderr" = "roost: status: warning: nothing runs the tick: install set up no scheduler (--scheduler none); keep roost tick --every 60 running (a container's entrypoint, a terminal)" ]
+	roost tick
+	run --separate-stderr roost status
+	assert_status 0
+	[[ ${lines[${#lines[@]}-1]} =~ ^tick:\ none\ \(you\ run\ roost\ tick\),\ last\ pass\ [0-9]s\ ago$ ]]
 	[ -z "$stderr" ]
 	# uninstall takes the record away again.
 	roost uninstall >/dev/null 2>&1
@@ -121,8 +128,8 @@ d = json.load(sys.stdin)
 assert set(d) == {"ids", "tick"}, d
 ids = {r["id"]: r for r in d["ids"]}
 assert [r["id"] for r in d["ids"]] == ["odd", "park", "run1"], d["ids"]
-keys = {"id", "state", "pid", "uptime", "idle", "deaths", "last_exit",
-        "last_exit_age", "wake_pending"}
+keys = {"id", "state", "doing", "ready", "pid", "uptime", "idle", "mem",
+        "queue", "deaths", "last_exit", "last_exit_age", "wake_pending"}
 for r in d["ids"]:
     assert set(r) == keys, r
 r = ids["run1"]
@@ -130,8 +137,12 @@ assert r["state"] == "running" and r["pid"] == int(os.environ["SP"]), r
 assert type(r["uptime"]) is int and type(r["idle"]) is int, r
 assert r["deaths"] == 0 and r["last_exit"] is None and r["last_exit_age"] is None, r
 assert r["wake_pending"] is False, r
+assert r["doing"] in ("starting", "idle", "busy") and type(r["ready"]) is bool, r
+assert r["mem"] is None or type(r["mem"]) is int, r
+assert r["queue"] == 0, r
 r = ids["park"]
 assert r["state"] == "parked" and r["pid"] is None and r["uptime"] is None, r
+assert r["doing"] is None and r["ready"] is None and r["mem"] is None, r
 assert r["last_exit"] == "idle" and r["last_exit_age"] == 3600, r
 assert r["wake_pending"] is True, r
 r = ids["odd"]

@@ -101,13 +101,13 @@ fixture() {
 	fixture
 	run env ROOST_NOW=$NOW "$ROOST_BIN" status
 	assert_status 0
-	[[ $output =~ exited-3\ +exited\ +-\ +-\ +-\ +1\ +status=3\ 2m\ ago ]]
-	[[ $output =~ segv\ +exited\ +-\ +-\ +-\ +1\ +SIGSEGV\ 1h\ ago ]]
-	[[ $output =~ vanished\ +exited\ +-\ +-\ +-\ +2\ +server-vanished\ 5m\ ago ]]
-	[[ $output =~ parked\ +parked\ +-\ +-\ +-\ +0\ +idle\ 3h\ ago ]]
-	[[ $output =~ crashy\ +crash-loop\ +-\ +-\ +-\ +3\ +server-vanished\ 2m\ ago ]]
-	[[ $output =~ dead-one\ +dead\ +-\ +-\ +-\ +0\ +- ]]
-	[[ $output =~ down\ +down\ +-\ +-\ +-\ +0\ +- ]]
+	[[ $output =~ exited-3\ +exited\ +-\ +-\ +-\ +-\ +-\ +0\ +1\ +status=3\ 2m\ ago ]]
+	[[ $output =~ segv\ +exited\ +-\ +-\ +-\ +-\ +-\ +0\ +1\ +SIGSEGV\ 1h\ ago ]]
+	[[ $output =~ vanished\ +exited\ +-\ +-\ +-\ +-\ +-\ +0\ +2\ +server-vanished\ 5m\ ago ]]
+	[[ $output =~ parked\ +parked\ +-\ +-\ +-\ +-\ +-\ +0\ +0\ +idle\ 3h\ ago ]]
+	[[ $output =~ crashy\ +crash-loop\ +-\ +-\ +-\ +-\ +-\ +0\ +3\ +server-vanished\ 2m\ ago ]]
+	[[ $output =~ dead-one\ +dead\ +-\ +-\ +-\ +-\ +-\ +0\ +0\ +- ]]
+	[[ $output =~ down\ +down\ +-\ +-\ +-\ +-\ +-\ +0\ +0\ +- ]]
 }
 
 @test "columns are aligned: every field starts where its heading starts" {
@@ -156,17 +156,20 @@ fixture() {
 	read -r -a f <<<"${lines[1]}"
 	[ "${f[0]}" = r ]
 	[ "${f[1]}" = running ]
-	[ "${f[2]}" = "$sp" ]
-	[[ ${f[3]} =~ ^[0-9]+s$ ]]
+	[[ ${f[2]} =~ ^(starting|idle|busy)$ ]]
+	[ "${f[3]}" = "$sp" ]
 	[[ ${f[4]} =~ ^[0-9]+s$ ]]
-	[ "${f[5]}" = 0 ]
-	[ "${f[6]}" = - ]
+	[[ ${f[5]} =~ ^[0-9]+s$ ]]
+	[[ ${f[6]} =~ ^([0-9]+[KM]|-)$ ]]
+	[ "${f[7]}" = 0 ]
+	[ "${f[8]}" = 0 ]
+	[ "${f[9]}" = - ]
 	# With a fixed clock an hour later: uptime and idle grow.
 	run env ROOST_NOW=$(($(date +%s) + 3600)) "$ROOST_BIN" status r --format logfmt
 	assert_status 0
-	[[ $output =~ ^id=r\ state=running\ pid=$sp\ uptime=36[0-9][0-9]\ idle=36[0-9][0-9]\ deaths=0\ last_exit=\ last_exit_age=\ wake_pending=no$ ]]
+	[[ $output =~ ^id=r\ state=running\ doing=[a-z]+\ ready=(yes|no)\ pid=$sp\ uptime=36[0-9][0-9]\ idle=36[0-9][0-9]\ mem=[0-9]*\ queue=0\ deaths=0\ last_exit=\ last_exit_age=\ wake_pending=no$ ]]
 	run env ROOST_NOW=$(($(date +%s) + 3 * 3600 + 125)) "$ROOST_BIN" status r
-	[[ ${lines[1]} =~ ^r\ +running\ +$sp\ +3h0[0-9]m\ +3h0[0-9]m\ +0\ +-$ ]]
+	[[ ${lines[1]} =~ ^r\ +running\ +[a-z]+\ +$sp\ +3h0[0-9]m\ +3h0[0-9]m\ +[0-9KM-]+\ +0\ +0\ +-$ ]]
 }
 
 @test "status <id> exits 0 running, 3 not running, 4 unknown, 2 bad id" {
@@ -205,8 +208,8 @@ fixture() {
 	run env ROOST_NOW=$NOW "$ROOST_BIN" status --format logfmt exited-3 vanished
 	assert_status 3
 	[ "${#lines[@]}" -eq 2 ]
-	[ "${lines[0]}" = 'id=exited-3 state=exited pid= uptime= idle= deaths=1 last_exit="status=3" last_exit_age=120 wake_pending=no' ]
-	[ "${lines[1]}" = "id=vanished state=exited pid= uptime= idle= deaths=2 last_exit=server-vanished last_exit_age=300 wake_pending=no" ]
+	[ "${lines[0]}" = 'id=exited-3 state=exited doing= ready= pid= uptime= idle= mem= queue=0 deaths=1 last_exit="status=3" last_exit_age=120 wake_pending=no' ]
+	[ "${lines[1]}" = "id=vanished state=exited doing= ready= pid= uptime= idle= mem= queue=0 deaths=2 last_exit=server-vanished last_exit_age=300 wake_pending=no" ]
 }
 
 @test "the states as the tick leaves them: dead before the tick, exited after it" {
@@ -223,10 +226,10 @@ fixture() {
 	wait_for 5 pid_gone "$sp"
 	run roost status k
 	assert_status 3
-	[[ ${lines[1]} =~ ^k\ +dead\ +-\ +-\ +-\ +0\ +-$ ]]
+	[[ ${lines[1]} =~ ^k\ +dead\ +-\ +-\ +-\ +-\ +-\ +0\ +0\ +-$ ]]
 	run roost tick
 	assert_status 0
 	run roost status k
 	assert_status 3
-	[[ ${lines[1]} =~ ^k\ +exited\ +-\ +-\ +-\ +1\ +server-dead\ [0-9]+s\ ago$ ]]
+	[[ ${lines[1]} =~ ^k\ +exited\ +-\ +-\ +-\ +-\ +-\ +0\ +1\ +server-dead\ [0-9]+s\ ago$ ]]
 }

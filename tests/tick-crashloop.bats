@@ -29,7 +29,7 @@ not_running() { ! is_running "$1"; }
 	[ ! -e "$ROOST_HOME/state/c.session" ]
 	run roost status c
 	assert_status 3
-	[[ ${lines[1]} =~ ^c\ +crash-loop\ +-\ +-\ +-\ +3\ +status=1\ [0-9]+s\ ago$ ]]
+	[[ ${lines[1]} =~ ^c\ +crash-loop\ +-\ +-\ +-\ +-\ +-\ +0\ +3\ +status=1\ [0-9]+s\ ago$ ]]
 	# Further ticks leave it down.
 	run roost tick
 	assert_status 0

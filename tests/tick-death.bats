@@ -110,7 +110,7 @@ wait_ended() {
 	[ ! -e "$ROOST_HOME/state/z.session" ]
 	run roost status z
 	assert_status 3
-	[[ ${lines[1]} =~ ^z\ +exited\ +-\ +-\ +-\ +1\ +status=0\ [0-9]+s\ ago$ ]]
+	[[ ${lines[1]} =~ ^z\ +exited\ +-\ +-\ +-\ +-\ +-\ +0\ +1\ +status=0\ [0-9]+s\ ago$ ]]
 	# It stays down.
 	run roost tick
 	assert_status 0

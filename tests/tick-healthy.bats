@@ -86,3 +86,31 @@ teardown() { common_teardown; }
 	[ "$(count_lines "$ROOST_HOME/log/lifecycle.log" 'ev=death')" -eq 0 ]
 	[ ! -e "$ROOST_HOME/state/h1.deaths" ]
 }
+
+@test "a pane that changed costs one capture-pane; quiet again, the next tick creates no process" {
+	build_has_proc || skip "this roost is built without /proc: ps answers for process identity"
+	need_tool strace "it counts the processes a pass creates"
+	roost add w --waiting-pattern '\[y/n\]' --ready-pattern '^[$] $' \
+	    -- "sh -c 'PS1=\"\$ \" exec sh -i'" >/dev/null
+	roost start w >/dev/null
+	# The pane's own alert hook would look first: the test's ticks do.
+	"$TMUX_BIN" -S "$(sock_of w)" set-option -w -t =w: monitor-silence 0
+	roost tick w
+	wait_for 10 grep -q 'screen=' "$ROOST_HOME/state/w.seen"
+	"$TMUX_BIN" -S "$(sock_of w)" send-keys -t =w: 'echo hel""lo' Enter
+	wait_for 10 grep -q '^hello' "$ROOST_HOME/log/w.log"
+	# The echo and the next prompt both reached the log.
+	wait_for 10 [ "$(tail -c 2 "$ROOST_HOME/log/w.log")" = '$ ' ]
+	run strace_roost -f -e trace=clone,clone3,fork,vfork,execve \
+	    -o "$T/strace1.out" "$ROOST_BIN" tick
+	assert_status 0
+	cat "$T/strace1.out" >&2
+	[ "$(count_lines "$T/strace1.out" '(clone|clone3|fork|vfork)\(')" -eq 1 ]
+	[ "$(count_lines "$T/strace1.out" 'execve\(')" -eq 2 ]
+	grep -q "execve(\"$TMUX_BIN\"" "$T/strace1.out"
+	run strace_roost -f -e trace=clone,clone3,fork,vfork,execve \
+	    -o "$T/strace2.out" "$ROOST_BIN" tick
+	assert_status 0
+	[ "$(count_lines "$T/strace2.out" '(clone|clone3|fork|vfork)\(')" -eq 0 ]
+	[ "$(count_lines "$T/strace2.out" 'execve\(')" -eq 1 ]
+}

@@ -48,7 +48,7 @@ park() {
 	assert_no_processes
 	run roost status i
 	assert_status 3
-	[[ ${lines[1]} =~ ^i\ +parked\ +-\ +-\ +-\ +0\ +idle\ [0-9]+s\ ago$ ]]
+	[[ ${lines[1]} =~ ^i\ +parked\ +-\ +-\ +-\ +-\ +-\ +0\ +0\ +idle\ [0-9]+s\ ago$ ]]
 }
 
 @test "further ticks keep a parked session parked" {
