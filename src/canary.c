@@ -124,7 +124,8 @@ int
 canary_serve(const char *id, char *const envp[], const struct canary_scope *cs,
     pid_t *pid)
 {
-	return canary_start(id, "serve", NULL, envp, "launch", cs, pid);
+	return canary_start(id, "serve", cs != NULL ? "scope" : NULL, envp,
+	    "launch", cs, pid);
 }
 
 /* The server on the socket, as tmux itself reports it. */

@@ -49,7 +49,7 @@ lifecycle() { cat "$ROOST_HOME/log/lifecycle.log"; }
 	assert_status 0
 	[ "$output" = "started bob (fresh)" ]
 	is_running bob
-	grep -q -x -e "--user --scope --unit=roost-bob.scope --slice=roost.slice --collect --quiet -- /bin/sh $ROOST_HOME/bin/bob.canary serve" "$T/run.calls"
+	grep -q -x -e "--user --scope --unit=roost-bob.scope --slice=roost.slice --collect --quiet -- /bin/sh $ROOST_HOME/bin/bob.canary serve scope" "$T/run.calls"
 	[ "$(count_lines "$T/run.calls")" = 1 ]
 	lifecycle | grep -q 'ev=scope id=bob result=ok unit=roost-bob.scope$'
 	grep -q ' scope=roost-bob.scope$' "$(state_of bob).session"
