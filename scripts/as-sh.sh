@@ -7,6 +7,9 @@
 #   sh scripts/as-sh.sh SHELL [ARG...] -- COMMAND [ARG...]
 #   sh scripts/as-sh.sh /bin/bash --posix -- make check
 #   sh scripts/as-sh.sh /bin/busybox -- sh scripts/run-tests.sh
+#   sh scripts/as-sh.sh "$PWD/build/apple-bash/bash" -- make check
+#     (Apple's bash 3.2, macOS's /bin/sh: .ci/run builds it there from
+#     ../shared/vendor/apple-bash)
 #
 # A one-line wrapper that execs SHELL [ARG...] is bind-mounted over
 # /bin/sh in a private mount namespace (unshare -m): nothing outside

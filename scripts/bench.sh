@@ -21,6 +21,12 @@
 #   activity   roost tick over 100 running quiet identities (processes
 #              created) and over 100 whose panes changed (capture-pane
 #              calls); a prompt on screen -> .waiting with no tick run.
+#   send       `roost send` to a ready program -> its text in the pane
+#              log, median and p90 of 20; start --wait's overhead.
+#   peers      roost side by side with runit, s6 and supervisord where
+#              installed, interleaved: program SIGKILLed -> running
+#              again, -> its death logged, CPU per death; each with the
+#              ratio roost/best peer (scripts/bench/peers.sh).
 #
 # They run in this order, sourced, in one private root (mktemp -d
 # /tmp/rb.XXXXXX: unix socket paths must stay under 104 bytes) with
@@ -61,6 +67,10 @@ bench_setup
 . "$BENCH_DIR/footprint.sh"
 # shellcheck source=scripts/bench/activity.sh
 . "$BENCH_DIR/activity.sh"
+# shellcheck source=scripts/bench/send.sh
+. "$BENCH_DIR/send.sh"
+# shellcheck source=scripts/bench/peers.sh
+. "$BENCH_DIR/peers.sh"
 
 bench_end
 

@@ -12,11 +12,12 @@
 # build-fuzz/crash-<target>-*; the script then exits 1.
 # The last line is "fuzz: N targets, N runs, N failed".
 #
-# Environment: FUZZCC (default clang), FUZZ_TARGETS (default: all).
+# Environment: FUZZCC (default clang), FUZZ_TARGETS (default: all),
+# FUZZ_SECONDS (SECONDS when it is not given).
 
 set -u
 
-total=${1:-60}
+total=${1:-${FUZZ_SECONDS:-60}}
 case $total in
 '' | *[!0-9]*) echo "usage: sh scripts/fuzz.sh [SECONDS]" >&2; exit 2 ;;
 esac

@@ -15,11 +15,14 @@ set -u
 layers='xmalloc:1 buf:1 err:1 num:1 sig:1 now:1 fmt:1 escape:1 logfmt:1 file:1
 pid_linux:1 pid_darwin:1 pid_posix:1 pid:1 spawn:1 scope:1 tmux:1 term:1 templates:1
 home:2 ident:2 conf:2 marker:2 log:2 render:2 sched:2 state:2 server:2 mem:2
+queue:2
 canary:3 teardown:3 death:3 launch:3 mass:3 tick:3 cron:3 launchd:3 systemd:3
 hook:3 activity:3
+deliver:3
 cli:4
 cmd_install:5 cmd_define:5 cmd_session:5 cmd_tick:5 cmd_status:5
 cmd_render:5 cmd_log:5 cmd_output:5 cmd_mark:5
+cmd_send:5
 main:6'
 
 if [ "$#" -eq 0 ]; then

@@ -10,11 +10,18 @@
 # Environment: ROOST_BIN (default ./roost); ROOST_SLOW=1 adds
 # tests/slow/*.bats, ROOST_SLOW=only runs just those;
 # ROOST_TESTS="tests/a.bats tests/b.bats" runs just the suites named;
-# ROOST_TEST_JOBS (default 3) is how many bats processes run at once.
+# ROOST_TEST_JOBS (default 3) is how many bats processes run at once;
+# ROOST_TEST_BASH=/path/to/bash is the bash that runs bats and the suites
+# (bats' scripts start with #!/usr/bin/env bash: it is put first on PATH
+# as build/test-bash/bash), e.g. Apple's bash 3.2, as on macOS;
+# ROOST_TEST_OUT (default build) is the directory of the runner's own
+# files (test.tap, the workers' claims): runs at once in one tree each
+# need their own.
 
 set -u
 
 here=$(pwd)
+out=${ROOST_TEST_OUT:-build}
 : "${ROOST_BIN:=$here/roost}"
 export ROOST_BIN
 # Tests drive private tmux servers; never let them find the caller's.
@@ -96,7 +103,8 @@ finish() {
 trap 'kill_leaked; remove_root' EXIT
 trap 'say interrupted; kill_leaked; remove_root; exit 130' INT TERM HUP
 
-mkdir -p build || exit 1
+mkdir -p "$out" || exit 1
+out_abs=$(cd "$out" && pwd) || exit 1
 
 if [ ! -x "$ROOST_BIN" ]; then
 	say "ROOST_BIN=$ROOST_BIN is not an executable file (run make first)"
@@ -123,6 +131,22 @@ if [ -n "$missing" ]; then
 	finish
 fi
 
+if [ -n "${ROOST_TEST_BASH:-}" ]; then
+	case $ROOST_TEST_BASH in
+	/*) ;;
+	*) ROOST_TEST_BASH=$here/$ROOST_TEST_BASH ;;
+	esac
+	if [ ! -x "$ROOST_TEST_BASH" ] || [ -d "$ROOST_TEST_BASH" ]; then
+		say "ROOST_TEST_BASH=$ROOST_TEST_BASH is not an executable file"
+		failed=$((failed + 1))
+		finish
+	fi
+	rm -rf "$out"/test-bash && mkdir "$out"/test-bash &&
+	    ln -s "$ROOST_TEST_BASH" "$out"/test-bash/bash || exit 1
+	PATH=$out_abs/test-bash:$PATH
+	export PATH
+fi
+
 root=$(mktemp -d /tmp/rt.XXXXXX) || { say "mktemp failed"; exit 1; }
 ROOST_TEST_ROOT=$root
 export ROOST_TEST_ROOT
@@ -144,7 +168,7 @@ fi
 # shellcheck disable=SC2086
 [ -z "${ROOST_TESTS:-}" ] || set -- $ROOST_TESTS
 
-: >build/test.tap
+: >"$out"/test.tap
 if [ "$#" -eq 0 ]; then
 	say "no tests/*.bats found"
 	failed=$((failed + 1))
@@ -156,12 +180,12 @@ else
 	# so a slow file holds up one worker, not a third of the suite.
 	jobs=${ROOST_TEST_JOBS:-3}
 	case $jobs in '' | *[!0-9]* | 0) jobs=1 ;; esac
-	rm -rf build/claim build/test.*.tap build/bats.*.rc
-	mkdir build/claim || exit 1
+	rm -rf "$out"/claim "$out"/test.*.tap "$out"/bats.*.rc
+	mkdir "$out"/claim || exit 1
 	for f; do
 		printf '%s %s\n' "$(grep -c '^@test ' "$f")" "$f"
-	done | sort -k1,1rn -k2,2 | awk '{ print $2 }' >build/test.files
-	nfiles=$(wc -l <build/test.files)
+	done | sort -k1,1rn -k2,2 | awk '{ print $2 }' >"$out"/test.files
+	nfiles=$(wc -l <"$out"/test.files)
 	w=0
 	while [ "$w" -lt "$jobs" ]; do
 		w=$((w + 1))
@@ -169,35 +193,36 @@ else
 			i=0
 			while read -r f; do
 				i=$((i + 1))
-				mkdir "build/claim/$i" 2>/dev/null || continue
+				mkdir "$out/claim/$i" 2>/dev/null || continue
 				# stdin is the list of files: a test must not eat it.
-				bats --tap --timing "$f" >"build/test.$i.tap" 2>&1 </dev/null
-				echo "$?" >"build/bats.$i.rc"
-			done <build/test.files
+				bats --tap --timing "$f" >"$out/test.$i.tap" 2>&1 </dev/null
+				echo "$?" >"$out/bats.$i.rc"
+			done <"$out"/test.files
 		} &
 	done
-	echo "# bats --tap, $jobs workers: $*"
+	# shellcheck disable=SC2016
+	echo "# bats --tap, $jobs workers, bash $(bash -c 'echo "$BASH_VERSION"'): $*"
 	wait
-	: >build/test.tap
+	: >"$out"/test.tap
 	i=0
 	while [ "$i" -lt "$nfiles" ]; do
 		i=$((i + 1))
-		f=$(sed -n "${i}p" build/test.files)
-		echo "# $f" | tee -a build/test.tap
-		if [ ! -f "build/test.$i.tap" ]; then
+		f=$(sed -n "${i}p" "$out"/test.files)
+		echo "# $f" | tee -a "$out"/test.tap
+		if [ ! -f "$out/test.$i.tap" ]; then
 			say "$f: never run: counting one failure"
 			failed=$((failed + 1))
 			continue
 		fi
-		tee -a build/test.tap <"build/test.$i.tap"
-		rc=$(cat "build/bats.$i.rc" 2>/dev/null) || rc=1
-		count_tap "build/test.$i.tap"
+		tee -a "$out"/test.tap <"$out/test.$i.tap"
+		rc=$(cat "$out/bats.$i.rc" 2>/dev/null) || rc=1
+		count_tap "$out/test.$i.tap"
 		if [ "$rc" -ne 0 ] && [ "$tap_failed" -eq 0 ]; then
 			say "$f: bats exited $rc with no failing test: counting one failure"
 			failed=$((failed + 1))
 		fi
 	done
-	rm -rf build/claim
+	rm -rf "$out"/claim
 fi
 
 # ---------------------------------------------------------------- leaks

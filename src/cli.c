@@ -305,7 +305,9 @@ cli_parse(const struct cmd_entry *c, int argc, char **argv, struct args *a)
 				return cli_usage("option --%s takes no value",
 				    o->name);
 			opt_store(o, "1");
-		} else if (eq != NULL)
+		} else if (o->kind == OPT_OPTARG)
+			opt_store(o, eq != NULL ? eq + 1 : "");
+		else if (eq != NULL)
 			opt_store(o, eq + 1);
 		else if (i + 1 < argc)
 			opt_store(o, argv[++i]);
@@ -391,6 +393,7 @@ cli_help_all(const struct cmd_entry *const *cmds, size_t n, int to_err)
 	    "  -q        quiet: no success output\n"
 	    "  -v        verbose: tick prints its summary line\n\n"
 	    "Exit codes: 0 ok, 1 failure, 2 usage or invalid input, 3 refused "
-	    "by state\n(or not running, for status and attach), 4 unknown identity.\n"
+	    "by state\n(or not running, for status and attach), 4 unknown identity, "
+	    "5 timed out\nwaiting (send --wait, start --wait).\n"
 	    "See roost(1).\n");
 }

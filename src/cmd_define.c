@@ -390,7 +390,8 @@ cmd_rm(const struct args *a)
 {
 	const char *id = a->v[0];
 	struct buf names = { 0 };
-	char p[PATHBUF];
+	char p[PATHBUF], nm[24], **msgs = NULL;
+	size_t nmsgs = 0;
 	struct stat st;
 	int lk, rc = -1, known;
 
@@ -421,11 +422,22 @@ cmd_rm(const struct args *a)
 		if (canary_pid(id, &cp) == 0 && cp > 0)
 			(void)teardown(id, "rm");
 	}
+	msgs = queue_items(id, &nmsgs);	/* what rm deletes, it says */
 	if (definition_remove(id) == -1 || marker_purge(id, &names) == -1)
 		goto out;
-	log_event("purge", id, "removed", buf_str(&names), LEND);
+	(void)snprintf(nm, sizeof nm, "%zu", nmsgs);
+	log_event("purge", id, "removed", buf_str(&names), "messages", nm, LEND);
 	cli_out("removed %s\n", id);
 	cli_out("purged: %s\n", names.len > 0 ? names.s : "(no markers)");
+	if (nmsgs > 0) {
+		size_t i;
+
+		cli_out("deleted: %zu queued message%s:", nmsgs,
+		    nmsgs == 1 ? "" : "s");
+		for (i = 0; i < nmsgs; i++)
+			cli_out(" %s", msgs[i]);
+		cli_out("\n");
+	}
 	home_pane_log(p, id);
 	if (lstat(p, &st) == 0)
 		cli_out("kept: %s\n", p);
@@ -433,6 +445,7 @@ cmd_rm(const struct args *a)
 out:
 	file_unlock(lk);
 	buf_free(&names);
+	file_names_free(msgs, nmsgs);
 	return rc == 0 ? RX_OK : cli_fail();
 }
 

@@ -10,6 +10,7 @@
 
 static struct {
 	const char *fresh;
+	const char *wait;	/* --wait[=SECS] */
 } rso;
 
 static const struct opt no_opts[] = {
@@ -18,8 +19,62 @@ static const struct opt no_opts[] = {
 
 static const struct opt restart_opts[] = {
 	{ "fresh", 0, OPT_FLAG, &rso.fresh, NULL, NULL },
+	{ "wait", 0, OPT_OPTARG, &rso.wait, NULL, NULL },
 	{ NULL, 0, OPT_FLAG, NULL, NULL, NULL }
 };
+
+static const struct opt wait_opts[] = {
+	{ "wait", 0, OPT_OPTARG, &rso.wait, NULL, NULL },
+	{ NULL, 0, OPT_FLAG, NULL, NULL, NULL }
+};
+
+/* With --wait, the success line waits for readiness and gets its end:
+ * "<line>, ready after <ms> ms". */
+static struct {
+	long	 ms;
+	char	 id[ID_MAX + 1];
+	char	 line[128];
+} rw;
+
+static void
+say(const char *id, const char *fmt, const char *verb, const char *mode)
+{
+	if (rw.ms <= 0) {
+		cli_out(fmt, verb, id, mode);
+		return;
+	}
+	(void)snprintf(rw.id, sizeof rw.id, "%s", id);
+	(void)snprintf(rw.line, sizeof rw.line, fmt, verb, id, mode);
+	rw.line[strcspn(rw.line, "\n")] = '\0';
+}
+
+/* After the lock is let go: wait for the program to be ready (the
+ * passes it asks for deliver what was queued for it). */
+static int
+ready_wait(int rc)
+{
+	long waited;
+
+	if (rc != 0 || rw.ms <= 0 || rw.id[0] == '\0')
+		return rc;
+	if (send_wait_ready(rw.id, rw.ms, &waited) == 1) {
+		cli_out("%s, ready after %ld ms\n", rw.line, waited);
+		return 0;
+	}
+	cli_out("%s\n", rw.line);
+	return err_set(RX_TIMEOUT, "%s: not ready within %ld s", rw.id,
+	    rw.ms / 1000);
+}
+
+/* --wait's value: -1 when it is not a number of seconds. */
+static int
+wait_opt(void)
+{
+	if ((rw.ms = send_wait_ms(rso.wait)) == -1)
+		return err_set(RX_USAGE, "--wait: not a number of seconds "
+		    "(1 to 86400): %s", rso.wait);
+	return 0;
+}
 
 /* Refused by lifecycle state: exit 3, logged. */
 static int
@@ -71,6 +126,7 @@ end(struct conf *c, int lk, int rc)
 {
 	file_unlock(lk);
 	conf_free(c);
+	rc = ready_wait(rc);
 	return rc == 0 ? RX_OK : rc > 0 ? rc : cli_fail();
 }
 
@@ -83,7 +139,7 @@ launch_say(const char *id, const struct conf *c, const char *mode_req,
 
 	if (launch(id, c, mode_req, cause, &mode) == -1)
 		return -1;
-	cli_out("%s %s (%s)\n", verb, id, mode);
+	say(id, "%s %s (%s)\n", verb, mode);
 	return 0;
 }
 
@@ -99,7 +155,7 @@ launch_unless_running(const char *id, const struct conf *c,
 		if (home_sock(id, sock, sizeof sock) == -1 ||
 		    server_ours(id, sock, SERVER_ASK_MS) != 1)
 			return -1;
-		cli_out("running %s\n", id);
+		say(id, "%s %s%s\n", "running", "");
 		return 0;
 	}
 	return launch_say(id, c, NULL, cause, verb);
@@ -112,6 +168,8 @@ cmd_start(const struct args *a)
 	struct conf c;
 	int lk, clean;
 
+	if (wait_opt() == -1)
+		return cli_fail();
 	if (begin(id, &c, &lk, B_CONF) == -1)
 		return end(&c, lk, -1);
 	/* Record a death no tick has seen before the slate is wiped, so the
@@ -159,6 +217,8 @@ cmd_wake(const struct args *a)
 	struct conf c;
 	int lk;
 
+	if (wait_opt() == -1)
+		return cli_fail();
 	if (begin(id, &c, &lk, B_CONF | B_UNREFUSED) == -1)
 		return end(&c, lk, -1);
 	return end(&c, lk, launch_unless_running(id, &c, "wake", "woke"));
@@ -172,6 +232,8 @@ cmd_restart(const struct args *a)
 	int lk;
 
 	cli_detach_if_inside(id);
+	if (wait_opt() == -1)
+		return cli_fail();
 	if (begin(id, &c, &lk, B_CONF | B_UNREFUSED) == -1)
 		return end(&c, lk, -1);
 	if (state_running(id) && cli_teardown(id, "restart") == -1)
@@ -228,10 +290,12 @@ cmd_canary(const struct args *a)
 
 const struct cmd_entry cmd_start_entry = {
 	.name = "start",
-	.usage = "<id>",
+	.usage = "<id> [--wait[=SECS]]",
 	.summary = "clear stop, crash-loop and deaths, then launch now",
-	.help = "Launches in resume mode when the session was parked.\n",
-	.opts = no_opts,
+	.help = "Launches in resume mode when the session was parked.\n"
+	    "  --wait[=SECS]  return once the program is ready (default 60 s); "
+	    "exit 5 when not in time\n",
+	.opts = wait_opts,
 	.minpos = 1,
 	.maxpos = 1,
 	.home = H_READ,
@@ -254,10 +318,12 @@ const struct cmd_entry cmd_stop_entry = {
 
 const struct cmd_entry cmd_wake_entry = {
 	.name = "wake",
-	.usage = "<id>",
+	.usage = "<id> [--wait[=SECS]]",
 	.summary = "launch now if not running (resume if parked)",
-	.help = "Refused (exit 3) when the identity is stopped or crash-looped.\n",
-	.opts = no_opts,
+	.help = "Refused (exit 3) when the identity is stopped or crash-looped.\n"
+	    "  --wait[=SECS]  return once the program is ready (default 60 s); "
+	    "exit 5 when not in time\n",
+	.opts = wait_opts,
 	.minpos = 1,
 	.maxpos = 1,
 	.home = H_READ,
@@ -267,9 +333,11 @@ const struct cmd_entry cmd_wake_entry = {
 
 const struct cmd_entry cmd_restart_entry = {
 	.name = "restart",
-	.usage = "<id> [--fresh]",
+	.usage = "<id> [--fresh] [--wait[=SECS]]",
 	.summary = "clean teardown, then launch",
-	.help = "  --fresh   run the command, not the resume command\n",
+	.help = "  --fresh         run the command, not the resume command\n"
+	    "  --wait[=SECS]   return once the program is ready (default 60 s); "
+	    "exit 5 when not in time\n",
 	.opts = restart_opts,
 	.minpos = 1,
 	.maxpos = 1,

@@ -48,30 +48,6 @@ static const char *const heads[NCOLS] = {
 	"DEATHS", "LAST EXIT"
 };
 
-/* Messages waiting: the regular files of state/<id>.queue/ (its failed/
- * and temps of writers not counted). */
-static long
-queue_count(const char *id)
-{
-	char dir[PATHBUF], p[PATHBUF + 256];
-	struct stat st;
-	char **v;
-	size_t n, i;
-	long k = 0;
-
-	home_path(dir, "state/%s.%s", id, M_QUEUE);
-	if (lstat(dir, &st) == -1 || !S_ISDIR(st.st_mode))
-		return 0;
-	v = file_names(dir, &n);
-	for (i = 0; i < n; i++) {
-		(void)snprintf(p, sizeof p, "%s/%.255s", dir, v[i]);
-		if (v[i][0] != '.' && lstat(p, &st) == 0 && S_ISREG(st.st_mode))
-			k++;
-	}
-	file_names_free(v, n);
-	return k;
-}
-
 /* 812K, 812M, 1.2G */
 static void
 fmt_mem(long long b, char *out, size_t n)
@@ -165,7 +141,8 @@ row_fill(const char *id, struct row *r)
 	    state_name(r->st));
 	(void)snprintf(r->col[C_DEATHS], sizeof r->col[C_DEATHS], "%d",
 	    r->deaths);
-	r->queue = queue_count(id);
+	if ((r->queue = queue_count(id)) < 0)	/* queue.c: what is a message */
+		r->queue = 0;
 	(void)snprintf(r->col[C_QUEUE], sizeof r->col[C_QUEUE], "%ld",
 	    r->queue);
 	(void)strcpy(r->col[C_DOING], "-");

@@ -224,3 +224,199 @@ const struct cmd_entry cmd_tick_entry = {
 	.ids = 2,
 	.exec = cmd_tick
 };
+
+#define RESPAWN_LOCK_MS	5000	/* a restart in place waits this for the id */
+
+/* A pane id as tmux gives it: %N. */
+static int
+pane_id_ok(const char *p)
+{
+	size_t n = strlen(p);
+
+	return n > 1 && p[0] == '%' && strspn(p + 1, "0123456789") == n - 1;
+}
+
+/* This death would reach the crash-loop limit (the tick's rule: deaths
+ * in the window, this one counted). */
+static int
+would_loop(const char *id, const struct conf *c, time_t now)
+{
+	struct death d[DEATHS_KEEP];
+	unsigned long in = 1;
+	int n, i;
+
+	n = marker_deaths_read(id, d, DEATHS_KEEP);
+	for (i = 0; i < n; i++)
+		if (d[i].when > now - (time_t)c->cl_window)
+			in++;
+	return in >= c->cl_deaths;
+}
+
+/*
+ * The program of id ended in a server that lives on: when the restart
+ * policy calls for a restart at once (restart_delay 0, no crash-loop,
+ * not stopped), the death is recorded and the program respawned in the
+ * same pane, keeping the server, its canary (cp, cstamp) and its socket:
+ * 1.  Otherwise 0, and nothing is recorded here: the caller ends the
+ * session and the pass does the rest, as after a server's death.
+ */
+static int
+pane_died_restart(const char *id, const char *pane, int clean, pid_t cp,
+    unsigned long long cstamp)
+{
+	struct timespec t0;
+	struct session s;
+	struct conf c;
+	int lk, dummy, rc = 0;
+
+	if (!pane_id_ok(pane) || conf_read(id, &c) != 0)
+		return 0;
+	if (c.restart_delay != 0 ||
+	    !state_policy_restarts(&c, clean ? "status=0" : "")) {
+		conf_free(&c);
+		return 0;
+	}
+	now_mono(&t0);
+	while ((lk = home_lock(id, 0)) == -2 &&
+	    now_ms_since(&t0) < RESPAWN_LOCK_MS)
+		now_sleep_ms(5);
+	if (lk < 0) {
+		conf_free(&c);
+		return 0;
+	}
+	if (marker_session_read(id, &s) == 0 && marker_has(id, M_STOPPED) != 1 &&
+	    marker_has(id, M_CRASHLOOP) != 1 && !would_loop(id, &c, now_wall()) &&
+	    death_record(id, &s, &dummy) == 0 &&
+	    launch_respawn(id, &c, pane, &s, "restart") == 0) {
+		/* The canary still watches this server: it is still ours. */
+		if (cp > 0)
+			(void)marker_pid_write(id, M_CANARY, cp, cstamp);
+		rc = 1;
+	}
+	file_unlock(lk);
+	conf_free(&c);
+	return rc;
+}
+
+/* The record says the program exited with status 0. */
+static int
+clean_exit(const struct buf *line)
+{
+	struct buf v = { 0 };
+	int clean = logfmt_get(line->s, "status", &v) == 0 &&
+	    strcmp(v.s, "0") == 0;
+
+	buf_free(&v);
+	return clean;
+}
+
+/* The session ends (its server with it: the canary was dismissed), and
+ * a pass over the identity, once the server is gone, records the death
+ * and restarts it after the backoff.  The pass is asked for first: the
+ * server's end may end this run-shell job too. */
+static void
+pane_died_end(const char *id)
+{
+	char sock[PATHBUF], target[ID_MAX + 4];
+	const char *args[] = { "kill-session", "-t", target, NULL };
+	const char *argv[] = { pid_self(), "-H", home_dir(), "tick",
+	    "--origin", "death", id, NULL };
+
+	if (argv[0] != NULL && spawn_detached(argv, NULL, NULL, NULL) == -1)
+		cli_warn("%s", err_msg());
+	(void)snprintf(target, sizeof target, "=%s:", id);
+	if (home_sock(id, sock, sizeof sock) == 0 && tmux_alive(sock))
+		(void)tmux_run(sock, args, NULL);
+}
+
+/* A SIGKILL's snapshot (fx not ""), by the shared script, detached, at
+ * low priority. */
+static void
+pane_died_snapshot(const char *id, const char *fx, const char *line)
+{
+	struct buf kv[3] = { { 0 } };
+	char script[PATHBUF];
+	const char *argv[6];
+	int i;
+
+	if (*fx == '\0')
+		return;
+	home_path(script, "bin/pane-died");
+	buf_addf(&kv[0], "id=%s", id);
+	buf_addf(&kv[1], "fx=%s", fx);
+	buf_addf(&kv[2], "line=%s", line);
+	argv[0] = script, argv[1] = "snapshot";
+	argv[2] = kv[0].s, argv[3] = kv[1].s, argv[4] = kv[2].s;
+	argv[5] = NULL;
+	if (spawn_detached(argv, NULL, NULL, NULL) == -1)
+		cli_warn("%s", err_msg());
+	for (i = 0; i < 3; i++)
+		buf_free(&kv[i]);
+}
+
+static const struct opt pane_died_opts[] = {
+	{ NULL, 0, OPT_FLAG, NULL, NULL, NULL }
+};
+
+/* pane-died: what the tmux hook runs when the program's pane ends. */
+static int
+cmd_pane_died(const struct args *a)
+{
+	struct death_facts df = { "", "", "", "", "" };
+	const char *pane = "";
+	unsigned long long cstamp = 0;
+	pid_t cp = 0;
+	struct buf line = { 0 };
+	const char *id = NULL;
+	char fx[PATHBUF];
+	int i;
+
+	for (i = 0; i < a->n; i++) {
+		const char *w = a->v[i];
+
+		if (strncmp(w, "id=", 3) == 0)
+			id = w + 3;
+		else if (strncmp(w, "status=", 7) == 0)
+			df.status = w + 7;
+		else if (strncmp(w, "signal=", 7) == 0)
+			df.signal = w + 7;
+		else if (strncmp(w, "rsig=", 5) == 0)
+			df.rsig = w + 5;
+		else if (strncmp(w, "pane_pid=", 9) == 0)
+			df.pane_pid = w + 9;
+		else if (strncmp(w, "server_pid=", 11) == 0)
+			df.server_pid = w + 11;
+		else if (strncmp(w, "pane=", 5) == 0)
+			pane = w + 5;
+	}
+	if (ident_check(id) == -1)
+		return cli_fail();
+	if (!canary_live(id, &cp))
+		cp = 0;
+	else
+		(void)marker_pid_read(id, M_CANARY, &cp, &cstamp);
+	(void)death_exit(id, &df, &line, fx, sizeof fx);
+	/* A restart due now happens in the live server; the snapshot of a
+	 * SIGKILL comes after the record and the restart. */
+	if (pane_died_restart(id, pane, clean_exit(&line), cp, cstamp) == 1)
+		pane_died_snapshot(id, fx, line.s);
+	else {
+		pane_died_snapshot(id, fx, line.s);
+		pane_died_end(id);
+	}
+	buf_free(&line);
+	return RX_OK;
+}
+
+const struct cmd_entry cmd_pane_died_entry = {
+	"pane-died", "id=<id> [status=N] [signal=SIG] [rsig=SIG] "
+	"[pane_pid=N] [server_pid=N] [pane=%N]",
+	"record the end of an identity's program (what its tmux hook runs)",
+	"Appends ev=session-exit to exits.log and writes .last-exit, with\n"
+	"the signal named by roost's one table (rsig, what the launch script\n"
+	"saw, wins over tmux's signal); dismisses the canary.  A restart due\n"
+	"now respawns the program in pane (its server, canary and socket\n"
+	"stay); otherwise it ends the session and asks for a pass over the\n"
+	"identity.  Fields that are not numbers or signals are dropped.\n",
+	pane_died_opts, 1, -1, H_READ, 0, cmd_pane_died
+};

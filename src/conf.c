@@ -29,6 +29,8 @@ static int conffd = -1;
 #define PATTERN_MAX	256	/* bytes of a screen pattern */
 #define PATTERN_DUP_MAX	255	/* a {n,m} bound in one */
 #define BUSY_MAX_MAX	(30UL * 86400)
+#define SUBMIT_DELAY_MAX	10000UL	/* ms */
+#define SUBMIT_KEYS	"Enter"
 
 static const char *const keys[] = {
 	"command", "resume", "cwd", "idle", "restart", "restart_delay",
@@ -36,6 +38,7 @@ static const char *const keys[] = {
 	"memory_max", "memory_high",
 	"resume_after", "resume_grace", "waiting_pattern", "ready_pattern",
 	"ready_quiet", "busy_quiet", "busy_max",
+	"submit_keys", "submit_delay_ms", "confirm", "deliver_attached",
 	NULL
 };
 
@@ -67,6 +70,8 @@ conf_defaults(struct conf *c)
 	c->ready_quiet = 2;
 	c->busy_quiet = 3;
 	c->busy_max = 21600;
+	c->submit_delay_ms = 300;
+	c->confirm = 5;
 }
 
 void
@@ -79,6 +84,7 @@ conf_free(struct conf *c)
 	free(c->stop_keys);
 	free(c->waiting_pattern);
 	free(c->ready_pattern);
+	free(c->submit_keys);
 	memset(c, 0, sizeof *c);
 }
 
@@ -399,6 +405,20 @@ set_key(struct conf *c, const char *name, int line, const char *k,
 		    &c->memory_high) == -1)
 			return bad(name, line, k, "not a size (bytes, or with "
 			    "a K, M or G suffix; empty = none)");
+	} else if (strcmp(k, "submit_keys") == 0)
+		slot = &c->submit_keys;
+	else if (strcmp(k, "submit_delay_ms") == 0) {
+		if (num_ulong(v, SUBMIT_DELAY_MAX, &c->submit_delay_ms) == -1)
+			return bad(name, line, k, "not a number of milliseconds "
+			    "(0 to 10000)");
+	} else if (strcmp(k, "confirm") == 0) {
+		if (conf_seconds_parse(v, &c->confirm) == -1)
+			return bad(name, line, k, "not a number of seconds "
+			    "(1 to 3600)");
+	} else if (strcmp(k, "deliver_attached") == 0) {
+		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+			return bad(name, line, k, "must be yes or no");
+		c->deliver_attached = strcmp(v, "yes") == 0;
 	} else
 		return set_key3(c, name, line, k, v);
 	if (slot != NULL) {
@@ -435,7 +455,7 @@ conf_parse(const char *name, const char *text, size_t len, struct conf *c)
 	p = text;
 	while (p < end) {
 		const char *k = p;
-		char key[16];
+		char key[24];	/* the longest key, deliver_attached, and its NUL */
 		int i, kline = line;
 		size_t klen;
 
@@ -601,6 +621,15 @@ conf_format(const struct conf *c, struct buf *b)
 		buf_addf(b, "busy_quiet=%lu\n", c->busy_quiet);
 	if (c->busy_max != 21600)
 		buf_addf(b, "busy_max=%lu\n", c->busy_max);
+	/* Delivery keys only when set: confs stay as short as before. */
+	if (c->submit_keys != NULL)
+		put(b, "submit_keys", c->submit_keys);
+	if (c->submit_delay_ms != 300)
+		buf_addf(b, "submit_delay_ms=%lu\n", c->submit_delay_ms);
+	if (c->confirm != 5)
+		buf_addf(b, "confirm=%lu\n", c->confirm);
+	if (c->deliver_attached)
+		buf_adds(b, "deliver_attached=yes\n");
 	return 0;
 }
 

@@ -11,7 +11,9 @@
 #include <sys/stat.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Statuses with a well-known meaning: the launch script's own 111 (cwd
  * or conf unusable; its message is in the pane log) and sh's 126/127. */
@@ -54,7 +56,8 @@ vanished_reason(const char *id, const struct session *s)
 		return "reboot";
 	if (home_sock(id, sock, sizeof sock) == -1 || lstat(sock, &st) == -1)
 		return "socket-missing";
-	return tmux_alive(sock) ? "socket-taken" : "stale-socket";
+	return tmux_alive_pid(sock, s->server_pid > 1 ? s->server_pid : -1) ?
+	    "socket-taken" : "stale-socket";
 }
 
 /*
@@ -120,7 +123,8 @@ death_record(const char *id, const struct session *s, int *clean_exit)
 		buf_addf(&cause, " reason=%s", reason);
 	(void)marker_deaths_append(id, now_wall(), cause.s);
 	(void)marker_rm(id, M_CANARY);
-	if (home_sock(id, sock, sizeof sock) == 0 && !tmux_alive(sock))
+	if (home_sock(id, sock, sizeof sock) == 0 && !tmux_alive_pid(sock,
+	    s->server_pid > 1 ? s->server_pid : -1))
 		(void)server_sock_clear(sock);
 	buf_free(&le);
 	buf_free(&cause);
@@ -141,4 +145,198 @@ death_flush(const char *id, int *clean_exit)
 	if (state_running(id) || marker_session_read(id, &s) != 0)
 		return 0;
 	return death_record(id, &s, clean_exit) == -1 ? -1 : 1;
+}
+
+/*
+ * The pane-died hook's record: tmux's raw facts in, the one
+ * classification out.  The signal is what the launch script saw kill the
+ * program (rsig: tmux sees only 128 + N there), else tmux's own (a number
+ * on Linux, a lowercase name on macOS), always named SIGxxx by sig.c; a
+ * signal means no status.  A SIGKILL gets oom= and a snapshot.
+ */
+
+#define OOM_TOOL_MS	2000	/* dmesg or journalctl, for an OOM verdict */
+
+/* s if it is a number, else "". */
+static const char *
+digits(const char *s)
+{
+	return s != NULL && *s != '\0' && s[strspn(s, "0123456789")] == '\0' ?
+	    s : "";
+}
+
+/* The record's signal: rsig, else tmux's; "" when neither names one. */
+static void
+exit_signal(const char *rsig, const char *tsig, char out[16])
+{
+	const char *c[2];
+	int i, n;
+
+	c[0] = rsig, c[1] = tsig;
+	out[0] = '\0';
+	for (i = 0; i < 2; i++) {
+		if (c[i] == NULL || *c[i] == '\0' || strcmp(c[i], "0") == 0 ||
+		    (n = sig_num(c[i])) <= 0)
+			continue;
+		sig_name(n, out);
+		return;
+	}
+}
+
+/* Run an absolute tool from the usual directories; 0 with its output. */
+static int
+tool_out(const char *name, const char *const args[], struct buf *out)
+{
+	static const char *const dirs[] = { "/usr/bin", "/bin", "/usr/sbin",
+	    "/sbin" };
+	const char *argv[8];
+	char p[64];
+	size_t i;
+	int n;
+
+	for (i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+		(void)snprintf(p, sizeof p, "%s/%s", dirs[i], name);
+		if (access(p, X_OK) == 0)
+			break;
+	}
+	if (i == sizeof dirs / sizeof dirs[0])
+		return -1;
+	argv[0] = p;
+	for (n = 0; n < 6 && args[n] != NULL; n++)
+		argv[n + 1] = args[n];
+	argv[n + 1] = NULL;
+	return spawn_tool_ms(argv, out, NULL, OOM_TOOL_MS) == 0 &&
+	    out->len > 0 ? 0 : -1;
+}
+
+/* The kernel log names pid as killed for memory: 0 yes, 1 it can be
+ * read and does not, 2 it cannot be read. */
+static int
+kernel_names(pid_t pid)
+{
+	const char *const args[] = { NULL };
+	struct buf o = { 0 };
+	char a[48], b[48];
+	int rc = 2;
+
+	if (tool_out("dmesg", args, &o) == 0) {
+		(void)snprintf(a, sizeof a, "Killed process %ld ", (long)pid);
+		(void)snprintf(b, sizeof b, ",pid=%ld,", (long)pid);
+		rc = strstr(o.s, a) != NULL || strstr(o.s, b) != NULL ? 0 : 1;
+	}
+	buf_free(&o);
+	return rc;
+}
+
+/* systemd-oomd kills whole cgroups from user space (no kernel counter
+ * moves); its journal names the cgroup. */
+static int
+oomd_names(const char *memcg)
+{
+	const char *const args[] = { "-q", "-b", "-u", "systemd-oomd", "-o",
+	    "cat", NULL };
+	struct buf o = { 0 }, cg = { 0 };
+	struct stat st;
+	const char *c;
+	int rc = 0;
+
+	if (*memcg == '\0' || stat("/run/systemd/oom", &st) == -1 ||
+	    !S_ISDIR(st.st_mode))
+		return 0;
+	c = memcg;
+	if (strncmp(c, "/sys/fs/cgroup", 14) == 0)
+		c += 14;
+	if (strncmp(c, "/unified", 8) == 0)
+		c += 8;
+	buf_addf(&cg, "Killed %.*s ", (int)(strrchr(c, '/') != NULL ?
+	    strrchr(c, '/') - c : 0), c);
+	if (tool_out("journalctl", args, &o) == 0 && strstr(o.s, cg.s) != NULL)
+		rc = 1;
+	buf_free(&o);
+	buf_free(&cg);
+	return rc;
+}
+
+/* Did the OOM killer kill the program?  The memory cgroup's counter rose
+ * since launch, or the kernel log names its pid, or systemd-oomd's
+ * journal its cgroup: yes; no when those can be read and say no;
+ * unknown when none can. */
+static const char *
+exit_oom(pid_t pane, const struct session *s)
+{
+	const char *v = "unknown";
+	long now;
+
+	if (s->memcg[0] != '\0' && s->oom_kills >= 0 &&
+	    pid_oom_count(s->memcg, &now) == 0) {
+		if (now > s->oom_kills)
+			return "yes";
+		v = "no";
+	} else {
+		switch (kernel_names(pane)) {
+		case 0:
+			return "yes";
+		case 1:
+			v = "no";
+			break;
+		}
+	}
+	return oomd_names(s->memcg) ? "yes" : v;
+}
+
+/*
+ * Record the end of the program of id as tmux told it: dismiss the
+ * canary (its pidfile going is the dismissal; nothing is signalled),
+ * append ev=session-exit to exits.log and write .last-exit.  line gets
+ * the record, fx the snapshot's path ("" when there is none to take).
+ */
+int
+death_exit(const char *id, const struct death_facts *df, struct buf *line,
+    char *fx, size_t fxn)
+{
+	struct session s;
+	char sig[16], p[PATHBUF], spane[24];
+	const char *status = digits(df->status), *pane = digits(df->pane_pid),
+	    *oom = "";
+	time_t now = now_wall();
+
+	fx[0] = '\0';
+	(void)marker_rm(id, M_CANARY);
+	if (marker_session_read(id, &s) != 0) {
+		memset(&s, 0, sizeof s);
+		s.oom_kills = -1;
+	}
+	/* tmux after 3.7 reports an empty #{pane_pid} for a dead pane. */
+	if (*pane == '\0' && s.pane_pid > 1) {
+		(void)snprintf(spane, sizeof spane, "%ld", (long)s.pane_pid);
+		pane = spane;
+	}
+	exit_signal(df->rsig, df->signal, sig);
+	if (sig[0] != '\0')
+		status = "";
+	if (strcmp(sig, "SIGKILL") == 0) {
+		oom = exit_oom((pid_t)strtol(pane, NULL, 10), &s);
+		home_path(p, "log/server-deaths/%s-%lld.txt", id, (long long)now);
+		(void)snprintf(fx, fxn, "%s", p);
+	}
+	logfmt_begin(line, "session-exit", id);
+	logfmt_kv(line, "status", status);
+	logfmt_kv(line, "signal", sig);
+	logfmt_kv(line, "oom", oom);
+	logfmt_kv(line, "pane_pid", pane);
+	logfmt_kv(line, "server_pid", digits(df->server_pid));
+	if (fx[0] != '\0') {
+		buf_adds(line, " forensics=\"");
+		(void)esc_logfmtq(line, fx);
+		buf_addc(line, '"');
+	}
+	buf_addc(line, '\n');
+	home_path(p, "log/exits.log");
+	(void)log_rotate(p, LOG_ROTATE_BYTES, LOG_KEEP);
+	if (file_append(p, line->s, line->len) == -1)
+		err_warn("%s", err_msg());
+	if (marker_set(id, M_LASTEXIT, line->s) == -1)
+		err_warn("%s", err_msg());
+	line->s[--line->len] = '\0';
+	return 0;
 }

@@ -8,6 +8,7 @@
 
 #include <sys/stat.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
@@ -23,6 +24,28 @@ static int
 scripts_present(const char *id, const struct conf *c)
 {
 	return render_id_scripts(id, c, 1);
+}
+
+/*
+ * state/<id>.watch, a FIFO: the launch script holds it open for writing
+ * and a watcher it leaves behind reads it, so the script's end, however
+ * it comes, is an EOF that makes the watcher nudge the tmux server (tmux
+ * built with utempter, before 3.6, can miss the pane's SIGCHLD).  Made
+ * here, without a fork; anything else found at that name is left alone,
+ * and the script then runs without a watcher.
+ */
+static int
+watch_ready(const char *id)
+{
+	char p[PATHBUF];
+	struct stat st;
+
+	home_path(p, "state/%s.watch", id);
+	if (lstat(p, &st) == 0 || errno != ENOENT)
+		return 0;
+	if (mkfifo(p, 0600) == -1 && errno != EEXIST)
+		return err_errno(p);
+	return 0;
 }
 
 /* The pane log exists as a regular file (never a symlink) before
@@ -299,6 +322,11 @@ session_create(const char *id, const struct conf *c, const char *sock,
 			lscript, mode, ";",
 			"set-option", "-w", "-t", target, "remain-on-exit", "on",
 			";",
+			/* The program's pane: remain-on-exit and the hook hold
+			 * for the whole session, and only this pane's end is
+			 * the program's death. */
+			"set-option", "-t", target, "-F", "@roost-pane",
+			"#{pane_id}", ";",
 			"set-hook", "-t", target, "pane-died", hook.s, ";",
 			"pipe-pane", "-t", target, pipe_cmd.s, ";",
 			/* A pane quiet for a second asks for a pass over the
@@ -340,6 +368,84 @@ out:
 }
 
 /*
+ * A program's restart in its live server: the dead pane (pane, "%N")
+ * respawned with the launch script, so the server, its canary and its
+ * socket stay; one tmux client.  old is the .session of the run that
+ * ended; the new one keeps its server and records the new pane.
+ */
+int
+launch_respawn(const char *id, const struct conf *c, const char *pane,
+    const struct session *old, const char *cause)
+{
+	char sock[PATHBUF], lscript[PATHBUF], spid[24];
+	struct buf cwd = { 0 }, o = { 0 };
+	const char *home = getenv("HOME"), *mode;
+	struct session s;
+	pid_t sp, pp;
+	int rc = -1, parked;
+
+	if (home_sock(id, sock, sizeof sock) == -1 ||
+	    scripts_present(id, c) == -1 || watch_ready(id) == -1)
+		return -1;
+	parked = marker_has(id, M_IDLE) == 1;
+	mode = parked ? "resume" : "fresh";
+	/* resume_after=any, as the pass's launch: a resumed run that died
+	 * within resume_grace makes this one fresh. */
+	if (!parked && c->resume_any) {
+		mode = "resume";
+		if (strcmp(old->mode, "resume") == 0 &&
+		    now_wall() - old->woke < (time_t)c->resume_grace) {
+			mode = "fresh";
+			cause = "resume-failed";
+		}
+	}
+	(void)marker_rm(id, M_RESUME_FAILED);
+	(void)esc_fmt(&cwd, c->cwd != NULL ? c->cwd :
+	    home != NULL && *home != '\0' ? home : "/");
+	home_path(lscript, "bin/%s.launch", id);
+	{
+		const char *args[] = {
+			/* What the last run's launch script said. */
+			"set-option", "-p", "-u", "-t", pane, "@roost-signal",
+			";",
+			"respawn-pane", "-k", "-t", pane, "-c", cwd.s, lscript,
+			mode, ";",
+			"display-message", "-p", "-t", pane, TMUX_PIDS,
+			NULL
+		};
+
+		(void)log_pane_mark(id, mode);
+		s = *old;
+		s.woke = now_wall();
+		if (tmux_run(sock, args, &o) != 0)
+			goto out;
+	}
+	if (tmux_pids(buf_str(&o), &sp, &pp) == -1 || sp != old->server_pid) {
+		(void)err_set(RX_FAIL, "tmux respawn-pane: unexpected output "
+		    "'%.40s'", o.s);
+		goto out;
+	}
+	s.pane_pid = pp;
+	(void)snprintf(s.mode, sizeof s.mode, "%s", mode);
+	if (marker_session_record(id, &s) == -1)
+		goto out;
+	activity_clear(id);	/* the markers of the run before */
+	(void)kill(s.server_pid, SIGCHLD);	/* utempter: see launch() */
+	(void)marker_rm(id, M_WAKE);
+	if (parked)
+		(void)marker_rm(id, M_IDLE);
+	(void)snprintf(spid, sizeof spid, "%ld", (long)s.server_pid);
+	log_event("launch", id, "mode", mode, "cause", cause, "server_pid", spid,
+	    "respawn", "yes", LEND);
+	hook_run("launch", id, cause, log_last());
+	rc = 0;
+out:
+	buf_free(&cwd);
+	buf_free(&o);
+	return rc;
+}
+
+/*
  * Launch: the canary starts the identity's tmux server as its own child
  * (so it learns the server's exact exit status), one tmux invocation
  * creates the session, then .session records it.
@@ -359,7 +465,7 @@ launch(const char *id, const struct conf *c, const char *mode_req,
 	s.oom_kills = -1;
 	if (home_sock(id, sock, sizeof sock) == -1 || tmux_check() == -1 ||
 	    preclean(id, sock) == -1 || scripts_present(id, c) == -1 ||
-	    pane_log_ready(id) == -1)
+	    pane_log_ready(id) == -1 || watch_ready(id) == -1)
 		goto out;
 	parked = marker_has(id, M_IDLE) == 1;
 	mode = mode_req != NULL ? mode_req : parked ? "resume" : "fresh";

@@ -32,7 +32,8 @@ static const struct cmd_entry *const cmds[] = {
 	&cmd_rm_entry, &cmd_start_entry, &cmd_stop_entry, &cmd_wake_entry,
 	&cmd_restart_entry, &cmd_tick_entry, &cmd_status_entry,
 	&cmd_render_entry, &cmd_attach_entry, &cmd_output_entry, &cmd_log_entry,
-	&cmd_canary_entry, &cmd_mark_entry, &cmd_help_entry
+	&cmd_canary_entry, &cmd_mark_entry, &cmd_send_entry,
+	&cmd_pane_died_entry, &cmd_help_entry
 };
 #define NCMDS (sizeof cmds / sizeof cmds[0])
 

@@ -83,30 +83,14 @@ marker_mtime(const char *id, const char *m, struct timespec *ts)
 	return file_mtime(p, ts);
 }
 
-/* A queue directory with at least one entry is a wake request. */
+/* A queue holding a message is a wake request (a failed/ directory, a
+ * FIFO or a temp file is not: they would wake it for ever). */
 int
 marker_queue_nonempty(const char *id)
 {
-	char p[PATHBUF];
-	struct dirent *de;
-	DIR *d;
-	int fd, found = 0;
+	int n = queue_count(id);
 
-	marker_path(p, id, M_QUEUE);
-	fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_DIRECTORY);
-	if (fd == -1)
-		return errno == ENOENT ? 0 : err_set(RX_FAIL, "%s: %s", p,
-		    errno == ELOOP ? "is a symlink, not a marker" :
-		    strerror(errno));
-	if ((d = fdopendir(fd)) == NULL) {
-		(void)close(fd);
-		return err_errno(p);
-	}
-	while (!found && (de = readdir(d)) != NULL)
-		found = strcmp(de->d_name, ".") != 0 &&
-		    strcmp(de->d_name, "..") != 0;
-	(void)closedir(d);
-	return found;
+	return n > 0 ? 1 : n;
 }
 
 /* Remove exactly state/<id>.*; names of what went are added to names. */

@@ -12,8 +12,9 @@
  *     order of fewest recent deaths (in their crash-loop window), then
  *     name; each only once the one before it is up (or owes no restart
  *     any more) and MASS_SPACING seconds after that one's launch;
- *  3. the episode ends when every one of its identities is settled, or
- *     MASS_EPISODE_MAX seconds after it began.
+ *  3. the episode ends (done=1, kept so the same deaths counted again
+ *     by a later pass never announce a second one) when every one of its
+ *     identities is settled, or MASS_EPISODE_MAX seconds after it began.
  *
  * All of it is reads of markers, and only on the paths of a death and of
  * an owed restart; a healthy pass never gets here.
@@ -45,7 +46,7 @@ newest_death(const char *id, char *cause, size_t n)
 
 /* The episode's ids (a comma list) and when it began; 0 when none is on. */
 static int
-episode_read(struct buf *ids, time_t *began, time_t now)
+episode_read(struct buf *ids, time_t *began, time_t now, int active)
 {
 	char p[PATHBUF];
 	struct buf b = { 0 }, v = { 0 };
@@ -56,7 +57,8 @@ episode_read(struct buf *ids, time_t *began, time_t now)
 	if (file_read(p, &b, 64 * 1024) == 0 &&
 	    logfmt_get(b.s, "ts", &v) == 0 &&
 	    num_ulong(v.s, ~0UL, &ts) == 0 && now - (time_t)ts <
-	    MASS_EPISODE_MAX && logfmt_get(b.s, "ids", ids) == 0) {
+	    MASS_EPISODE_MAX && logfmt_get(b.s, "ids", ids) == 0 &&
+	    (!active || logfmt_get(b.s, "done", &v) != 0)) {
 		*began = (time_t)ts;
 		rc = 1;
 	}
@@ -124,7 +126,9 @@ note_locked(const char *id, time_t now)
 	int n, i, count = 0, yes = 0, no = 0;
 	time_t began;
 
-	if (episode_read(&cur, &began, now)) {
+	/* One episode per window: the deaths that made it, counted again by
+	 * a later pass, never announce a second. */
+	if (episode_read(&cur, &began, now, 0) && now - began <= MASS_WINDOW) {
 		if (!in_list(cur.s, id) && now - newest_death(id, NULL, 0) <=
 		    MASS_WINDOW && now - began <= MASS_WINDOW) {
 			buf_addf(&cur, ",%s", id);
@@ -200,6 +204,8 @@ settled(const char *id, time_t *woke)
 		*woke = s.woke;
 		return 1;
 	}
+	if (marker_has(id, M_SESSION) == 1)
+		return 0;	/* dead, its death not yet recorded */
 	if (conf_read(id, &c) == -1)
 		return 1;
 	owed = state_restart(id, &c, &due) == 1;
@@ -231,14 +237,14 @@ void
 mass_due(const char *id, time_t now, time_t *due)
 {
 	struct rank r[64];
-	struct buf ids = { 0 };
+	struct buf ids = { 0 }, line = { 0 };
 	char p[PATHBUF];
 	time_t began, woke;
 	int n = 0, i, all = 1;
 	size_t l;
 	char *s;
 
-	if (!episode_read(&ids, &began, now) || !in_list(ids.s, id)) {
+	if (!episode_read(&ids, &began, now, 1) || !in_list(ids.s, id)) {
 		buf_free(&ids);
 		return;
 	}
@@ -268,8 +274,15 @@ mass_due(const char *id, time_t now, time_t *due)
 	for (i++; all && i < n; i++)
 		all = settled(r[i].id, &woke);
 	if (all && i >= n && *due <= now) {
+		/* Kept, marked done: the window still knows it was had. */
 		home_path(p, MASS_FILE);
-		(void)file_remove(p);
+		if (file_read(p, &line, 64 * 1024) == 0) {
+			line.len = strcspn(line.s, "\n");
+			line.s[line.len] = '\0';
+			buf_adds(&line, " done=1\n");
+			(void)file_replace(p, line.s, line.len, 0600);
+		}
+		buf_free(&line);
 	}
 	buf_free(&ids);
 }

@@ -258,8 +258,8 @@ plain_path(const char *p)
 }
 
 /* The "oom_kill N" line of a memory.events or memory.oom_control file. */
-static int
-oom_count(const char *file, long *count)
+int
+pid_oom_count(const char *file, long *count)
 {
 	char line[256];
 	long v;
@@ -311,15 +311,15 @@ pid_memcg(pid_t pid, char *file, size_t n, long *count)
 	 * kills alone; on a mixed host v1 memory is rarely the scope's. */
 	if (v2[0] != '\0' && snprintf(file, n, "/sys/fs/cgroup%s/"
 	    "memory.events", strcmp(v2, "/") == 0 ? "" : v2) < (int)n &&
-	    oom_count(file, count) == 0)
+	    pid_oom_count(file, count) == 0)
 		return 0;
 	if (v1[0] != '\0' && snprintf(file, n, "/sys/fs/cgroup/memory%s/"
 	    "memory.oom_control", strcmp(v1, "/") == 0 ? "" : v1) < (int)n &&
-	    oom_count(file, count) == 0)
+	    pid_oom_count(file, count) == 0)
 		return 0;
 	if (v2[0] != '\0' && snprintf(file, n, "/sys/fs/cgroup/unified%s/"
 	    "memory.events", strcmp(v2, "/") == 0 ? "" : v2) < (int)n &&
-	    oom_count(file, count) == 0)
+	    pid_oom_count(file, count) == 0)
 		return 0;
 	return -1;
 }

@@ -113,6 +113,16 @@ render_std(struct vars *v, const char *id, const struct conf *c)
 	render_set(v, "tmux_conf", getenv("ROOST_TMUX_CONF") != NULL ?
 	    getenv("ROOST_TMUX_CONF") : "");
 	render_set(v, "tmp_tag", TMP_TAG);
+	{
+		struct buf b = { 0 };
+
+		sig_list(0, &b);
+		render_set(v, "signals", b.s);
+		buf_reset(&b);
+		sig_list(1, &b);
+		render_set(v, "fatal_signals", b.s);
+		buf_free(&b);
+	}
 	setp(v, "state", "state", NULL);
 	setp(v, "logdir", "log", NULL);
 	setp(v, "bindir", "bin", NULL);

@@ -29,6 +29,7 @@
 #define RX_USAGE	2
 #define RX_REFUSED	3
 #define RX_UNKNOWN	4
+#define RX_TIMEOUT	5	/* timed out waiting: the work stays queued */
 
 #define ID_MAX		64
 #define HOME_MAX	1024	/* keeps every derived path far below PATH_MAX */
@@ -59,6 +60,9 @@
 #define CANARY_SETTLE_MS 3000	/* a recording canary: line, last-exit, snapshot */
 #define PASS_LOCK_WAIT_MS	2000	/* a second pass waits this, then skips */
 #define ID_LOCK_WAIT_MS		120000	/* a death's pass waits this for the id */
+#define ID_LOCK_BRIEF_MS	1000	/* a full pass waits this for a busy id
+					 * (a look, a mark, a send) before it
+					 * leaves it to the next pass */
 #define SERVER_GONE_WAIT_MS	5000	/* a death's pass: the server exiting */
 #define NUDGE_WAIT_MS	1500	/* a nudged server: its hook and exit */
 #define HOOK_TIMEOUT_MS	30000	/* a hook, then SIGKILL to its process group */
@@ -113,6 +117,7 @@ int	 num_ulong(const char *, unsigned long max, unsigned long *);
 int	 sig_num(const char *);
 void	 sig_name(int, char out[16]);
 void	 sig_normal(const char *, char out[16]);
+void	 sig_list(int fatal, struct buf *);
 
 /* ---- now.c: clocks ---- */
 time_t	 now_wall(void);
@@ -197,6 +202,7 @@ time_t	 pid_boot_time(void);		/* 0 when unknown */
 int	 pid_memcg(pid_t, char *file, size_t n, long *count);
 long long pid_group_rss(pid_t pgid);	/* bytes, -1 unknown */
 int	 pid_same_pidns(pid_t);	/* 1, 0, -1: cannot tell */
+int	 pid_oom_count(const char *file, long *count);
 
 /* ---- pid.c: still the process roost started; this program ---- */
 int	 pid_is(pid_t, unsigned long long stamp, const char *word);
@@ -250,6 +256,9 @@ int	 tmux_check(void);
 int	 tmux_alive(const char *sock);
 #define TMUX_PIDS	"#{pid} #{pane_pid}"	/* a format: read with tmux_pids() */
 int	 tmux_pids(const char *out, pid_t *server, pid_t *pane);
+int	 tmux_alive_pid(const char *sock, pid_t server);
+int	 tmux_probe(const char *sock);
+int	 tmux_refused_again(const char *sock, pid_t server);
 int	 tmux_run(const char *sock, const char *const args[], struct buf *out);
 int	 tmux_run_ms(const char *sock, const char *const args[],
 	    struct buf *out, long timeout);
@@ -297,6 +306,10 @@ struct conf {
 	char	*waiting_pattern;	/* ERE on the screen, NULL: none */
 	char	*ready_pattern;	/* ERE on the screen, NULL: none */
 	unsigned long ready_quiet, busy_quiet, busy_max;	/* seconds */
+	char	*submit_keys;	/* tmux send-keys words after a paste */
+	unsigned long submit_delay_ms;	/* between the paste and the keys */
+	unsigned long confirm;	/* seconds for a delivery to show */
+	int	 deliver_attached;	/* deliver while a person is attached */
 };
 
 const char *const *conf_keys(void);
@@ -367,6 +380,17 @@ int	 marker_pid_write(const char *id, const char *m, pid_t,
 	    unsigned long long stamp);
 int	 marker_deaths_read(const char *id, struct death *, int max);
 int	 marker_deaths_append(const char *id, time_t, const char *cause);
+
+/* ---- queue.c: state/<id>.queue/, the messages for the program ---- */
+#define QUEUE_MSG_MAX	(1024L * 1024)	/* one message, bytes */
+#define QUEUE_SENDING	".sending"	/* suffix of the item being delivered */
+#define QUEUE_FAILED	"failed"	/* subdirectory: given up on */
+int	 queue_dir(const char *id, int create, char *out, size_t n);
+int	 queue_put(const char *id, const char *data, size_t len,
+	    char *name, size_t n);
+char	**queue_items(const char *id, size_t *n);
+int	 queue_count(const char *id);
+int	 queue_has(const char *id, const char *name);
 
 /* ---- log.c: lifecycle.log, exits.log and the pane logs ---- */
 /* log_event(ev, id, key, value, ..., LEND): a typed NULL ends the pairs. */
@@ -469,8 +493,18 @@ int	 teardown_poll(struct stop *);
 long	 teardown_waited(const struct stop *);
 int	 teardown_finish(struct stop *);
 int	 teardown(const char *id, const char *reason);
+int	 teardown_keys_split(const char *keys, struct buf *store, size_t *offs,
+	    int max);
 
 /* ---- death.c: turning an observed death into a record ---- */
+/* What tmux (and the launch script) tell of a pane's end, raw. */
+struct death_facts {
+	const char *status, *signal, *rsig, *pane_pid, *server_pid;
+};
+int	 launch_respawn(const char *id, const struct conf *, const char *pane,
+	    const struct session *old, const char *cause);
+int	 death_exit(const char *id, const struct death_facts *,
+	    struct buf *line, char *fx, size_t fxn);
 int	 death_record(const char *id, const struct session *, int *clean_exit);
 int	 death_flush(const char *id, int *clean_exit);
 
@@ -504,6 +538,14 @@ int	 activity_due(const char *id, const struct conf *,
 	    const struct session *);
 void	 activity_clear(const char *id);
 int	 activity_mark(const char *id, const char *word);
+/* ---- deliver.c: a queued message into the program ---- */
+#define DELIVER_TRIES	3	/* submits of one item before it fails */
+int	 deliver_ready_marker(const char *id);
+int	 deliver_ready(const char *id, const struct conf *, int check_attached,
+	    const char **why);
+int	 deliver_one(const char *id, const struct conf *, int now,
+	    char *item, size_t n, const char **why);
+int	 deliver_wait_ready(const char *id, long ms, long *waited);
 
 /* ---- hook.c: the user's hooks ---- */
 void	 hook_run(const char *event, const char *id, const char *cause,
@@ -515,6 +557,7 @@ struct tally {
 	int	 ids, running, launched, reaped, deaths, errors;
 	long	 ms;
 };
+int	 tick_crash_looping(const char *id, const struct conf *, time_t now);
 int	 tick_pass(int verbose, const char *origin, char *const ids[],
 	    int nids, struct tally *);
 
@@ -554,7 +597,7 @@ struct strv {
 struct opt {
 	const char *name;	/* long name without "--" */
 	char	 shortc;	/* or 0 */
-	enum { OPT_FLAG, OPT_ARG, OPT_LIST } kind;
+	enum { OPT_FLAG, OPT_ARG, OPT_LIST, OPT_OPTARG } kind;	/* OPTARG: --x[=V], "" without */
 	const char **val;
 	struct strv *list;
 	const char *argname;	/* for a list: what a value looks like */
@@ -610,7 +653,13 @@ extern const struct cmd_entry cmd_wake_entry, cmd_restart_entry;
 extern const struct cmd_entry cmd_attach_entry, cmd_canary_entry;
 extern const struct cmd_entry cmd_tick_entry, cmd_status_entry;
 extern const struct cmd_entry cmd_render_entry, cmd_log_entry;
+extern const struct cmd_entry cmd_pane_died_entry;
 extern const struct cmd_entry cmd_output_entry;
 extern const struct cmd_entry cmd_mark_entry;
+extern const struct cmd_entry cmd_send_entry;
+
+/* ---- cmd_send.c: what start, wake and restart share with send ---- */
+long	 send_wait_ms(const char *opt);
+int	 send_wait_ready(const char *id, long ms, long *waited);
 
 #endif

@@ -22,6 +22,25 @@ static const struct {
 	{ "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "SYS", SIGSYS },
 };
 
+/* Every signal of the table as "<num>:<NAME>,..." (fatal: only those
+ * whose default action ends the process), for the scripts: the one
+ * table is rendered into them, never copied. */
+void
+sig_list(int fatal, struct buf *b)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		if (fatal && (sigs[i].num == SIGCHLD || sigs[i].num == SIGCONT ||
+		    sigs[i].num == SIGSTOP || sigs[i].num == SIGTSTP ||
+		    sigs[i].num == SIGTTIN || sigs[i].num == SIGTTOU ||
+		    sigs[i].num == SIGURG))
+			continue;
+		buf_addf(b, "%s%d:%s", b->len > 0 ? "," : "", sigs[i].num,
+		    sigs[i].name);
+	}
+}
+
 /* The number of a signal given as SIGKILL, KILL, kill or 9; -1 if none. */
 int
 sig_num(const char *s)

@@ -14,15 +14,22 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The identity's tmux socket accepts a connection. */
+/* The identity's tmux socket accepts a connection.  A refused one is
+ * asked again only while the server .session recorded is alive: a death
+ * already seen costs no wait. */
 int
 state_running(const char *id)
 {
 	char sock[PATHBUF];
+	struct session s;
+	int r;
 
 	if (home_sock(id, sock, sizeof sock) == -1)
 		return 0;
-	return tmux_alive(sock);
+	if ((r = tmux_probe(sock)) != -1)
+		return r;
+	return tmux_refused_again(sock, marker_session_read(id, &s) == 0 &&
+	    s.server_pid > 1 ? s.server_pid : -1);
 }
 
 static const char *const state_names[] = {
@@ -36,6 +43,19 @@ state_name(enum state s)
 	return state_names[s];
 }
 
+/* The server runs, but the program's pane process .session recorded is
+ * gone (tmux has not seen it end yet): not running, but dead. */
+static int
+state_pane_dead(const char *id)
+{
+	struct session s;
+
+	if (marker_session_read(id, &s) != 0 || s.pane_pid <= 1)
+		return 0;
+	return s.pane_start != 0 ? !pid_is(s.pane_pid, s.pane_start, NULL) :
+	    !pid_alive(s.pane_pid);
+}
+
 /* c NULL: the conf is unknown (no restart can be told). */
 enum state
 state_of(const char *id, const struct conf *c, int alive, time_t now)
@@ -44,7 +64,7 @@ state_of(const char *id, const struct conf *c, int alive, time_t now)
 	time_t due;
 
 	if (alive)
-		return ST_RUNNING;
+		return state_pane_dead(id) ? ST_DEAD : ST_RUNNING;
 	if (marker_has(id, M_STOPPED) == 1)
 		return ST_STOPPED;
 	if (marker_has(id, M_CRASHLOOP) == 1)

@@ -150,6 +150,13 @@ keys_split(const char *keys, struct buf *store, size_t *offs, int max)
 	return n;
 }
 
+/* The same split for delivery's submit_keys. */
+int
+teardown_keys_split(const char *keys, struct buf *store, size_t *offs, int max)
+{
+	return keys_split(keys, store, offs, max);
+}
+
 /* The hook unset, then the keys typed: one tmux invocation. */
 static void
 hook_off_keys(struct stop *st, const char *keys)

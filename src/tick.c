@@ -17,7 +17,9 @@
  *     f. idle longer than the conf's idle: tear it down, parked (reap);
  *     g. its canary is not alive: spawn one;
  *     h. its pane log is over the cap: cut it;
- *     i. what the program is doing may have changed (activity.c): look.
+ *     i. what the program is doing may have changed (activity.c): look;
+ *     j. its queue holds a message and the program is ready (.ready
+ *        since this launch, not busy, not waiting): deliver the oldest.
  *     Rule f never parks a program that is busy or waiting (section 13).
  *  2. Not running, .session present: it died.  Record the death; deaths
  *     in the crash-loop window reaching the limit write .crash-loop.
@@ -71,7 +73,8 @@ enum {
 	A_DEATH		= 1 << 7,	/* 1b, 2 */
 	A_LAUNCH	= 1 << 8,	/* 3: a wake or a queue */
 	A_RESTART	= 1 << 9,	/* 3: a restart whose backoff is over */
-	A_LOOK		= 1 << 10	/* 1i: see what the program is doing */
+	A_LOOK		= 1 << 10,	/* 1i: see what the program is doing */
+	A_DELIVER	= 1 << 11	/* 1j */
 };
 
 /* One listing of state/ and of the socket directory per pass: whether a
@@ -96,6 +99,7 @@ struct facts {
 	time_t	 activity;	/* newest activity, never before woke */
 	int	 canary;	/* the canary runs */
 	int	 log_big;	/* the pane log is over the cap */
+	int	 deliver;	/* a message waits and the program is ready */
 	int	 restart;	/* a restart is owed, from *due on */
 	time_t	 due;
 	int	 look;		/* activity_due() */
@@ -191,6 +195,17 @@ facts_running(const char *id, const struct conf *c, struct facts *f)
 	f->log_big = lstat(p, &st) == 0 && st.st_size > PANE_LOG_MAX;
 }
 
+/* Rule 1i's markers (the attached check is left to the delivery): no
+ * fork, and nothing at all read when the queue is not in the listing. */
+static int
+deliverable(const char *id, const struct snap *sn)
+{
+	return (sn == NULL || listed(&sn->state, id, M_QUEUE)) &&
+	    has(sn, id, M_READY) && !has(sn, id, M_BUSY) &&
+	    !has(sn, id, M_WAITING) && deliver_ready_marker(id) &&
+	    marker_queue_nonempty(id) == 1;
+}
+
 /* The facts of one identity; sn NULL reads them live. */
 static void
 facts_gather(const char *id, const struct conf *c, const struct snap *sn,
@@ -203,6 +218,7 @@ facts_gather(const char *id, const struct conf *c, const struct snap *sn,
 	f->wake = has(sn, id, M_WAKE);
 	if (f->alive) {
 		facts_running(id, c, f);
+		f->deliver = f->session && !f->taken && deliverable(id, sn);
 		return;
 	}
 	f->session = sn != NULL ? listed(&sn->state, id, M_SESSION) :
@@ -242,6 +258,8 @@ tick_decide(const struct conf *c, const struct facts *f, time_t now)
 			a |= A_CANARY;
 		if (f->log_big)
 			a |= A_TRIM;
+		if (f->deliver)
+			a |= A_DELIVER;
 		return a;
 	}
 	if (f->session)
@@ -305,6 +323,13 @@ resume_note(const char *id, const struct conf *c, const struct facts *f,
 		(void)marker_set(id, M_RESUME_FAILED, "");
 	else
 		(void)marker_rm(id, M_RESUME_FAILED);
+}
+
+/* The same guard, for a restart in the live server (pane-died). */
+int
+tick_crash_looping(const char *id, const struct conf *c, time_t now)
+{
+	return crash_looping(id, c, now);
 }
 
 static void
@@ -498,8 +523,12 @@ tick_act(struct pass *p, const char *id, const struct conf *c,
 			return 2;
 		}
 	}
-	if (a & A_LOOK)
+	if (a & A_LOOK) {
 		(void)activity_get(id, c, &f->s, 1, &act);
+		/* The look may have found it ready: rule 1j, this pass. */
+		if (!(a & A_REAP) && deliverable(id, NULL))
+			a |= A_DELIVER;
+	}
 	if ((a & A_REAP) && activity_get(id, c, &f->s, 1, &act) == 0 &&
 	    engaged(&act))
 		a &= ~(unsigned)A_REAP;	/* the screen says it is not idle */
@@ -519,6 +548,13 @@ tick_act(struct pass *p, const char *id, const struct conf *c,
 	if (a & A_TRIM) {
 		home_pane_log(p2, id);
 		(void)log_pane_trim(p2);
+	}
+	if (a & A_DELIVER) {
+		char item[256];
+		const char *why;
+
+		if (deliver_one(id, c, 0, item, sizeof item, &why) == -1)
+			tick_error(t, id, "deliver");
 	}
 	if (a & A_DEATH) {
 		t->deaths++;
@@ -583,7 +619,7 @@ tick_locked(struct pass *p, const char *id, int lk, time_t now)
 		a = tick_decide(&c, &f, now);
 		/* The pane's alert hook asks only for a look (section 13). */
 		if (strcmp(p->origin, "activity") == 0)
-			a &= A_LOOK;
+			a &= A_LOOK | A_DELIVER;
 		r = tick_act(p, id, &c, &f, a, lk, now);
 		if (r != 2)
 			break;
@@ -597,6 +633,21 @@ tick_locked(struct pass *p, const char *id, int lk, time_t now)
 	}
 	conf_free(&c);
 	return due;
+}
+
+/* The identity's lock, waited for ID_LOCK_BRIEF_MS at most: -2 when it
+ * stayed busy. */
+static int
+lock_brief(const char *id)
+{
+	struct timespec t0;
+	int lk;
+
+	now_mono(&t0);
+	while ((lk = home_lock(id, 0)) == -2 &&
+	    now_ms_since(&t0) < ID_LOCK_BRIEF_MS)
+		now_sleep_ms(20);
+	return lk;
 }
 
 static void
@@ -618,8 +669,9 @@ tick_one(struct pass *p, const char *id, time_t now, const struct snap *sn)
 		return;
 	}
 	conf_free(&c);
-	/* Busy (a command or a stuck teardown holds it): next pass. */
-	if ((lk = home_lock(id, 0)) < 0) {
+	/* Held briefly (a look, a mark, a send): waited for.  Held longer (a
+	 * command's teardown): the next pass. */
+	if ((lk = lock_brief(id)) < 0) {
 		if (lk == -1)
 			tick_error(p->t, id, "lock");
 		return;

@@ -72,9 +72,10 @@ sock_connect(const struct sockaddr_un *sun)
 	return rc;
 }
 
-/* 1 when a server accepts connections on sock, else 0. */
+/* One connect(2) to sock: 1 when a server accepts (or queues) it, -1
+ * when it is refused, 0 when there is nothing to connect to. */
 int
-tmux_alive(const char *sock)
+tmux_probe(const char *sock)
 {
 	struct sockaddr_un sun;
 	struct stat st;
@@ -90,13 +91,41 @@ tmux_alive(const char *sock)
 	(void)strcpy(sun.sun_path, sock);
 	if (sock_connect(&sun) == 0)
 		return 1;
-	/* BSD and macOS refuse a connection when the listen backlog is full,
-	 * just as when nobody listens: a busy server is asked twice before
-	 * it is taken for dead. */
-	if (errno != ECONNREFUSED)
+	return errno == ECONNREFUSED ? -1 : 0;
+}
+
+/*
+ * After a refused connect: is it a busy server after all?  BSD and macOS
+ * refuse a connection when the listen backlog is full, just as when
+ * nobody listens, so a refused socket is asked once more, after a pause
+ * -- but only while server (the pid that listened there) is alive, or
+ * when it is not known (-1).  A server known dead (0, or a pid that is
+ * gone: a death the hook or the canary reported) costs no wait.
+ */
+int
+tmux_refused_again(const char *sock, pid_t server)
+{
+	if (server == 0 || (server > 0 && !pid_alive(server)))
 		return 0;
 	now_sleep_ms(REFUSED_PAUSE_MS);
-	return sock_connect(&sun) == 0;
+	return tmux_probe(sock) == 1;
+}
+
+/* 1 when a server accepts connections on sock, else 0; server as for
+ * tmux_refused_again. */
+int
+tmux_alive_pid(const char *sock, pid_t server)
+{
+	int r = tmux_probe(sock);
+
+	return r == -1 ? tmux_refused_again(sock, server) : r;
+}
+
+/* The same, with no server pid known. */
+int
+tmux_alive(const char *sock)
+{
+	return tmux_alive_pid(sock, -1);
 }
 
 /*

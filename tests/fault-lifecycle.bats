@@ -178,6 +178,11 @@ EOF
 	wait_for 5 pid_gone "$cp"
 	mkdir "$MNT/fill"
 	while : 2>/dev/null >"$MNT/fill/$i"; do i=$((i + 1)); done
+	# What roost saw of the program goes too (the teardown would free
+	# those), and the fill takes their inodes.
+	rm -f "$ROOST_HOME/state/full.ready" "$ROOST_HOME/state/full.seen" \
+	    "$ROOST_HOME/state/full.busy" "$ROOST_HOME/state/full.waiting"
+	while : 2>/dev/null >"$MNT/fill/$i"; do i=$((i + 1)); done
 	run --separate-stderr roost stop full
 	assert_status 1
 	[[ $stderr == "roost: stop: stopped full, but "*"No space left on device"* ]]

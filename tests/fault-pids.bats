@@ -28,12 +28,28 @@ decoy() {
 }
 
 # start_time PID: PID's start stamp as roost records it: field 22 of
-# /proc/PID/stat, or for a build without /proc the 64-bit FNV-1a of ps's
-# lstart (bash arithmetic wraps at 64 bits as the C does).
+# /proc/PID/stat; on macOS p_starttime in microseconds, from sysctl's
+# struct kinfo_proc (a struct timeval at its start); for another build
+# without /proc the 64-bit FNV-1a of ps's lstart (bash arithmetic wraps at
+# 64 bits as the C does).  The reused-pid case checks it against roost's
+# own idea of the canary first, so a wrong one fails there.
 start_time() {
 	local s h=-3750763034362895579 i c
 	if build_has_proc; then
 		cut -d')' -f2- "/proc/$1/stat" | awk '{ print $20 }'
+		return
+	fi
+	if [ "$(uname -s)" = Darwin ]; then
+		python3 -c '
+import ctypes, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+mib = (ctypes.c_int * 4)(1, 14, 1, int(sys.argv[1]))  # KERN_PROC_PID
+buf = ctypes.create_string_buffer(1024)
+n = ctypes.c_size_t(len(buf))
+if libc.sysctl(mib, 4, buf, ctypes.byref(n), None, 0) != 0 or n.value < 16:
+    sys.exit(1)
+sec, usec = struct.unpack_from("=qi", buf.raw, 0)
+print(sec * 1000000 + usec)' "$1"
 		return
 	fi
 	s=$(LC_ALL=C TZ=UTC0 ps -o lstart= -p "$1")
@@ -74,6 +90,13 @@ start_time() {
 @test "a .canary whose pid was reused by an unrelated process with its own start time: never signalled, and taken for no canary" {
 	roost add bob --restart never -- "$T/prog/forever" >/dev/null
 	start_id bob
+	# start_time agrees with roost: the live canary, so written, is taken.
+	local cp
+	cp=$(canary_pid bob)
+	echo "$cp $(start_time "$cp")" >"$(state_of bob).canary"
+	run roost canary bob
+	assert_status 0
+	[ "$output" = already ]
 	decoy sleep 1000
 	# The right script name cannot be faked into a reused pid; the start
 	# time is the decoy's own, the argv not the canary's.
@@ -108,7 +131,8 @@ start_time() {
 	sp=$(server_pid w)
 	STOPPED=$sp
 	kill -STOP "$sp"
-	run roost stop w
+	# Each tmux call to the stopped server waits out its limit: 1 s here.
+	ROOST_TEST_TOOL_TIMEOUT_MS=1000 run roost stop w
 	assert_status 0
 	[ "$output" = "stopped w" ]
 	wait_for 5 pid_gone "$sp"

@@ -19,11 +19,13 @@ teardown() {
 }
 
 # check_plist FILE LABEL HOME INTERVAL: parse FILE with plistlib and check
-# every key, its type and its value.
+# every key, its type and its value.  The expected environment is the
+# caller's: PYTHONCOERCECLOCALE=0, or python3 started in the C locale (LANG
+# unset) adds LC_CTYPE=C.UTF-8 to its own (PEP 538).
 check_plist() {
 	need_tool python3
 	PL_FILE=$1 PL_LABEL=$2 PL_HOME=$3 PL_INTERVAL=$4 PL_PATH=$PATH \
-	    PL_BIN=$ROOST_BIN python3 - <<'EOF'
+	    PL_BIN=$ROOST_BIN PYTHONCOERCECLOCALE=0 python3 - <<'EOF'
 import os, plistlib, sys
 
 e = os.environ

@@ -54,7 +54,7 @@ episode() { grep -q 'ev=mass-death ' "$ROOST_HOME/log/lifecycle.log"; }
 	# The order: fewest recent deaths first.
 	order=$(grep 'ev=launch .*cause=restart' "$ROOST_HOME/log/lifecycle.log" |
 	    sed 's/.* id=\([a-e]*\) .*/\1/' | tr '\n' ' ')
-	[ "$order" = "ee ed ec eb ea " ]
+	[ "$order" = "ee ed ec eb ea " ] || { echo "order: $order"; grep -E "ev=(mass-death|launch|death) " "$ROOST_HOME/log/lifecycle.log"; false; }
 	# Each after the one before it is up, the spacing apart: launch times
 	# (whole seconds) at least MASS_SPACING - 1 apart.
 	prev=

@@ -153,7 +153,7 @@ with open(sys.argv[1], "a") as f:
 	done
 	wait "$tick"
 	# At most the kept 8 MiB and what came during the trim.
-	[ "$(stat -c %s "$log")" -le $((8 * 1024 * 1024 + 1024)) ]
+	[ "$(file_stat size "$log")" -le $((8 * 1024 * 1024 + 1024)) ]
 	# Whole lines from the first to the last.
 	head -n 1 "$log" | grep -q -x -E 'line [0-9]{26}'
 	grep -n -x -F -f "$T/last-before" "$log" >/dev/null

@@ -60,11 +60,12 @@ check_kill9() {
 }
 
 check_exit3() {
-	r add bob --restart never -- "$T/prog/exitwith" 3 >/dev/null
+	r add bob --restart never -- "$T/prog/held" "$T/prog/exitwith" 3 >/dev/null
 	run r start bob
 	assert_status 0
 	local sp
 	sp=$(server_pid bob)
+	go bob
 	wait_for 10 exit_recorded bob "$sp"
 	wait_for 5 pid_gone "$sp"
 	wait_for 5 sock_refuses bob

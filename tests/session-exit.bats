@@ -20,12 +20,13 @@ ended() {
 }
 
 @test "program exits 3: ev=session-exit status=3, .last-exit, server gone, no server-exit" {
-	add_id bob "$T/prog/exitwith" 3 2
+	add_id bob "$T/prog/held" "$T/prog/exitwith" 3
 	roost start bob >/dev/null
 	local sp cp pp line
 	sp=$(server_pid bob)
 	pp=$(sed -n 's/.*pane_pid=\([0-9]*\).*/\1/p' "$(state_of bob).session")
 	cp=$(canary_pid bob 2>/dev/null || true)
+	go bob
 	ended bob "$sp" "$cp"
 	[ "$(count_lines "$(exits_log)" 'ev=session-exit')" -eq 1 ]
 	line=$(grep 'ev=session-exit' "$(exits_log)")
@@ -38,11 +39,12 @@ ended() {
 }
 
 @test "program killed by SIGSEGV: ev=session-exit signal=SIGSEGV with no status, no server-exit" {
-	add_id bob "$T/prog/killself" SEGV
+	add_id bob "$T/prog/held" "$T/prog/killself" SEGV
 	roost start bob >/dev/null
 	local sp cp
 	sp=$(server_pid bob)
 	cp=$(canary_pid bob 2>/dev/null || true)
+	go bob
 	ended bob "$sp" "$cp"
 	[ "$(count_lines "$(exits_log)" 'ev=session-exit')" -eq 1 ]
 	grep -qE "^$EXITS_TS ev=session-exit id=bob status= signal=SIGSEGV oom= pane_pid=[0-9]+ server_pid=$sp\$" "$(exits_log)"
@@ -52,13 +54,15 @@ ended() {
 }
 
 @test "program killed by SIGTERM: signal=SIGTERM; program exits 0: status=0" {
-	add_id t "$T/prog/killself" TERM
-	add_id z "$T/prog/exitwith" 0
+	add_id t "$T/prog/held" "$T/prog/killself" TERM
+	add_id z "$T/prog/held" "$T/prog/exitwith" 0
 	local st sz
 	roost start t >/dev/null
 	st=$(server_pid t)
 	roost start z >/dev/null
 	sz=$(server_pid z)
+	go t
+	go z
 	ended t "$st"
 	ended z "$sz"
 	has_line "$(exits_log)" "ev=session-exit id=t status= signal=SIGTERM "
@@ -68,9 +72,10 @@ ended() {
 
 @test "a program exiting with a status above 128 keeps its status (no signal invented)" {
 	local sp
-	add_id bob "$T/prog/exitwith" 147
+	add_id bob "$T/prog/held" "$T/prog/exitwith" 147
 	roost start bob >/dev/null
 	sp=$(server_pid bob)
+	go bob
 	ended bob "$sp"
 	has_line "$(exits_log)" "ev=session-exit id=bob status=147 signal= "
 }
@@ -79,7 +84,11 @@ ended() {
 	add_id bob "$T/prog/exitwith" 5 0
 	roost start bob >/dev/null
 	local sp
-	sp=$(server_pid bob)
+	# .session may be gone already: the record names the server.
+	wait_for 10 has_line "$(exits_log)" "ev=session-exit id=bob status=5 "
+	sp=$(sed -n 's/.*ev=session-exit id=bob .*server_pid=\([0-9]*\).*/\1/p' \
+	    "$(exits_log)" | head -n 1)
+	[ -n "$sp" ]
 	ended bob "$sp"
 	has_line "$(exits_log)" "ev=session-exit id=bob status=5 "
 	wait_for 5 eval '[ ! -e "$(state_of bob).canary" ]'
@@ -89,7 +98,10 @@ ended() {
 
 @test "the launch script's late SIGCHLD nudge outlives the pane's hangup and reaches the server" {
 	command -v strace >/dev/null || { [ "${CI:-}" != true ] || false; skip "strace is not installed"; }
-	add_id bob "$T/prog/exitwith" 0 1.5
+	# The program ends when told to: once the hook is off and strace is on.
+	printf '#!/bin/sh\nwhile [ ! -e "$1" ]; do sleep 0.05; done\n' >"$T/prog/gated"
+	chmod +x "$T/prog/gated"
+	add_id bob "$T/prog/gated" "$T/go"
 	roost start bob >/dev/null
 	local sp
 	sp=$(server_pid bob)
@@ -98,9 +110,11 @@ ended() {
 	"$TMUX_BIN" -S "$(sock_of bob)" set-hook -u -t =bob: pane-died
 	strace -p "$sp" -e trace=none -e signal=SIGCHLD -o "$T/strace.out" &
 	local st=$!
-	sleep 0.5
+	wait_for 10 eval '! grep -q "^TracerPid:[[:space:]]*0$" "/proc/$sp/status"'
+	touch "$T/go"
 	wait_for 10 eval '"$TMUX_BIN" -S "$(sock_of bob)" display -p -t =bob: "#{pane_dead}" | grep -qx 1'
-	sleep 1
+	# A SIGCHLD sent by a process (SI_USER), not the kernel's own.
+	wait_for 10 grep -q 'SIGCHLD {si_signo=SIGCHLD, si_code=SI_USER' "$T/strace.out"
 	kill "$st" 2>/dev/null || true
 	wait "$st" 2>/dev/null || true
 	# A SIGCHLD sent by a process (SI_USER), not the kernel's own.

@@ -76,10 +76,10 @@ EOF
 	[ ! -e "$(state_of bob).canary" ]
 	sock_refuses bob
 	[ ! -e "$(sock_of bob)" ]
-	pid_gone "$sp"
+	wait_for 5 pid_gone "$sp"
 	pid_gone "$cp"
 	assert_no_processes
-	[ -z "$(pgrep -f "$ROOST_HOME")" ]
+	assert_no_processes "$ROOST_HOME"
 
 	run --separate-stderr roost wake bob
 	assert_status 3
@@ -130,7 +130,7 @@ EOF
 	sp2=$(server_pid bob)
 	[ -n "$sp2" ] && [ "$sp2" != "$sp" ]
 	pid_alive "$sp2"
-	pid_gone "$sp"
+	wait_for 5 pid_gone "$sp"
 	pid_gone "$cp"
 	grep -q 'mode=resume' "$(state_of bob).session"
 	runs_canary "$(canary_pid bob)" bob
@@ -142,7 +142,7 @@ EOF
 	[ "$output" = "restarted bob (fresh)" ]
 	grep -q 'mode=fresh' "$(state_of bob).session"
 	[ "$(server_pid bob)" != "$sp2" ]
-	pid_gone "$sp2"
+	wait_for 5 pid_gone "$sp2"
 	is_running bob
 	[ "$(server_exits)" -eq 0 ]
 	[ ! -e "$(state_of bob).last-exit" ]

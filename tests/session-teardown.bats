@@ -23,13 +23,13 @@ no_death_records() {
 	run roost stop bob
 	assert_status 0
 	[ "$output" = "stopped bob" ]
-	pid_gone "$sp"
+	wait_for 5 pid_gone "$sp"
 	pid_gone "$cp"
 	[ ! -e "$(sock_of bob)" ]
 	no_death_records
 	[ ! -e "$(state_of bob).last-exit" ]
 	assert_no_processes
-	[ -z "$(pgrep -f "$ROOST_HOME")" ]
+	assert_no_processes "$ROOST_HOME"
 	# A second stop is harmless.
 	run roost stop bob
 	assert_status 0
@@ -40,7 +40,8 @@ no_death_records() {
 @test "stop: a program that ignores SIGHUP and SIGTERM is still gone afterwards" {
 	printf '#!/bin/sh\ntrap "" HUP TERM\nwhile :; do sleep 1; done\n' >"$T/prog/stubborn"
 	chmod +x "$T/prog/stubborn"
-	add_id bob "$T/prog/stubborn"
+	# stop_timeout 1: its default of 10 s is stop-graceful.bats' to wait out.
+	roost add bob --restart never --stop-timeout 1 -- "$T/prog/stubborn" >/dev/null
 	start_id bob
 	wait_for 5 pgrep -f "$T/prog/stubborn"
 	run roost stop bob
@@ -57,7 +58,7 @@ no_death_records() {
 	cp=$(canary_pid bob)
 	run roost restart bob
 	assert_status 0
-	pid_gone "$sp"
+	wait_for 5 pid_gone "$sp"
 	pid_gone "$cp"
 	wait_for 5 canary_waiting bob
 	no_death_records
@@ -87,7 +88,7 @@ no_death_records() {
 	assert_output_has "purged: "
 	no_death_records
 	assert_no_processes
-	[ -z "$(pgrep -f "$ROOST_HOME")" ]
+	assert_no_processes "$ROOST_HOME"
 	[ -z "$(ls "$ROOST_HOME/state" | grep '^bob\.')" ]
 	[ ! -e "$ROOST_HOME/conf/bob.conf" ]
 	[ ! -e "$ROOST_HOME/bin/bob.canary" ]
@@ -116,7 +117,7 @@ no_death_records() {
 	wait_for 5 eval '! pgrep -f "$T/prog/forever" >/dev/null'
 	no_death_records
 	assert_no_processes
-	[ -z "$(pgrep -f "$ROOST_HOME")" ]
+	assert_no_processes "$ROOST_HOME"
 }
 
 @test "launch over a stale socket left by a roost server whose canary was dismissed: no record" {

@@ -23,14 +23,14 @@ NOW=1800000000
 	roost add bob -- "$T/prog/forever" >/dev/null
 	run --separate-stderr roost status
 	assert_status 0
-	[ "${lines[-1]}" = "tick: cron, no pass yet" ]
+	[ "${lines[${#lines[@]}-1]}" = "tick: cron, no pass yet" ]
 	[ -z "$stderr" ]
 	run roost tick
 	assert_status 0
 	[[ $(cat "$ROOST_HOME/state/.tick.last") =~ ^ts=[0-9T:-]+Z\ ev=tick\ ids=1\ running=0\ launched=0\ reaped=0\ deaths=0\ ms=[0-9]+\ origin=schedule$ ]]
 	run --separate-stderr roost status
 	assert_status 0
-	[[ ${lines[-1]} =~ ^tick:\ cron,\ last\ pass\ [0-9]s\ ago$ ]]
+	[[ ${lines[${#lines[@]}-1]} =~ ^tick:\ cron,\ last\ pass\ [0-9]s\ ago$ ]]
 	[ -z "$stderr" ]
 }
 
@@ -42,7 +42,7 @@ NOW=1800000000
 	set_mtime "$((NOW - 361))" "$ROOST_HOME/state/.tick.last"
 	run --separate-stderr env ROOST_NOW=$NOW "$ROOST_BIN" status
 	assert_status 0
-	[ "${lines[-1]}" = "tick: cron, last pass 6m ago" ]
+	[ "${lines[${#lines[@]}-1]}" = "tick: cron, last pass 6m ago" ]
 	[ "$stderr" = "roost: status: warning: the last tick pass was 6m ago, more than three intervals (120s each): is the cron entry running? (roost install says why it would not)" ]
 	# Three intervals exactly is still fine.
 	set_mtime "$((NOW - 360))" "$ROOST_HOME/state/.tick.last"
@@ -57,7 +57,7 @@ NOW=1800000000
 	set_mtime "$((NOW - 361))" "$ROOST_HOME/state/.scheduler"
 	run --separate-stderr env ROOST_NOW=$NOW "$ROOST_BIN" status
 	assert_status 0
-	[ "${lines[-1]}" = "tick: cron, no pass yet" ]
+	[ "${lines[${#lines[@]}-1]}" = "tick: cron, no pass yet" ]
 	[ "$stderr" = "roost: status: warning: no tick pass has completed since the cron entry was set up 6m ago: is it running? (roost install says why it would not)" ]
 	# Within three intervals of the install, no pass yet is no news.
 	set_mtime "$((NOW - 360))" "$ROOST_HOME/state/.scheduler"
@@ -69,13 +69,13 @@ NOW=1800000000
 	roost add bob -- "$T/prog/forever" >/dev/null
 	run --separate-stderr roost status
 	assert_status 0
-	[ "${lines[-1]}" = "tick: no scheduler entry, no pass yet" ]
+	[ "${lines[${#lines[@]}-1]}" = "tick: no scheduler entry, no pass yet" ]
 	[ "$stderr" = "roost: status: warning: no scheduler entry: nothing runs the tick, so no session is restarted or parked unless you run roost tick (roost install sets one up)" ]
 	roost install --scheduler none >/dev/null
 	set_mtime "$((NOW - 86400))" "$ROOST_HOME/state/.scheduler"
 	run --separate-stderr env ROOST_NOW=$NOW "$ROOST_BIN" status
 	assert_status 0
-	[ "${lines[-1]}" = "tick: none (you run roost tick), no pass yet" ]
+	[ "${lines[${#lines[@]}-1]}" = "tick: none (you run roost tick), no pass yet" ]
 	[ "$stderr" = "roost: status: warning: nothing runs the tick: install set up no scheduler (--scheduler none); keep roost tick --every 60 running (a container's entrypoint, a terminal)" ]
 	roost tick
 	run --separate-stderr roost status

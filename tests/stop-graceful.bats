@@ -11,10 +11,25 @@ bats_require_minimum_version 1.5.0
 
 setup() {
 	common_setup
-	# saver TAG: on TERM, spends 2 s saving, then writes $T/TAG.saved.
+	# saver TAG [N]: on TERM, writes $T/TAG.term, waits (20 s at most) for N
+	# of them to exist and writes how many it saw to $T/TAG.seen, spends
+	# 2 s saving, then writes $T/TAG.saved.
 	cat >"$T/prog/saver" <<EOF
 #!/bin/sh
-trap 'echo saving; : >"$T/\$1.term"; sleep 2; echo saved >"$T/\$1.saved"; exit 0' TERM
+terms() { set -- "$T"/*.term; [ -e "\$1" ] && echo "\$#" || echo 0; }
+save() {
+	: >"$T/\$1.term"
+	i=0
+	while [ "\$(terms)" -lt "\${2:-0}" ] && [ "\$i" -lt 200 ]; do
+		sleep 0.1
+		i=\$((i + 1))
+	done
+	terms >"$T/\$1.seen"
+	sleep 2
+	echo saved >"$T/\$1.saved"
+	exit 0
+}
+trap 'echo saving; save "\$@"' TERM
 echo ready
 while :; do sleep 1; done
 EOF
@@ -132,7 +147,8 @@ EOF
 @test "ten identities reaped in one tick wait side by side: every one got TERM before any finished saving" {
 	local i
 	for i in 0 1 2 3 4 5 6 7 8 9; do
-		roost add "p$i" --idle 1 -- "$T/prog/saver" "p$i" >/dev/null
+		roost add "p$i" --idle 1 --stop-timeout 30 -- "$T/prog/saver" "p$i" 10 \
+		    >/dev/null
 		roost start "p$i" >/dev/null
 	done
 	for i in 0 1 2 3 4 5 6 7 8 9; do
@@ -145,24 +161,25 @@ EOF
 		[ -f "$T/p$i.saved" ]
 		! is_running "p$i"
 	done
-	# Concurrent, not one after another: the newest TERM came before the
-	# oldest save was done.
-	local last_term first_saved
-	last_term=$(ls -t --full-time "$T"/p*.term | head -n 1)
-	first_saved=$(ls -tr --full-time "$T"/p*.saved | head -n 1)
-	[ "$(find "$T" -maxdepth 1 -name 'p*.term' -newer "$first_saved" | wc -l)" -eq 0 ] || {
-		echo "a TERM came after a save had finished: $last_term / $first_saved" >&2
-		false
-	}
+	# Concurrent, not one after another: every TERM came before any save
+	# was done.  One after another, the first saver would have waited its
+	# 20 s for the others' TERMs and seen only its own.  (A slow machine
+	# may take seconds to send ten: stop_timeout 30 gives them the time.)
+	for i in 0 1 2 3 4 5 6 7 8 9; do
+		[ "$(cat "$T/p$i.seen")" -eq 10 ] || {
+			echo "p$i saw $(cat "$T/p$i.seen") TERMs of 10 before saving" >&2
+			false
+		}
+	done
 	[ "$(count_lines "$(life_log)" 'ev=reap ')" -eq 10 ]
 	[ "$(count_lines "$(life_log)" 'ev=teardown .*graceful=yes')" -eq 10 ]
 	no_death_records
 }
 
 @test "stop on a terminal says what it waits for once it has waited a second" {
-	command -v script >/dev/null || skip "script(1) is not installed"
+	need_tool script "the case needs a terminal"
 	saver_up s
-	script -qec "$ROOST_BIN stop s" /dev/null >"$T/tty.out" 2>&1
+	in_tty "$ROOST_BIN stop s" >"$T/tty.out" 2>&1
 	grep -q 'roost: stop: s: waiting for the program to end' "$T/tty.out"
 	grep -q 'stopped s' "$T/tty.out"
 	[ -f "$T/s.saved" ]

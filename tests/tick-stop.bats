@@ -21,7 +21,7 @@ not_running() { ! is_running "$1"; }
 	assert_status 0
 	[ -z "$output" ]
 	not_running s
-	pid_gone "$sp"
+	wait_for 5 pid_gone "$sp"
 	wait_for 5 pid_gone "$cp"
 	[ "$(count_lines "$(LIFE)" 'ev=teardown id=s reason=stopped')" -eq 1 ]
 	[ "$(count_lines "$(LIFE)" 'ev=death')" -eq 0 ]
@@ -73,6 +73,9 @@ not_running() { ! is_running "$1"; }
 	wait_for 5 not_running s
 	run roost tick
 	assert_status 0
+	# The canary's own pass may be the one that records the death, and
+	# may still be at it: let it (and the canary) end first.
+	assert_no_processes
 	not_running s
 	[ "$(count_lines "$(LIFE)" 'ev=launch')" -eq 1 ]
 	[ ! -e "$ROOST_HOME/state/s.session" ]

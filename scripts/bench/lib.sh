@@ -290,6 +290,13 @@ server_of() {
 	[ -f "$H/state/$1.session" ] && read -r _l <"$H/state/$1.session"
 	case $_l in *server_pid=*) SPID=${_l##*server_pid=} SPID=${SPID%% *} ;; esac
 }
+# pane_of ID: pane_pid from .session, in $PPID_.
+pane_of() {
+	PPID_=
+	_l=
+	[ -f "$H/state/$1.session" ] && read -r _l <"$H/state/$1.session"
+	case $_l in *" pane_pid="*) PPID_=${_l##* pane_pid=} PPID_=${PPID_%% *} ;; esac
+}
 # up ID: the identity's server accepts and its canary runs.
 up() {
 	canary_of "$1"

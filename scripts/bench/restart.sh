@@ -4,8 +4,8 @@
 # pass over the identity, which records the death and relaunches.  Over
 # BENCH_RESTARTS deaths of one identity (--restart-delay 0, so the figure
 # is roost's own reaction; a real restart adds restart_delay): median,
-# p90, worst.  "Running again" is the new server listening with a new
-# .session.
+# p90, worst.  "Running again" is a new pane process in .session (the
+# program is respawned in its live server) with the session up.
 #
 # Prints bench=restart; leaves R_N R_MED R_P90 R_MAX for the summary
 # table.  Sourced by scripts/bench.sh, or run alone:
@@ -46,15 +46,15 @@ while [ "$i" -lt "$RESTARTS" ]; do
 		sleep 0.01
 		k=$((k + 1))
 	done
-	server_of rr
-	old=$SPID
+	pane_of rr
+	old=$PPID_
 	now
 	a=$NOW
 	: >"$root/end"
 	k=0
 	while [ "$k" -lt 20000 ]; do
-		server_of rr
-		if [ -n "$SPID" ] && [ "$SPID" != "$old" ] &&
+		pane_of rr
+		if [ -n "$PPID_" ] && [ "$PPID_" != "$old" ] &&
 		    "$TMUX_REAL" -S "$H/sock/rr" has-session 2>/dev/null; then
 			break
 		fi
@@ -62,7 +62,7 @@ while [ "$i" -lt "$RESTARTS" ]; do
 		sleep 0.001
 	done
 	now
-	if [ -n "$SPID" ] && [ "$SPID" != "$old" ]; then
+	if [ -n "$PPID_" ] && [ "$PPID_" != "$old" ]; then
 		echo $((NOW - a)) >>"$root/restart"
 	else
 		rmissed=$((rmissed + 1))

@@ -39,7 +39,7 @@ bg() {
 }
 
 running_until() {
-	[ ! -e "$T/stop" ] && [ "$EPOCHSECONDS" -lt "$1" ]
+	[ ! -e "$T/stop" ] && [ "$SECONDS" -lt "$1" ]
 }
 
 tick_loop() {
@@ -101,7 +101,7 @@ sample() {
 
 # check_markers ID: every marker that exists parses; prints what does not.
 check_markers() {
-	local s=$ROOST_HOME/state/$1 line lines
+	local s=$ROOST_HOME/state/$1 line
 	if read -r line 2>/dev/null <"$s.session"; then
 		[[ $line =~ ^woke=[0-9]+\ mode=(fresh|resume)\ server_pid=[0-9]+\ pane_pid=[0-9]+\ server_start=[0-9]+\ pane_start=[0-9]+(\ memcg=[^ ]+\ oom_kills=[0-9]+)?$ ]] ||
 		    echo "$1: torn .session: $(printf %q "$line")"
@@ -109,12 +109,15 @@ check_markers() {
 	if read -r line 2>/dev/null <"$s.canary"; then
 		[[ $line =~ ^[0-9]+\ [0-9]+$ ]] || echo "$1: torn .canary: $(printf %q "$line")"
 	fi
-	if mapfile -t lines 2>/dev/null <"$s.deaths"; then
-		for line in "${lines[@]}"; do
+	# One open file read whole, as a rename may replace it meanwhile, and
+	# none when there is none (a while-read loop: bash 3.2, macOS's, has
+	# no mapfile).
+	{
+		while IFS= read -r line; do
 			[[ $line =~ ^[0-9]+\ .+$ ]] ||
-			    echo "$1: torn .deaths line: $(printf %q "$line")"
-		done
-	fi
+			    echo "$1: torn .deaths line: $(printf %q "$line")" >&3
+		done <"$s.deaths"
+	} 3>&1 2>/dev/null || :
 	if read -r line 2>/dev/null <"$s.crash-loop"; then
 		[[ $line =~ ^deaths=[0-9]+\ window=[0-9]+$ ]] ||
 		    echo "$1: torn .crash-loop: $(printf %q "$line")"
@@ -127,7 +130,7 @@ check_markers() {
 		roost add "$id" -- "$T/prog/forever"
 		roost start "$id"
 	done
-	end=$((EPOCHSECONDS + SECS))
+	end=$((SECONDS + SECS))
 	for i in $(seq 10); do
 		bg tick_loop "$end"
 	done
@@ -135,7 +138,7 @@ check_markers() {
 		bg op_loop "$end"
 	done
 	: >"$T/violations"
-	while [ "$EPOCHSECONDS" -lt "$end" ]; do
+	while [ "$SECONDS" -lt "$end" ]; do
 		sample
 		samples=$((samples + 1))
 	done

@@ -15,7 +15,7 @@ SECS=15
 
 storm() {
 	local end=$1 what=$2
-	while [ "$EPOCHSECONDS" -lt "$end" ]; do
+	while [ "$SECONDS" -lt "$end" ]; do
 		case $what in
 		tick) "$ROOST_BIN" tick ;;
 		start) "$ROOST_BIN" start s; "$ROOST_BIN" restart s ;;
@@ -28,7 +28,7 @@ storm() {
 @test "rm --force + add racing start, restart and ticks: no duplicate session, no false record, nothing left unseen" {
 	local end pids=() p
 	roost add s --restart never -- "$T/prog/forever" >/dev/null
-	end=$((EPOCHSECONDS + SECS))
+	end=$((SECONDS + SECS))
 	for what in tick tick start start rm rm; do
 		(set +e; storm "$end" "$what") 3>&- &
 		pids+=($!)

@@ -1,0 +1,149 @@
+#!/usr/bin/env bats
+# The pane-died hook hands tmux's raw facts straight to `roost pane-died`,
+# which records (one classifier, C's), dismisses the canary and asks for a
+# pass: one exec after tmux's own run-shell.  Only the program's own pane
+# is the program's death: a person's split pane or extra window ending
+# (remain-on-exit and the hook hold for the whole session) goes quietly.
+
+load helpers
+load session-lib
+
+bats_require_minimum_version 1.5.0
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+# panes ID: the session's panes, one "<pane_id> <dead>" a line.
+panes() {
+	"$TMUX_BIN" -S "$(sock_of "$1")" list-panes -s -t "=$1:" \
+	    -F '#{pane_id} #{pane_dead}'
+}
+
+@test "a person's split pane and extra window ending record no death and go; the program runs on" {
+	add_id bob "$T/prog/forever"
+	start_id bob
+	local sp
+	sp=$(server_pid bob)
+	"$TMUX_BIN" -S "$(sock_of bob)" split-window -t =bob: "$T/prog/exitwith 4 0.3"
+	"$TMUX_BIN" -S "$(sock_of bob)" new-window -t =bob: "$T/prog/exitwith 5 0.3"
+	[ "$(panes bob | wc -l)" -eq 3 ]
+	# Both end, and are killed rather than left dead (remain-on-exit).
+	wait_for 10 eval '[ "$(panes bob | wc -l)" -eq 1 ]'
+	[ "$(panes bob)" = "$(sed -n 's/.*@roost-pane "\{0,1\}\(%[0-9]*\).*/\1/p' \
+	    <<<"$("$TMUX_BIN" -S "$(sock_of bob)" show-options -t =bob: @roost-pane)") 0" ]
+	[ ! -e "$(exits_log)" ]
+	[ ! -e "$(state_of bob).last-exit" ]
+	[ ! -e "$(state_of bob).deaths" ]
+	is_running bob
+	[ "$(server_pid bob)" = "$sp" ]
+	pid_alive "$(canary_pid bob)"
+	run roost status bob
+	assert_status 0
+	# The program's own end is still its death.
+	"$TMUX_BIN" -S "$(sock_of bob)" respawn-pane -k -t =bob: "$T/prog/exitwith 6 0.2"
+	wait_for 10 has_line "$(exits_log)" "ev=session-exit id=bob status=6 "
+	roost stop bob >/dev/null
+	assert_no_processes
+}
+
+@test "the record costs one exec after tmux's run-shell: no date, tr, rm or mv" {
+	need_tool strace "it counts the processes the hook creates"
+	add_id bob "$T/prog/exitwith" 3 1
+	start_id bob
+	local sp
+	sp=$(server_pid bob)
+	strace -f -qq -s 512 -e trace=execve -o "$T/strace.out" -p "$sp" &
+	local st=$!
+	wait_for 5 test -s "$T/strace.out" || true
+	wait_for 10 has_line "$(exits_log)" "ev=session-exit id=bob status=3 "
+	wait_for 5 pid_gone "$sp"
+	kill "$st" 2>/dev/null || true
+	wait "$st" 2>/dev/null || true
+	cat "$T/strace.out" >&2
+	# run-shell's sh, then roost pane-died; after the record, the pass
+	# it asks for and the tmux client that ends the session (exit 3 is
+	# restarted after a backoff, in a new server).  Nothing else runs
+	# for it, but tmux's own utempter helper -- and the pane's alert hook,
+	# which looks at the quiet program whenever it likes (its sh and its
+	# tick name "activity").
+	grep -Eq 'execve\("[^"]*/roost", \[[^]]*"pane-died"' "$T/strace.out"
+	! grep -Eq 'execve\("[^"]*/(date|tr|rm|mv|cat)"' "$T/strace.out"
+	[ "$(grep -v -e utempter -e activity "$T/strace.out" | grep -c 'execve(')" -le 4 ]
+}
+
+@test "roost pane-died refuses a bad identity (exit 2) and writes nothing" {
+	roost add x -- true >/dev/null
+	local id
+	for id in "" "../x" "a b" "x.y"; do
+		run --separate-stderr roost pane-died "id=$id" status=1
+		assert_status 2
+		[[ $stderr == "roost: pane-died: invalid identity "* ]] || { echo "$stderr" >&2; false; }
+	done
+	run --separate-stderr roost pane-died status=1
+	assert_status 2
+	[ "$stderr" = "roost: pane-died: missing identity" ]
+	[ ! -e "$ROOST_HOME/log/exits.log" ]
+	[ ! -e "$ROOST_HOME/state/x.last-exit" ]
+}
+
+@test "roost pane-died names signals by the one table: 9, kill, KILL, SIGKILL alike; a number without a name stays a number" {
+	roost add x -- true >/dev/null
+	local s
+	for s in 9 kill KILL SIGKILL; do
+		run roost pane-died id=x status= "signal=$s" pane_pid=5 server_pid=6
+		assert_status 0
+		tail -n 1 "$ROOST_HOME/log/exits.log" | grep -q ' signal=SIGKILL oom=[a-z]* pane_pid=5 server_pid=6 forensics='
+	done
+	run roost pane-died id=x status= signal=63 pane_pid=5 server_pid=6
+	assert_status 0
+	tail -n 1 "$ROOST_HOME/log/exits.log" | grep -Eq ' status= signal=SIG63 oom= pane_pid=5 server_pid=6$'
+	# The snapshots go to log/server-deaths, after the record.
+	wait_for 10 eval '[ -n "$(ls "$ROOST_HOME/log/server-deaths")" ]'
+	local fx
+	fx=$(ls "$ROOST_HOME/log/server-deaths" | head -n 1)
+	wait_for 10 grep -q '^== last 50 lines' "$ROOST_HOME/log/server-deaths/$fx"
+	head -n 1 "$ROOST_HOME/log/server-deaths/$fx" | grep -qx '# roost forensics: SIGKILL of the program of identity x'
+}
+
+@test "a restart due at once happens in the live server: same server and canary, a new pane process, and a later server SIGKILL is still the canary's record" {
+	roost add bob --restart-delay 0 -- "$T/prog/forever" >/dev/null
+	start_id bob
+	local sp cp pp pp2 prog
+	sp=$(server_pid bob)
+	cp=$(canary_pid bob)
+	pp=$(sed -n 's/.* pane_pid=\([0-9]*\).*/\1/p' "$(state_of bob).session")
+	wait_for 5 eval '[ -n "$(pgrep -P "$pp" -f prog/forever)" ]'
+	prog=$(pgrep -P "$pp" -f prog/forever | head -n 1)
+	kill -KILL "$prog"
+	wait_for 10 grep -q "ev=launch id=bob mode=fresh cause=restart server_pid=$sp respawn=yes" "$(life_log)"
+	grep -q "ev=death id=bob cause=SIGKILL " "$(life_log)"
+	grep -Eq '^[0-9]+ SIGKILL$' "$(state_of bob).deaths"
+	pp2=$(sed -n 's/.* pane_pid=\([0-9]*\).*/\1/p' "$(state_of bob).session")
+	[ -n "$pp2" ] && [ "$pp2" != "$pp" ]
+	[ "$(server_pid bob)" = "$sp" ]
+	[ "$(canary_pid bob)" = "$cp" ]
+	pid_alive "$cp"
+	run roost status bob
+	assert_status 0
+	[ "$(server_exits)" -eq 0 ]
+	# The server's own death, later, is still recorded, exactly.
+	kill -KILL "$sp"
+	wait_for 10 has_line "$(exits_log)" "ev=server-exit id=bob cause=server-vanished signal=SIGKILL status= exact=yes "
+	wait_for 10 eval '[ "$(count_lines "$(life_log)" "ev=launch id=bob mode=fresh cause=restart")" -eq 2 ]'
+	roost stop bob >/dev/null
+	assert_no_processes
+}
+
+@test "a restart that must wait (restart_delay) ends the session: a new server after the backoff" {
+	roost add bob --restart-delay 1 -- "$T/prog/exitwith" 3 0.3 >/dev/null
+	roost start bob >/dev/null
+	local sp
+	sp=$(server_pid bob)
+	wait_for 10 has_line "$(exits_log)" "ev=session-exit id=bob status=3 "
+	wait_for 5 pid_gone "$sp"
+	wait_for 10 grep -q "ev=backoff id=bob delay=1 " "$(life_log)"
+	wait_for 10 grep -q "ev=launch id=bob mode=fresh cause=restart server_pid=" "$(life_log)"
+	! grep -q "respawn=yes" "$(life_log)"
+	roost stop bob >/dev/null
+	assert_no_processes
+}
