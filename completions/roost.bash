@@ -49,7 +49,7 @@ _roost() {
 	--interval | --idle | --lines | -n | --label | --set | --resume | \
 	--crashloop | --restart-delay | --stop-keys | --stop-timeout | --env | \
 	--resume-grace | --waiting-pattern | --ready-pattern | --ready-quiet | \
-	--busy-quiet | --busy-max)
+	--busy-quiet | --busy-max | --memory-max | --memory-high)
 		COMPREPLY=(); return ;;
 	esac
 	if [ -n "${words:-}" ]; then

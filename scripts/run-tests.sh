@@ -194,7 +194,8 @@ else
 			while read -r f; do
 				i=$((i + 1))
 				mkdir "$out/claim/$i" 2>/dev/null || continue
-				bats --tap --timing "$f" >"$out/test.$i.tap" 2>&1
+				# stdin is the list of files: a test must not eat it.
+				bats --tap --timing "$f" >"$out/test.$i.tap" 2>&1 </dev/null
 				echo "$?" >"$out/bats.$i.rc"
 			done <"$out"/test.files
 		} &

@@ -83,17 +83,23 @@ canary_record(pid_t pid, void *arg)
 	return marker_pid_write(arg, M_CANARY, pid, stamp);
 }
 
-/* bin/<id>.canary MODE [ARG] detached; ev=canary either way. */
+/* bin/<id>.canary MODE [ARG] detached, in the transient scope unit when
+ * it is not NULL (scope.c); ev=canary either way. */
 static int
 canary_start(const char *id, const char *mode, const char *arg,
-    char *const envp[], const char *origin, pid_t *out)
+    char *const envp[], const char *origin, const struct canary_scope *cs,
+    pid_t *out)
 {
 	char script[PATHBUF], spid[24];
 	const char *argv[] = { "/bin/sh", script, mode, arg, NULL };
+	struct scope_argv sa;
 	pid_t pid;
 
 	canary_script(id, script);
-	pid = spawn_detached(argv, envp, canary_record, (void *)id);
+	if (cs != NULL)
+		scope_argv(&sa, cs->unit, cs->mm, cs->mh, 0, argv);
+	pid = spawn_detached(cs != NULL ? sa.v : argv, envp, canary_record,
+	    (void *)id);
 	if (pid <= 0) {
 		log_event("canary", id, "state", "failed", "origin", origin,
 		    "error", err_msg(), LEND);
@@ -110,12 +116,16 @@ canary_start(const char *id, const char *mode, const char *arg,
 /*
  * A launch's canary: it starts the identity's tmux server as its own
  * child (tmux -D) in the environment envp, so it learns the server's
- * exact exit status.  The pidfile is written before it runs.
+ * exact exit status; in the identity's scope when cs is not NULL (then
+ * systemd-run runs first and execs it, keeping the pid).  The pidfile is
+ * written before it runs.
  */
 int
-canary_serve(const char *id, char *const envp[], pid_t *pid)
+canary_serve(const char *id, char *const envp[], const struct canary_scope *cs,
+    pid_t *pid)
 {
-	return canary_start(id, "serve", NULL, envp, "launch", pid);
+	return canary_start(id, "serve", cs != NULL ? "scope" : NULL, envp,
+	    "launch", cs, pid);
 }
 
 /* The server on the socket, as tmux itself reports it. */
@@ -148,6 +158,7 @@ server_pid_ask(const char *sock, pid_t *pid)
 int
 canary_ensure(const char *id, const char *origin, const char **what)
 {
+	struct canary_scope cs;
 	struct session s;
 	char sock[PATHBUF], spid[24];
 	pid_t pid;
@@ -169,7 +180,12 @@ canary_ensure(const char *id, const char *origin, const char **what)
 			return -1;
 	}
 	(void)snprintf(spid, sizeof spid, "%ld", (long)s.server_pid);
-	if (canary_start(id, "watch", spid, NULL, origin, NULL) == -1)
+	/* Where a manager answers it gets a scope of its own: left in the
+	 * caller's unit (roost-tick.service) it would be killed with it. */
+	cs.mm = cs.mh = NULL;
+	(void)snprintf(cs.unit, sizeof cs.unit, "roost-%s-canary.scope", id);
+	if (canary_start(id, "watch", spid, NULL, origin, scope_manager() == 1 ?
+	    &cs : NULL, NULL) == -1)
 		return -1;
 	*what = "spawned";
 	return 0;

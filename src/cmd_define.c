@@ -14,6 +14,7 @@ static struct {
 	const char *cwd, *idle, *restart, *crashloop, *activity;
 	const char *replace, *restart_delay, *stop_keys, *stop_signal;
 	const char *stop_timeout, *env_file;
+	const char *memory_max, *memory_high;
 	struct strv resume, env;
 	const char *v3[7];	/* section 13's keys, as in keys3[] */
 } ao;
@@ -42,6 +43,8 @@ static const struct opt add_opts[] = {
 	{ "stop-timeout", 0, OPT_ARG, &ao.stop_timeout, NULL, NULL },
 	{ "env", 0, OPT_LIST, NULL, &ao.env, "K=V" },
 	{ "env-file", 0, OPT_ARG, &ao.env_file, NULL, NULL },
+	{ "memory-max", 0, OPT_ARG, &ao.memory_max, NULL, NULL },
+	{ "memory-high", 0, OPT_ARG, &ao.memory_high, NULL, NULL },
 	{ "resume-after", 0, OPT_ARG, &ao.v3[0], NULL, NULL },
 	{ "resume-grace", 0, OPT_ARG, &ao.v3[1], NULL, NULL },
 	{ "waiting-pattern", 0, OPT_ARG, &ao.v3[2], NULL, NULL },
@@ -96,6 +99,26 @@ argv_command(int n, char *const v[])
 		(void)esc_sh(&b, v[i]);
 	}
 	return b.s;
+}
+
+/* The scope's memory limits (section 15): sizes, and only where they
+ * can be enforced. */
+static int
+opts_memory(struct conf *c)
+{
+	if (ao.memory_max != NULL && conf_bytes_parse(ao.memory_max,
+	    &c->memory_max) == -1)
+		return err_set(RX_USAGE, "--memory-max %s: not a size (bytes, or "
+		    "with a K, M or G suffix)", ao.memory_max);
+	if (ao.memory_high != NULL && conf_bytes_parse(ao.memory_high,
+	    &c->memory_high) == -1)
+		return err_set(RX_USAGE, "--memory-high %s: not a size (bytes, "
+		    "or with a K, M or G suffix)", ao.memory_high);
+	if ((c->memory_max > 0 || c->memory_high > 0) &&
+	    scope_memory_enforced() == -1)
+		return err_set(RX_USAGE, "%s: %s",
+		    c->memory_max > 0 ? "memory_max" : "memory_high", err_msg());
+	return 0;
 }
 
 /* A missing --cwd, and the command that makes it, quoted for sh. */
@@ -191,6 +214,8 @@ add_conf_from_opts(struct conf *c)
 	    &c->stop_timeout) == -1)
 		return err_set(RX_USAGE, "--stop-timeout %s: not a number of "
 		    "seconds (1 to 3600)", ao.stop_timeout);
+	if (opts_memory(c) == -1)
+		return -1;
 	return add_conf_v3(c);
 }
 
@@ -434,6 +459,7 @@ const struct cmd_entry cmd_add_entry = {
 	    "[--stop-signal SIG] [--stop-timeout SECS] [--resume-after park|any] "
 	    "[--resume-grace SECS] [--waiting-pattern ERE] [--ready-pattern ERE] "
 	    "[--ready-quiet SECS] [--busy-quiet SECS] [--busy-max SECS] "
+	    "[--memory-max SIZE] [--memory-high SIZE] "
 	    "[--replace] -- CMD [ARG...]",
 	.summary = "define an identity (does not launch it)",
 	.help = "  --cwd DIR            working directory (default: the current one)\n"
@@ -456,6 +482,11 @@ const struct cmd_entry cmd_add_entry = {
 	    "  --env K=V            a variable of the program (repeatable), in "
 	    "conf/<id>.env\n"
 	    "  --env-file F         K=V lines from F (--env wins over it)\n"
+	    "  --memory-max SIZE    MemoryMax= of the identity's systemd scope "
+	    "(bytes, or\n"
+	    "                       with K, M or G); refused where no user "
+	    "manager answers\n"
+	    "  --memory-high SIZE   MemoryHigh= of the scope (the same)\n"
 	    "  --stop-keys KEYS     tmux send-keys words typed to end it, e.g. "
 	    "\"C-c\" or\n"
 	    "                       \"'/exit' Enter\" (default: none)\n"

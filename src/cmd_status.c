@@ -16,11 +16,12 @@
 enum format { F_TABLE, F_LOGFMT, F_JSON };
 
 static struct {
-	const char *format;
+	const char *format, *verbose;
 } so;
 
 static const struct opt status_opts[] = {
 	{ "format", 0, OPT_ARG, &so.format, NULL, NULL },
+	{ "verbose", 0, OPT_FLAG, &so.verbose, NULL, NULL },
 	{ NULL, 0, OPT_FLAG, NULL, NULL, NULL }
 };
 
@@ -303,6 +304,16 @@ print_trailer(const struct tickinfo *ti)
 		cli_out(", no pass yet\n");
 	if (ti->warning[0] != '\0')
 		cli_warn("warning: %s", ti->warning);
+	/* Which launch is in force: each identity in its own scope, or
+	 * plain (section 15 of the contract). */
+	if (so.verbose != NULL || cli_verbose()) {
+		if (scope_manager() == 1)
+			cli_out("mode: scope (each identity in roost-<id>.scope "
+			    "under %s, user manager at %s)\n", SCOPE_SLICE,
+			    scope_runtime_dir());
+		else
+			cli_out("mode: plain (%s)\n", scope_why());
+	}
 }
 
 static void
@@ -527,10 +538,12 @@ cmd_status(const struct args *a)
 
 const struct cmd_entry cmd_status_entry = {
 	.name = "status",
-	.usage = "[<id>...] [--format table|logfmt|json]",
+	.usage = "[<id>...] [--format table|logfmt|json] [--verbose]",
 	.summary = "state of each identity, and whether the tick runs",
 	.help = "  --format F   table (default), logfmt (a line per identity) or json\n"
 	    "               (one document: {\"ids\":[...],\"tick\":{...}})\n"
+	    "  --verbose    also say the launch mode: scope (a systemd scope per\n"
+	    "               identity) or plain, and why\n"
 	    "The table ends with the scheduler and the age of the last tick pass, "
 	    "and warns\nwhen there is no scheduler entry, or no pass in the "
 	    "three intervals since install\nor since the last one.\n"

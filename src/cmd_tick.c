@@ -10,7 +10,9 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define EVERY_MAX	86400
 
@@ -24,6 +26,44 @@ static const struct opt tick_opts[] = {
 	{ "every", 0, OPT_ARG, &to.every, NULL, NULL },
 	{ NULL, 0, OPT_FLAG, NULL, NULL, NULL }
 };
+
+/*
+ * A pass a death asked for runs in a scope of its own where a user
+ * manager answers: the canary and the pane-died hook ask from inside the
+ * dead session's roost-<id>.scope (which must be empty before the
+ * relaunch can take its name), a backoff's from inside roost-tick.service
+ * (whose default KillMode would end it with the tick).  systemd-run moves
+ * this very process (its pid stays) and execs the pass again; when it
+ * cannot even run, the pass goes on here.
+ */
+static void
+tick_rescope(const struct args *a)
+{
+	const char *inner[SCOPE_ARGV_MAX], *self = pid_self();
+	struct scope_argv sa;
+	char unit[ID_MAX + 48];
+	int i, n = 0;
+
+	if (self == NULL || a->n < 1 || a->n > 4 ||
+	    !ident_valid(a->v[0]) || getenv("ROOST_PASS_SCOPE") != NULL ||
+	    scope_manager() != 1 || scope_self_in("roost-pass-"))
+		return;
+	inner[n++] = self;
+	inner[n++] = "-H";
+	inner[n++] = home_dir();
+	inner[n++] = "tick";
+	inner[n++] = "--origin";
+	inner[n++] = "death";
+	for (i = 0; i < a->n; i++)
+		inner[n++] = a->v[i];
+	inner[n] = NULL;
+	(void)snprintf(unit, sizeof unit, "roost-pass-%s-%ld.scope", a->v[0],
+	    (long)getpid());
+	scope_argv(&sa, unit, NULL, NULL, 0, inner);
+	(void)setenv("ROOST_PASS_SCOPE", unit, 1);	/* once, however it goes */
+	(void)fflush(NULL);
+	(void)execv(sa.v[0], (char *const *)sa.v);
+}
 
 static volatile sig_atomic_t every_stop;
 
@@ -149,6 +189,8 @@ cmd_tick(const struct args *a)
 			    "identities and no --origin with it");
 		return tick_every(secs, verbose);
 	}
+	if (to.origin != NULL && strcmp(to.origin, "death") == 0)
+		tick_rescope(a);
 	if (tick_once(verbose, to.origin != NULL ? to.origin :
 	    a->n > 0 ? "command" : "schedule", a->v, a->n) == -1)
 		return cli_fail();

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <fcntl.h>
+#include <limits.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@ static int conffd = -1;
 static const char *const keys[] = {
 	"command", "resume", "cwd", "idle", "restart", "restart_delay",
 	"crashloop", "activity", "stop_keys", "stop_signal", "stop_timeout",
+	"memory_max", "memory_high",
 	"resume_after", "resume_grace", "waiting_pattern", "ready_pattern",
 	"ready_quiet", "busy_quiet", "busy_max",
 	"submit_keys", "submit_delay_ms", "confirm", "deliver_attached",
@@ -147,6 +149,35 @@ conf_stop_signal_parse(const char *s, int *sig)
 			return 0;
 		}
 	return -1;
+}
+
+/* A memory size for the scope: bytes, or with a K, M or G suffix
+ * (powers of 1024); "" is none (0).  At most a pebibyte. */
+int
+conf_bytes_parse(const char *s, unsigned long long *v)
+{
+	char num[24];
+	size_t len = strlen(s);
+	unsigned long long mul = 1, lim;
+	unsigned long n;
+	const char *suf = "KMG";
+
+	*v = 0;
+	if (len == 0)
+		return 0;
+	if (len >= sizeof num)
+		return -1;
+	memcpy(num, s, len + 1);
+	if (strchr(suf, num[len - 1]) != NULL) {
+		mul = 1ULL << (10 * (1 + (strchr(suf, num[len - 1]) - suf)));
+		num[--len] = '\0';
+	}
+	lim = (1ULL << 50) / mul;
+	if (len == 0 || num_ulong(num, lim > ULONG_MAX ? ULONG_MAX :
+	    (unsigned long)lim, &n) == -1 || n == 0)
+		return -1;
+	*v = (unsigned long long)n * mul;
+	return 0;
 }
 
 /* Seconds, 1 to an hour. */
@@ -368,6 +399,12 @@ set_key(struct conf *c, const char *name, int line, const char *k,
 		if (conf_seconds_parse(v, &c->stop_timeout) == -1)
 			return bad(name, line, k, "not a number of seconds "
 			    "(1 to 3600)");
+	} else if (strcmp(k, "memory_max") == 0 ||
+	    strcmp(k, "memory_high") == 0) {
+		if (conf_bytes_parse(v, k[7] == 'm' ? &c->memory_max :
+		    &c->memory_high) == -1)
+			return bad(name, line, k, "not a size (bytes, or with "
+			    "a K, M or G suffix; empty = none)");
 	} else if (strcmp(k, "submit_keys") == 0)
 		slot = &c->submit_keys;
 	else if (strcmp(k, "submit_delay_ms") == 0) {
@@ -564,6 +601,10 @@ conf_format(const struct conf *c, struct buf *b)
 		buf_addf(b, "stop_signal=%s\n", sig + 3);
 	}
 	buf_addf(b, "stop_timeout=%lu\n", c->stop_timeout);
+	if (c->memory_max > 0)
+		buf_addf(b, "memory_max=%llu\n", c->memory_max);
+	if (c->memory_high > 0)
+		buf_addf(b, "memory_high=%llu\n", c->memory_high);
 	/* The v3 keys only when they are not the default: confs stay as
 	 * they were for those who do not use them. */
 	if (c->resume_any)

@@ -60,6 +60,7 @@ supervise(const char *event, const char *id, const char *cause,
 {
 	const char *argv[] = { path, NULL };
 	const char *e = getenv("ROOST_TEST_HOOK_TIMEOUT_MS");
+	struct scope_argv sa;
 	unsigned long limit = HOOK_TIMEOUT_MS;
 	struct buf in = { 0 };
 	struct timespec t0;
@@ -78,7 +79,18 @@ supervise(const char *event, const char *id, const char *cause,
 	buf_adds(&in, line != NULL ? line : "");
 	buf_addc(&in, '\n');
 	now_mono(&t0);
-	r = spawn_feed(argv, in.s, in.len, (long)limit, &st);
+	/* Outside roost.slice (a tick of roost-tick.service, whose default
+	 * KillMode ends what is left when the tick ends) the hook gets a
+	 * scope of its own, where a user manager answers. */
+	if (scope_manager() == 1 && !scope_self_in("roost-")) {
+		char unit[96];
+
+		(void)snprintf(unit, sizeof unit, "roost-hook-%s-%ld.scope",
+		    event, (long)getpid());
+		scope_argv(&sa, unit, NULL, NULL, 0, argv);
+		r = spawn_feed(sa.v, in.s, in.len, (long)limit, &st);
+	} else
+		r = spawn_feed(argv, in.s, in.len, (long)limit, &st);
 	(void)snprintf(ms, sizeof ms, "%ld", now_ms_since(&t0));
 	if (r == -1)
 		log_event("hook", id, "event", event, "error", err_msg(),

@@ -115,6 +115,10 @@ env_build(const char *id, struct strv *e)
 	env_add(e, "ROOST_HOME", home_dir());
 	if ((sd = getenv("ROOST_SOCK_DIR")) != NULL && *sd != '\0')
 		env_add(e, "ROOST_SOCK_DIR", home_sockdir());
+	/* An override of systemd-run (the tests' stand-in) holds for the
+	 * passes a death asks for too. */
+	if ((sd = getenv("ROOST_SYSTEMD_RUN")) != NULL && *sd != '\0')
+		env_add(e, "ROOST_SYSTEMD_RUN", sd);
 	env_add(e, "ROOST_ID", id);
 }
 
@@ -208,6 +212,80 @@ server_wait_up(const char *id, const char *sock, pid_t canary, off_t logpos)
 		now_sleep_ms(2);
 	}
 	return 0;
+}
+
+/* The canary, and so the server, started and listening. */
+static int
+server_start1(const char *id, const char *sock, struct strv *env,
+    const struct canary_scope *cs)
+{
+	off_t logpos = pane_log_size(id);
+	pid_t canary;
+
+	if (canary_serve(id, env->v, cs, &canary) == -1)
+		return -1;
+	return server_wait_up(id, sock, canary, logpos);
+}
+
+/*
+ * The server in the identity's own scope where a user manager answers
+ * (scope.c), else plain.  A scope that cannot be made falls back to the
+ * plain launch, said once (ev=scope result=failed why=); a scope of the
+ * same name left over from a dead session (an orphan still in it) is
+ * stopped first, so `systemctl --user status roost-<id>.scope` always
+ * names the live one.  s->scope says which it was.
+ */
+static int
+server_start(const char *id, const struct conf *c, const char *sock,
+    struct strv *env, struct session *s)
+{
+	struct canary_scope cs;
+	struct buf why = { 0 };
+	char mm[24] = "", mh[24] = "";
+	int rc;
+
+	s->scope[0] = '\0';
+	if (scope_manager() != 1)
+		return server_start1(id, sock, env, NULL);
+	scope_unit(id, cs.unit, sizeof cs.unit);
+	if (c->memory_max > 0)
+		(void)snprintf(mm, sizeof mm, "%llu", c->memory_max);
+	if (c->memory_high > 0)
+		(void)snprintf(mh, sizeof mh, "%llu", c->memory_high);
+	cs.mm = mm;
+	cs.mh = mh;
+	env_add(env, "XDG_RUNTIME_DIR", scope_runtime_dir());
+	if ((rc = server_start1(id, sock, env, &cs)) == -1) {
+		canary_dismiss(id);
+		if (scope_self_in(cs.unit))
+			buf_addf(&why, "this process runs in %s", cs.unit);
+		else {
+			/* A stale unit of that name gives its name back
+			 * (harmless when there is none); then once more. */
+			(void)scope_stop(cs.unit, NULL);
+			if ((rc = server_start1(id, sock, env, &cs)) == 0)
+				log_event("scope", id, "stale", "stopped",
+				    "unit", cs.unit, LEND);
+			else {
+				canary_dismiss(id);
+				if (scope_probe(cs.unit, mm, mh, &why) == 0) {
+					buf_free(&why);
+					return -1;	/* not the scope's fault */
+				}
+			}
+		}
+	}
+	if (rc == 0) {
+		(void)snprintf(s->scope, sizeof s->scope, "%s", cs.unit);
+		log_event("scope", id, "result", "ok", "unit", cs.unit, LEND);
+	} else {
+		log_event("scope", id, "result", "failed", "unit", cs.unit,
+		    "why", why.s, LEND);
+		err_warn("%s: no scope (%s): launched without one", id, why.s);
+		rc = server_start1(id, sock, env, NULL);
+	}
+	buf_free(&why);
+	return rc;
 }
 
 /* One tmux invocation: the session, running bin/<id>.launch MODE in cwd,
@@ -385,8 +463,6 @@ launch(const char *id, const struct conf *c, const char *mode_req,
 	struct strv env = { 0 };
 	struct session s;
 	const char *mode;
-	pid_t canary;
-	off_t logpos;
 	int rc = -1, parked;
 
 	memset(&s, 0, sizeof s);
@@ -399,9 +475,7 @@ launch(const char *id, const struct conf *c, const char *mode_req,
 	mode = mode_req != NULL ? mode_req : parked ? "resume" : "fresh";
 	activity_clear(id);	/* the markers of the run before */
 	env_build(id, &env);
-	logpos = pane_log_size(id);
-	if (canary_serve(id, env.v, &canary) == -1 ||
-	    server_wait_up(id, sock, canary, logpos) == -1 ||
+	if (server_start(id, c, sock, &env, &s) == -1 ||
 	    session_create(id, c, sock, mode, &s) == -1)
 		goto out;
 	(void)snprintf(s.mode, sizeof s.mode, "%s", mode);

@@ -138,7 +138,8 @@ field_num(const char *line, const char *key, unsigned long max,
 
 /*
  * woke=<epoch> mode=<fresh|resume> server_pid=<pid> pane_pid=<pid>
- * server_start=<stamp> pane_start=<stamp> [memcg=<file> oom_kills=<n>];
+ * server_start=<stamp> pane_start=<stamp> [memcg=<file> oom_kills=<n>]
+ * [scope=<unit>];
  * 1 when absent.  Fields a version of roost did not write read as 0.
  */
 int
@@ -167,6 +168,8 @@ marker_session_read(const char *id, struct session *s)
 		(void)snprintf(s->memcg, sizeof s->memcg, "%s", v.s);
 	if (logfmt_get(b.s, "oom_kills", &v) == 0 && v.len > 0)
 		s->oom_kills = (long)field_num(b.s, "oom_kills", 1UL << 40, &v);
+	if (logfmt_get(b.s, "scope", &v) == 0)
+		(void)snprintf(s->scope, sizeof s->scope, "%s", v.s);
 	buf_free(&b);
 	buf_free(&v);
 	return 0;
@@ -189,6 +192,8 @@ marker_session_write(const char *id, const struct session *s)
 		logfmt_kv(&b, "memcg", s->memcg);
 		logfmt_kvl(&b, "oom_kills", s->oom_kills);
 	}
+	if (s->scope[0] != '\0')
+		logfmt_kv(&b, "scope", s->scope);
 	buf_addc(&b, '\n');
 	rc = marker_set(id, M_SESSION, b.s);
 	buf_free(&b);

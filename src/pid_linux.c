@@ -290,9 +290,9 @@ pid_oom_count(const char *file, long *count)
 }
 
 /*
- * The file that counts OOM kills in pid's memory cgroup (v1
- * memory.oom_control, v2 memory.events), and its count now: -1 when
- * there is none that can be read.
+ * The file that counts OOM kills in pid's memory cgroup (v2
+ * memory.events, else v1 memory.oom_control), and its count now: -1
+ * when there is none that can be read.
  */
 int
 pid_memcg(pid_t pid, char *file, size_t n, long *count)
@@ -318,12 +318,14 @@ pid_memcg(pid_t pid, char *file, size_t n, long *count)
 			(void)snprintf(v1, sizeof v1, "%s", c2);
 	}
 	(void)fclose(f);
-	if (v1[0] != '\0' && snprintf(file, n, "/sys/fs/cgroup/memory%s/"
-	    "memory.oom_control", strcmp(v1, "/") == 0 ? "" : v1) < (int)n &&
-	    pid_oom_count(file, count) == 0)
-		return 0;
+	/* v2 first: a scoped server's memory.events counts its identity's
+	 * kills alone; on a mixed host v1 memory is rarely the scope's. */
 	if (v2[0] != '\0' && snprintf(file, n, "/sys/fs/cgroup%s/"
 	    "memory.events", strcmp(v2, "/") == 0 ? "" : v2) < (int)n &&
+	    pid_oom_count(file, count) == 0)
+		return 0;
+	if (v1[0] != '\0' && snprintf(file, n, "/sys/fs/cgroup/memory%s/"
+	    "memory.oom_control", strcmp(v1, "/") == 0 ? "" : v1) < (int)n &&
 	    pid_oom_count(file, count) == 0)
 		return 0;
 	if (v2[0] != '\0' && snprintf(file, n, "/sys/fs/cgroup/unified%s/"

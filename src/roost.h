@@ -231,6 +231,31 @@ int	 spawn_which(const char *name, char *out, size_t n);
 void	 spawn_detach(void);
 int	 spawn_find(const char *env, const char *name, char *out, size_t n);
 
+/* ---- scope.c: the identity's own systemd scope, where a user manager
+ * answers (Linux); "plain" everywhere else ---- */
+#define SCOPE_SLICE	"roost.slice"
+#define SCOPE_ARGV_MAX	24
+struct scope_argv {
+	const char *v[SCOPE_ARGV_MAX];
+	char	 unit[ID_MAX + 64];
+	char	 max[48], high[48], rt[48];
+};
+const char *scope_runtime_dir(void);
+int	 scope_manager(void);
+const char *scope_why(void);
+void	 scope_unit(const char *id, char *out, size_t n);
+void	 scope_argv(struct scope_argv *, const char *unit, const char *mm,
+	    const char *mh, long max_s, const char *const inner[]);
+int	 scope_cgroup(pid_t, char *out, size_t n);
+int	 scope_self_in(const char *prefix);
+int	 scope_memory_current(const char *cg, unsigned long long *bytes);
+int	 scope_memory_pid(pid_t, unsigned long long *bytes);
+int	 scope_kill(const char *unit);
+int	 scope_stop(const char *unit, struct buf *why);
+int	 scope_probe(const char *unit, const char *mm, const char *mh,
+	    struct buf *why);
+int	 scope_memory_enforced(void);
+
 /* ---- tmux.c: the tmux driver ---- */
 const char *tmux_bin(void);
 int	 tmux_check(void);
@@ -280,6 +305,7 @@ struct conf {
 	char	*stop_keys;	/* tmux send-keys words, NULL: none */
 	int	 stop_signal;	/* 0: none */
 	unsigned long stop_timeout;	/* seconds */
+	unsigned long long memory_max, memory_high;	/* the scope's, 0 none */
 	/* v3, section 13: what the program is doing, resume after a death */
 	int	 resume_any;	/* resume_after=any */
 	unsigned long resume_grace;	/* seconds */
@@ -309,6 +335,7 @@ void	 conf_dir_close(void);
 int	 conf_restart_parse(const char *, enum restart *);
 int	 conf_crashloop_parse(const char *, unsigned long *, unsigned long *);
 int	 conf_stop_signal_parse(const char *, int *sig);
+int	 conf_bytes_parse(const char *, unsigned long long *);
 int	 conf_seconds_parse(const char *, unsigned long *);
 int	 conf_pattern_check(const char *, const char **why);
 int	 conf_set_key(struct conf *, const char *key, const char *value);
@@ -338,6 +365,7 @@ struct session {
 	char	 pane_id[16];	/* the program's pane (%N), "" when unknown */
 	char	 memcg[256];	/* the server's oom_kill counter file, or "" */
 	long	 oom_kills;	/* its value at launch, -1 unknown */
+	char	 scope[ID_MAX + 32];	/* roost-<id>.scope, or "" (plain) */
 };
 
 struct death {
@@ -468,7 +496,12 @@ int	 server_sock_clear(const char *sock);
 /* ---- canary.c: the process that outlives a dead server ---- */
 int	 canary_pid(const char *id, pid_t *);
 int	 canary_live(const char *id, pid_t *);
-int	 canary_serve(const char *id, char *const envp[], pid_t *pid);
+struct canary_scope {		/* where a launch's canary runs (scope.c) */
+	char	 unit[ID_MAX + 32];
+	const char *mm, *mh;	/* MemoryMax=, MemoryHigh= bytes, or NULL */
+};
+int	 canary_serve(const char *id, char *const envp[],
+	    const struct canary_scope *, pid_t *pid);
 int	 canary_ensure(const char *id, const char *origin, const char **what);
 int	 canary_settle(const char *id, long ms);
 void	 canary_dismiss(const char *id);
@@ -495,6 +528,13 @@ int	 death_exit(const char *id, const struct death_facts *,
 	    struct buf *line, char *fx, size_t fxn);
 int	 death_record(const char *id, const struct session *, int *clean_exit);
 int	 death_flush(const char *id, int *clean_exit);
+
+/* ---- mass.c: several deaths at once (contract section 16) ---- */
+#define MASS_DEATHS	4	/* more than three identities ... */
+#define MASS_WINDOW	10	/* ... dying within ten seconds */
+#define MASS_SPACING	3	/* seconds between their staggered restarts */
+void	 mass_death_note(const char *id, time_t now);
+void	 mass_due(const char *id, time_t now, time_t *due);
 
 /* ---- launch.c: a new session on the identity's own server ---- */
 int	 launch(const char *id, const struct conf *, const char *mode_req,

@@ -35,22 +35,27 @@ units_dir(char *out, size_t n)
 	    0 : err_set(RX_FAIL, "HOME: too long");
 }
 
-/* mkdir -p, 0755 like the rest of ~/.config. */
+/* mkdir -p, 0755 like the rest of ~/.config; the topmost directory it
+ * had to create goes to made (empty when none). */
 static int
-mkdirs(const char *dir)
+mkdirs(const char *dir, char *made, size_t n)
 {
 	char p[PATHBUF];
 	char *s;
+	int r;
 
 	(void)snprintf(p, sizeof p, "%s", dir);
+	made[0] = '\0';
 	for (s = p + 1; ; s++) {
 		if (*s != '/' && *s != '\0')
 			continue;
 		if (*s == '/')
 			*s = '\0';
-		if (mkdir(p, 0755) == -1 && errno != EEXIST)
+		if ((r = mkdir(p, 0755)) == -1 && errno != EEXIST)
 			return err_set(RX_FAIL, "%s: cannot create: %s", p,
 			    strerror(errno));
+		if (r == 0 && made[0] == '\0')
+			(void)snprintf(made, n, "%s", p);
 		if (strlen(p) == strlen(dir))
 			return 0;
 		*s = '/';
@@ -64,7 +69,10 @@ sctl(const char *tool, const char *a1, const char *a2, const char *a3,
     struct buf *err1)
 {
 	const char *argv[] = { tool, "--user", a1, a2, a3, NULL };
-	int rc = spawn_tool(argv, NULL, err1);
+	int rc;
+
+	(void)scope_runtime_dir();	/* cron's environment has none */
+	rc = spawn_tool(argv, NULL, err1);
 
 	return rc < 256 ? rc : 128;
 }
@@ -179,11 +187,74 @@ systemd_load(const char *tool, const struct units *u, int updated)
 	return rc == 0 ? 0 : -1;
 }
 
+/* state/.systemd-dirs: the topmost unit directory install created, so
+ * uninstall removes what it made (and only while it is empty). */
+static int
+dirs_made_record(const char *made)
+{
+	char p[PATHBUF];
+	struct buf b = { 0 };
+	int rc;
+
+	home_path(p, "state/.systemd-dirs");
+	buf_addf(&b, "%s\n", made);
+	rc = file_write(p, b.s, b.len, 0600);
+	buf_free(&b);
+	return rc;
+}
+
+/* rmdir from dir up to the recorded top, each only when empty. */
+static void
+dirs_made_remove(const char *dir, struct buf *report)
+{
+	char p[PATHBUF], d[PATHBUF], *slash;
+	struct buf top = { 0 };
+
+	home_path(p, "state/.systemd-dirs");
+	if (file_read(p, &top, PATHBUF) != 0) {
+		buf_free(&top);
+		return;
+	}
+	top.s[strcspn(top.s, "\n")] = '\0';
+	(void)snprintf(d, sizeof d, "%s", dir);
+	if (top.s[0] == '/' && strncmp(d, top.s, strlen(top.s)) == 0) {
+		while (strlen(d) >= strlen(top.s) && rmdir(d) == 0) {
+			buf_addf(report, "removed directory %s\n", d);
+			if ((slash = strrchr(d, '/')) == NULL || slash == d)
+				break;
+			*slash = '\0';
+		}
+	}
+	(void)file_remove(p);
+	buf_free(&top);
+}
+
+/* The stamp an old unit's Persistent=true left:
+ * ~/.local/share/systemd/timers/stamp-<timer>. */
+static void
+stamp_remove(const char *timer_name, struct buf *report)
+{
+	const char *x = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	char p[PATHBUF];
+	struct stat st;
+
+	if (x != NULL && x[0] == '/')
+		(void)snprintf(p, sizeof p, "%s/systemd/timers/stamp-%s", x,
+		    timer_name);
+	else if (home != NULL && home[0] == '/')
+		(void)snprintf(p, sizeof p, "%s/.local/share/systemd/timers/"
+		    "stamp-%s", home, timer_name);
+	else
+		return;
+	if (lstat(p, &st) == 0 && S_ISREG(st.st_mode) && file_remove(p) == 0)
+		buf_addf(report, "removed systemd timer stamp %s\n", p);
+}
+
 int
 systemd_install(const struct vars *v, const char *unit, int dry,
     struct buf *report)
 {
-	char tool[PATHBUF];
+	char tool[PATHBUF], made[PATHBUF];
 	struct buf svc = { 0 }, tmr = { 0 };
 	struct units u;
 	int ch_s, ch_t, had_s, had_t, rc = -1;
@@ -203,7 +274,8 @@ systemd_install(const struct vars *v, const char *unit, int dry,
 	if ((had_s = unit_ours(u.service)) == -1 ||
 	    (had_t = unit_ours(u.timer)) == -1 ||
 	    spawn_find("ROOST_SYSTEMCTL", "systemctl", tool, sizeof tool) == -1 ||
-	    mkdirs(u.dir) == -1)
+	    mkdirs(u.dir, made, sizeof made) == -1 ||
+	    (made[0] != '\0' && dirs_made_record(made) == -1))
 		goto out;
 	file_sweep_of(u.service);
 	file_sweep_of(u.timer);
@@ -273,5 +345,7 @@ systemd_uninstall(const char *unit, int dry, struct buf *report)
 		buf_addf(report, "removed systemd timer %s\n", u.timer);
 	if (s == 1)
 		buf_addf(report, "removed systemd service %s\n", u.service);
+	stamp_remove(u.timer_name, report);
+	dirs_made_remove(u.dir, report);
 	return 0;
 }

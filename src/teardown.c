@@ -13,7 +13,8 @@
  *  3. up to stop_timeout for those process groups to end by themselves
  *     (graceful=yes);
  *  4. only then kill-server, SIGKILL to what is left of them
- *     (graceful=no), the socket removed, ev=teardown.
+ *     (graceful=no) and to what is left in the identity's scope, the
+ *     socket removed, ev=teardown.
  *
  * INT, TERM and HUP are held from step 1 to the end of step 4: an
  * interruption between them would leave a program that ends unrecorded.
@@ -319,6 +320,11 @@ teardown_finish(struct stop *st)
 			    "not exit", st->id, st->sock);
 		panes_signal(st, SIGKILL);
 	}
+	/* Its scope goes with it: a child that left the pane's process
+	 * group is the identity's too (never the scope we run in). */
+	if (rc == 0 && st->have_session && st->s.scope[0] != '\0' &&
+	    !scope_self_in(st->s.scope))
+		(void)scope_kill(st->s.scope);
 	if (rc == 0 && server_sock_clear(st->sock) == -1)
 		rc = -1;
 	if (rc == 0 && marker_rm(st->id, M_SESSION) == -1)

@@ -217,6 +217,20 @@ deliverable(const char *id, const struct snap *sn)
 	    marker_queue_nonempty(id) == 1;
 }
 
+/* A restart owed during several deaths at once waits its turn too. */
+static void
+mass_owed(const char *id, struct owed *o)
+{
+	time_t now = now_wall(), due, turn;
+
+	due = turn = now + (o->wait + 999) / 1000;
+	mass_due(id, now, &turn);
+	if (turn > due) {
+		o->wait = (long)(turn - now) * 1000;
+		o->until = (long long)turn * 1000;
+	}
+}
+
 /* The facts of one identity; sn NULL reads them live. */
 static void
 facts_gather(const char *id, const struct conf *c, const struct snap *sn,
@@ -239,8 +253,9 @@ facts_gather(const char *id, const struct conf *c, const struct snap *sn,
 	f->queue = (sn == NULL || listed(&sn->state, id, M_QUEUE)) &&
 	    marker_queue_nonempty(id) == 1;
 	if (!f->session && !f->stopped && !f->crashloop && !f->parked &&
-	    has(sn, id, M_DEATHS))
-		f->restart = state_restart(id, c, now_wall(), &f->o) == 1;
+	    has(sn, id, M_DEATHS) &&
+	    (f->restart = state_restart(id, c, now_wall(), &f->o) == 1))
+		mass_owed(id, &f->o);	/* section 16 */
 }
 
 static unsigned
@@ -608,6 +623,7 @@ tick_act(struct pass *p, const char *id, const struct conf *c,
 			tick_error(t, id, "death");
 			return 0;
 		}
+		mass_death_note(id, now);
 		if (state_policy_restarts(c, clean ? "status=0" : "") &&
 		    marker_has(id, M_STOPPED) != 1 &&
 		    crash_looping(id, c, now) == 0)

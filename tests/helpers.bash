@@ -33,6 +33,9 @@ common_setup() {
 	export ROOST_SYSTEMCTL="$T/no-systemctl-in-tests"
 	export ROOST_LOGINCTL="$T/no-loginctl-in-tests"
 	export ROOST_SYSTEMD_UNITS="$T/systemd-units"
+	# Never a scope of the real user manager (tests/scope.bats has one).
+	export ROOST_SYSTEMD_RUN="$T/no-systemd-run-in-tests"
+	unset ROOST_PASS_SCOPE
 	mkdir -p "$T/prog"
 	# A long-running program findable by its path.
 	printf '#!/bin/sh\nwhile :; do sleep 1; done\n' >"$T/prog/forever"

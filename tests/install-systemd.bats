@@ -45,7 +45,8 @@ verify_units() {
 	sctl_calls | diff -u "$T/want" -
 	grep -q -x 'Type=oneshot' "$(svc)"
 	grep -q -x "ExecStart=\"$SELF\" tick" "$(svc)"
-	grep -q -x 'KillMode=process' "$(svc)"
+	# The default KillMode: nothing the tick starts stays in the service.
+	! grep -q '^KillMode=' "$(svc)"
 	grep -q -x "Environment=\"ROOST_HOME=$ROOST_HOME\"" "$(svc)"
 	grep -q -x "Environment=\"ROOST_SOCK_DIR=$ROOST_HOME/sock\"" "$(svc)"
 	grep -q -x "Environment=\"PATH=$PATH\"" "$(svc)"
@@ -53,7 +54,8 @@ verify_units() {
 	grep -q -x "StandardOutput=append:$ROOST_HOME/log/tick.out" "$(svc)"
 	grep -q -x 'OnUnitActiveSec=60s' "$(tmr)"
 	grep -q -x 'AccuracySec=1s' "$(tmr)"
-	grep -q -x 'Persistent=true' "$(tmr)"
+	# Persistent= is for OnCalendar= timers; it only left a stamp file.
+	! grep -q '^Persistent=' "$(tmr)"
 	grep -q -x 'WantedBy=timers.target' "$(tmr)"
 	grep -q '^OnBootSec=' "$(tmr)"
 	[ "$(file_stat mode "$(svc)")" = 644 ]
