@@ -133,7 +133,10 @@ state_policy_restarts(const struct conf *c, const char *cause)
 
 /*
  * How long ago the newest death was, in ms.  Its line is the last write
- * of .deaths, so the file's mtime gives the millisecond its epoch lacks.
+ * of .deaths, so the file's mtime gives the millisecond its epoch lacks;
+ * the write may land in the second after the epoch was read (a loaded
+ * machine), and then the mtime, later than the death, is the time: a
+ * backoff counted from it is never short.
  * now is status's pinned clock or the wall clock; a death that clock puts
  * in the future (it was stepped back) is taken as long past, never as a
  * backoff of the size of the step.
@@ -146,8 +149,9 @@ death_age_ms(const char *id, const struct death *d, time_t now,
 	long long nw = (long long)now * 1000;
 
 	*at = (long long)d->when * 1000;
-	if (marker_mtime(id, M_DEATHS, &m) == 0 && m.tv_sec == d->when)
-		*at += m.tv_nsec / 1000000;
+	if (marker_mtime(id, M_DEATHS, &m) == 0 && (m.tv_sec == d->when ||
+	    m.tv_sec == d->when + 1))
+		*at = (long long)m.tv_sec * 1000 + m.tv_nsec / 1000000;
 	if (clock_gettime(CLOCK_REALTIME, &w) == 0 && w.tv_sec == now)
 		nw += w.tv_nsec / 1000000;
 	return nw >= *at ? nw - *at : 1LL << 40;

@@ -55,7 +55,7 @@ small_home() {
 	[ "$(uname -s)" = Linux ] || skip "mount -t tmpfs -o size= is Linux's"
 	MNT=$ROOST_HOME
 	mkdir -p "$MNT"
-	if ! mount -t tmpfs -o size=64k,mode=0700 tmpfs "$MNT"; then
+	if ! mount -t tmpfs -o size=512k,mode=0700 tmpfs "$MNT"; then
 		MNT=
 		echo "cannot mount a tmpfs on $ROOST_HOME: this test needs root and tmpfs" >&2
 		return 1

@@ -141,7 +141,7 @@ panes() {
 	sp=$(server_pid bob)
 	wait_for 10 has_line "$(exits_log)" "ev=session-exit id=bob status=3 "
 	wait_for 5 pid_gone "$sp"
-	wait_for 10 grep -q "ev=backoff id=bob delay=1 " "$(life_log)"
+	wait_for 10 grep -Eq "ev=backoff id=bob delay=1(\.000)? " "$(life_log)"
 	wait_for 10 grep -q "ev=launch id=bob mode=fresh cause=restart server_pid=" "$(life_log)"
 	! grep -q "respawn=yes" "$(life_log)"
 	roost stop bob >/dev/null

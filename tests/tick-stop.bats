@@ -79,7 +79,7 @@ not_running() { ! is_running "$1"; }
 	not_running s
 	[ "$(count_lines "$(LIFE)" 'ev=launch')" -eq 1 ]
 	[ ! -e "$ROOST_HOME/state/s.session" ]
-	[ "$(count_lines "$ROOST_HOME/state/s.deaths" '^[0-9]+ server-vanished$')" -eq 1 ]
+	[ "$(count_lines "$ROOST_HOME/state/s.deaths" '^[0-9]+ server-vanished signal=SIGKILL$')" -eq 1 ]
 	[ "$(count_lines "$(LIFE)" 'ev=death id=s ')" -eq 1 ]
 	run roost status s
 	assert_status 3
