@@ -78,7 +78,7 @@ add_agent() {
 	waiting_hook
 	add_agent w --idle 1
 	roost start w >/dev/null
-	wait_for 10 ticked w marker w ready
+	wait_for 20 ticked w marker w ready
 	keys w '/ask deploy' Enter
 	wait_for 10 ticked w marker w waiting
 	# Well past its idle time, pass after pass: still running, waiting.
@@ -183,7 +183,9 @@ add_agent() {
 }
 
 @test "a quiet program is idle after ready_quiet, one that printed is busy for busy_quiet" {
-	roost add q --ready-quiet 1 --busy-quiet 5 -- "$T/prog/agent" >/dev/null
+	# busy_quiet is the time a tick and a status have to see it busy
+	# after its output: ample on a loaded machine.
+	roost add q --ready-quiet 1 --busy-quiet 10 -- "$T/prog/agent" >/dev/null
 	roost start q >/dev/null
 	wait_for 10 ticked q marker q ready
 	wait_for 10 ticked q doing_is q idle
@@ -195,7 +197,7 @@ add_agent() {
 	# Quiet for busy_quiet: a pass removes the marker it wrote, and status
 	# says idle.  (A pass just before the end of busy_quiet keeps it while
 	# status, a moment later, already says idle: both are waited for.)
-	wait_for 15 ticked q idle_unmarked q
+	wait_for 25 ticked q idle_unmarked q
 	[ "$(lifelog 'ev=activity id=q doing=busy')" -ge 1 ]
 }
 
