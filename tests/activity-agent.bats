@@ -34,6 +34,8 @@ doing_is() {
 	[ "$(roost status "$1" --format logfmt 2>/dev/null |
 	    sed -n 's/.* doing=\([a-z]*\) .*/\1/p')" = "$2" ]
 }
+# idle_unmarked ID: idle, and no .busy left behind.
+idle_unmarked() { no_marker "$1" busy && doing_is "$1" idle; }
 
 # recipe claude EVENT | recipe codex: the command README's section
 # "Keeping coding agents" gives (Codex: its notify argv, as a sh command
@@ -126,8 +128,8 @@ EOF
 	wait_for 10 marker x ready
 	# Codex has no hook for a turn's start: its output says busy (by=roost).
 	no_marker x busy || grep -qx by=roost "$ROOST_HOME/state/x.busy"
-	wait_for 10 ticked x doing_is x idle
-	no_marker x busy
+	# busy_quiet after its last output, a pass removes that .busy.
+	wait_for 10 ticked x idle_unmarked x
 }
 
 # add_resumer ID [ADD-OPTION...]: an agent whose conversation is a file;
