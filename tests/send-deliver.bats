@@ -105,7 +105,7 @@ pane_index() {
 @test "a person attached holds delivery until they detach" {
 	need_tool script "a terminal for the tmux client"
 	agent_up a
-	(sleep 60 | TERM=xterm in_tty "'$TMUX_BIN' -S '$(sock_of a)' attach-session -t '=a:'") >/dev/null 2>&1 &
+	("$T/prog/forever" | TERM=xterm in_tty "'$TMUX_BIN' -S '$(sock_of a)' attach-session -t '=a:'") >/dev/null 2>&1 &
 	wait_for 10 is_attached a
 	run roost send a while-you-type
 	assert_status 0
