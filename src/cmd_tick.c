@@ -391,11 +391,16 @@ cmd_pane_died(const struct args *a)
 	}
 	if (ident_check(id) == -1)
 		return cli_fail();
+	/* The canary dismissed and the record written, or neither: a server
+	 * that ends meanwhile (a scope stopped, kill-server) signals its
+	 * run-shell jobs, and this one must not die between the two. */
+	sig_hold();
 	if (!canary_live(id, &cp))
 		cp = 0;
 	else
 		(void)marker_pid_read(id, M_CANARY, &cp, &cstamp);
 	(void)death_exit(id, &df, &line, fx, sizeof fx);
+	sig_release();
 	/* A restart due now happens in the live server; the snapshot of a
 	 * SIGKILL comes after the record and the restart. */
 	if (pane_died_restart(id, pane, clean_exit(&line), cp, cstamp) == 1)
