@@ -60,7 +60,7 @@
 #define CANARY_SETTLE_MS 3000	/* a recording canary: line, last-exit, snapshot */
 #define PASS_LOCK_WAIT_MS	2000	/* a second pass waits this, then skips */
 #define ID_LOCK_WAIT_MS		120000	/* a death's pass waits this for the id */
-#define ID_LOCK_BRIEF_MS	1000	/* a full pass waits this for a busy id
+#define ID_LOCK_BRIEF_MS	3000	/* a full pass waits this for a busy id
 					 * (a look, a mark, a send) before it
 					 * leaves it to the next pass */
 #define SERVER_GONE_WAIT_MS	5000	/* a death's pass: the server exiting */

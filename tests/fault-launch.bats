@@ -179,9 +179,10 @@ assert_deaths() {
 		assert_crash_looped "$id" 3
 	done
 	assert_healthy_untouched
-	# start clears the crash-loop and the deaths, and tries again.
+	# start clears the crash-loop and the deaths, and tries again (the
+	# program dies at once again, so a new count may have begun).
 	run roost start nocmd
 	assert_status 0
 	[ ! -e "$ROOST_HOME/state/nocmd.crash-loop" ]
-	[ ! -e "$ROOST_HOME/state/nocmd.deaths" ]
+	[ "$(count_lines "$ROOST_HOME/state/nocmd.deaths" .)" -lt 3 ]
 }
