@@ -148,11 +148,11 @@ pane_log_size(const char *id)
 static int
 preclean(const char *id, const char *sock)
 {
-	int clean;
+	int clean, ours;
 
-	if (tmux_alive(sock))
-		return server_ours(id, sock, SERVER_ASK_MS) == 1 ? teardown(id, "relaunch") :
-		    -1;
+	if (tmux_alive(sock) &&
+	    (ours = server_ours(id, sock, SERVER_ASK_MS)) != SERVER_GONE)
+		return ours == 1 ? teardown(id, "relaunch") : -1;
 	(void)death_flush(id, &clean);
 	(void)canary_settle(id, CANARY_SETTLE_MS);
 	canary_dismiss(id);
