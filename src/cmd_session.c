@@ -150,13 +150,18 @@ launch_unless_running(const char *id, const struct conf *c,
     const char *cause, const char *verb)
 {
 	char sock[PATHBUF];
+	int ours;
 
 	if (state_running(id)) {
-		if (home_sock(id, sock, sizeof sock) == -1 ||
-		    server_ours(id, sock, SERVER_ASK_MS) != 1)
+		if (home_sock(id, sock, sizeof sock) == -1)
 			return -1;
-		say(id, "%s %s%s\n", "running", "");
-		return 0;
+		/* A server that went away while asked is launched anew. */
+		if ((ours = server_ours(id, sock, SERVER_ASK_MS)) == 1) {
+			say(id, "%s %s%s\n", "running", "");
+			return 0;
+		}
+		if (ours != SERVER_GONE)
+			return -1;
 	}
 	return launch_say(id, c, NULL, cause, verb);
 }

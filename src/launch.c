@@ -148,11 +148,11 @@ pane_log_size(const char *id)
 static int
 preclean(const char *id, const char *sock)
 {
-	int clean;
+	int clean, ours;
 
-	if (tmux_alive(sock))
-		return server_ours(id, sock, SERVER_ASK_MS) == 1 ? teardown(id, "relaunch") :
-		    -1;
+	if (tmux_alive(sock) &&
+	    (ours = server_ours(id, sock, SERVER_ASK_MS)) != SERVER_GONE)
+		return ours == 1 ? teardown(id, "relaunch") : -1;
 	(void)death_flush(id, &clean);
 	(void)canary_settle(id, CANARY_SETTLE_MS);
 	canary_dismiss(id);
@@ -294,7 +294,7 @@ static int
 session_create(const char *id, const struct conf *c, const char *sock,
     const char *mode, struct session *s)
 {
-	char lscript[PATHBUF], target[ID_MAX + 4];
+	char lscript[PATHBUF], target[ID_MAX + 4], rearm[ID_MAX + 24];
 	struct buf hook = { 0 }, pipe_cmd = { 0 }, cwd = { 0 }, o = { 0 };
 	struct buf alert = { 0 };
 	struct vars v = { 0 };
@@ -310,6 +310,8 @@ session_create(const char *id, const struct conf *c, const char *sock,
 	    home != NULL && *home != '\0' ? home : "/");
 	home_path(lscript, "bin/%s.launch", id);
 	(void)snprintf(target, sizeof target, "=%s:", id);
+	/* The id is [A-Za-z0-9_-]: nothing in it for tmux's parser. */
+	(void)snprintf(rearm, sizeof rearm, "kill-session -C -t =%s:", id);
 	{
 		const char *args[] = {
 			/* Whose server this is, for a shared socket dir. */
@@ -332,12 +334,19 @@ session_create(const char *id, const struct conf *c, const char *sock,
 			"pipe-pane", "-t", target, pipe_cmd.s, ";",
 			/* A pane quiet for a second asks for a pass over the
 			 * identity, which sees what the program is doing
-			 * (section 13); the hook clears the alert flags, or an
-			 * unattached session would never fire again. */
+			 * (section 13).  An unattached session keeps its
+			 * silence flag, so a pane that stays quiet asks once;
+			 * its next output clears the flags, inside the server
+			 * (no process), so the next quiet asks again. */
 			"set-option", "-w", "-t", target, "monitor-silence",
 			"1", ";",
+			"set-option", "-w", "-t", target, "monitor-activity",
+			"on", ";",
 			"set-option", "-t", target, "silence-action", "any", ";",
+			"set-option", "-t", target, "activity-action", "any", ";",
+			"set-option", "-t", target, "visual-activity", "off", ";",
 			"set-hook", "-t", target, "alert-silence", alert.s, ";",
+			"set-hook", "-t", target, "alert-activity", rearm, ";",
 			/* tmux -D turns exit-empty off; and a user's
 			 * ~/.tmux.conf must not keep an empty server alive (no
 			 * death seen) or kill an unattached one. */

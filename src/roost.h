@@ -488,6 +488,7 @@ int	 sched_last_pass(struct buf *line, time_t *when);
 long long mem_bytes(const char *id, const struct session *);
 
 /* ---- server.c: an identity's tmux server and its socket ---- */
+#define SERVER_GONE	(-2)	/* server_ours: it went away while asked */
 int	 server_ours(const char *id, const char *sock, long ms);
 int	 server_sock_clear(const char *sock);
 

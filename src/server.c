@@ -50,8 +50,11 @@ server_ask(const char *sock, pid_t *pid, struct buf *home, long ms)
 
 /*
  * The server on id's socket is this home's: 1 yes, 0 no (the error slot
- * says whose it is), -1 when it does not answer within ms.  A server started before
- * @roost-home existed is ours when its pid is the one .session recorded.
+ * says whose it is), -1 when it does not answer within ms, SERVER_GONE
+ * when it stopped accepting connections while asked (a server on its way
+ * out, such as one whose session just ended: not a foreign one).  A
+ * server started before @roost-home existed is ours when its pid is the
+ * one .session recorded.
  */
 int
 server_ours(const char *id, const char *sock, long ms)
@@ -70,10 +73,16 @@ server_ours(const char *id, const char *sock, long ms)
 		    "%s replaces it)", id, (long)s.server_pid, sock,
 		    (long)s.server_pid, id);
 	if (server_ask(sock, &pid, &home, ms) == -1) {
+		buf_free(&home);
+		if (!tmux_alive_pid(sock,
+		    have && s.server_pid > 1 ? s.server_pid : -1)) {
+			(void)err_set(RX_FAIL, "%s: the tmux server on %s went "
+			    "away while asked whose it is", id, sock);
+			return SERVER_GONE;
+		}
 		rc = err_set(RX_FAIL, "%s: %s accepts connections but did not "
 		    "answer as a tmux server in %ld ms: a wedged server, or not "
 		    "tmux (%s)", id, sock, ms, err_msg());
-		buf_free(&home);
 		return rc;
 	}
 	if (strcmp(home.s, home_dir()) == 0)

@@ -48,7 +48,8 @@ state_name(enum state s)
  * the one .session recorded and not stopped (no fork: the usual case),
  * ST_WEDGED when that one is stopped (SIGSTOP: it accepts and answers
  * nothing); otherwise it is asked, for at most ms: ours (ST_RUNNING),
- * another's (ST_FOREIGN), or no answer (ST_WEDGED).
+ * another's (ST_FOREIGN), no answer (ST_WEDGED), or gone while asked
+ * (ST_DEAD).
  */
 enum state
 state_probe(const char *id, long ms)
@@ -66,6 +67,8 @@ state_probe(const char *id, long ms)
 		return ST_RUNNING;
 	case 0:
 		return ST_FOREIGN;
+	case SERVER_GONE:
+		return ST_DEAD;	/* ended while asked; the next look tells why */
 	default:
 		return ST_WEDGED;
 	}

@@ -245,15 +245,18 @@ teardown_begin(const char *id, const char *reason)
 		if (ours == -1 && st->have_session &&
 		    pid_is(st->s.server_pid, st->s.server_start, st->sock))
 			ours = 1;
-		if (ours != 1) {
+		if (ours != 1 && ours != SERVER_GONE) {
 			conf_free(&c);
 			free(st);
 			sig_release();
 			return NULL;
 		}
-		st->alive = 1;
-		panes_list(st);
-		hook_off_keys(st, keys_guard(st, &c));
+		/* Gone while asked: nothing left to stop but its markers. */
+		if (ours == 1) {
+			st->alive = 1;
+			panes_list(st);
+			hook_off_keys(st, keys_guard(st, &c));
+		}
 	}
 	conf_free(&c);
 	if (st->alive && st->keys_ms == 0 && st->sig != 0) {

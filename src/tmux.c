@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define TMUX_ARGS_MAX	96
+#define TMUX_ARGS_MAX	128
 
 /* $ROOST_TMUX, else the absolute path configure found. */
 const char *

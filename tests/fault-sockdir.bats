@@ -60,6 +60,34 @@ s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(5); time.sleep(
 	[ -S "$ROOST_SOCK_DIR/a" ]
 }
 
+@test "a server that goes away while asked whose it is: stop takes it for gone, not for foreign" {
+	command -v python3 >/dev/null || skip "python3 is not installed"
+	roost add a -- "$T/prog/forever" >/dev/null
+	# A bare connect (a liveness probe) is let go; the first client that
+	# speaks sees the listener close and the socket go, as a tmux server
+	# that is exiting does to a client asking it.
+	python3 -c 'import os, socket, sys
+p = sys.argv[1]
+s = socket.socket(socket.AF_UNIX); s.bind(p); s.listen(5)
+while True:
+    c, _ = s.accept()
+    c.settimeout(5)
+    try:
+        d = c.recv(64)
+    except OSError:
+        d = b""
+    c.close()
+    if d:
+        s.close(); os.unlink(p); break' "$ROOST_SOCK_DIR/a" &
+	LISTENER=$!
+	wait_for 20 test -S "$ROOST_SOCK_DIR/a"
+	run --separate-stderr roost stop a
+	assert_status 0
+	[ "$output" = "stopped a" ] || { echo "$output / $stderr" >&2; false; }
+	wait_for 5 pid_gone "$LISTENER"
+	[ ! -e "$ROOST_SOCK_DIR/a" ]
+}
+
 @test "a plain tmux server on the socket (no home of its own) is refused, not adopted, not killed" {
 	roost add a -- "$T/prog/forever" >/dev/null
 	"$TMUX_BIN" -S "$ROOST_SOCK_DIR/a" -f /dev/null new-session -d -s a "$T/prog/forever"

@@ -48,7 +48,6 @@ panes() {
 
 @test "the record costs one exec after tmux's run-shell: no date, tr, rm or mv" {
 	need_tool strace "it counts the processes the hook creates"
-	build_has_proc || skip "this roost is built without /proc: ps answers for process identity"
 	add_id bob "$T/prog/exitwith" 3 1
 	start_id bob
 	local sp
@@ -66,10 +65,14 @@ panes() {
 	# restarted after a backoff, in a new server).  Nothing else runs
 	# for it, but tmux's own utempter helper -- and the pane's alert hook,
 	# which looks at the quiet program whenever it likes (its sh and its
-	# tick name "activity").
+	# tick name "activity").  A roost built without /proc asks ps (through
+	# env) for each process's identity: that seam is not the record's.
 	grep -Eq 'execve\("[^"]*/roost", \[[^]]*"pane-died"' "$T/strace.out"
 	! grep -Eq 'execve\("[^"]*/(date|tr|rm|mv|cat)"' "$T/strace.out"
-	[ "$(grep -v -e utempter -e activity "$T/strace.out" | grep -c 'execve(')" -le 4 ]
+	local seam='^$'
+	build_has_proc || seam='"/bin/ps", "-ww"'
+	[ "$(grep -v -e utempter -e activity "$T/strace.out" | grep -v -e "$seam" |
+	    grep -c 'execve(')" -le 4 ]
 }
 
 @test "roost pane-died refuses a bad identity (exit 2) and writes nothing" {
@@ -142,7 +145,7 @@ panes() {
 	sp=$(server_pid bob)
 	wait_for 10 has_line "$(exits_log)" "ev=session-exit id=bob status=3 "
 	wait_for 5 pid_gone "$sp"
-	wait_for 10 grep -Eq "ev=backoff id=bob delay=1(\.000)? " "$(life_log)"
+	wait_for 10 grep -q "ev=backoff id=bob delay=1\.000 " "$(life_log)"
 	wait_for 10 grep -q "ev=launch id=bob mode=fresh cause=restart server_pid=" "$(life_log)"
 	! grep -q "respawn=yes" "$(life_log)"
 	roost stop bob >/dev/null
