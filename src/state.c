@@ -155,9 +155,16 @@ death_age_ms(const char *id, const struct death *d, time_t now,
 	if (marker_mtime(id, M_DEATHS, &m) == 0 && (m.tv_sec == d->when ||
 	    m.tv_sec == d->when + 1))
 		*at = (long long)m.tv_sec * 1000 + m.tv_nsec / 1000000;
-	if (clock_gettime(CLOCK_REALTIME, &w) == 0 && w.tv_sec == now)
-		nw += w.tv_nsec / 1000000;
-	return nw >= *at ? nw - *at : 1LL << 40;
+	/* now may be a second or two behind the clock (read at the pass's
+	 * start); the clock's own millisecond is the time then. */
+	if (clock_gettime(CLOCK_REALTIME, &w) == 0 && w.tv_sec >= now &&
+	    w.tv_sec <= now + 2)
+		nw = (long long)w.tv_sec * 1000 + w.tv_nsec / 1000000;
+	if (nw >= *at)
+		return nw - *at;
+	/* Ahead by a moment: two clocks read apart, the death is new.  Ahead
+	 * by more: the clock was stepped back since. */
+	return *at - nw <= 2000 ? 0 : 1LL << 40;
 }
 
 /*

@@ -206,6 +206,9 @@ status_quiet() { [ -z "$("$ROOST_BIN" status 2>&1 >/dev/null)" ]; }
 	[ "${lines[${#lines[@]}-1]}" = "tick: none (you run roost tick), last pass 3m ago" ]
 	[ "$stderr" = "roost: status: warning: nothing runs the tick: install set up no scheduler (--scheduler none); keep roost tick --every 60 running (a container's entrypoint, a terminal)" ]
 	loop --every 1
+	# The loop's own full pass rewrites the record of the last one, then
+	# status is quiet.
+	wait_for 10 eval '[ "$(file_stat mtime "$ROOST_HOME/state/.tick.last")" -ne '"$((now - 181))"' ]'
 	wait_for 10 status_quiet
 	loop_ends TERM
 }
