@@ -22,6 +22,8 @@ teardown() {
 	spid=$(server_pid w)
 	kill -STOP "$spid"
 	STOPPED=$spid
+	# A signal is delivered a moment after kill(2) returns.
+	wait_for 5 eval '[ "$(ps -o stat= -p "$spid" | cut -c1)" = T ]'
 	run --separate-stderr roost status w --format logfmt
 	assert_status 3
 	[[ $output == *"state=wedged"* ]]
