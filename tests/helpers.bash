@@ -154,7 +154,7 @@ _none_named() { [ -z "$(procs_named "$1")" ]; }
 
 # assert_no_processes [TEXT]: nothing whose command line holds TEXT
 # (default $T) is alive.  Some processes end by design a moment after
-# what the test waited for: the launch script's late SIGCHLD nudge, a
+# what the test waited for: the launch script's watcher, a
 # detached death pass, a server told to exit.  They are waited for,
 # bounded by ROOST_TEST_LEFTOVER_S (default 10 s): a leak still fails,
 # only later.
