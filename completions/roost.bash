@@ -38,7 +38,7 @@ _roost() {
 	done
 	case $prev in
 	-H | --cwd) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-	--activity | --env-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--activity | --env-file | --file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--scheduler) words='auto cron systemd launchd none' ;;
 	--restart) words='always on-failure never' ;;
 	--stop-signal) words='HUP INT QUIT TERM USR1 USR2 none' ;;
@@ -79,6 +79,10 @@ _roost() {
 		else
 			COMPREPLY=($(compgen -W 'busy waiting idle' -- "$cur"))
 		fi ;;
+	send)
+		# send <id> TEXT...: the id, then the message (nothing to offer)
+		[ "$prev" != send ] ||
+		    COMPREPLY=($(compgen -W "$(_roost_ids)" -- "$cur")) ;;
 	render)
 		# render <template> [<id>]
 		local n=0
@@ -92,8 +96,9 @@ _roost() {
 		fi
 		COMPREPLY=($(compgen -W "$words" -- "$cur")) ;;
 	help)
+		# help COMMAND | conf
 		words=$("$roost" help 2>/dev/null | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z-]*\) .*/\1/p')
-		COMPREPLY=($(compgen -W "$words" -- "$cur")) ;;
+		COMPREPLY=($(compgen -W "$words conf" -- "$cur")) ;;
 	esac
 }
 

@@ -58,6 +58,11 @@ function __roost_no_cmd
     test -z "$c"
 end
 
+function __roost_prev_is
+    set -l t (commandline -opc)
+    test "$t[-1]" = "$argv[1]"
+end
+
 function __roost_cmd_is
     contains -- (__roost_cmd) $argv
 end
@@ -70,6 +75,9 @@ complete -c roost -n __roost_no_cmd -a '(__roost_commands)'
 complete -c roost -n 'not __roost_no_cmd; and string match -q -- "--*" (commandline -ct)' -a '--(__roost_options)'
 complete -c roost -n '__roost_cmd_is rm start stop wake restart attach output log canary status tick mark' -a '(__roost_ids)'
 complete -c roost -n '__roost_cmd_is help' -a '(__roost_commands)'
+complete -c roost -n '__roost_cmd_is help' -a conf -d 'the conf keys'
+complete -c roost -n '__roost_cmd_is send; and __roost_prev_is send' -a '(__roost_ids)'
+complete -c roost -n '__roost_cmd_is send' -l file -r -F
 complete -c roost -n '__roost_cmd_is install' -l scheduler -x -a 'auto cron systemd launchd none'
 complete -c roost -n '__roost_cmd_is add' -l restart -x -a 'always on-failure never'
 complete -c roost -n '__roost_cmd_is add' -l cwd -x -a '(__fish_complete_directories)'

@@ -51,6 +51,10 @@ bcomp() {
 	[ "$(bcomp roost output bob --)" = "--follow --help --lines --raw " ]
 	[[ $(bcomp roost render '') == *"roost-tick.timer"* ]]
 	[ "$(bcomp roost render canary '')" = "alice bob " ]
+	# send takes the id, then free text; help also knows conf.
+	[ "$(bcomp roost send '')" = "alice bob " ]
+	[ -z "$(bcomp roost send bob '' | tr -d ' ')" ]
+	[[ " $(bcomp roost help co) " == *" conf "* ]]
 	# Every long option of every command's help is offered.
 	local o offered
 	for c in install uninstall add rm restart tick status render output log; do
@@ -69,6 +73,10 @@ bcomp() {
 	[ "$(printf '%s\n' "$output" | sort | tr '\n' ' ')" = "alice bob " ]
 	run fish -c "source '$C/roost.fish'; complete -C'roost install --scheduler '"
 	[[ $output == *systemd* ]]
+	run fish -c "source '$C/roost.fish'; complete -C'roost send '"
+	[ "$(printf '%s\n' "$output" | sort | tr '\n' ' ')" = "alice bob " ]
+	run fish -c "source '$C/roost.fish'; complete -C'roost help con'"
+	[[ $output == *conf* ]]
 }
 
 @test "zsh: commands, ids and option values (compadd recorded)" {
@@ -81,14 +89,18 @@ bcomp() {
 		t roost ""
 		t roost start ""
 		t roost install --scheduler ""
-		t roost log -' zsh "$C/_roost"
+		t roost log -
+		t roost help ""' zsh "$C/_roost"
 	assert_output_has "describe install:set up the home"
 	assert_output_has "compadd auto cron systemd launchd none"
 	assert_output_has "compadd -- --lines --follow --format"
+	assert_output_has "compadd conf"
 	# ids: compadd -a ids, with the array holding both.
 	run zsh -c '
 		compadd() { print -r -- "${(@P)2}"; }
 		source "$1" 2>/dev/null
-		words=(roost start ""); CURRENT=3; _roost' zsh "$C/_roost"
+		words=(roost start ""); CURRENT=3; _roost
+		words=(roost send ""); CURRENT=3; _roost' zsh "$C/_roost"
 	assert_output_has "alice bob"
+	[ "$(printf '%s\n' "$output" | grep -c 'alice bob')" -eq 2 ]
 }
