@@ -310,12 +310,4 @@ pid_same_pidns(pid_t pid)
 	(void)pid;
 	return 1;
 }
-
-/* No memory cgroups here. */
-int
-pid_oom_count(const char *file, long *count)
-{
-	(void)file, (void)count;
-	return -1;
-}
 #endif
