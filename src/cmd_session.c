@@ -300,14 +300,16 @@ cmd_canary(const struct args *a)
 	return end(&c, lk, rc == -1 ? RX_FAIL : 0);
 }
 
+/* start, wake and restart say the same of --wait. */
+#define WAIT_HELP "return once the program is ready (default 60 s); " \
+	"exit 5 when not in time\n"
 
 const struct cmd_entry cmd_start_entry = {
 	.name = "start",
 	.usage = "<id> [--wait[=SECS]]",
 	.summary = "clear stop, crash-loop and deaths, then launch now",
 	.help = "Launches in resume mode when the session was parked.\n"
-	    "  --wait[=SECS]  return once the program is ready (default 60 s); "
-	    "exit 5 when not in time\n",
+	    "  --wait[=SECS]  " WAIT_HELP,
 	.opts = wait_opts,
 	.minpos = 1,
 	.maxpos = 1,
@@ -334,8 +336,7 @@ const struct cmd_entry cmd_wake_entry = {
 	.usage = "<id> [--wait[=SECS]]",
 	.summary = "launch now if not running (resume if parked)",
 	.help = "Refused (exit 3) when the identity is stopped or crash-looped.\n"
-	    "  --wait[=SECS]  return once the program is ready (default 60 s); "
-	    "exit 5 when not in time\n",
+	    "  --wait[=SECS]  " WAIT_HELP,
 	.opts = wait_opts,
 	.minpos = 1,
 	.maxpos = 1,
@@ -349,8 +350,7 @@ const struct cmd_entry cmd_restart_entry = {
 	.usage = "<id> [--fresh] [--wait[=SECS]]",
 	.summary = "clean teardown, then launch",
 	.help = "  --fresh         run the command, not the resume command\n"
-	    "  --wait[=SECS]   return once the program is ready (default 60 s); "
-	    "exit 5 when not in time\n",
+	    "  --wait[=SECS]   " WAIT_HELP,
 	.opts = restart_opts,
 	.minpos = 1,
 	.maxpos = 1,
