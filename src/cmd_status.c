@@ -139,24 +139,43 @@ row_fill(const char *id, struct row *r)
 {
 	struct death d[DEATHS_KEEP];
 	struct session s;
+	struct verdict v;
+	struct facts f;
 	struct conf c;
 	time_t now = now_display();
 	char dur[32];
-	int alive = state_running(id), have_conf;
+	int alive, have_conf;
 
 	memset(r, 0, sizeof *r);
 	r->pid = r->uptime = r->idle = r->last_age = -1;
 	r->mem = -1;
-	/* A session whose conf was deleted is shown all the same. */
+	/* A session whose conf was deleted is shown all the same (as the
+	 * tick supervises it: never restarted). */
 	have_conf = conf_read(id, &c) == 0;
 	if (!have_conf && err_code() != RX_UNKNOWN) {
 		cli_warn("%s", err_msg());
 		conf_bad = 1;
 	}
-	r->st = state_of(id, have_conf ? &c : NULL, alive, now);
-	if (alive && r->st == ST_RUNNING &&
-	    (r->st = state_probe(id, STATUS_PROBE_MS)) == ST_FOREIGN)
-		alive = 0;	/* nothing of it is this identity's */
+	if (!have_conf) {
+		conf_defaults(&c);
+		c.restart = RESTART_NEVER;
+		c.idle = 0;
+	}
+	/* The tick's own decision on the same facts (state.c). */
+	state_facts(id, NULL, now, &f);
+	state_decide(&c, &f, &v);
+	r->st = v.st;
+	alive = f.alive;
+	/* Whose server answers: ours, another's, or one that answers
+	 * nothing (a fork, so status asks and the tick does not). */
+	if (alive && (r->st == ST_RUNNING || strcmp(v.rule, "1b") == 0)) {
+		enum state p = state_probe(id, STATUS_PROBE_MS);
+
+		if (p == ST_FOREIGN)
+			alive = 0;	/* nothing of it is this identity's */
+		if (r->st == ST_RUNNING || p == ST_FOREIGN)
+			r->st = p;
+	}
 	r->deaths = marker_deaths_read(id, d, DEATHS_KEEP);
 	(void)snprintf(r->col[C_ID], sizeof r->col[C_ID], "%s", id);
 	(void)snprintf(r->col[C_STATE], sizeof r->col[C_STATE], "%s",
@@ -177,6 +196,9 @@ row_fill(const char *id, struct row *r)
 		r->pid = (long)s.server_pid;
 		(void)snprintf(r->col[C_PID], sizeof r->col[C_PID], "%ld",
 		    r->pid);
+	}
+	/* A server waiting with its dead pane (backoff) runs no program. */
+	if (r->pid > 0 && s.died == 0) {
 		r->uptime = (long)(now - s.woke);
 		fmt_dur(r->uptime, dur);
 		(void)snprintf(r->col[C_UPTIME], sizeof r->col[C_UPTIME], "%s",
@@ -189,8 +211,7 @@ row_fill(const char *id, struct row *r)
 		}
 		row_running(id, r, have_conf ? &c : NULL, &s);
 	}
-	if (have_conf)
-		conf_free(&c);
+	conf_free(&c);
 	row_last(id, r, d, r->deaths, now);
 	r->wake = (r->st == ST_PARKED || r->st == ST_DOWN ||
 	    r->st == ST_EXITED || r->st == ST_BACKOFF) && state_wake_pending(id);
