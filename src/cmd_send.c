@@ -258,6 +258,11 @@ send_locked(const char *id, struct conf *c, const struct buf *m, char *item,
 		return -1;
 	if (so.now != NULL)
 		return send_now(id, c, item);
+	/* A server waiting out a backoff (rule 1e): a send wakes it. */
+	if (so.nowake == NULL && (rc = tick_respawn(id, c, "send", &mode)) != 0) {
+		*woke = rc == 1;
+		return rc == 1 ? 0 : -1;
+	}
 	if (state_running(id)) {
 		name[0] = '\0';
 		rc = deliver_one(id, c, 0, name, sizeof name, &why);

@@ -157,7 +157,17 @@ launch_unless_running(const char *id, const struct conf *c,
 			return -1;
 		/* A server that went away while asked is launched anew. */
 		if ((ours = server_ours(id, sock, SERVER_ASK_MS)) == 1) {
-			say(id, "%s %s%s\n", "running", "");
+			const char *mode;
+			int r;
+
+			/* One waiting out a backoff with the program's pane
+			 * dead (state.c, rule 1e): respawned now. */
+			if ((r = tick_respawn(id, c, cause, &mode)) == -1)
+				return -1;
+			if (r == 1)
+				say(id, "%s %s (%s)\n", verb, mode);
+			else
+				say(id, "%s %s%s\n", "running", "");
 			return 0;
 		}
 		if (ours != SERVER_GONE)

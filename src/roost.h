@@ -657,6 +657,8 @@ void	 tick_facts(const char *id, const struct conf *, const struct snap *,
 int	 tick_crash_loop(const char *id, const struct conf *,
 	    const struct facts *, const struct verdict *);
 void	 tick_backoff_log(const char *id, const struct verdict *);
+int	 tick_respawn(const char *id, const struct conf *, const char *cause,
+	    const char **mode);
 int	 tick_pass(int verbose, const char *origin, char *const ids[],
 	    int nids, struct tally *);
 

@@ -385,6 +385,30 @@ waiting_pane(const char *id, const struct session *s, char *buf, size_t n)
 }
 
 /*
+ * A server waiting out a backoff with the program's pane dead (rule 1e)
+ * gets its pane respawned now, for a command that asks (wake, start, a
+ * send).  1 when it did (*mode says how), 0 when no server waits, -1.
+ * The caller holds the identity's lock.
+ */
+int
+tick_respawn(const char *id, const struct conf *c, const char *cause,
+    const char **mode)
+{
+	struct session s;
+	char tgt[ID_MAX + 4];
+
+	if (marker_session_read(id, &s) != 0 || s.died == 0 ||
+	    !state_running(id))
+		return 0;
+	if (launch_respawn(id, c, waiting_pane(id, &s, tgt, sizeof tgt), &s,
+	    cause) == -1 || marker_session_read(id, &s) != 0)
+		return -1;
+	if (mode != NULL)
+		*mode = strcmp(s.mode, "resume") == 0 ? "resume" : "fresh";
+	return 1;
+}
+
+/*
  * Act on what state_decide() said, under the identity's lock lk; after
  * is 1 in the round that follows a recorded death.  Returns 1 when the
  * lock now belongs to a waiting teardown, 2 when the facts must be
