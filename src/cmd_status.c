@@ -138,7 +138,7 @@ static void
 row_fill(const char *id, struct row *r)
 {
 	struct death d[DEATHS_KEEP];
-	struct session s;
+	struct idctx x;
 	struct verdict v;
 	struct facts f;
 	struct conf c;
@@ -162,7 +162,8 @@ row_fill(const char *id, struct row *r)
 		c.idle = 0;
 	}
 	/* The tick's own decision on the same facts (state.c). */
-	state_facts(id, NULL, now, &f);
+	state_ctx(id, &x);
+	state_facts(&x, NULL, now, &f);
 	state_decide(&c, &f, &v);
 	r->st = v.st;
 	alive = f.alive;
@@ -192,24 +193,24 @@ row_fill(const char *id, struct row *r)
 	(void)strcpy(r->col[C_IDLE], "-");
 	(void)strcpy(r->col[C_MEM], "-");
 	(void)strcpy(r->col[C_LAST], "-");
-	if (alive && marker_session_read(id, &s) == 0) {
-		r->pid = (long)s.server_pid;
+	if (alive && f.session) {
+		r->pid = (long)f.s.server_pid;
 		(void)snprintf(r->col[C_PID], sizeof r->col[C_PID], "%ld",
 		    r->pid);
 	}
 	/* A server waiting with its dead pane (backoff) runs no program. */
-	if (r->pid > 0 && s.died == 0) {
-		r->uptime = (long)(now - s.woke);
+	if (r->pid > 0 && f.s.died == 0) {
+		r->uptime = (long)(now - f.s.woke);
 		fmt_dur(r->uptime, dur);
 		(void)snprintf(r->col[C_UPTIME], sizeof r->col[C_UPTIME], "%s",
 		    dur);
 		if (have_conf) {
-			r->idle = (long)(now - state_activity(id, &c, s.woke));
+			r->idle = (long)(now - state_activity(id, &c, f.s.woke));
 			fmt_dur(r->idle, dur);
 			(void)snprintf(r->col[C_IDLE], sizeof r->col[C_IDLE],
 			    "%s", dur);
 		}
-		row_running(id, r, have_conf ? &c : NULL, &s);
+		row_running(id, r, have_conf ? &c : NULL, &f.s);
 	}
 	conf_free(&c);
 	row_last(id, r, d, r->deaths, now);

@@ -257,9 +257,9 @@ would_loop(const char *id, const struct conf *c, time_t now)
  * server, so a server that ends meanwhile leaves it to the canary's pass.
  */
 static int
-pane_died_later(const char *id, const struct conf *c, long wait_ms)
+pane_died_later(const struct idctx *x, const struct conf *c, long wait_ms)
 {
-	char sock[PATHBUF], d[32];
+	char d[32];
 	const char *args[] = { "run-shell", "-b", "-d", d, NULL, NULL };
 	struct buf cmd = { 0 };
 	struct vars v = { 0 };
@@ -269,11 +269,10 @@ pane_died_later(const char *id, const struct conf *c, long wait_ms)
 		wait_ms = 1;
 	(void)snprintf(d, sizeof d, "%ld.%03ld", wait_ms / 1000,
 	    wait_ms % 1000);
-	if (home_sock(id, sock, sizeof sock) == 0 &&
-	    render_std(&v, id, c) == 0 &&
+	if (x->sock[0] != '\0' && render_std(&v, x->id, c) == 0 &&
 	    render_line("backoff", &v, &cmd) == 0) {
 		args[4] = cmd.s;
-		rc = tmux_run(sock, args, NULL);
+		rc = tmux_run(x->sock, args, NULL);
 	}
 	render_free(&v);
 	buf_free(&cmd);
@@ -291,9 +290,10 @@ pane_died_later(const char *id, const struct conf *c, long wait_ms)
  * ends the session and the pass does the rest, as after a server's death.
  */
 static int
-pane_died_restart(const char *id, const char *pane, int clean, pid_t cp,
+pane_died_restart(struct idctx *x, const char *pane, int clean, pid_t cp,
     unsigned long long cstamp)
 {
+	const char *id = x->id;
 	struct timespec t0;
 	struct verdict v;
 	struct session s;
@@ -315,7 +315,11 @@ pane_died_restart(const char *id, const char *pane, int clean, pid_t cp,
 		conf_free(&c);
 		return 0;
 	}
-	if (marker_session_read(id, &s) != 0 || s.died > 0 ||
+	state_ctx_forget(x);	/* read under the lock */
+	if (state_ctx_session(x) == NULL)
+		goto out;
+	s = x->s;
+	if (s.died > 0 ||
 	    marker_has(id, M_STOPPED) == 1 || marker_has(id, M_CRASHLOOP) == 1 ||
 	    would_loop(id, &c, now_wall()) ||
 	    death_record(id, &s, &dummy) == -1)
@@ -328,6 +332,7 @@ pane_died_restart(const char *id, const char *pane, int clean, pid_t cp,
 	s.pane_start = 0;
 	if (s.run == 0)
 		s.run = 1;
+	state_ctx_forget(x);
 	if (marker_session_write(id, &s) == -1)
 		goto out;
 	if (cp > 0)
@@ -335,7 +340,7 @@ pane_died_restart(const char *id, const char *pane, int clean, pid_t cp,
 	/* .busy, .waiting, .ready were the dead run's: nothing is delivered
 	 * into the dead pane (the queue waits for the next run). */
 	activity_clear(id);
-	tick_facts(id, &c, NULL, now_wall(), &f);
+	tick_facts(x, &c, NULL, now_wall(), &f);
 	state_decide(&c, &f, &v);
 	if ((v.act & A_RESPAWN) &&
 	    launch_respawn(id, &c, pane, &s, "restart") == 0)
@@ -343,7 +348,7 @@ pane_died_restart(const char *id, const char *pane, int clean, pid_t cp,
 	else if (!(v.act & A_RESPAWN) && v.st == ST_BACKOFF &&
 	    v.restart) {
 		tick_backoff_log(id, &v);			/* 1e: later */
-		if (pane_died_later(id, &c, v.wait) == -1)
+		if (pane_died_later(x, &c, v.wait) == -1)
 			cli_warn("%s", err_msg());
 		rc = 1;
 	}
@@ -376,18 +381,16 @@ clean_exit(const struct buf *line)
  * and restarts it after the backoff.  The pass is asked for first: the
  * server's end may end this run-shell job too. */
 static void
-pane_died_end(const char *id)
+pane_died_end(const struct idctx *x)
 {
-	char sock[PATHBUF], target[ID_MAX + 4];
-	const char *args[] = { "kill-session", "-t", target, NULL };
+	const char *args[] = { "kill-session", "-t", x->target, NULL };
 	const char *argv[] = { pid_self(), "-H", home_dir(), "tick",
-	    "--origin", "death", id, NULL };
+	    "--origin", "death", x->id, NULL };
 
 	if (argv[0] != NULL && spawn_detached(argv, NULL, NULL, NULL) == -1)
 		cli_warn("%s", err_msg());
-	(void)snprintf(target, sizeof target, "=%s:", id);
-	if (home_sock(id, sock, sizeof sock) == 0 && tmux_alive(sock))
-		(void)tmux_run(sock, args, NULL);
+	if (x->sock[0] != '\0' && tmux_alive(x->sock))
+		(void)tmux_run(x->sock, args, NULL);
 }
 
 /* A SIGKILL's snapshot (fx not ""), by the shared script, detached, at
@@ -425,6 +428,7 @@ cmd_pane_died(const struct args *a)
 {
 	struct death_facts df = { "", "", "", "", "" };
 	const char *pane = "";
+	struct idctx x;
 	unsigned long long cstamp = 0;
 	pid_t cp = 0;
 	struct buf line = { 0 };
@@ -464,11 +468,12 @@ cmd_pane_died(const struct args *a)
 	sig_release();
 	/* A restart due now happens in the live server; the snapshot of a
 	 * SIGKILL comes after the record and the restart. */
-	if (pane_died_restart(id, pane, clean_exit(&line), cp, cstamp) == 1)
+	state_ctx(id, &x);
+	if (pane_died_restart(&x, pane, clean_exit(&line), cp, cstamp) == 1)
 		pane_died_snapshot(id, fx, line.s);
 	else {
 		pane_died_snapshot(id, fx, line.s);
-		pane_died_end(id);
+		pane_died_end(&x);
 	}
 	buf_free(&line);
 	return RX_OK;

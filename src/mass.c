@@ -192,12 +192,14 @@ recent_deaths(const char *id, time_t now)
 static int
 settled(const char *id, time_t *woke)
 {
+	struct idctx x;
 	struct verdict v;
 	struct facts f;
 	struct conf c;
 
 	*woke = 0;
-	state_facts(id, NULL, now_wall(), &f);
+	state_ctx(id, &x);
+	state_facts(&x, NULL, now_wall(), &f);
 	if (f.alive && f.session && f.s.died == 0) {
 		*woke = f.s.woke;
 		return 1;

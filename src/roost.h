@@ -520,9 +520,28 @@ struct verdict {
 	long long until;	/* the newest death plus the delay, ms */
 };
 
+/*
+ * An identity's context, built once where a command or a pass over it
+ * begins (state_ctx) and handed down: its name, socket, pane log and tmux
+ * target, and its .session, read when first needed and kept.
+ */
+struct idctx {
+	const char *id;
+	char	 sock[PATHBUF];	/* "" when its path is unusable */
+	char	 pane_log[PATHBUF];
+	char	 target[ID_MAX + 4];	/* "=<id>:", its session */
+	int	 read;		/* .session was read (into s when session) */
+	int	 session;
+	struct session s;
+};
+
 int	 state_running(const char *id);
+void	 state_ctx(const char *id, struct idctx *);
+const struct session *state_ctx_session(struct idctx *);
+void	 state_ctx_forget(struct idctx *);
+int	 state_ctx_running(struct idctx *);
 int	 state_conf(const char *id, struct conf *);
-void	 state_facts(const char *id, const struct snap *, time_t now,
+void	 state_facts(struct idctx *, const struct snap *, time_t now,
 	    struct facts *);
 void	 state_decide(const struct conf *, const struct facts *,
 	    struct verdict *);
@@ -652,12 +671,12 @@ struct tally {
 	int	 ids, running, launched, reaped, deaths, errors;
 	long	 ms;
 };
-void	 tick_facts(const char *id, const struct conf *, const struct snap *,
+void	 tick_facts(struct idctx *, const struct conf *, const struct snap *,
 	    time_t now, struct facts *);
 int	 tick_crash_loop(const char *id, const struct conf *,
 	    const struct facts *, const struct verdict *);
 void	 tick_backoff_log(const char *id, const struct verdict *);
-int	 tick_respawn(const char *id, const struct conf *, const char *cause,
+int	 tick_respawn(struct idctx *, const struct conf *, const char *cause,
 	    const char **mode);
 int	 tick_pass(int verbose, const char *origin, char *const ids[],
 	    int nids, struct tally *);

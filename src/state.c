@@ -69,22 +69,65 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The identity's context: paths and target built here, once; .session
+ * left to the first that needs it. */
+void
+state_ctx(const char *id, struct idctx *x)
+{
+	memset(x, 0, sizeof *x);
+	x->id = id;
+	if (home_sock(id, x->sock, sizeof x->sock) == -1)
+		x->sock[0] = '\0';
+	home_pane_log(x->pane_log, id);
+	(void)snprintf(x->target, sizeof x->target, "=%s:", id);
+}
+
+/* Its .session, read once: NULL when there is none. */
+const struct session *
+state_ctx_session(struct idctx *x)
+{
+	if (!x->read) {
+		x->read = 1;
+		x->session = marker_session_read(x->id, &x->s) == 0;
+		if (!x->session)
+			memset(&x->s, 0, sizeof x->s);
+	}
+	return x->session ? &x->s : NULL;
+}
+
+/* .session changed (a launch, a death recorded): read it again when
+ * next asked. */
+void
+state_ctx_forget(struct idctx *x)
+{
+	x->read = 0;
+}
+
 /* The identity's tmux socket accepts a connection.  A refused one is
  * asked again only while the server .session recorded is alive: a death
  * already seen costs no wait. */
 int
-state_running(const char *id)
+state_ctx_running(struct idctx *x)
 {
-	char sock[PATHBUF];
-	struct session s;
+	const struct session *s;
 	int r;
 
-	if (home_sock(id, sock, sizeof sock) == -1)
+	if (x->sock[0] == '\0')
 		return 0;
-	if ((r = tmux_probe(sock)) != -1)
+	if ((r = tmux_probe(x->sock)) != -1)
 		return r;
-	return tmux_refused_again(sock, marker_session_read(id, &s) == 0 &&
-	    s.server_pid > 1 ? s.server_pid : -1);
+	s = state_ctx_session(x);
+	return tmux_refused_again(x->sock, s != NULL && s->server_pid > 1 ?
+	    s->server_pid : -1);
+}
+
+int
+state_running(const char *id)
+{
+	struct idctx x;
+
+	state_ctx(id, &x);
+	return state_ctx_running(&x);
 }
 
 static const char *const state_names[] = {
@@ -216,7 +259,8 @@ state_in_window(const struct death *d, int n, time_t now,
 }
 
 /*
- * The facts of an identity; sn, a full pass's listing, makes a marker's
+ * The facts of an identity (x: state_ctx(), its .session read here when
+ * it was not yet); sn, a full pass's listing, makes a marker's
  * presence a lookup (NULL reads them live).  now is the caller's clock
  * (status's pinned one, or the pass's); now_ms is the clock's own
  * millisecond when it is within two seconds of now.  A healthy running
@@ -228,9 +272,10 @@ state_in_window(const struct death *d, int n, time_t now,
  * backoff counted from it is never short.
  */
 void
-state_facts(const char *id, const struct snap *sn, time_t now,
+state_facts(struct idctx *x, const struct snap *sn, time_t now,
     struct facts *f)
 {
+	const char *id = x->id;
 	struct timespec w, m;
 	int deaths;
 
@@ -241,18 +286,17 @@ state_facts(const char *id, const struct snap *sn, time_t now,
 	    w.tv_sec <= now + 2)
 		f->now_ms = (long long)w.tv_sec * 1000 + w.tv_nsec / 1000000;
 	f->alive = (sn == NULL || state_listed(&sn->sock, id, NULL)) &&
-	    state_running(id);
+	    state_ctx_running(x);
 	f->stopped = has(sn, id, M_STOPPED);
 	f->wake = has(sn, id, M_WAKE);
 	f->parked = has(sn, id, M_IDLE);
 	f->queue = (sn == NULL || state_listed(&sn->state, id, M_QUEUE)) &&
 	    marker_queue_nonempty(id) == 1;
-	if (f->alive || sn == NULL)
-		f->session = marker_session_read(id, &f->s) == 0;
-	else
+	if (f->alive || sn == NULL) {
+		if ((f->session = state_ctx_session(x) != NULL))
+			f->s = x->s;
+	} else
 		f->session = state_listed(&sn->state, id, M_SESSION);
-	if (!f->session)
-		memset(&f->s, 0, sizeof f->s);
 	if (f->alive && f->session) {
 		f->taken = f->s.server_pid > 1 &&
 		    !recorded(f->s.server_pid, f->s.server_start);

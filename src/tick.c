@@ -88,17 +88,17 @@ deliverable(const char *id, const struct snap *sn)
 
 /* The facts of a running program only the tick looks at (rules 1g-1l). */
 static void
-facts_running(const char *id, const struct conf *c, const struct snap *sn,
-    struct facts *f)
+facts_running(const struct idctx *x, const struct conf *c,
+    const struct snap *sn, struct facts *f)
 {
+	const char *id = x->id;
 	struct stat st;
-	char p[PATHBUF];
 	unsigned long long ws;
 	pid_t cp, wp;
 
 	f->canary = canary_live(id, &cp);
-	home_pane_log(p, id);
-	f->log_big = lstat(p, &st) == 0 && st.st_size > PANE_LOG_MAX;
+	f->log_big = lstat(x->pane_log, &st) == 0 &&
+	    st.st_size > PANE_LOG_MAX;
 	if (f->s.died > 0)
 		return;	/* rule 1e: the rest is of a live program */
 	if (c->idle > 0)
@@ -121,15 +121,16 @@ facts_running(const char *id, const struct conf *c, const struct snap *sn,
  * restart owed during several deaths at once (section 16).
  */
 void
-tick_facts(const char *id, const struct conf *c, const struct snap *sn,
+tick_facts(struct idctx *x, const struct conf *c, const struct snap *sn,
     time_t now, struct facts *f)
 {
+	const char *id = x->id;
 	struct verdict v;
 	time_t due, turn;
 
-	state_facts(id, sn, now, f);
+	state_facts(x, sn, now, f);
 	if (f->alive && f->session && !f->taken)
-		facts_running(id, c, sn, f);
+		facts_running(x, c, sn, f);
 	if (f->ndeaths == 0)
 		return;
 	state_decide(c, f, &v);
@@ -211,23 +212,22 @@ tick_launch(const char *id, const struct conf *c, struct tally *t,
 /* A server on the socket that .session does not account for: 0 adopted,
  * -1 not (refused, or ended for having no session of the identity). */
 static int
-adopt(const char *id, struct tally *t)
+adopt(const struct idctx *x, struct tally *t)
 {
-	char sock[PATHBUF], target[ID_MAX + 4], spid[24];
-	const char *args[] = { "display-message", "-p", "-t", target,
+	const char *id = x->id;
+	char spid[24];
+	const char *args[] = { "display-message", "-p", "-t", x->target,
 	    TMUX_PIDS, NULL };
 	struct buf o = { 0 };
 	struct session s;
 
-	if (home_sock(id, sock, sizeof sock) == -1 ||
-	    server_ours(id, sock, ADOPT_ASK_MS) != 1) {
+	if (x->sock[0] == '\0' || server_ours(id, x->sock, ADOPT_ASK_MS) != 1) {
 		tick_error(t, id, "adopt");
 		return -1;
 	}
-	(void)snprintf(target, sizeof target, "=%s:", id);
 	memset(&s, 0, sizeof s);
 	s.oom_kills = -1;
-	if (tmux_run_ms(sock, args, &o, ADOPT_ASK_MS) != 0 ||
+	if (tmux_run_ms(x->sock, args, &o, ADOPT_ASK_MS) != 0 ||
 	    tmux_pids(buf_str(&o), &s.server_pid, &s.pane_pid) == -1) {
 		/* No session of this identity on it: nothing to supervise. */
 		buf_free(&o);
@@ -250,21 +250,19 @@ adopt(const char *id, struct tally *t)
 /* The pane's log writer was killed: output went nowhere since.  The pipe
  * is opened again (tmux closes what is left of the old one), ev=pipe. */
 static int
-repipe(const char *id, const struct conf *c)
+repipe(const struct idctx *x, const struct conf *c)
 {
-	char sock[PATHBUF], target[ID_MAX + 4];
-	const char *args[] = { "pipe-pane", "-t", target, NULL, NULL };
+	const char *id = x->id;
+	const char *args[] = { "pipe-pane", "-t", x->target, NULL, NULL };
 	struct buf cmd = { 0 };
 	struct vars v = { 0 };
 	int rc = -1;
 
-	(void)snprintf(target, sizeof target, "=%s:", id);
-	if (home_sock(id, sock, sizeof sock) == 0 &&
-	    render_std(&v, id, c) == 0 &&
+	if (x->sock[0] != '\0' && render_std(&v, id, c) == 0 &&
 	    render_line("pipe-pane", &v, &cmd) == 0) {
 		args[3] = cmd.s;
 		(void)marker_rm(id, M_PIPE);
-		rc = tmux_run_ms(sock, args, NULL, REPIPE_MS);
+		rc = tmux_run_ms(x->sock, args, NULL, REPIPE_MS);
 	}
 	log_event("pipe", id, "result", rc == 0 ? "restarted" : "failed",
 	    LEND);
@@ -275,13 +273,13 @@ repipe(const char *id, const struct conf *c)
 
 /* Wait for a nudged server to act on its pane's death (bounded). */
 static void
-nudge(const struct facts *f, const char *id)
+nudge(const struct facts *f, struct idctx *x)
 {
 	struct timespec t0;
 
 	(void)kill(f->s.server_pid, SIGCHLD);
 	now_mono(&t0);
-	while (state_running(id) && now_ms_since(&t0) < NUDGE_WAIT_MS)
+	while (state_ctx_running(x) && now_ms_since(&t0) < NUDGE_WAIT_MS)
 		now_sleep_ms(20);
 }
 
@@ -376,12 +374,9 @@ backoff(struct pass *p, const char *id, const struct verdict *v)
 /* The program's pane in its waiting server: its .session's pane, else
  * the session's active one. */
 static const char *
-waiting_pane(const char *id, const struct session *s, char *buf, size_t n)
+waiting_pane(const struct idctx *x, const struct session *s)
 {
-	if (s->pane_id[0] == '%')
-		return s->pane_id;
-	(void)snprintf(buf, n, "=%s:", id);
-	return buf;
+	return s->pane_id[0] == '%' ? s->pane_id : x->target;
 }
 
 /*
@@ -391,20 +386,21 @@ waiting_pane(const char *id, const struct session *s, char *buf, size_t n)
  * The caller holds the identity's lock.
  */
 int
-tick_respawn(const char *id, const struct conf *c, const char *cause,
+tick_respawn(struct idctx *x, const struct conf *c, const char *cause,
     const char **mode)
 {
-	struct session s;
-	char tgt[ID_MAX + 4];
+	const struct session *s = state_ctx_session(x);
+	struct session old;
 
-	if (marker_session_read(id, &s) != 0 || s.died == 0 ||
-	    !state_running(id))
+	if (s == NULL || s->died == 0 || !state_ctx_running(x))
 		return 0;
-	if (launch_respawn(id, c, waiting_pane(id, &s, tgt, sizeof tgt), &s,
-	    cause) == -1 || marker_session_read(id, &s) != 0)
+	old = *s;
+	state_ctx_forget(x);
+	if (launch_respawn(x->id, c, waiting_pane(x, &old), &old, cause) == -1 ||
+	    (s = state_ctx_session(x)) == NULL)
 		return -1;
 	if (mode != NULL)
-		*mode = strcmp(s.mode, "resume") == 0 ? "resume" : "fresh";
+		*mode = strcmp(s->mode, "resume") == 0 ? "resume" : "fresh";
 	return 1;
 }
 
@@ -415,19 +411,19 @@ tick_respawn(const char *id, const struct conf *c, const char *cause,
  * gathered and decided again (after a nudge or a death), else 0.
  */
 static int
-tick_act(struct pass *p, const char *id, const struct conf *c,
+tick_act(struct pass *p, struct idctx *x, const struct conf *c,
     const struct facts *f, const struct verdict *v, int lk, int after)
 {
+	const char *id = x->id;
 	struct tally *t = p->t;
 	struct activity act;
 	const char *what;
-	char p2[PATHBUF], tgt[ID_MAX + 4];
 	unsigned a = v->act;
 	int clean, rc;
 
 	if (f->alive && !(a & A_DEATH) && f->s.died == 0)
 		t->running++;
-	if ((a & A_ADOPT) && adopt(id, t) == -1)		/* 1a */
+	if ((a & A_ADOPT) && adopt(x, t) == -1)		/* 1a */
 		return 0;
 	if (a & A_PARK_STOPPED) {				/* 1c */
 		/* A stop by touch parks like roost stop: start resumes. */
@@ -446,9 +442,8 @@ tick_act(struct pass *p, const char *id, const struct conf *c,
 		return 0;
 	}
 	if (a & A_RESPAWN) {					/* 1e */
-		if (launch_respawn(id, c, waiting_pane(id, &f->s, tgt,
-		    sizeof tgt), &f->s, f->wake ? "wake" : f->queue ? "queue" :
-		    "restart") == -1) {
+		if (launch_respawn(id, c, waiting_pane(x, &f->s), &f->s,
+		    f->wake ? "wake" : f->queue ? "queue" : "restart") == -1) {
 			tick_error(t, id, "respawn");
 			return 0;
 		}
@@ -458,8 +453,8 @@ tick_act(struct pass *p, const char *id, const struct conf *c,
 	if (a & A_UNWAKE)					/* 1d */
 		(void)marker_rm(id, M_WAKE);
 	if (a & A_NUDGE) {					/* 1f */
-		nudge(f, id);
-		if (!state_running(id)) {
+		nudge(f, x);
+		if (!state_ctx_running(x)) {
 			t->running--;
 			return 2;
 		}
@@ -486,12 +481,10 @@ tick_act(struct pass *p, const char *id, const struct conf *c,
 	}
 	if ((a & A_CANARY) && canary_ensure(id, "tick", &what) == -1)
 		tick_error(t, id, "canary");			/* 1h */
-	if ((a & A_PIPE) && repipe(id, c) == -1)		/* 1l */
+	if ((a & A_PIPE) && repipe(x, c) == -1)		/* 1l */
 		tick_error(t, id, "pipe");
-	if (a & A_TRIM) {					/* 1i */
-		home_pane_log(p2, id);
-		(void)log_pane_trim(p2);
-	}
+	if (a & A_TRIM)						/* 1i */
+		(void)log_pane_trim(x->pane_log);
 	if (a & A_DELIVER) {					/* 1k */
 		char item[256];
 		const char *why;
@@ -524,8 +517,9 @@ tick_act(struct pass *p, const char *id, const struct conf *c,
  * changes.  Returns the ms a restart that is owed must still wait (0
  * otherwise), for a death's pass to sleep. */
 static long
-tick_locked(struct pass *p, const char *id, int lk, time_t now)
+tick_locked(struct pass *p, struct idctx *x, int lk, time_t now)
 {
+	const char *id = x->id;
 	struct verdict v;
 	struct facts f;
 	struct conf c;
@@ -546,19 +540,22 @@ tick_locked(struct pass *p, const char *id, int lk, time_t now)
 		return 0;
 	}
 	for (round = 0; round < 4; round++) {
-		tick_facts(id, &c, NULL, now, &f);
+		/* Read again under the lock, and after each change. */
+		state_ctx_forget(x);
+		tick_facts(x, &c, NULL, now, &f);
 		state_decide(&c, &f, &v);
 		/* The pane's alert hook asks only for a look (section 13). */
 		if (strcmp(p->origin, "activity") == 0)
 			v.act &= A_LOOK | A_DELIVER;
-		r = tick_act(p, id, &c, &f, &v, lk, after);
+		r = tick_act(p, x, &c, &f, &v, lk, after);
 		if (r != 2)
 			break;
 		after = 1;
 		now = now_wall();
 	}
 	if (r != 1) {
-		tick_facts(id, &c, NULL, now_wall(), &f);
+		state_ctx_forget(x);
+		tick_facts(x, &c, NULL, now_wall(), &f);
 		state_decide(&c, &f, &v);
 		if (v.st == ST_BACKOFF && v.restart && v.wait > 0)
 			due = v.wait;
@@ -586,6 +583,7 @@ lock_brief(const char *id)
 static void
 tick_one(struct pass *p, const char *id, time_t now, const struct snap *sn)
 {
+	struct idctx x;
 	struct verdict v;
 	struct facts f;
 	struct conf c;
@@ -596,7 +594,8 @@ tick_one(struct pass *p, const char *id, time_t now, const struct snap *sn)
 		tick_error(p->t, id, "conf");
 		return;
 	}
-	tick_facts(id, &c, sn, now, &f);
+	state_ctx(id, &x);
+	tick_facts(&x, &c, sn, now, &f);
 	state_decide(&c, &f, &v);
 	if (v.act == 0) {
 		p->t->running += f.alive && f.s.died == 0;
@@ -611,7 +610,7 @@ tick_one(struct pass *p, const char *id, time_t now, const struct snap *sn)
 			tick_error(p->t, id, "lock");
 		return;
 	}
-	(void)tick_locked(p, id, lk, now);
+	(void)tick_locked(p, &x, lk, now);
 }
 
 /* The identity's lock, waited for (bounded): a death's pass is never
@@ -639,20 +638,22 @@ static void
 tick_named(struct pass *p, const char *id)
 {
 	struct timespec t0;
+	struct idctx x;
 	long due;
 	int lk, tries;
 
 	p->t->ids++;
+	state_ctx(id, &x);
 	if (strcmp(p->origin, "death") == 0) {
 		now_mono(&t0);
-		while (state_running(id) &&
+		while (state_ctx_running(&x) &&
 		    now_ms_since(&t0) < SERVER_GONE_WAIT_MS)
 			now_sleep_ms(10);
 	}
 	/* A look is not worth waiting for: whoever holds the lock acts. */
 	if (strcmp(p->origin, "activity") == 0) {
 		if ((lk = home_lock(id, 0)) >= 0) {
-			(void)tick_locked(p, id, lk, now_wall());
+			(void)tick_locked(p, &x, lk, now_wall());
 			stops_finish(p);
 		}
 		return;
@@ -664,7 +665,7 @@ tick_named(struct pass *p, const char *id)
 			tick_error(p->t, id, "lock");
 			return;
 		}
-		due = tick_locked(p, id, lk, now_wall());
+		due = tick_locked(p, &x, lk, now_wall());
 		stops_finish(p);
 		if (due == 0 || (strcmp(p->origin, "death") != 0 &&
 		    strcmp(p->origin, "backoff") != 0))
