@@ -68,7 +68,7 @@ const struct cmd_entry cmd_render_entry = {
 	.usage = "<template> [<id>] [--set KEY=VALUE...]",
 	.summary = "print one rendered template",
 	.help = "  --set KEY=VALUE   override a template variable (repeatable)\n"
-	    "Templates: launch canary pane-died tmux-hook pipe-pane alert-hook crontab "
+	    "Templates: launch canary pane-died tmux-hook pipe-pane alert-hook backoff crontab "
 	    "launchd.plist\n"
 	    "roost-tick.service roost-tick.timer forensics-linux forensics-darwin "
 	    "sh-lib.\n",

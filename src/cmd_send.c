@@ -248,6 +248,7 @@ static int
 send_locked(const char *id, struct conf *c, const struct buf *m, char *item,
     size_t n, int *woke)
 {
+	struct idctx x;
 	char name[256];
 	const char *why, *mode;
 	int rc;
@@ -258,7 +259,13 @@ send_locked(const char *id, struct conf *c, const struct buf *m, char *item,
 		return -1;
 	if (so.now != NULL)
 		return send_now(id, c, item);
-	if (state_running(id)) {
+	/* A server waiting out a backoff (rule 1e): a send wakes it. */
+	state_ctx(id, &x);
+	if (so.nowake == NULL && (rc = tick_respawn(&x, c, "send", &mode)) != 0) {
+		*woke = rc == 1;
+		return rc == 1 ? 0 : -1;
+	}
+	if (state_ctx_running(&x)) {
 		name[0] = '\0';
 		rc = deliver_one(id, c, 0, name, sizeof name, &why);
 		if (rc == -1)

@@ -149,15 +149,26 @@ static int
 launch_unless_running(const char *id, const struct conf *c,
     const char *cause, const char *verb)
 {
-	char sock[PATHBUF];
+	struct idctx x;
 	int ours;
 
-	if (state_running(id)) {
-		if (home_sock(id, sock, sizeof sock) == -1)
+	state_ctx(id, &x);
+	if (state_ctx_running(&x)) {
+		if (x.sock[0] == '\0')
 			return -1;
 		/* A server that went away while asked is launched anew. */
-		if ((ours = server_ours(id, sock, SERVER_ASK_MS)) == 1) {
-			say(id, "%s %s%s\n", "running", "");
+		if ((ours = server_ours(id, x.sock, SERVER_ASK_MS)) == 1) {
+			const char *mode;
+			int r;
+
+			/* One waiting out a backoff with the program's pane
+			 * dead (state.c, rule 1e): respawned now. */
+			if ((r = tick_respawn(&x, c, cause, &mode)) == -1)
+				return -1;
+			if (r == 1)
+				say(id, "%s %s (%s)\n", verb, mode);
+			else
+				say(id, "%s %s%s\n", "running", "");
 			return 0;
 		}
 		if (ours != SERVER_GONE)

@@ -138,25 +138,45 @@ static void
 row_fill(const char *id, struct row *r)
 {
 	struct death d[DEATHS_KEEP];
-	struct session s;
+	struct idctx x;
+	struct verdict v;
+	struct facts f;
 	struct conf c;
 	time_t now = now_display();
 	char dur[32];
-	int alive = state_running(id), have_conf;
+	int alive, have_conf;
 
 	memset(r, 0, sizeof *r);
 	r->pid = r->uptime = r->idle = r->last_age = -1;
 	r->mem = -1;
-	/* A session whose conf was deleted is shown all the same. */
+	/* A session whose conf was deleted is shown all the same (as the
+	 * tick supervises it: never restarted). */
 	have_conf = conf_read(id, &c) == 0;
 	if (!have_conf && err_code() != RX_UNKNOWN) {
 		cli_warn("%s", err_msg());
 		conf_bad = 1;
 	}
-	r->st = state_of(id, have_conf ? &c : NULL, alive, now);
-	if (alive && r->st == ST_RUNNING &&
-	    (r->st = state_probe(id, STATUS_PROBE_MS)) == ST_FOREIGN)
-		alive = 0;	/* nothing of it is this identity's */
+	if (!have_conf) {
+		conf_defaults(&c);
+		c.restart = RESTART_NEVER;
+		c.idle = 0;
+	}
+	/* The tick's own decision on the same facts (state.c). */
+	state_ctx(id, &x);
+	state_facts(&x, NULL, now, &f);
+	state_decide(&c, &f, &v);
+	r->st = v.st;
+	alive = f.alive;
+	/* Whose server answers: ours, another's, or one that answers
+	 * nothing (a fork, so status asks and the tick does not). */
+	if (alive && (r->st == ST_RUNNING || strcmp(v.rule, "1b") == 0)) {
+		enum state p = state_probe(id, STATUS_PROBE_MS);
+
+		if (p == ST_FOREIGN)
+			alive = 0;	/* nothing of it is this identity's */
+		if (r->st == ST_RUNNING || p == ST_FOREIGN)
+			r->st = p;
+	}
 	r->deaths = marker_deaths_read(id, d, DEATHS_KEEP);
 	(void)snprintf(r->col[C_ID], sizeof r->col[C_ID], "%s", id);
 	(void)snprintf(r->col[C_STATE], sizeof r->col[C_STATE], "%s",
@@ -173,24 +193,26 @@ row_fill(const char *id, struct row *r)
 	(void)strcpy(r->col[C_IDLE], "-");
 	(void)strcpy(r->col[C_MEM], "-");
 	(void)strcpy(r->col[C_LAST], "-");
-	if (alive && marker_session_read(id, &s) == 0) {
-		r->pid = (long)s.server_pid;
+	if (alive && f.session) {
+		r->pid = (long)f.s.server_pid;
 		(void)snprintf(r->col[C_PID], sizeof r->col[C_PID], "%ld",
 		    r->pid);
-		r->uptime = (long)(now - s.woke);
+	}
+	/* A server waiting with its dead pane (backoff) runs no program. */
+	if (r->pid > 0 && f.s.died == 0) {
+		r->uptime = (long)(now - f.s.woke);
 		fmt_dur(r->uptime, dur);
 		(void)snprintf(r->col[C_UPTIME], sizeof r->col[C_UPTIME], "%s",
 		    dur);
 		if (have_conf) {
-			r->idle = (long)(now - state_activity(id, &c, s.woke));
+			r->idle = (long)(now - state_activity(id, &c, f.s.woke));
 			fmt_dur(r->idle, dur);
 			(void)snprintf(r->col[C_IDLE], sizeof r->col[C_IDLE],
 			    "%s", dur);
 		}
-		row_running(id, r, have_conf ? &c : NULL, &s);
+		row_running(id, r, have_conf ? &c : NULL, &f.s);
 	}
-	if (have_conf)
-		conf_free(&c);
+	conf_free(&c);
 	row_last(id, r, d, r->deaths, now);
 	r->wake = (r->st == ST_PARKED || r->st == ST_DOWN ||
 	    r->st == ST_EXITED || r->st == ST_BACKOFF) && state_wake_pending(id);

@@ -177,9 +177,10 @@ cmd_tick(const struct args *a)
 
 	if (to.origin != NULL && strcmp(to.origin, "schedule") != 0 &&
 	    strcmp(to.origin, "death") != 0 && strcmp(to.origin, "command") != 0 &&
-	    strcmp(to.origin, "activity") != 0)
-		return cli_usage("--origin %s: must be schedule, death, command "
-		    "or activity", to.origin);
+	    strcmp(to.origin, "activity") != 0 &&
+	    strcmp(to.origin, "backoff") != 0)
+		return cli_usage("--origin %s: must be schedule, death, command, "
+		    "activity or backoff", to.origin);
 	if (to.every != NULL) {
 		if (num_ulong(to.every, EVERY_MAX, &secs) == -1 || secs == 0)
 			return cli_usage("--every %s: must be 1 to %d seconds",
@@ -199,7 +200,7 @@ cmd_tick(const struct args *a)
 
 const struct cmd_entry cmd_tick_entry = {
 	.name = "tick",
-	.usage = "[--verbose] [--origin schedule|death|command|activity] "
+	.usage = "[--verbose] [--origin schedule|death|command|activity|backoff] "
 	    "[--every SECS] "
 	    "[<id>...]",
 	.summary = "one supervision pass over every identity, or the named ones",
@@ -209,6 +210,8 @@ const struct cmd_entry cmd_tick_entry = {
 	    "              identity's lock, sleeps out a restart's backoff),\n"
 	    "              command (default with ids) or activity (the pane's\n"
 	    "              alert hook: only looks at what the program is doing)\n"
+	    "              or backoff (the waiting server's run-shell at the\n"
+	    "              end of a backoff: respawns the dead pane)\n"
 	    "  --every SECS  stay in the foreground and run a full pass every "
 	    "SECS\n"
 	    "              seconds (1-86400), logged as the scheduled tick's, "
@@ -236,43 +239,71 @@ pane_id_ok(const char *p)
 	return n > 1 && p[0] == '%' && strspn(p + 1, "0123456789") == n - 1;
 }
 
-/* This death would reach the crash-loop limit (the tick's rule: deaths
- * in the window, this one counted). */
+/* This death would reach the crash-loop limit (rule 3c's count, this
+ * death counted): left to the pass, which ends the server and says so. */
 static int
 would_loop(const char *id, const struct conf *c, time_t now)
 {
 	struct death d[DEATHS_KEEP];
-	unsigned long in = 1;
-	int n, i;
+	int n = marker_deaths_read(id, d, DEATHS_KEEP);
 
-	n = marker_deaths_read(id, d, DEATHS_KEEP);
-	for (i = 0; i < n; i++)
-		if (d[i].when > now - (time_t)c->cl_window)
-			in++;
-	return in >= c->cl_deaths;
+	return state_in_window(d, n, now, c->cl_window) + 1 >=
+	    (int)c->cl_deaths;
 }
 
 /*
- * The program of id ended in a server that lives on: when the restart
- * policy calls for a restart at once (restart_delay 0, no crash-loop,
- * not stopped), the death is recorded and the program respawned in the
- * same pane, keeping the server, its canary (cp, cstamp) and its socket:
- * 1.  Otherwise 0, and nothing is recorded here: the caller ends the
- * session and the pass does the rest, as after a server's death.
+ * The run-shell that ends a backoff in the waiting server: a pass over
+ * the identity (origin=backoff) once wait_ms is over.  It dies with the
+ * server, so a server that ends meanwhile leaves it to the canary's pass.
  */
 static int
-pane_died_restart(const char *id, const char *pane, int clean, pid_t cp,
+pane_died_later(const struct idctx *x, const struct conf *c, long wait_ms)
+{
+	char d[32];
+	const char *args[] = { "run-shell", "-b", "-d", d, NULL, NULL };
+	struct buf cmd = { 0 };
+	struct vars v = { 0 };
+	int rc = -1;
+
+	if (wait_ms < 1)
+		wait_ms = 1;
+	(void)snprintf(d, sizeof d, "%ld.%03ld", wait_ms / 1000,
+	    wait_ms % 1000);
+	if (x->sock[0] != '\0' && render_std(&v, x->id, c) == 0 &&
+	    render_line("backoff", &v, &cmd) == 0) {
+		args[4] = cmd.s;
+		rc = tmux_run(x->sock, args, NULL);
+	}
+	render_free(&v);
+	buf_free(&cmd);
+	return rc;
+}
+
+/*
+ * The program of id ended in a server that lives on.  When the restart
+ * policy calls for a restart (not stopped, no crash-loop), the death is
+ * recorded here and the server kept, its canary (cp, cstamp) and socket
+ * with it; .session says the run is over (died=), and the one decision
+ * (state.c, rule 1e) says what next: respawn the pane now, or after the
+ * backoff (a tmux run-shell -d asks for the pass then; the scheduled tick
+ * is the safety net): 1.  Otherwise 0, and nothing is kept: the caller
+ * ends the session and the pass does the rest, as after a server's death.
+ */
+static int
+pane_died_restart(struct idctx *x, const char *pane, int clean, pid_t cp,
     unsigned long long cstamp)
 {
+	const char *id = x->id;
 	struct timespec t0;
+	struct verdict v;
 	struct session s;
+	struct facts f;
 	struct conf c;
 	int lk, dummy, rc = 0;
 
 	if (!pane_id_ok(pane) || conf_read(id, &c) != 0)
 		return 0;
-	if (c.restart_delay != 0 ||
-	    !state_policy_restarts(&c, clean ? "status=0" : "")) {
+	if (!state_policy_restarts(&c, clean ? "status=0" : "")) {
 		conf_free(&c);
 		return 0;
 	}
@@ -284,15 +315,50 @@ pane_died_restart(const char *id, const char *pane, int clean, pid_t cp,
 		conf_free(&c);
 		return 0;
 	}
-	if (marker_session_read(id, &s) == 0 && marker_has(id, M_STOPPED) != 1 &&
-	    marker_has(id, M_CRASHLOOP) != 1 && !would_loop(id, &c, now_wall()) &&
-	    death_record(id, &s, &dummy) == 0 &&
-	    launch_respawn(id, &c, pane, &s, "restart") == 0) {
-		/* The canary still watches this server: it is still ours. */
-		if (cp > 0)
-			(void)marker_pid_write(id, M_CANARY, cp, cstamp);
+	state_ctx_forget(x);	/* read under the lock */
+	if (state_ctx_session(x) == NULL)
+		goto out;
+	s = x->s;
+	if (s.died > 0 ||
+	    marker_has(id, M_STOPPED) == 1 || marker_has(id, M_CRASHLOOP) == 1 ||
+	    would_loop(id, &c, now_wall()) ||
+	    death_record(id, &s, &dummy) == -1)
+		goto out;
+	/* The run is over; its server stays, watched by the same canary,
+	 * which then records the server's own end (no pane names the
+	 * program's record as this run's). */
+	s.died = now_wall();
+	s.pane_pid = 0;
+	s.pane_start = 0;
+	if (s.run == 0)
+		s.run = 1;
+	state_ctx_forget(x);
+	if (marker_session_write(id, &s) == -1)
+		goto out;
+	if (cp > 0)
+		(void)marker_pid_write(id, M_CANARY, cp, cstamp);
+	/* .busy, .waiting, .ready were the dead run's: nothing is delivered
+	 * into the dead pane (the queue waits for the next run). */
+	activity_clear(id);
+	tick_facts(x, &c, NULL, now_wall(), &f);
+	state_decide(&c, &f, &v);
+	if ((v.act & A_RESPAWN) &&
+	    launch_respawn(id, &c, pane, &s, "restart") == 0)
+		rc = 1;					/* 1e: now */
+	else if (!(v.act & A_RESPAWN) && v.st == ST_BACKOFF &&
+	    v.restart) {
+		tick_backoff_log(id, &v);			/* 1e: later */
+		if (pane_died_later(x, &c, v.wait) == -1)
+			cli_warn("%s", err_msg());
 		rc = 1;
 	}
+	if (rc == 0) {
+		/* Not kept after all: as after a server's death, the
+		 * canary dismissed and the death recorded. */
+		(void)marker_rm(id, M_CANARY);
+		(void)marker_rm(id, M_SESSION);
+	}
+out:
 	file_unlock(lk);
 	conf_free(&c);
 	return rc;
@@ -315,18 +381,16 @@ clean_exit(const struct buf *line)
  * and restarts it after the backoff.  The pass is asked for first: the
  * server's end may end this run-shell job too. */
 static void
-pane_died_end(const char *id)
+pane_died_end(const struct idctx *x)
 {
-	char sock[PATHBUF], target[ID_MAX + 4];
-	const char *args[] = { "kill-session", "-t", target, NULL };
+	const char *args[] = { "kill-session", "-t", x->target, NULL };
 	const char *argv[] = { pid_self(), "-H", home_dir(), "tick",
-	    "--origin", "death", id, NULL };
+	    "--origin", "death", x->id, NULL };
 
 	if (argv[0] != NULL && spawn_detached(argv, NULL, NULL, NULL) == -1)
 		cli_warn("%s", err_msg());
-	(void)snprintf(target, sizeof target, "=%s:", id);
-	if (home_sock(id, sock, sizeof sock) == 0 && tmux_alive(sock))
-		(void)tmux_run(sock, args, NULL);
+	if (x->sock[0] != '\0' && tmux_alive(x->sock))
+		(void)tmux_run(x->sock, args, NULL);
 }
 
 /* A SIGKILL's snapshot (fx not ""), by the shared script, detached, at
@@ -364,6 +428,7 @@ cmd_pane_died(const struct args *a)
 {
 	struct death_facts df = { "", "", "", "", "" };
 	const char *pane = "";
+	struct idctx x;
 	unsigned long long cstamp = 0;
 	pid_t cp = 0;
 	struct buf line = { 0 };
@@ -403,11 +468,12 @@ cmd_pane_died(const struct args *a)
 	sig_release();
 	/* A restart due now happens in the live server; the snapshot of a
 	 * SIGKILL comes after the record and the restart. */
-	if (pane_died_restart(id, pane, clean_exit(&line), cp, cstamp) == 1)
+	state_ctx(id, &x);
+	if (pane_died_restart(&x, pane, clean_exit(&line), cp, cstamp) == 1)
 		pane_died_snapshot(id, fx, line.s);
 	else {
 		pane_died_snapshot(id, fx, line.s);
-		pane_died_end(id);
+		pane_died_end(&x);
 	}
 	buf_free(&line);
 	return RX_OK;
@@ -419,9 +485,11 @@ const struct cmd_entry cmd_pane_died_entry = {
 	"record the end of an identity's program (what its tmux hook runs)",
 	"Appends ev=session-exit to exits.log and writes .last-exit, with\n"
 	"the signal named by roost's one table (rsig, what the launch script\n"
-	"saw, wins over tmux's signal); dismisses the canary.  A restart due\n"
-	"now respawns the program in pane (its server, canary and socket\n"
-	"stay); otherwise it ends the session and asks for a pass over the\n"
-	"identity.  Fields that are not numbers or signals are dropped.\n",
+	"saw, wins over tmux's signal); dismisses the canary.  A restart the\n"
+	"policy owes keeps the server, its canary and socket: the program is\n"
+	"respawned in pane now, or once its backoff is over (the pane stays\n"
+	"dead meanwhile); otherwise it ends the session and asks for a pass\n"
+	"over the identity.  Fields that are not numbers or signals are\n"
+	"dropped.\n",
 	pane_died_opts, 1, -1, H_READ, 0, cmd_pane_died
 };

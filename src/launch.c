@@ -439,6 +439,8 @@ launch_respawn(const char *id, const struct conf *c, const char *pane,
 		goto out;
 	}
 	s.pane_pid = pp;
+	s.run = (old->run > 0 ? old->run : 1) + 1;
+	s.died = 0;
 	(void)snprintf(s.mode, sizeof s.mode, "%s", mode);
 	if (marker_session_record(id, &s) == -1)
 		goto out;
@@ -488,6 +490,7 @@ launch(const char *id, const struct conf *c, const char *mode_req,
 	    session_create(id, c, sock, mode, &s) == -1)
 		goto out;
 	(void)snprintf(s.mode, sizeof s.mode, "%s", mode);
+	s.run = 1;
 	if (marker_session_record(id, &s) == -1)
 		goto out;
 	/* tmux built with utempter (before 3.6; tmux issue 4559) can miss

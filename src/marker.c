@@ -138,8 +138,8 @@ field_num(const char *line, const char *key, unsigned long max,
 
 /*
  * woke=<epoch> mode=<fresh|resume> server_pid=<pid> pane_pid=<pid>
- * server_start=<stamp> pane_start=<stamp> [memcg=<file> oom_kills=<n>]
- * [scope=<unit>];
+ * server_start=<stamp> pane_start=<stamp> [run=<n>] [died=<epoch>]
+ * [pane_id=%<n>] [memcg=<file> oom_kills=<n>] [scope=<unit>];
  * 1 when absent.  Fields a version of roost did not write read as 0.
  */
 int
@@ -170,6 +170,8 @@ marker_session_read(const char *id, struct session *s)
 		s->oom_kills = (long)field_num(b.s, "oom_kills", 1UL << 40, &v);
 	if (logfmt_get(b.s, "scope", &v) == 0)
 		(void)snprintf(s->scope, sizeof s->scope, "%s", v.s);
+	s->run = (unsigned)field_num(b.s, "run", 1UL << 30, &v);
+	s->died = (time_t)field_num(b.s, "died", 1UL << 40, &v);
 	buf_free(&b);
 	buf_free(&v);
 	return 0;
@@ -185,6 +187,12 @@ marker_session_write(const char *id, const struct session *s)
 	    "server_start=%llu pane_start=%llu", (long long)s->woke, s->mode,
 	    (long)s->server_pid, (long)s->pane_pid, s->server_start,
 	    s->pane_start);
+	/* Which run of its server this is; a died= run is over, its
+	 * server waits with the dead pane for the restart. */
+	if (s->run > 0)
+		logfmt_kvl(&b, "run", (long)s->run);
+	if (s->died > 0)
+		logfmt_kvl(&b, "died", (long)s->died);
 	/* The pane the pane-died hook acts for (@roost-pane in tmux). */
 	if (s->pane_id[0] != '\0')
 		logfmt_kv(&b, "pane_id", s->pane_id);

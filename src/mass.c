@@ -177,16 +177,14 @@ recent_deaths(const char *id, time_t now)
 	struct death d[DEATHS_KEEP];
 	struct conf c;
 	unsigned long win = 300;
-	int k, i, r = 0;
+	int k;
 
 	if (conf_read(id, &c) == 0) {
 		win = c.cl_window;
 		conf_free(&c);
 	}
 	k = marker_deaths_read(id, d, DEATHS_KEEP);
-	for (i = 0; i < k; i++)
-		r += now - d[i].when <= (time_t)win;
-	return r;
+	return state_in_window(d, k, now, win);
 }
 
 /* Up, or owes no restart (stopped, crash-looped, policy): settled.
@@ -194,23 +192,27 @@ recent_deaths(const char *id, time_t now)
 static int
 settled(const char *id, time_t *woke)
 {
-	struct session s;
+	struct idctx x;
+	struct verdict v;
+	struct facts f;
 	struct conf c;
-	struct owed o;
-	int owed;
 
 	*woke = 0;
-	if (state_running(id) && marker_session_read(id, &s) == 0) {
-		*woke = s.woke;
+	state_ctx(id, &x);
+	state_facts(&x, NULL, now_wall(), &f);
+	if (f.alive && f.session && f.s.died == 0) {
+		*woke = f.s.woke;
 		return 1;
 	}
-	if (marker_has(id, M_SESSION) == 1)
-		return 0;	/* dead, its death not yet recorded */
+	if (f.session != f.alive)
+		return 0;	/* dead, its death not yet recorded, or a launch
+				 * under way (.session not written yet) */
 	if (conf_read(id, &c) == -1)
 		return 1;
-	owed = state_restart(id, &c, now_wall(), &o) == 1;
+	state_decide(&c, &f, &v);
 	conf_free(&c);
-	return !owed;
+	return !(v.restart && v.st == ST_BACKOFF) && !(v.act & (A_RESTART |
+	    A_RESPAWN));
 }
 
 struct rank {

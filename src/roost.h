@@ -366,6 +366,9 @@ struct session {
 	char	 memcg[256];	/* the server's oom_kill counter file, or "" */
 	long	 oom_kills;	/* its value at launch, -1 unknown */
 	char	 scope[ID_MAX + 32];	/* roost-<id>.scope, or "" (plain) */
+	unsigned run;		/* 1 the launch, +1 each respawn in its server */
+	time_t	 died;		/* the program died (recorded) and its server
+				 * waits, the pane dead, for the restart; 0 */
 };
 
 struct death {
@@ -445,20 +448,109 @@ enum state {
 	ST_WEDGED,	/* the socket accepts, the server answers nothing */
 	ST_FOREIGN	/* the socket is another home's server, or not roost's */
 };
+
+/* What is to be done (state_decide), applied in this order. */
+enum {
+	A_ADOPT		= 1 << 0,	/* 1a */
+	A_PARK_STOPPED	= 1 << 1,	/* 1c, ends the list */
+	A_UNWAKE	= 1 << 2,	/* 1d */
+	A_NUDGE		= 1 << 3,	/* 1f */
+	A_REAP		= 1 << 4,	/* 1g, ends the list */
+	A_CANARY	= 1 << 5,	/* 1h */
+	A_TRIM		= 1 << 6,	/* 1i */
+	A_DEATH		= 1 << 7,	/* 1b, 2 */
+	A_LAUNCH	= 1 << 8,	/* 3d: a wake or a queue */
+	A_RESTART	= 1 << 9,	/* 3e: a restart whose backoff is over */
+	A_LOOK		= 1 << 10,	/* 1j */
+	A_DELIVER	= 1 << 11,	/* 1k */
+	A_PIPE		= 1 << 12,	/* 1l */
+	A_RESPAWN	= 1 << 13,	/* 1e: the dead pane, in its server */
+	A_CRASHLOOP	= 1 << 14,	/* 1e, 3c: write .crash-loop, no launch */
+	A_END		= 1 << 15	/* 1e: a waiting server owed nothing */
+};
+
+/* One listing of state/ and of the socket directory (a full pass's):
+ * whether a marker or a socket exists becomes a lookup. */
+struct names {
+	char	**v;
+	size_t	 n;
+};
+struct snap {
+	struct names state, sock;
+};
+
+/*
+ * The facts of one identity, gathered once (state_facts); the tick adds
+ * the few of a running program only it needs (tick.c).
+ */
+struct facts {
+	time_t	 now;		/* the clock: a fact like any other */
+	long long now_ms;	/* the same clock to the millisecond */
+	unsigned long interval;	/* the tick's, the backoff's cap */
+	int	 alive;		/* its socket accepts a connection */
+	int	 session;	/* .session was read into s */
+	struct session s;
+	int	 taken;		/* s's server is gone, another answers */
+	int	 pane_dead;	/* the recorded pane pid is gone */
+	int	 stopped, crashloop, wake, queue, parked;
+	int	 ndeaths;	/* .deaths, oldest first */
+	struct death d[DEATHS_KEEP];
+	long long death_ms;	/* the newest death, to the ms (its mtime) */
+	/* The tick's, of a running program (0 where status gathers). */
+	time_t	 activity;	/* newest activity, never before woke */
+	int	 engaged;	/* busy by its own word, or waiting */
+	int	 canary;	/* the canary runs */
+	int	 log_big;	/* the pane log is over the cap */
+	int	 pipe_dead;	/* .pipe names a writer that is gone */
+	int	 deliver;	/* a message waits and the program is ready */
+	int	 look;		/* what it is doing may have changed */
+	long long turn_ms;	/* several deaths at once: not before (0) */
+};
+
+/* What the facts say: the state, the actions, and the restart's
+ * numbers, computed once. */
+struct verdict {
+	enum state st;
+	unsigned act;		/* A_* */
+	const char *rule;	/* the rule that decided, "3e" */
+	int	 in_window;	/* deaths in the crash-loop window, to now */
+	int	 restart;	/* a restart is owed */
+	long	 wait;		/* ms until it may start; 0 or less: now */
+	long	 delay;		/* the backoff after the newest death, ms */
+	long long until;	/* the newest death plus the delay, ms */
+};
+
+/*
+ * An identity's context, built once where a command or a pass over it
+ * begins (state_ctx) and handed down: its name, socket, pane log and tmux
+ * target, and its .session, read when first needed and kept.
+ */
+struct idctx {
+	const char *id;
+	char	 sock[PATHBUF];	/* "" when its path is unusable */
+	char	 pane_log[PATHBUF];
+	char	 target[ID_MAX + 4];	/* "=<id>:", its session */
+	int	 read;		/* .session was read (into s when session) */
+	int	 session;
+	struct session s;
+};
+
 int	 state_running(const char *id);
-enum state state_of(const char *id, const struct conf *, int alive,
-	    time_t now);
+void	 state_ctx(const char *id, struct idctx *);
+const struct session *state_ctx_session(struct idctx *);
+void	 state_ctx_forget(struct idctx *);
+int	 state_ctx_running(struct idctx *);
+int	 state_conf(const char *id, struct conf *);
+void	 state_facts(struct idctx *, const struct snap *, time_t now,
+	    struct facts *);
+void	 state_decide(const struct conf *, const struct facts *,
+	    struct verdict *);
+int	 state_in_window(const struct death *, int n, time_t now,
+	    unsigned long window);
+int	 state_listed(const struct names *, const char *id, const char *m);
 unsigned long state_interval(void);
 int	 state_policy_restarts(const struct conf *, const char *cause);
 enum state state_probe(const char *id, long ms);
-/* A restart owed: all in ms; until on the wall clock (for the record). */
-struct owed {
-	long	 wait;		/* until it may start; 0 or less: now */
-	long	 delay;		/* the backoff after the newest death */
-	long long until;	/* the newest death plus the delay */
-};
-int	 state_restart(const char *id, const struct conf *, time_t now,
-	    struct owed *);
 int	 state_ids(char ***);
 int	 state_known(const char *id);
 const char *state_name(enum state);
@@ -579,7 +671,13 @@ struct tally {
 	int	 ids, running, launched, reaped, deaths, errors;
 	long	 ms;
 };
-int	 tick_crash_looping(const char *id, const struct conf *, time_t now);
+void	 tick_facts(struct idctx *, const struct conf *, const struct snap *,
+	    time_t now, struct facts *);
+int	 tick_crash_loop(const char *id, const struct conf *,
+	    const struct facts *, const struct verdict *);
+void	 tick_backoff_log(const char *id, const struct verdict *);
+int	 tick_respawn(struct idctx *, const struct conf *, const char *cause,
+	    const char **mode);
 int	 tick_pass(int verbose, const char *origin, char *const ids[],
 	    int nids, struct tally *);
 

@@ -1,7 +1,62 @@
 /*
  * state.c - the state of an identity, derived from its markers and one
  * connect(2) to its socket; nothing of it is stored apart from them.
- * status displays it; the tick decides from the same facts.
+ * Its facts are gathered in one place (state_facts) and turned into THE
+ * state and THE next action by one pure function (state_decide): status
+ * shows what the tick then does.
+ *
+ * The rules, in the order they apply to one identity (the state each
+ * leaves it in, as status says it, after the arrow):
+ *
+ *  1. Running (its socket accepts a connection):
+ *     a. no .session (a launch that died half-way, or a .session lost):
+ *        adopt the server if it is this home's (write .session), or end
+ *        it when it has no session of the identity -> running;
+ *     b. the server .session recorded is gone while another answers on
+ *        the socket: the recorded one died (rule 2) -> dead;
+ *     c. .stopped is present: tear it down, parked (start resumes)
+ *        -> running until it is down;
+ *     d. a .wake is stale (it is already awake): remove it;
+ *     e. the program died, its death is recorded (.session died=) and
+ *        its server waits with the pane dead: the restart rule 3 would
+ *        owe (a .wake or a queue make it due now) respawns the pane in
+ *        that same server once its backoff is over -> backoff; the
+ *        crash-loop guard (3c) writes .crash-loop and ends the server
+ *        -> crash-loop; a restart no longer owed ends it -> exited.
+ *        Meanwhile only rules h and i apply;
+ *     f. the pane pid in .session is gone but tmux has not noticed (a
+ *        lost SIGCHLD): nudge the server with SIGCHLD, and if that ends
+ *        it, go on with rule 2 in this same pass -> dead;
+ *     g. idle longer than the conf's idle, neither busy nor waiting
+ *        (section 13): tear it down, parked (reap);
+ *     h. its canary is not alive: spawn one;
+ *     i. its pane log is over the cap: cut it;
+ *     j. what the program is doing may have changed (activity.c): look;
+ *     k. its queue holds a message and the program is ready (.ready
+ *        since this launch, not busy, not waiting): deliver the oldest;
+ *     l. its pane-log writer (.pipe) was killed: pipe the pane again
+ *        (and never park it for an idleness that only a lost pipe
+ *        shows, so g waits for l);
+ *     otherwise -> running.
+ *  2. Not running, .session present: it died.  Record the death -> dead.
+ *  3. Not running, no .session:
+ *     a. .stopped: nothing -> stopped;
+ *     b. .crash-loop: nothing -> crash-loop;
+ *     c. a launch is asked for (d) or a restart owed (e, whatever is
+ *        left of its backoff) and the deaths in the crash-loop window
+ *        reach the limit: write .crash-loop, no launch -> crash-loop;
+ *     d. .wake or a non-empty .queue/: launch (resume when parked);
+ *     e. not parked, and the newest death's cause calls for a restart
+ *        (the policy): launch once its backoff is over;
+ *     f. -> parked when .idle-reaped, backoff while a restart waits,
+ *        exited after a death, else down.
+ *
+ *  The restart (rules 1e, 3c-3e), computed once: the window counts the
+ *  deaths newer than now minus its length, the same count for the guard
+ *  and for the backoff, which is restart_delay doubled for each death in
+ *  the window after the first, capped at the tick interval, counted from
+ *  the newest death to the millisecond; several deaths at once may push
+ *  it later (mass.c, a fact the tick adds).
  */
 #include "roost.h"
 
@@ -14,22 +69,65 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The identity's context: paths and target built here, once; .session
+ * left to the first that needs it. */
+void
+state_ctx(const char *id, struct idctx *x)
+{
+	memset(x, 0, sizeof *x);
+	x->id = id;
+	if (home_sock(id, x->sock, sizeof x->sock) == -1)
+		x->sock[0] = '\0';
+	home_pane_log(x->pane_log, id);
+	(void)snprintf(x->target, sizeof x->target, "=%s:", id);
+}
+
+/* Its .session, read once: NULL when there is none. */
+const struct session *
+state_ctx_session(struct idctx *x)
+{
+	if (!x->read) {
+		x->read = 1;
+		x->session = marker_session_read(x->id, &x->s) == 0;
+		if (!x->session)
+			memset(&x->s, 0, sizeof x->s);
+	}
+	return x->session ? &x->s : NULL;
+}
+
+/* .session changed (a launch, a death recorded): read it again when
+ * next asked. */
+void
+state_ctx_forget(struct idctx *x)
+{
+	x->read = 0;
+}
+
 /* The identity's tmux socket accepts a connection.  A refused one is
  * asked again only while the server .session recorded is alive: a death
  * already seen costs no wait. */
 int
-state_running(const char *id)
+state_ctx_running(struct idctx *x)
 {
-	char sock[PATHBUF];
-	struct session s;
+	const struct session *s;
 	int r;
 
-	if (home_sock(id, sock, sizeof sock) == -1)
+	if (x->sock[0] == '\0')
 		return 0;
-	if ((r = tmux_probe(sock)) != -1)
+	if ((r = tmux_probe(x->sock)) != -1)
 		return r;
-	return tmux_refused_again(sock, marker_session_read(id, &s) == 0 &&
-	    s.server_pid > 1 ? s.server_pid : -1);
+	s = state_ctx_session(x);
+	return tmux_refused_again(x->sock, s != NULL && s->server_pid > 1 ?
+	    s->server_pid : -1);
+}
+
+int
+state_running(const char *id)
+{
+	struct idctx x;
+
+	state_ctx(id, &x);
+	return state_ctx_running(&x);
 }
 
 static const char *const state_names[] = {
@@ -74,43 +172,6 @@ state_probe(const char *id, long ms)
 	}
 }
 
-/* The server runs, but the program's pane process .session recorded is
- * gone (tmux has not seen it end yet): not running, but dead. */
-static int
-state_pane_dead(const char *id)
-{
-	struct session s;
-
-	if (marker_session_read(id, &s) != 0 || s.pane_pid <= 1)
-		return 0;
-	return s.pane_start != 0 ? !pid_is(s.pane_pid, s.pane_start, NULL) :
-	    !pid_alive(s.pane_pid);
-}
-
-/* c NULL: the conf is unknown (no restart can be told). */
-enum state
-state_of(const char *id, const struct conf *c, int alive, time_t now)
-{
-	struct death d[1];
-	struct owed o;
-
-	if (alive)
-		return state_pane_dead(id) ? ST_DEAD : ST_RUNNING;
-	if (marker_has(id, M_STOPPED) == 1)
-		return ST_STOPPED;
-	if (marker_has(id, M_CRASHLOOP) == 1)
-		return ST_CRASHLOOP;
-	if (marker_has(id, M_SESSION) == 1)
-		return ST_DEAD;
-	if (marker_has(id, M_IDLE) == 1)
-		return ST_PARKED;
-	if (c != NULL && state_restart(id, c, now, &o) == 1 && o.wait > 0)
-		return ST_BACKOFF;
-	if (marker_deaths_read(id, d, 1) > 0)
-		return ST_EXITED;
-	return ST_DOWN;
-}
-
 /* The tick interval install recorded, else 60 s. */
 unsigned long
 state_interval(void)
@@ -134,78 +195,281 @@ state_policy_restarts(const struct conf *c, const char *cause)
 	    (cause[8] != '\0' && cause[8] != ' ');
 }
 
-/*
- * How long ago the newest death was, in ms.  Its line is the last write
- * of .deaths, so the file's mtime gives the millisecond its epoch lacks;
- * the write may land in the second after the epoch was read (a loaded
- * machine), and then the mtime, later than the death, is the time: a
- * backoff counted from it is never short.
- * now is status's pinned clock or the wall clock; a death that clock puts
- * in the future (it was stepped back) is taken as long past, never as a
- * backoff of the size of the step.
- */
-static long long
-death_age_ms(const char *id, const struct death *d, time_t now,
-    long long *at)
+/* Is "<id>" (m NULL) or "<id>.<m>" in the listing? */
+int
+state_listed(const struct names *nm, const char *id, const char *m)
 {
-	struct timespec m, w;
-	long long nw = (long long)now * 1000;
+	char key[ID_MAX + 32];
+	const char *k = key;
 
-	*at = (long long)d->when * 1000;
-	if (marker_mtime(id, M_DEATHS, &m) == 0 && (m.tv_sec == d->when ||
-	    m.tv_sec == d->when + 1))
-		*at = (long long)m.tv_sec * 1000 + m.tv_nsec / 1000000;
-	/* now may be a second or two behind the clock (read at the pass's
-	 * start); the clock's own millisecond is the time then. */
-	if (clock_gettime(CLOCK_REALTIME, &w) == 0 && w.tv_sec >= now &&
-	    w.tv_sec <= now + 2)
-		nw = (long long)w.tv_sec * 1000 + w.tv_nsec / 1000000;
-	if (nw >= *at)
-		return nw - *at;
-	/* Ahead by a moment: two clocks read apart, the death is new.  Ahead
-	 * by more: the clock was stepped back since. */
-	return *at - nw <= 2000 ? 0 : 1LL << 40;
+	if (m != NULL)
+		(void)snprintf(key, sizeof key, "%s.%s", id, m);
+	else
+		k = id;
+	return nm->n > 0 &&
+	    bsearch(&k, nm->v, nm->n, sizeof *nm->v, file_names_cmp) != NULL;
+}
+
+/* A marker's presence: from the listing when there is one, else lstat. */
+static int
+has(const struct snap *sn, const char *id, const char *m)
+{
+	if (sn != NULL)
+		return state_listed(&sn->state, id, m);
+	return marker_has(id, m) == 1;
+}
+
+/* Still the process .session recorded (a .session without start times,
+ * from an older roost, trusts the pid alone). */
+static int
+recorded(pid_t pid, unsigned long long start)
+{
+	return start != 0 ? pid_is(pid, start, NULL) : pid_alive(pid);
 }
 
 /*
- * A restart is owed: the newest death's cause calls for one by policy, and
- * nothing since has settled it (no session, not stopped, not crash-looped,
- * not parked).  1 with *o: restart_delay doubled for each earlier death
- * in the crash-loop window, capped at the tick interval, after the newest
- * death, to the millisecond.  0 when none is owed.
+ * The identity's conf, as every decision reads it: 0, or -1 when it is
+ * bad.  One that is gone (a session whose conf was deleted) is supervised
+ * with defaults, never restarted or reaped.
  */
 int
-state_restart(const char *id, const struct conf *c, time_t now,
-    struct owed *o)
+state_conf(const char *id, struct conf *c)
 {
-	struct death d[DEATHS_KEEP];
-	unsigned long delay, cap;
-	long long age, at;
-	int n, i, k = 0;
+	if (conf_read(id, c) == 0)
+		return 0;
+	if (err_code() != RX_UNKNOWN)
+		return -1;
+	conf_defaults(c);
+	c->restart = RESTART_NEVER;
+	c->idle = 0;
+	return 0;
+}
 
-	if (marker_has(id, M_DEATHS) != 1 || marker_has(id, M_SESSION) == 1 ||
-	    marker_has(id, M_STOPPED) == 1 || marker_has(id, M_CRASHLOOP) == 1 ||
-	    marker_has(id, M_IDLE) == 1)
-		return 0;
-	n = marker_deaths_read(id, d, DEATHS_KEEP);
-	if (n == 0 || !state_policy_restarts(c, d[n - 1].cause))
-		return 0;
-	age = death_age_ms(id, &d[n - 1], now, &at);
+/* Deaths newer than now minus the window: the one count. */
+int
+state_in_window(const struct death *d, int n, time_t now,
+    unsigned long window)
+{
+	int i, k = 0;
+
 	for (i = 0; i < n; i++)
-		if (d[i].when > d[n - 1].when - (time_t)c->cl_window)
+		if (d[i].when > now - (time_t)window)
 			k++;
-	cap = state_interval();
+	return k;
+}
+
+/*
+ * The facts of an identity (x: state_ctx(), its .session read here when
+ * it was not yet); sn, a full pass's listing, makes a marker's
+ * presence a lookup (NULL reads them live).  now is the caller's clock
+ * (status's pinned one, or the pass's); now_ms is the clock's own
+ * millisecond when it is within two seconds of now.  A healthy running
+ * identity costs a read of .session, a connect and kill(0)s.
+ *
+ * The newest death's time comes from the mtime of .deaths (its line is
+ * the last write) when that is its second or the next: the write may
+ * land in the second after the epoch was read (a loaded machine), and a
+ * backoff counted from it is never short.
+ */
+void
+state_facts(struct idctx *x, const struct snap *sn, time_t now,
+    struct facts *f)
+{
+	const char *id = x->id;
+	struct timespec w, m;
+	int deaths;
+
+	memset(f, 0, sizeof *f);
+	f->now = now;
+	f->now_ms = (long long)now * 1000;
+	if (clock_gettime(CLOCK_REALTIME, &w) == 0 && w.tv_sec >= now &&
+	    w.tv_sec <= now + 2)
+		f->now_ms = (long long)w.tv_sec * 1000 + w.tv_nsec / 1000000;
+	f->alive = (sn == NULL || state_listed(&sn->sock, id, NULL)) &&
+	    state_ctx_running(x);
+	f->stopped = has(sn, id, M_STOPPED);
+	f->wake = has(sn, id, M_WAKE);
+	f->parked = has(sn, id, M_IDLE);
+	f->queue = (sn == NULL || state_listed(&sn->state, id, M_QUEUE)) &&
+	    marker_queue_nonempty(id) == 1;
+	if (f->alive || sn == NULL) {
+		if ((f->session = state_ctx_session(x) != NULL))
+			f->s = x->s;
+	} else
+		f->session = state_listed(&sn->state, id, M_SESSION);
+	if (f->alive && f->session) {
+		f->taken = f->s.server_pid > 1 &&
+		    !recorded(f->s.server_pid, f->s.server_start);
+		f->pane_dead = !f->taken && f->s.pane_pid > 1 &&
+		    !recorded(f->s.pane_pid, f->s.pane_start);
+		deaths = f->s.died > 0;
+	} else {
+		f->crashloop = has(sn, id, M_CRASHLOOP);
+		deaths = !f->alive && !f->session && has(sn, id, M_DEATHS);
+	}
+	if (!deaths)
+		return;
+	f->ndeaths = marker_deaths_read(id, f->d, DEATHS_KEEP);
+	if (f->ndeaths <= 0) {
+		f->ndeaths = 0;
+		return;
+	}
+	f->death_ms = (long long)f->d[f->ndeaths - 1].when * 1000;
+	if (marker_mtime(id, M_DEATHS, &m) == 0 &&
+	    (m.tv_sec == f->d[f->ndeaths - 1].when ||
+	    m.tv_sec == f->d[f->ndeaths - 1].when + 1))
+		f->death_ms = (long long)m.tv_sec * 1000 + m.tv_nsec / 1000000;
+	f->interval = state_interval();
+}
+
+/*
+ * The restart the newest death calls for (rules 1e, 3c-3e): 1 with its
+ * numbers in v when the policy owes one, else 0.  A death the clock puts
+ * in the future (it was stepped back) is taken as long past, never as a
+ * backoff of the size of the step; ahead by a moment it is new.
+ */
+static int
+restart_owed(const struct conf *c, const struct facts *f, struct verdict *v)
+{
+	unsigned long delay, cap;
+	long long age;
+	int i;
+
+	if (f->ndeaths == 0 ||
+	    !state_policy_restarts(c, f->d[f->ndeaths - 1].cause))
+		return 0;
+	cap = f->interval > 0 ? f->interval : 60;
 	delay = c->restart_delay;
-	for (i = 1; i < k && delay < cap; i++)
+	for (i = 1; i < v->in_window && delay < cap; i++)
 		delay *= 2;
 	if (delay > cap)
 		delay = cap;
-	o->delay = (long)delay * 1000;
-	o->until = at + o->delay;
-	o->wait = age >= o->delay ? 0 : (long)(o->delay - age);
+	age = f->now_ms - f->death_ms;
+	if (age < 0)
+		age = -age <= 2000 ? 0 : 1LL << 40;
+	v->delay = (long)delay * 1000;
+	v->until = f->death_ms + v->delay;
+	v->wait = age >= v->delay ? 0 : (long)(v->delay - age);
+	/* Several deaths at once: its turn (section 16). */
+	if (f->turn_ms > f->now_ms + v->wait) {
+		v->wait = (long)(f->turn_ms - f->now_ms);
+		v->until = f->turn_ms;
+	}
+	v->restart = 1;
 	return 1;
 }
 
+#define RULE(r, s, a)	do { v->rule = (r); v->st = (s); v->act |= (a); \
+			} while (0)
+
+/* Rule 1, the server of a program still up (not its death). */
+static void
+decide_running(const struct conf *c, const struct facts *f,
+    struct verdict *v)
+{
+	RULE("1", ST_RUNNING, 0);
+	if (f->wake)
+		RULE("1d", ST_RUNNING, A_UNWAKE);
+	if (f->pane_dead && f->s.server_pid > 1) {
+		RULE("1f", ST_DEAD, A_NUDGE);
+		return;	/* the nudge ends it, or the next pass decides */
+	}
+	if (f->pipe_dead)
+		RULE("1l", ST_RUNNING, A_PIPE);
+	else if (c->idle > 0 && f->now - f->activity > (time_t)c->idle &&
+	    !f->engaged) {
+		RULE("1g", ST_RUNNING, A_REAP);
+		return;
+	}
+	if (f->look)
+		RULE("1j", ST_RUNNING, A_LOOK);
+	if (!f->canary)
+		RULE("1h", ST_RUNNING, A_CANARY);
+	if (f->log_big)
+		RULE("1i", ST_RUNNING, A_TRIM);
+	if (f->deliver)
+		RULE("1k", ST_RUNNING, A_DELIVER);
+}
+
+/* Rule 1e: a server that waits, its program's death recorded. */
+static void
+decide_waiting(const struct conf *c, const struct facts *f,
+    struct verdict *v)
+{
+	if (!restart_owed(c, f, v) && !f->wake && !f->queue) {
+		RULE("1e", ST_EXITED, A_END);
+		return;
+	}
+	if (v->in_window >= (int)c->cl_deaths) {
+		RULE("1e", ST_CRASHLOOP, A_CRASHLOOP | A_END);
+		return;
+	}
+	if (f->wake || f->queue || v->wait <= 0)
+		RULE("1e", ST_BACKOFF, A_RESPAWN);
+	else
+		RULE("1e", ST_BACKOFF, 0);
+	if (!f->canary)
+		v->act |= A_CANARY;
+	if (f->log_big)
+		v->act |= A_TRIM;
+}
+
+/*
+ * The one decision: facts in, the state and the actions out, with the
+ * crash-loop window's count and the restart's verdict.  Pure: no I/O,
+ * no clock.
+ */
+void
+state_decide(const struct conf *c, const struct facts *f, struct verdict *v)
+{
+	int owed;
+
+	memset(v, 0, sizeof *v);
+	v->in_window = state_in_window(f->d, f->ndeaths, f->now, c->cl_window);
+	if (f->alive) {
+		if (!f->session)
+			RULE("1a", ST_RUNNING, A_ADOPT | A_CANARY);
+		else if (f->taken)
+			RULE("1b", ST_DEAD, A_DEATH);
+		else if (f->stopped)
+			RULE("1c", ST_RUNNING, A_PARK_STOPPED);
+		else if (f->s.died > 0)
+			decide_waiting(c, f, v);
+		else
+			decide_running(c, f, v);
+		return;
+	}
+	if (f->session) {
+		RULE("2", ST_DEAD, A_DEATH);
+		return;
+	}
+	if (f->stopped) {
+		RULE("3a", ST_STOPPED, 0);
+		return;
+	}
+	if (f->crashloop) {
+		RULE("3b", ST_CRASHLOOP, 0);
+		return;
+	}
+	owed = !f->parked && restart_owed(c, f, v);
+	if ((f->wake || f->queue || owed) &&
+	    v->in_window >= (int)c->cl_deaths) {
+		RULE("3c", ST_CRASHLOOP, A_CRASHLOOP);
+		return;
+	}
+	if (f->parked)
+		RULE("3f", ST_PARKED, 0);
+	else if (owed && v->wait > 0)
+		RULE("3f", ST_BACKOFF, 0);
+	else if (f->ndeaths > 0)
+		RULE("3f", ST_EXITED, 0);
+	else
+		RULE("3f", ST_DOWN, 0);
+	if (f->wake || f->queue)
+		RULE("3d", v->st, A_LAUNCH);
+	else if (owed && v->wait <= 0)
+		RULE("3e", v->st, A_RESTART);
+}
 /*
  * Every identity there is something of, sorted: a conf, or a .session
  * (a running session whose conf was deleted is still listed, stoppable
@@ -293,6 +557,10 @@ state_last_exit_line(const char *id, const struct session *s,
 	if (marker_read(id, M_LASTEXIT, le) != 0 ||
 	    marker_mtime(id, M_LASTEXIT, &ts) != 0 ||
 	    !names_pid(le->s, "server_pid", s->server_pid))
+		return 0;
+	/* A server waiting with its dead pane (rule 1e): the program's end
+	 * is counted already; only the server's own can be this one's. */
+	if (s->died > 0 && strstr(le->s, " ev=server-exit ") == NULL)
 		return 0;
 	*when = ts.tv_sec;
 	return names_pid(le->s, "pane_pid", s->pane_pid) ||

@@ -1,39 +1,11 @@
 /*
  * tick.c - one supervision pass, over every identity or over named ones.
  *
- * The rules, in the order they apply to one identity:
+ * The rules are numbered in state.c, where the one function that applies
+ * them, state_decide(), is written; each action below cites its rule.
  *
- *  1. Running (its socket accepts a connection):
- *     a. no .session (a launch that died half-way, or a .session lost):
- *        adopt the server if it is this home's (write .session), or end
- *        it when it has no session of the identity;
- *     b. the server .session recorded is gone while another answers on
- *        the socket: the recorded one died (rule 2);
- *     c. .stopped is present: tear it down, parked (start resumes);
- *     d. a .wake is stale (it is already awake): remove it;
- *     e. the pane pid in .session is gone but tmux has not noticed (a
- *        lost SIGCHLD): nudge the server with SIGCHLD, and if that ends
- *        it, go on with rule 2 in this same pass;
- *     f. idle longer than the conf's idle: tear it down, parked (reap);
- *     g. its canary is not alive: spawn one;
- *     h. its pane log is over the cap: cut it;
- *     i. what the program is doing may have changed (activity.c): look;
- *     j. its queue holds a message and the program is ready (.ready
- *        since this launch, not busy, not waiting): deliver the oldest;
- *     k. its pane-log writer (.pipe) was killed: pipe the pane again
- *        (and never park it for an idleness that only a lost pipe shows).
- *     Rule f never parks a program that is busy or waiting (section 13).
- *  2. Not running, .session present: it died.  Record the death; deaths
- *     in the crash-loop window reaching the limit write .crash-loop.
- *  3. Not running, no .session: .stopped or .crash-loop: nothing; .wake
- *     or a non-empty .queue/: launch (resume when parked), through the
- *     crash-loop guard; a restart the newest death calls for (policy):
- *     launch once its backoff is over (restart_delay doubled per earlier
- *     death in the window, capped at the tick interval); otherwise
- *     nothing.
- *
- * tick_decide() is the only place these rules are written.  It is pure:
- * facts in, actions out.  The pass calls it twice per identity: first on
+ * state_decide() is pure: facts in, the state and actions out (status
+ * shows the same state).  The pass calls it twice per identity: first on
  * facts from one listing of state/ and of the socket directory, without
  * the lock (most identities need nothing, and a healthy running one costs
  * stat, read, connect and kill(0): no fork, no exec); then, when that
@@ -44,13 +16,15 @@
  * the pass goes on.
  *
  * A pass asked for by the pane's alert-silence hook (origin=activity)
- * only looks at what the program is doing (rule 1i); the other rules
+ * only looks at what the program is doing (rule 1j); the other rules
  * are the scheduled pass's.
  *
  * A pass requested by a death (origin=death, from the pane-died hook or
  * the canary) takes no pass lock: it waits for the identity's own lock,
  * so it is never lost, and when the restart must wait out its backoff it
- * sleeps and decides again.
+ * sleeps (a second at a time) and decides again.  So does a pass asked
+ * for by a waiting server's run-shell at the end of its backoff
+ * (origin=backoff, rule 1e); that run-shell ends with its server.
  */
 #include "roost.h"
 
@@ -62,53 +36,6 @@
 #include <string.h>
 
 #define STOPS_MAX		64	/* teardowns waiting side by side */
-
-/* Actions, applied in this order. */
-enum {
-	A_ADOPT		= 1 << 0,	/* 1a */
-	A_PARK_STOPPED	= 1 << 1,	/* 1c, ends the list */
-	A_UNWAKE	= 1 << 2,	/* 1d */
-	A_NUDGE		= 1 << 3,	/* 1e */
-	A_REAP		= 1 << 4,	/* 1f, ends the list */
-	A_CANARY	= 1 << 5,	/* 1g */
-	A_TRIM		= 1 << 6,	/* 1h */
-	A_DEATH		= 1 << 7,	/* 1b, 2 */
-	A_LAUNCH	= 1 << 8,	/* 3: a wake or a queue */
-	A_RESTART	= 1 << 9,	/* 3: a restart whose backoff is over */
-	A_LOOK		= 1 << 10,	/* 1i: see what the program is doing */
-	A_DELIVER	= 1 << 11,	/* 1j */
-	A_PIPE		= 1 << 12	/* 1k */
-};
-
-/* One listing of state/ and of the socket directory per pass: whether a
- * marker or a socket exists becomes a lookup, not a system call. */
-struct names {
-	char	**v;
-	size_t	 n;
-};
-
-struct snap {
-	struct names state, sock;
-};
-
-/* What the rules look at. */
-struct facts {
-	int	 alive;
-	int	 session;	/* .session was read into s */
-	struct session s;
-	int	 taken;		/* s's server is gone, another answers */
-	int	 stopped, crashloop, wake, queue, parked;
-	int	 pane_dead;	/* the recorded pane pid is gone */
-	time_t	 activity;	/* newest activity, never before woke */
-	int	 canary;	/* the canary runs */
-	int	 log_big;	/* the pane log is over the cap */
-	int	 pipe_dead;	/* .pipe names a writer that is gone */
-	int	 deliver;	/* a message waits and the program is ready */
-	int	 restart;	/* a restart is owed, as o says */
-	struct owed o;
-	int	 look;		/* activity_due() */
-	int	 engaged;	/* idle too long, but busy or waiting */
-};
 
 /* The pass: what it did, the teardowns still waiting, how it was asked. */
 struct pass {
@@ -123,30 +50,6 @@ struct pass {
 		char	 age[24];
 	} stops[STOPS_MAX];
 };
-
-/* Is "<id>" (m NULL) or "<id>.<m>" in the listing? */
-static int
-listed(const struct names *nm, const char *id, const char *m)
-{
-	char key[ID_MAX + 32];
-	const char *k = key;
-
-	if (m != NULL)
-		(void)snprintf(key, sizeof key, "%s.%s", id, m);
-	else
-		k = id;
-	return nm->n > 0 &&
-	    bsearch(&k, nm->v, nm->n, sizeof *nm->v, file_names_cmp) != NULL;
-}
-
-/* A marker's presence: from the listing when there is one, else lstat. */
-static int
-has(const struct snap *sn, const char *id, const char *m)
-{
-	if (sn != NULL)
-		return listed(&sn->state, id, m);
-	return marker_has(id, m) == 1;
-}
 
 /* Still the process .session recorded (a .session without start times,
  * from an older roost, trusts the pid alone). */
@@ -167,24 +70,37 @@ engaged(const struct activity *a)
 	return a->doing == DOING_WAITING || (a->doing == DOING_BUSY && a->own);
 }
 
-static void
-facts_running(const char *id, const struct conf *c, struct facts *f)
+/* Rule 1k's markers (the attached check is left to the delivery): no
+ * fork, and nothing at all read when the queue is not in the listing. */
+static int
+deliverable(const char *id, const struct snap *sn)
 {
-	struct stat st;
-	char p[PATHBUF];
-	pid_t cp;
+	if (sn != NULL && !state_listed(&sn->state, id, M_QUEUE))
+		return 0;
+	if (sn != NULL ? !state_listed(&sn->state, id, M_READY) ||
+	    state_listed(&sn->state, id, M_BUSY) ||
+	    state_listed(&sn->state, id, M_WAITING) :
+	    marker_has(id, M_READY) != 1 || marker_has(id, M_BUSY) == 1 ||
+	    marker_has(id, M_WAITING) == 1)
+		return 0;
+	return deliver_ready_marker(id) && marker_queue_nonempty(id) == 1;
+}
 
-	f->session = marker_session_read(id, &f->s) == 0;
-	if (!f->session) {
-		memset(&f->s, 0, sizeof f->s);
-		return;
-	}
-	f->taken = f->s.server_pid > 1 &&
-	    !recorded(f->s.server_pid, f->s.server_start);
-	if (f->taken)
-		return;
-	f->pane_dead = f->s.pane_pid > 1 &&
-	    !recorded(f->s.pane_pid, f->s.pane_start);
+/* The facts of a running program only the tick looks at (rules 1g-1l). */
+static void
+facts_running(const struct idctx *x, const struct conf *c,
+    const struct snap *sn, struct facts *f)
+{
+	const char *id = x->id;
+	struct stat st;
+	unsigned long long ws;
+	pid_t cp, wp;
+
+	f->canary = canary_live(id, &cp);
+	f->log_big = lstat(x->pane_log, &st) == 0 &&
+	    st.st_size > PANE_LOG_MAX;
+	if (f->s.died > 0)
+		return;	/* rule 1e: the rest is of a live program */
 	if (c->idle > 0)
 		f->activity = state_activity(id, c, f->s.woke);
 	if (c->idle > 0 && now_wall() - f->activity > (time_t)c->idle) {
@@ -194,110 +110,36 @@ facts_running(const char *id, const struct conf *c, struct facts *f)
 		f->engaged = engaged(&a);
 	}
 	f->look = activity_due(id, c, &f->s);
-	f->canary = canary_live(id, &cp);
-	home_pane_log(p, id);
-	f->log_big = lstat(p, &st) == 0 && st.st_size > PANE_LOG_MAX;
-	{
-		unsigned long long ws;
-		pid_t wp;
-
-		f->pipe_dead = marker_pid_read(id, M_PIPE, &wp, &ws) == 0 &&
-		    !recorded(wp, ws);
-	}
+	f->pipe_dead = marker_pid_read(id, M_PIPE, &wp, &ws) == 0 &&
+	    !recorded(wp, ws);
+	f->deliver = deliverable(id, sn);
 }
 
-/* Rule 1i's markers (the attached check is left to the delivery): no
- * fork, and nothing at all read when the queue is not in the listing. */
-static int
-deliverable(const char *id, const struct snap *sn)
+/*
+ * The facts of one identity (sn NULL reads them live): state_facts(),
+ * and the tick's own: those of a running program, and the turn of a
+ * restart owed during several deaths at once (section 16).
+ */
+void
+tick_facts(struct idctx *x, const struct conf *c, const struct snap *sn,
+    time_t now, struct facts *f)
 {
-	return (sn == NULL || listed(&sn->state, id, M_QUEUE)) &&
-	    has(sn, id, M_READY) && !has(sn, id, M_BUSY) &&
-	    !has(sn, id, M_WAITING) && deliver_ready_marker(id) &&
-	    marker_queue_nonempty(id) == 1;
-}
+	const char *id = x->id;
+	struct verdict v;
+	time_t due, turn;
 
-/* A restart owed during several deaths at once waits its turn too. */
-static void
-mass_owed(const char *id, struct owed *o)
-{
-	time_t now = now_wall(), due, turn;
-
-	due = turn = now + (o->wait + 999) / 1000;
-	mass_due(id, now, &turn);
-	if (turn > due) {
-		o->wait = (long)(turn - now) * 1000;
-		o->until = (long long)turn * 1000;
-	}
-}
-
-/* The facts of one identity; sn NULL reads them live. */
-static void
-facts_gather(const char *id, const struct conf *c, const struct snap *sn,
-    struct facts *f)
-{
-	memset(f, 0, sizeof *f);
-	f->alive = (sn == NULL || listed(&sn->sock, id, NULL)) &&
-	    state_running(id);
-	f->stopped = has(sn, id, M_STOPPED);
-	f->wake = has(sn, id, M_WAKE);
-	if (f->alive) {
-		facts_running(id, c, f);
-		f->deliver = f->session && !f->taken && deliverable(id, sn);
+	state_facts(x, sn, now, f);
+	if (f->alive && f->session && !f->taken)
+		facts_running(x, c, sn, f);
+	if (f->ndeaths == 0)
 		return;
-	}
-	f->session = sn != NULL ? listed(&sn->state, id, M_SESSION) :
-	    marker_session_read(id, &f->s) == 0;
-	f->crashloop = has(sn, id, M_CRASHLOOP);
-	f->parked = has(sn, id, M_IDLE);
-	f->queue = (sn == NULL || listed(&sn->state, id, M_QUEUE)) &&
-	    marker_queue_nonempty(id) == 1;
-	if (!f->session && !f->stopped && !f->crashloop && !f->parked &&
-	    has(sn, id, M_DEATHS) &&
-	    (f->restart = state_restart(id, c, now_wall(), &f->o) == 1))
-		mass_owed(id, &f->o);	/* section 16 */
-}
-
-static unsigned
-tick_decide(const struct conf *c, const struct facts *f, time_t now)
-{
-	unsigned a = 0;
-
-	if (f->alive) {
-		if (!f->session)
-			return A_ADOPT | A_CANARY;
-		if (f->taken)
-			return A_DEATH;
-		if (f->stopped)
-			return A_PARK_STOPPED;
-		if (f->wake)
-			a |= A_UNWAKE;
-		if (f->pane_dead && f->s.server_pid > 1)
-			a |= A_NUDGE;
-		if (f->pipe_dead)
-			a |= A_PIPE;
-		else if (c->idle > 0 && now - f->activity > (time_t)c->idle &&
-		    !f->engaged)
-			return a | A_REAP;
-		if (f->look)
-			a |= A_LOOK;
-		if (!f->canary)
-			a |= A_CANARY;
-		if (f->log_big)
-			a |= A_TRIM;
-		if (f->deliver)
-			a |= A_DELIVER;
-		return a;
-	}
-	if (f->session)
-		return A_DEATH;
-	if (f->stopped || f->crashloop)
-		return 0;
-	if (f->wake || f->queue)
-		return A_LAUNCH;
-	if (f->restart && f->o.wait <= 0)
-		return A_RESTART;
-	return 0;
+	state_decide(c, f, &v);
+	if (!v.restart)
+		return;
+	due = turn = now + (v.wait + 999) / 1000;
+	mass_due(id, now, &turn);
+	if (turn > due)
+		f->turn_ms = (long long)turn * 1000;
 }
 
 static void
@@ -308,30 +150,23 @@ tick_error(struct tally *t, const char *id, const char *op)
 	t->errors++;
 }
 
-/* The crash-loop guard: 1 (and .crash-loop written) when the deaths in
- * the window reach the limit. */
-static int
-crash_looping(const char *id, const struct conf *c, time_t now)
+/* The crash-loop guard tripped (rules 1e, 3c): .crash-loop says the
+ * deaths the decision counted in the window. */
+int
+tick_crash_loop(const char *id, const struct conf *c, const struct facts *f,
+    const struct verdict *v)
 {
-	struct death d[DEATHS_KEEP];
-	unsigned long in = 0;
-	int n, i;
 	char buf[64];
 
-	n = marker_deaths_read(id, d, DEATHS_KEEP);
-	for (i = 0; i < n; i++)
-		if (d[i].when > now - (time_t)c->cl_window)
-			in++;
-	if (in < c->cl_deaths)
-		return 0;
-	(void)snprintf(buf, sizeof buf, "deaths=%lu window=%lu\n", in,
+	(void)snprintf(buf, sizeof buf, "deaths=%d window=%lu\n", v->in_window,
 	    c->cl_window);
 	if (marker_set(id, M_CRASHLOOP, buf) == -1)
 		return -1;
-	(void)snprintf(buf, sizeof buf, "%lu", in);
+	(void)snprintf(buf, sizeof buf, "%d", v->in_window);
 	log_event("refused", id, "cause", "crash-loop", "deaths", buf, LEND);
-	hook_run("crash-loop", id, d[n - 1].cause, log_last());
-	return 1;
+	hook_run("crash-loop", id, f->ndeaths > 0 ?
+	    f->d[f->ndeaths - 1].cause : "", log_last());
+	return 0;
 }
 
 /*
@@ -352,21 +187,12 @@ resume_note(const char *id, const struct conf *c, const struct facts *f,
 		(void)marker_rm(id, M_RESUME_FAILED);
 }
 
-/* The same guard, for a restart in the live server (pane-died). */
-int
-tick_crash_looping(const char *id, const struct conf *c, time_t now)
-{
-	return crash_looping(id, c, now);
-}
-
 static void
 tick_launch(const char *id, const struct conf *c, struct tally *t,
-    const char *cause, time_t now)
+    const char *cause)
 {
 	const char *mode = NULL;
 
-	if (crash_looping(id, c, now) != 0)
-		return;
 	if (c->resume_any && strcmp(cause, "restart") == 0) {
 		mode = "resume";
 		if (marker_has(id, M_RESUME_FAILED) == 1) {
@@ -386,23 +212,22 @@ tick_launch(const char *id, const struct conf *c, struct tally *t,
 /* A server on the socket that .session does not account for: 0 adopted,
  * -1 not (refused, or ended for having no session of the identity). */
 static int
-adopt(const char *id, struct tally *t)
+adopt(const struct idctx *x, struct tally *t)
 {
-	char sock[PATHBUF], target[ID_MAX + 4], spid[24];
-	const char *args[] = { "display-message", "-p", "-t", target,
+	const char *id = x->id;
+	char spid[24];
+	const char *args[] = { "display-message", "-p", "-t", x->target,
 	    TMUX_PIDS, NULL };
 	struct buf o = { 0 };
 	struct session s;
 
-	if (home_sock(id, sock, sizeof sock) == -1 ||
-	    server_ours(id, sock, ADOPT_ASK_MS) != 1) {
+	if (x->sock[0] == '\0' || server_ours(id, x->sock, ADOPT_ASK_MS) != 1) {
 		tick_error(t, id, "adopt");
 		return -1;
 	}
-	(void)snprintf(target, sizeof target, "=%s:", id);
 	memset(&s, 0, sizeof s);
 	s.oom_kills = -1;
-	if (tmux_run_ms(sock, args, &o, ADOPT_ASK_MS) != 0 ||
+	if (tmux_run_ms(x->sock, args, &o, ADOPT_ASK_MS) != 0 ||
 	    tmux_pids(buf_str(&o), &s.server_pid, &s.pane_pid) == -1) {
 		/* No session of this identity on it: nothing to supervise. */
 		buf_free(&o);
@@ -425,21 +250,19 @@ adopt(const char *id, struct tally *t)
 /* The pane's log writer was killed: output went nowhere since.  The pipe
  * is opened again (tmux closes what is left of the old one), ev=pipe. */
 static int
-repipe(const char *id, const struct conf *c)
+repipe(const struct idctx *x, const struct conf *c)
 {
-	char sock[PATHBUF], target[ID_MAX + 4];
-	const char *args[] = { "pipe-pane", "-t", target, NULL, NULL };
+	const char *id = x->id;
+	const char *args[] = { "pipe-pane", "-t", x->target, NULL, NULL };
 	struct buf cmd = { 0 };
 	struct vars v = { 0 };
 	int rc = -1;
 
-	(void)snprintf(target, sizeof target, "=%s:", id);
-	if (home_sock(id, sock, sizeof sock) == 0 &&
-	    render_std(&v, id, c) == 0 &&
+	if (x->sock[0] != '\0' && render_std(&v, id, c) == 0 &&
 	    render_line("pipe-pane", &v, &cmd) == 0) {
 		args[3] = cmd.s;
 		(void)marker_rm(id, M_PIPE);
-		rc = tmux_run_ms(sock, args, NULL, REPIPE_MS);
+		rc = tmux_run_ms(x->sock, args, NULL, REPIPE_MS);
 	}
 	log_event("pipe", id, "result", rc == 0 ? "restarted" : "failed",
 	    LEND);
@@ -450,13 +273,13 @@ repipe(const char *id, const struct conf *c)
 
 /* Wait for a nudged server to act on its pane's death (bounded). */
 static void
-nudge(const struct facts *f, const char *id)
+nudge(const struct facts *f, struct idctx *x)
 {
 	struct timespec t0;
 
 	(void)kill(f->s.server_pid, SIGCHLD);
 	now_mono(&t0);
-	while (state_running(id) && now_ms_since(&t0) < NUDGE_WAIT_MS)
+	while (state_ctx_running(x) && now_ms_since(&t0) < NUDGE_WAIT_MS)
 		now_sleep_ms(20);
 }
 
@@ -515,55 +338,94 @@ stops_finish(struct pass *p)
 	p->nstops = 0;
 }
 
+/* ev=backoff: the restart's delay and its end, in seconds to the
+ * millisecond, as the decision computed them. */
+void
+tick_backoff_log(const char *id, const struct verdict *v)
+{
+	char d[24], u[32];
+
+	(void)snprintf(d, sizeof d, "%ld.%03ld", v->delay / 1000,
+	    v->delay % 1000);
+	(void)snprintf(u, sizeof u, "%lld.%03lld", v->until / 1000,
+	    v->until % 1000);
+	log_event("backoff", id, "delay", d, "until", u, LEND);
+}
+
 /*
- * A restart that must wait out its backoff: ev=backoff, and unless this
- * is already a death's pass (which sleeps for it), a detached pass over
- * the identity is asked for, so the restart comes when it is due, not
- * at the next scheduled tick.
+ * A restart that must wait out its backoff (rule 3f, just after a
+ * death): ev=backoff, and unless this is already a death's pass (which
+ * sleeps for it), a detached pass over the identity is asked for, so the
+ * restart comes when it is due, not at the next scheduled tick.
  */
 static void
-backoff(struct pass *p, const char *id, const struct conf *c, time_t now)
+backoff(struct pass *p, const char *id, const struct verdict *v)
 {
 	const char *argv[] = { pid_self(), "-H", home_dir(), "tick",
 	    "--origin", "death", id, NULL };
-	struct facts f;
-	char d[24], u[32];
 
-	(void)now;
-	facts_gather(id, c, NULL, &f);
-	if (!f.restart || f.o.wait <= 0)
-		return;
-	/* Seconds to the millisecond: the backoff, and the death plus it. */
-	(void)snprintf(d, sizeof d, "%ld.%03ld", f.o.delay / 1000,
-	    f.o.delay % 1000);
-	(void)snprintf(u, sizeof u, "%lld.%03lld", f.o.until / 1000,
-	    f.o.until % 1000);
-	log_event("backoff", id, "delay", d, "until", u, LEND);
-	if (strcmp(p->origin, "death") != 0 && argv[0] != NULL &&
+	tick_backoff_log(id, v);
+	if (strcmp(p->origin, "death") != 0 &&
+	    strcmp(p->origin, "backoff") != 0 && argv[0] != NULL &&
 	    spawn_detached(argv, NULL, NULL, NULL) == -1)
 		err_warn("%s: %s", id, err_msg());
 }
 
+/* The program's pane in its waiting server: its .session's pane, else
+ * the session's active one. */
+static const char *
+waiting_pane(const struct idctx *x, const struct session *s)
+{
+	return s->pane_id[0] == '%' ? s->pane_id : x->target;
+}
+
 /*
- * Act on what tick_decide() said, under the identity's lock lk.  Returns
- * 1 when the lock now belongs to a waiting teardown, 2 when the facts
- * must be gathered and decided again (after a nudge or a death), else 0.
+ * A server waiting out a backoff with the program's pane dead (rule 1e)
+ * gets its pane respawned now, for a command that asks (wake, start, a
+ * send).  1 when it did (*mode says how), 0 when no server waits, -1.
+ * The caller holds the identity's lock.
+ */
+int
+tick_respawn(struct idctx *x, const struct conf *c, const char *cause,
+    const char **mode)
+{
+	const struct session *s = state_ctx_session(x);
+	struct session old;
+
+	if (s == NULL || s->died == 0 || !state_ctx_running(x))
+		return 0;
+	old = *s;
+	state_ctx_forget(x);
+	if (launch_respawn(x->id, c, waiting_pane(x, &old), &old, cause) == -1 ||
+	    (s = state_ctx_session(x)) == NULL)
+		return -1;
+	if (mode != NULL)
+		*mode = strcmp(s->mode, "resume") == 0 ? "resume" : "fresh";
+	return 1;
+}
+
+/*
+ * Act on what state_decide() said, under the identity's lock lk; after
+ * is 1 in the round that follows a recorded death.  Returns 1 when the
+ * lock now belongs to a waiting teardown, 2 when the facts must be
+ * gathered and decided again (after a nudge or a death), else 0.
  */
 static int
-tick_act(struct pass *p, const char *id, const struct conf *c,
-    const struct facts *f, unsigned a, int lk, time_t now)
+tick_act(struct pass *p, struct idctx *x, const struct conf *c,
+    const struct facts *f, const struct verdict *v, int lk, int after)
 {
+	const char *id = x->id;
 	struct tally *t = p->t;
 	struct activity act;
 	const char *what;
-	char p2[PATHBUF];
+	unsigned a = v->act;
 	int clean, rc;
 
-	if (f->alive && !(a & A_DEATH))
+	if (f->alive && !(a & A_DEATH) && f->s.died == 0)
 		t->running++;
-	if ((a & A_ADOPT) && adopt(id, t) == -1)
+	if ((a & A_ADOPT) && adopt(x, t) == -1)		/* 1a */
 		return 0;
-	if (a & A_PARK_STOPPED) {
+	if (a & A_PARK_STOPPED) {				/* 1c */
 		/* A stop by touch parks like roost stop: start resumes. */
 		if ((rc = park(p, id, lk, "stopped", NULL)) == 0)
 			return 1;
@@ -571,29 +433,46 @@ tick_act(struct pass *p, const char *id, const struct conf *c,
 			tick_error(t, id, "teardown");
 		return 0;
 	}
-	if (a & A_UNWAKE)
+	if ((a & A_CRASHLOOP) && tick_crash_loop(id, c, f, v) == -1)
+		tick_error(t, id, "crash-loop");		/* 1e, 3c */
+	if (a & A_END) {					/* 1e */
+		if (teardown(id, (a & A_CRASHLOOP) ? "crash-loop" :
+		    "exited") == -1)
+			tick_error(t, id, "teardown");
+		return 0;
+	}
+	if (a & A_RESPAWN) {					/* 1e */
+		if (launch_respawn(id, c, waiting_pane(x, &f->s), &f->s,
+		    f->wake ? "wake" : f->queue ? "queue" : "restart") == -1) {
+			tick_error(t, id, "respawn");
+			return 0;
+		}
+		t->launched++;
+		t->running++;
+	}
+	if (a & A_UNWAKE)					/* 1d */
 		(void)marker_rm(id, M_WAKE);
-	if (a & A_NUDGE) {
-		nudge(f, id);
-		if (!state_running(id)) {
+	if (a & A_NUDGE) {					/* 1f */
+		nudge(f, x);
+		if (!state_ctx_running(x)) {
 			t->running--;
 			return 2;
 		}
 	}
-	if (a & A_LOOK) {
+	if (a & A_LOOK) {					/* 1j */
 		(void)activity_get(id, c, &f->s, 1, &act);
-		/* The look may have found it ready: rule 1j, this pass. */
+		/* The look may have found it ready: rule 1k, this pass. */
 		if (!(a & A_REAP) && deliverable(id, NULL))
 			a |= A_DELIVER;
 	}
 	if ((a & A_REAP) && activity_get(id, c, &f->s, 1, &act) == 0 &&
 	    engaged(&act))
 		a &= ~(unsigned)A_REAP;	/* the screen says it is not idle */
-	if (a & A_REAP) {
+	if (a & A_REAP) {					/* 1g */
 		char age[24];
 
 		(void)snprintf(age, sizeof age, "%lld",
-		    (long long)(now - f->activity));
+		    (long long)(f->now - f->activity));
 		if ((rc = park(p, id, lk, "idle", age)) == 0)
 			return 1;
 		if (rc == -1)
@@ -601,54 +480,36 @@ tick_act(struct pass *p, const char *id, const struct conf *c,
 		return 0;
 	}
 	if ((a & A_CANARY) && canary_ensure(id, "tick", &what) == -1)
-		tick_error(t, id, "canary");
-	if ((a & A_PIPE) && repipe(id, c) == -1)
+		tick_error(t, id, "canary");			/* 1h */
+	if ((a & A_PIPE) && repipe(x, c) == -1)		/* 1l */
 		tick_error(t, id, "pipe");
-	if (a & A_TRIM) {
-		home_pane_log(p2, id);
-		(void)log_pane_trim(p2);
-	}
-	if (a & A_DELIVER) {
+	if (a & A_TRIM)						/* 1i */
+		(void)log_pane_trim(x->pane_log);
+	if (a & A_DELIVER) {					/* 1k */
 		char item[256];
 		const char *why;
 
 		if (deliver_one(id, c, 0, item, sizeof item, &why) == -1)
 			tick_error(t, id, "deliver");
 	}
-	if (a & A_DEATH) {
+	if (a & A_DEATH) {					/* 1b, 2 */
 		t->deaths++;
-		resume_note(id, c, f, now);
+		resume_note(id, c, f, f->now);
 		if (death_record(id, &f->s, &clean) == -1) {
 			/* Kept for a later pass (.session stays). */
 			tick_error(t, id, "death");
 			return 0;
 		}
-		mass_death_note(id, now);
-		if (state_policy_restarts(c, clean ? "status=0" : "") &&
-		    marker_has(id, M_STOPPED) != 1 &&
-		    crash_looping(id, c, now) == 0)
-			backoff(p, id, c, now);
+		mass_death_note(id, f->now);
 		return 2;
 	}
-	if (a & A_LAUNCH)
-		tick_launch(id, c, t, f->wake ? "wake" : "queue", now);
-	if (a & A_RESTART)
-		tick_launch(id, c, t, "restart", now);
-	return 0;
-}
-
-/* The identity's conf; one that is gone (a session whose conf was
- * deleted) is supervised with defaults, never restarted or reaped. */
-static int
-conf_for(const char *id, struct conf *c)
-{
-	if (conf_read(id, c) == 0)
-		return 0;
-	if (err_code() != RX_UNKNOWN)
-		return -1;
-	conf_defaults(c);
-	c->restart = RESTART_NEVER;
-	c->idle = 0;
+	if (after && v->st == ST_BACKOFF && v->wait > 0 &&
+	    !(a & (A_LAUNCH | A_RESTART)))
+		backoff(p, id, v);				/* 3f */
+	if (a & A_LAUNCH)					/* 3d */
+		tick_launch(id, c, t, f->wake ? "wake" : "queue");
+	if (a & A_RESTART)					/* 3e */
+		tick_launch(id, c, t, "restart");
 	return 0;
 }
 
@@ -656,19 +517,21 @@ conf_for(const char *id, struct conf *c)
  * changes.  Returns the ms a restart that is owed must still wait (0
  * otherwise), for a death's pass to sleep. */
 static long
-tick_locked(struct pass *p, const char *id, int lk, time_t now)
+tick_locked(struct pass *p, struct idctx *x, int lk, time_t now)
 {
+	const char *id = x->id;
+	struct verdict v;
 	struct facts f;
 	struct conf c;
 	long due = 0;
-	int round, r = 0;
+	int round, r = 0, after = 0;
 
 	/* A definition removed while we waited is not resurrected. */
 	if (!state_known(id)) {
 		file_unlock(lk);
 		return 0;
 	}
-	if (conf_for(id, &c) == -1) {
+	if (state_conf(id, &c) == -1) {
 		/* A look (the pane's alert hook) leaves a bad conf for the
 		 * passes that report: the alert would log it every second. */
 		if (strcmp(p->origin, "activity") != 0)
@@ -677,22 +540,25 @@ tick_locked(struct pass *p, const char *id, int lk, time_t now)
 		return 0;
 	}
 	for (round = 0; round < 4; round++) {
-		unsigned a;
-
-		facts_gather(id, &c, NULL, &f);
-		a = tick_decide(&c, &f, now);
+		/* Read again under the lock, and after each change. */
+		state_ctx_forget(x);
+		tick_facts(x, &c, NULL, now, &f);
+		state_decide(&c, &f, &v);
 		/* The pane's alert hook asks only for a look (section 13). */
 		if (strcmp(p->origin, "activity") == 0)
-			a &= A_LOOK | A_DELIVER;
-		r = tick_act(p, id, &c, &f, a, lk, now);
+			v.act &= A_LOOK | A_DELIVER;
+		r = tick_act(p, x, &c, &f, &v, lk, after);
 		if (r != 2)
 			break;
+		after = 1;
 		now = now_wall();
 	}
 	if (r != 1) {
-		facts_gather(id, &c, NULL, &f);
-		if (!f.alive && !f.session && f.restart && f.o.wait > 0)
-			due = f.o.wait;
+		state_ctx_forget(x);
+		tick_facts(x, &c, NULL, now_wall(), &f);
+		state_decide(&c, &f, &v);
+		if (v.st == ST_BACKOFF && v.restart && v.wait > 0)
+			due = v.wait;
 		file_unlock(lk);
 	}
 	conf_free(&c);
@@ -717,18 +583,22 @@ lock_brief(const char *id)
 static void
 tick_one(struct pass *p, const char *id, time_t now, const struct snap *sn)
 {
+	struct idctx x;
+	struct verdict v;
 	struct facts f;
 	struct conf c;
 	int lk;
 
 	p->t->ids++;
-	if (conf_for(id, &c) == -1) {
+	if (state_conf(id, &c) == -1) {
 		tick_error(p->t, id, "conf");
 		return;
 	}
-	facts_gather(id, &c, sn, &f);
-	if (tick_decide(&c, &f, now) == 0) {
-		p->t->running += f.alive;
+	state_ctx(id, &x);
+	tick_facts(&x, &c, sn, now, &f);
+	state_decide(&c, &f, &v);
+	if (v.act == 0) {
+		p->t->running += f.alive && f.s.died == 0;
 		conf_free(&c);
 		return;
 	}
@@ -740,7 +610,7 @@ tick_one(struct pass *p, const char *id, time_t now, const struct snap *sn)
 			tick_error(p->t, id, "lock");
 		return;
 	}
-	(void)tick_locked(p, id, lk, now);
+	(void)tick_locked(p, &x, lk, now);
 }
 
 /* The identity's lock, waited for (bounded): a death's pass is never
@@ -768,34 +638,39 @@ static void
 tick_named(struct pass *p, const char *id)
 {
 	struct timespec t0;
+	struct idctx x;
 	long due;
 	int lk, tries;
 
 	p->t->ids++;
+	state_ctx(id, &x);
 	if (strcmp(p->origin, "death") == 0) {
 		now_mono(&t0);
-		while (state_running(id) &&
+		while (state_ctx_running(&x) &&
 		    now_ms_since(&t0) < SERVER_GONE_WAIT_MS)
 			now_sleep_ms(10);
 	}
 	/* A look is not worth waiting for: whoever holds the lock acts. */
 	if (strcmp(p->origin, "activity") == 0) {
 		if ((lk = home_lock(id, 0)) >= 0) {
-			(void)tick_locked(p, id, lk, now_wall());
+			(void)tick_locked(p, &x, lk, now_wall());
 			stops_finish(p);
 		}
 		return;
 	}
-	for (tries = 0; tries < 8; tries++) {
+	/* Slept a second at a time at most: a stop or a start meanwhile
+	 * ends the wait (the decision owes nothing then). */
+	for (tries = 0; tries < 128; tries++) {
 		if ((lk = lock_wait(id)) < 0) {
 			tick_error(p->t, id, "lock");
 			return;
 		}
-		due = tick_locked(p, id, lk, now_wall());
+		due = tick_locked(p, &x, lk, now_wall());
 		stops_finish(p);
-		if (due == 0 || strcmp(p->origin, "death") != 0)
+		if (due == 0 || (strcmp(p->origin, "death") != 0 &&
+		    strcmp(p->origin, "backoff") != 0))
 			return;
-		now_sleep_ms(due);
+		now_sleep_ms(due < 1000 ? due : 1000);
 	}
 }
 

@@ -54,8 +54,9 @@ rewrite() {
 	read -r when cause <"$d"
 	printf '%s %s\n' $((when + 3600)) "$cause" >"$d.new"
 	mv "$d.new" "$d"
-	wait_for 15 is_running b
-	[ "$(server_pid b)" != "$spid" ]
+	# The restart respawns the pane in the server that waited.
+	wait_for 15 grep -q ' ev=launch id=b mode=fresh cause=restart .*respawn=yes' "$ROOST_HOME/log/lifecycle.log"
+	[ "$(server_pid b)" = "$spid" ]
 	run roost status b --format logfmt
 	assert_output_has "state=running"
 }

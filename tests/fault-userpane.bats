@@ -71,14 +71,17 @@ assert_untouched() {
 	assert_untouched "$spid" "$cpid"
 }
 
-@test "the program ends while a person's pane is open: its death is recorded, the session ends" {
+@test "the program ends while a person's pane is open: its death is recorded, the program comes back in the same server beside that pane" {
 	local spid ppid
 	spid=$(server_pid a)
 	ppid=$(sed -n 's/.*pane_pid=\([0-9]*\).*/\1/p' "$(state_of a).session")
 	"$TMUX_BIN" -S "$(sock_of a)" split-window -t =a: "$T/prog/forever"
 	wait_for 10 test "$(panes)" -eq 2
 	kill -TERM -- "-$ppid"
-	wait_for 10 pid_gone "$spid"
 	wait_for 10 test -e "$(state_of a).last-exit"
 	grep -q ' ev=session-exit id=a .*signal=SIGTERM' "$(state_of a).last-exit"
+	wait_for 10 grep -q "ev=launch id=a mode=fresh cause=restart server_pid=$spid respawn=yes" "$ROOST_HOME/log/lifecycle.log"
+	grep -q 'ev=death id=a cause=SIGTERM ' "$ROOST_HOME/log/lifecycle.log"
+	pid_alive "$spid"
+	[ "$(panes)" -eq 2 ]
 }

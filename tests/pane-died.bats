@@ -138,16 +138,168 @@ panes() {
 	assert_no_processes
 }
 
-@test "a restart that must wait (restart_delay) ends the session: a new server after the backoff" {
-	roost add bob --restart-delay 1 -- "$T/prog/exitwith" 3 0.3 >/dev/null
+# once: the first run ends with status 3 after a moment; every later one
+# runs on (prog/forever).
+once() {
+	cat >"$T/prog/once" <<EOS
+#!/bin/sh
+[ -e '$T/ran' ] && exec '$T/prog/forever'
+: >'$T/ran'
+sleep 0.3
+exit 3
+EOS
+	chmod +x "$T/prog/once"
+}
+
+# waiting ID SECS: the program died, its death is recorded and its server
+# waits with the pane dead for a backoff of SECS.
+waiting() {
+	wait_for 10 grep -q "ev=backoff id=$1 delay=$2\.000 " "$(life_log)"
+	grep -Eq ' died=[0-9]+' "$(state_of "$1").session"
+	panes "$1" | grep -q ' 1$'
+}
+
+@test "a restart that must wait (restart_delay) keeps its server: after the backoff the same server respawns the pane" {
+	once
+	roost add bob --restart-delay 1 -- "$T/prog/once" >/dev/null
+	roost start bob >/dev/null
+	local sp cp
+	sp=$(server_pid bob)
+	cp=$(canary_pid bob)
+	wait_for 10 has_line "$(exits_log)" "ev=session-exit id=bob status=3 "
+	wait_for 10 grep -q "ev=launch id=bob mode=fresh cause=restart server_pid=$sp respawn=yes" "$(life_log)"
+	grep -Eq "ev=backoff id=bob delay=1\.000 until=[0-9]+\.[0-9]{3}$" "$(life_log)"
+	[ "$(count_lines "$(life_log)" 'ev=death id=bob cause="status=3"')" -eq 1 ]
+	# The same server, canary and socket; .session says this is run 2.
+	[ "$(server_pid bob)" = "$sp" ]
+	[ "$(canary_pid bob)" = "$cp" ]
+	pid_alive "$cp"
+	grep -q ' run=2' "$(state_of bob).session"
+	run grep -c ' died=' "$(state_of bob).session"
+	[ "$output" = 0 ]
+	panes bob | grep -q ' 0$'
+	run roost status bob
+	assert_status 0
+	[[ ${lines[1]} =~ ^bob\ +running\ .*\ $sp\  ]]
+	[ "$(server_exits)" -eq 0 ]
+	roost stop bob >/dev/null
+	assert_no_processes
+}
+
+@test "during a backoff the server waits with the pane dead: status says backoff, a tick leaves it, stop ends it with no new death" {
+	once
+	roost add bob --restart-delay 30 -- "$T/prog/once" >/dev/null
+	roost start bob >/dev/null
+	local sp cp
+	sp=$(server_pid bob)
+	cp=$(canary_pid bob)
+	waiting bob 30
+	pid_alive "$sp"
+	[ "$(canary_pid bob)" = "$cp" ]
+	pid_alive "$cp"
+	run roost status bob
+	assert_status 3
+	[[ ${lines[1]} =~ ^bob\ +backoff\ +-\ +$sp\ +-\ +-\ .*\ 1\ +status=3\  ]]
+	run roost status bob --format logfmt
+	assert_output_has "state=backoff"
+	# The tick decides as status says: wait.
+	run roost tick
+	assert_status 0
+	[ "$(count_lines "$(life_log)" 'ev=launch id=bob ')" -eq 1 ]
+	[ "$(server_pid bob)" = "$sp" ]
+	run roost stop bob
+	assert_status 0
+	[ "$output" = "stopped bob" ]
+	wait_for 5 pid_gone "$sp"
+	[ "$(server_exits)" -eq 0 ]
+	[ "$(count_lines "$(state_of bob).deaths" '.')" -eq 1 ]
+	[ ! -e "$(state_of bob).session" ]
+	run roost status bob
+	assert_status 3
+	[[ ${lines[1]} =~ ^bob\ +stopped\  ]]
+	assert_no_processes
+}
+
+@test "wake during a backoff respawns the pane at once in the same server" {
+	once
+	roost add bob --restart-delay 30 -- "$T/prog/once" >/dev/null
 	roost start bob >/dev/null
 	local sp
 	sp=$(server_pid bob)
-	wait_for 10 has_line "$(exits_log)" "ev=session-exit id=bob status=3 "
-	wait_for 5 pid_gone "$sp"
-	wait_for 10 grep -q "ev=backoff id=bob delay=1\.000 " "$(life_log)"
-	wait_for 10 grep -q "ev=launch id=bob mode=fresh cause=restart server_pid=" "$(life_log)"
-	! grep -q "respawn=yes" "$(life_log)"
+	waiting bob 30
+	run roost wake bob
+	assert_status 0
+	[ "$output" = "woke bob (fresh)" ]
+	grep -q "ev=launch id=bob mode=fresh cause=wake server_pid=$sp respawn=yes" "$(life_log)"
+	[ "$(server_pid bob)" = "$sp" ]
+	run roost status bob
+	assert_status 0
 	roost stop bob >/dev/null
+	assert_no_processes
+}
+
+@test "a message sent during a backoff respawns the pane in the same server and is delivered there" {
+	cat >"$T/prog/onecat" <<EOS
+#!/bin/sh
+[ -e '$T/ran' ] && exec cat
+: >'$T/ran'
+sleep 0.3
+exit 3
+EOS
+	chmod +x "$T/prog/onecat"
+	roost add bob --restart-delay 30 -- "$T/prog/onecat" >/dev/null
+	roost start bob >/dev/null
+	local sp
+	sp=$(server_pid bob)
+	waiting bob 30
+	run roost send bob hello-there
+	assert_status 0
+	assert_output_has "queued bob "
+	grep -q "ev=launch id=bob mode=fresh cause=send server_pid=$sp respawn=yes" "$(life_log)"
+	wait_for 15 grep -q "ev=deliver id=bob .* result=ok" "$(life_log)"
+	wait_for 10 grep -q 'hello-there' "$ROOST_HOME/log/bob.log"
+	[ "$(server_pid bob)" = "$sp" ]
+	roost stop bob >/dev/null
+	assert_no_processes
+}
+
+@test "a server SIGKILL during the backoff is still the canary's record, and a death of its own" {
+	once
+	roost add bob --restart-delay 30 -- "$T/prog/once" >/dev/null
+	roost start bob >/dev/null
+	local sp
+	sp=$(server_pid bob)
+	waiting bob 30
+	kill -KILL "$sp"
+	wait_for 10 has_line "$(exits_log)" "ev=server-exit id=bob cause=server-vanished signal=SIGKILL status= exact=yes "
+	wait_for 10 grep -q "ev=death id=bob cause=server-vanished status= signal=SIGKILL " "$(life_log)"
+	[ "$(count_lines "$(state_of bob).deaths" '.')" -eq 2 ]
+	tail -n 1 "$(state_of bob).deaths" | grep -Eq '^[0-9]+ server-vanished signal=SIGKILL$'
+	# The next restart, doubled: a new server, after its backoff.
+	wait_for 10 grep -q "ev=backoff id=bob delay=60\.000 " "$(life_log)"
+	run roost status bob
+	assert_status 3
+	[[ ${lines[1]} =~ ^bob\ +backoff\ .*\ 2\ +SIGKILL\  ]]
+	roost stop bob >/dev/null
+	assert_no_processes
+}
+
+@test "the crash-loop guard still stops a program that dies in its kept server" {
+	roost add bob --restart-delay 1 --crashloop 2/300 -- "$T/prog/exitwith" 3 0.3 >/dev/null
+	roost start bob >/dev/null
+	local sp
+	sp=$(server_pid bob)
+	wait_for 15 test -f "$(state_of bob).crash-loop"
+	wait_for 10 pid_gone "$sp"
+	[ "$(cat "$(state_of bob).crash-loop")" = "deaths=2 window=300" ]
+	# The first restart came in the same server; the second was refused.
+	[ "$(count_lines "$(life_log)" "ev=launch id=bob mode=fresh cause=restart server_pid=$sp respawn=yes")" -eq 1 ]
+	[ "$(count_lines "$(life_log)" 'ev=refused id=bob cause=crash-loop')" -eq 1 ]
+	[ "$(count_lines "$(life_log)" 'ev=launch id=bob ')" -eq 2 ]
+	[ "$(server_exits)" -eq 0 ]
+	[ ! -e "$(state_of bob).session" ]
+	run roost status bob
+	assert_status 3
+	[[ ${lines[1]} =~ ^bob\ +crash-loop\  ]]
 	assert_no_processes
 }

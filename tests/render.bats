@@ -55,6 +55,7 @@ sys.stdout.write(sys.stdin.read().replace(e["ROOT"], e["SHOWN"]))' \
 @test "golden: tmux-hook" { golden tmux-hook; }
 @test "golden: pipe-pane" { golden pipe-pane; }
 @test "golden: alert-hook" { golden alert-hook; }
+@test "golden: backoff" { golden backoff; }
 @test "golden: crontab" { golden crontab; }
 @test "golden: launchd.plist" { golden launchd.plist; }
 @test "golden: roost-tick.service" { golden roost-tick.service; }
