@@ -62,7 +62,8 @@ kill_server_with() {
 	# The pass the canary asks for records the death at once.
 	wait_for 5 has_line "$(life_log)" "ev=death id=bob cause=$2 "
 	[ ! -e "$(state_of bob).canary" ]
-	[ ! -e "$(state_of bob).session" ]
+	# The pass removes .session last, after the death's line.
+	wait_for 5 eval '[ ! -e "$(state_of bob).session" ]'
 	sock_refuses bob
 }
 

@@ -297,7 +297,7 @@ EOS
 	[ "$(count_lines "$(life_log)" 'ev=refused id=bob cause=crash-loop')" -eq 1 ]
 	[ "$(count_lines "$(life_log)" 'ev=launch id=bob ')" -eq 2 ]
 	[ "$(server_exits)" -eq 0 ]
-	[ ! -e "$(state_of bob).session" ]
+	wait_for 5 eval '[ ! -e "$(state_of bob).session" ]'
 	run roost status bob
 	assert_status 3
 	[[ ${lines[1]} =~ ^bob\ +crash-loop\  ]]

@@ -26,7 +26,8 @@ not_running() { ! is_running "$1"; }
 	# start + two restarts, no third.
 	[ "$(count_lines "$(LIFE)" 'ev=launch id=c ')" -eq 3 ]
 	[ "$(count_lines "$(LIFE)" 'ev=launch id=c .*cause=restart')" -eq 2 ]
-	[ ! -e "$ROOST_HOME/state/c.session" ]
+	# The pass removes .session last, after the death's line.
+	wait_for 5 eval '[ ! -e "$ROOST_HOME/state/c.session" ]'
 	run roost status c
 	assert_status 3
 	[[ ${lines[1]} =~ ^c\ +crash-loop\ +-\ +-\ +-\ +-\ +-\ +0\ +3\ +status=1\ [0-9]+s\ ago$ ]]

@@ -107,7 +107,8 @@ wait_ended() {
 	grep -q 'ev=death id=z cause="status=0" status=0 signal=' "$(LIFE)"
 	[ "$(count_lines "$(LIFE)" 'ev=launch id=z ')" -eq 1 ]
 	not_running z
-	[ ! -e "$ROOST_HOME/state/z.session" ]
+	# The pass removes .session last, after the death's line.
+	wait_for 5 eval '[ ! -e "$ROOST_HOME/state/z.session" ]'
 	run roost status z
 	assert_status 3
 	[[ ${lines[1]} =~ ^z\ +exited\ +-\ +-\ +-\ +-\ +-\ +0\ +1\ +status=0\ [0-9]+s\ ago$ ]]
