@@ -103,7 +103,7 @@ sample() {
 check_markers() {
 	local s=$ROOST_HOME/state/$1 line
 	if read -r line 2>/dev/null <"$s.session"; then
-		[[ $line =~ ^woke=[0-9]+\ mode=(fresh|resume)\ server_pid=[0-9]+\ pane_pid=[0-9]+\ server_start=[0-9]+\ pane_start=[0-9]+(\ pane_id=%[0-9]+)?(\ memcg=[^ ]+\ oom_kills=[0-9]+)?(\ scope=[^ ]+)?$ ]] ||
+		[[ $line =~ ^woke=[0-9]+\ mode=(fresh|resume)\ server_pid=[0-9]+\ pane_pid=[0-9]+\ server_start=[0-9]+\ pane_start=[0-9]+(\ run=[0-9]+)?(\ died=[0-9]+)?(\ pane_id=%[0-9]+)?(\ memcg=[^ ]+\ oom_kills=[0-9]+)?(\ scope=[^ ]+)?$ ]] ||
 		    echo "$1: torn .session: $(printf %q "$line")"
 	fi
 	if read -r line 2>/dev/null <"$s.canary"; then
