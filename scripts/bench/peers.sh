@@ -333,7 +333,9 @@ fig() {
 		    "$(ms "$r")" "$best" "$(ms "$bestv")"
 		row="$row ratio=$(awk -v a="$r" -v b="$bestv" 'BEGIN { printf "%.1f", a / b }')x"
 	fi
-	printf '%-34s%s\n' "peers: $1 (median ms)" "$row" >>"$root/peers.table"
+	_what=median
+	[ "$1" != cpu ] || _what=mean
+	printf '%-34s%s\n' "peers: $1 ($_what ms)" "$row" >>"$root/peers.table"
 }
 fig restart
 fig record
