@@ -15,7 +15,8 @@
 #   restart    a program's death -> running again, no tick run: median,
 #              p90 and worst over 20 deaths (restart_delay 0).
 #   launch     `roost start` -> session up and canary running, median of
-#              20; tmux invocations per launch (ROOST_TMUX wrapper).
+#              20; tmux invocations per launch (ROOST_TMUX wrapper);
+#              processes one start creates (strace -f, when present).
 #   footprint  RSS and PSS of one identity's canary and of its tmux
 #              server.
 #   activity   roost tick over 100 running quiet identities (processes
@@ -106,7 +107,7 @@ if [ "$C_WN" -gt 0 ]; then
 	    "$(ms "$C_WMED") / $(ms "$C_WP90") / $(ms "$C_WMAX") ms" ''
 fi
 printf '%-34s %-40s %s\n' "launch: start -> canary running" \
-    "$(ms "$L_MED") ms median, tmux=$L_CALLS" '<= 30 ms, 1 tmux call'
+    "$(ms "$L_MED") ms median, tmux=$L_CALLS, forks=$L_FORKS" '<= 15 ms, 1 tmux call'
 printf '%-34s %-40s %s\n' "death -> running again (no tick)" \
     "$(ms "$R_MED") / $(ms "$R_P90") / $(ms "$R_MAX") ms" \
     'about 1 s + restart_delay'
@@ -115,6 +116,7 @@ printf '%-34s %-40s %s\n' "footprint: canary RSS / PSS" \
     "$F_CAN KiB / $F_SH_PSS KiB" ''
 printf '%-34s %-40s %s\n' "footprint: tmux server RSS / PSS" \
     "$F_SRV KiB / $F_SRV_PSS KiB" ''
+[ -f "$root/peers.table" ] && cat "$root/peers.table"
 printf '%-34s %-40s %s\n' "timestamp overhead ($TIMER)" \
     "$(ms "$TIMER_US") ms in each figure" '(net_ms = median - this)'
 echo

@@ -9,6 +9,7 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void
@@ -184,9 +185,29 @@ canary_ensure(const char *id, const char *origin, const char **what)
 	 * caller's unit (roost-tick.service) it would be killed with it. */
 	cs.mm = cs.mh = NULL;
 	(void)snprintf(cs.unit, sizeof cs.unit, "roost-%s-canary.scope", id);
-	if (canary_start(id, "watch", spid, NULL, origin, scope_manager() == 1 ?
-	    &cs : NULL, NULL) == -1)
-		return -1;
+	{
+		/* This environment, and the canary's clock (pid_clock0), so
+		 * it runs no date at its start either. */
+		extern char **environ;
+		char c0[64], **env;
+		size_t n = 0, i;
+		int rc;
+
+		while (environ[n] != NULL)
+			n++;
+		env = xmalloc(sizeof *env * (n + 2));
+		for (i = 0, n = 0; environ[i] != NULL; i++)
+			if (strncmp(environ[i], "ROOST_CLOCK0=", 13) != 0)
+				env[n++] = environ[i];
+		(void)memcpy(c0, "ROOST_CLOCK0=", 13);
+		env[n] = pid_clock0(c0 + 13, sizeof c0 - 13) == 0 ? c0 : NULL;
+		env[n + 1] = NULL;
+		rc = canary_start(id, "watch", spid, env, origin,
+		    scope_manager() == 1 ? &cs : NULL, NULL);
+		free(env);
+		if (rc == -1)
+			return -1;
+	}
 	*what = "spawned";
 	return 0;
 }

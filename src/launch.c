@@ -120,6 +120,14 @@ env_build(const char *id, struct strv *e)
 	if ((sd = getenv("ROOST_SYSTEMD_RUN")) != NULL && *sd != '\0')
 		env_add(e, "ROOST_SYSTEMD_RUN", sd);
 	env_add(e, "ROOST_ID", id);
+	/* The canary's clock with no date of its own (pid_clock0); it
+	 * unsets this before it starts the server. */
+	{
+		char c0[48];
+
+		if (pid_clock0(c0, sizeof c0) == 0)
+			env_add(e, "ROOST_CLOCK0", c0);
+	}
 }
 
 static void

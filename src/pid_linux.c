@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 /*
  * Linux: /proc/<pid>/stat is "pid (comm) S ppid pgrp ... starttime ...":
@@ -188,6 +189,44 @@ pid_argv_has(pid_t pid, const char *word)
 	for (i = 0; i < (size_t)n; i += strlen(cmd + i) + 1)
 		if (strcmp(cmd + i, word) == 0)
 			return 1;
+	return 0;
+}
+
+/*
+ * The canary's clock (templates/canary.in): the kernel's uptime as the
+ * canary reads it (/proc/uptime) and the wall clock, read together, both
+ * in centiseconds, as "UPTIME:WALL".  The canary adds the uptime at a
+ * death to WALL - UPTIME: the death's wall clock with no exec.  -1 when
+ * either cannot be read.
+ */
+int
+pid_clock0(char *out, size_t n)
+{
+	char b[64];
+	unsigned long long sec = 0, frac = 0;
+	struct timespec ts;
+	const char *q;
+	ssize_t r;
+	int fd, d = 0;
+
+	if ((fd = open("/proc/uptime", O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	r = read(fd, b, sizeof b - 1);
+	(void)close(fd);
+	if (r <= 0 || clock_gettime(CLOCK_REALTIME, &ts) == -1)
+		return -1;
+	b[r] = '\0';
+	for (q = b; *q >= '0' && *q <= '9'; q++)
+		sec = sec * 10 + (unsigned long long)(*q - '0');
+	if (q == b || *q++ != '.')
+		return -1;
+	for (; d < 2 && *q >= '0' && *q <= '9'; q++, d++)
+		frac = frac * 10 + (unsigned long long)(*q - '0');
+	if (d != 2 || ts.tv_sec < 0)
+		return -1;
+	(void)snprintf(out, n, "%llu:%llu", sec * 100 + frac,
+	    (unsigned long long)ts.tv_sec * 100 +
+	    (unsigned long long)ts.tv_nsec / 10000000);
 	return 0;
 }
 

@@ -239,6 +239,15 @@ days_from_civil(long y, int m, int d)
 	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
 }
 
+/* Built without /proc: no clock given; the canary reads its own (one
+ * date where /proc/uptime exists, else date at a death). */
+int
+pid_clock0(char *out, size_t n)
+{
+	(void)out, (void)n;
+	return -1;
+}
+
 /*
  * When the machine booted: the start of pid 1 ("Tue Dec  1 20:00:20 2026"
  * in UTC), which init takes moments after the kernel boots; in a

@@ -205,6 +205,7 @@ int	 pid_stopped(pid_t);		/* stopped by a signal (SIGSTOP and the like) */
 int	 pid_stamp(pid_t, unsigned long long *stamp);	/* its start time */
 int	 pid_argv_has(pid_t, const char *word);
 time_t	 pid_boot_time(void);		/* 0 when unknown */
+int	 pid_clock0(char *, size_t);	/* the canary's clock */
 int	 pid_memcg(pid_t, char *file, size_t n, long *count);
 long long pid_group_rss(pid_t pgid);	/* bytes, -1 unknown */
 int	 pid_same_pidns(pid_t);	/* 1, 0, -1: cannot tell */

@@ -165,79 +165,65 @@ spawn(const char *const argv[], int flags, int infd, int outfd, int errfd)
 }
 
 /*
- * Start argv (with envp, or this environment when NULL) as a grandchild
- * that leads its own session, so it is never our zombie and its process
- * group is its own, with stdio on /dev/null.  When hold is not NULL the
- * grandchild waits before its exec until hold(pid, arg) has returned 0
- * (anything else and it exits without running argv): the caller can
- * record the pid before the program can possibly need the record.
- * Returns the pid once argv runs.
+ * Start argv (with envp, or this environment when NULL) as a child that
+ * leads its own session, so its process group is its own, with stdio on
+ * /dev/null: one fork.  It is never waited for here: it outlives us (and
+ * is then init's), and should it end first its zombie lasts until we do
+ * (short: every caller but `tick --every` ends soon; that loop reaps).
+ * When hold is not NULL the child waits before its exec until hold(pid,
+ * arg) has returned 0 (anything else and it exits without running argv):
+ * the caller can record the pid before the program can possibly need the
+ * record.  Returns the pid once argv runs.
  */
 pid_t
 spawn_detached(const char *const argv[], char *const envp[],
     int (*hold)(pid_t, void *), void *arg)
 {
-	int p[2], h[2], st, e = 0, rc = 0;
-	pid_t mid, pid = -1, g;
+	int h[2], ex[2], st, e = 0, rc = 0;
+	pid_t pid;
 	sigset_t all, old;
 	char go = 1;
 
-	if (pipe_cloexec(p) == -1)
+	if (pipe_cloexec(ex) == -1)
 		return -1;
 	if (pipe_cloexec(h) == -1) {
-		(void)close(p[0]), (void)close(p[1]);
+		(void)close(ex[0]), (void)close(ex[1]);
 		return -1;
 	}
 	(void)sigfillset(&all);
 	(void)sigprocmask(SIG_SETMASK, &all, &old);
-	if ((mid = fork()) == 0) {
-		int ex[2];
-
-		(void)close(p[0]);
+	if ((pid = fork()) == 0) {
+		(void)close(ex[0]);
 		(void)close(h[1]);
-		if (pipe(ex) == -1 || (g = fork()) == -1)
-			_exit(1);
-		if (g == 0) {
-			(void)close(ex[0]);
-			child_setup(SP_SETSID | SP_NULLIO, -1, -1, -1, ex[1], h[0]);
-			(void)sigprocmask(SIG_SETMASK, &old, NULL);
-			sig_child();
-			if (read_full(h[0], &go, 1) == -1)
-				_exit(0);	/* not released */
-			(void)close(h[0]);
-			(void)fcntl(ex[1], F_SETFD, FD_CLOEXEC);
-			child_exec(argv, envp, ex[1]);
-		}
+		child_setup(SP_SETSID | SP_NULLIO, -1, -1, -1, ex[1], h[0]);
+		(void)sigprocmask(SIG_SETMASK, &old, NULL);
+		sig_child();
+		if (read_full(h[0], &go, 1) == -1)
+			_exit(0);	/* not released */
 		(void)close(h[0]);
-		(void)close(ex[1]);
-		if (write(p[1], &g, sizeof g) != (ssize_t)sizeof g)
-			_exit(1);
-		if (read_full(ex[0], &e, sizeof e) == 0 &&
-		    write(p[1], &e, sizeof e) != (ssize_t)sizeof e)
-			_exit(1);
-		_exit(0);
+		child_exec(argv, envp, ex[1]);
 	}
 	(void)sigprocmask(SIG_SETMASK, &old, NULL);
-	(void)close(p[1]);
+	(void)close(ex[1]);
 	(void)close(h[0]);
-	if (mid == -1) {
-		(void)close(p[0]), (void)close(h[1]);
+	if (pid == -1) {
+		(void)close(ex[0]), (void)close(h[1]);
 		return err_set(RX_FAIL, "fork: %s", strerror(errno));
 	}
-	if (read_full(p[0], &pid, sizeof pid) == -1 || pid <= 0)
-		rc = err_set(RX_FAIL, "cannot start %s", argv[0]);
-	else if (hold != NULL && hold(pid, arg) == -1)
+	if (hold != NULL && hold(pid, arg) == -1)
 		rc = -1;
 	else if (write(h[1], &go, 1) != 1)
 		rc = err_set(RX_FAIL, "cannot start %s: %s", argv[0],
 		    strerror(errno));
 	(void)close(h[1]);
-	if (rc == 0 && read_full(p[0], &e, sizeof e) == 0)
+	if (rc == 0 && read_full(ex[0], &e, sizeof e) == 0)
 		rc = err_set(RX_FAIL, "%s: cannot execute: %s", argv[0],
 		    strerror(e));
-	(void)close(p[0]);
-	while (waitpid(mid, &st, 0) == -1 && errno == EINTR)
-		;
+	(void)close(ex[0]);
+	/* Not running argv: it ends at once; no zombie of it stays. */
+	if (rc != 0)
+		while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+			;
 	return rc == 0 ? pid : -1;
 }
 

@@ -34,18 +34,8 @@ have_strace=no
 command -v strace >/dev/null 2>&1 && have_strace=yes
 
 # The identities: a[0001]... running `cat`, so a line typed is echoed.
-act_ids=
-i=1
-while [ $i -le "$AN" ]; do
-	_n=$((10000 + i))
-	ID=a${_n#1}
-	"$ROOST" add "$ID" --idle 0 --waiting-pattern '\[y/n\]' -- cat \
-	    >/dev/null || die "roost add failed"
-	act_ids="$act_ids $ID"
-	i=$((i + 1))
-done
-# shellcheck disable=SC2086
-start_ids $act_ids
+ids_setup a 1 "$AN" 1 --idle 0 --waiting-pattern '\[y/n\]' -- cat
+act_ids=$RUN_IDS
 for ID in $act_ids; do
 	"$TMUX_REAL" -S "$H/sock/$ID" set-option -w -t "=$ID:" \
 	    monitor-silence 0 2>/dev/null

@@ -2,9 +2,10 @@
 # launch.sh: the launch figure.  `roost start` -> session up and canary
 # running, over BENCH_LAUNCHES identities (l01 ...), each stopped again;
 # then the tmux invocations of one launch (five launches through the
-# counting ROOST_TMUX wrapper).
+# counting ROOST_TMUX wrapper), and the processes a start creates (three
+# starts under strace -f, when present).
 #
-# Prints bench=launch; leaves L_N L_MED L_MAX L_CALLS L_NS for the summary
+# Prints bench=launch; leaves L_N L_MED L_MAX L_CALLS L_NS L_FORKS for the summary
 # table.  Sourced by scripts/bench.sh, or run alone:
 # sh scripts/bench/launch.sh.
 #
@@ -69,13 +70,53 @@ for id in $l_ids; do
 	echo "$c $ns" >>"$root/calls"
 	"$ROOST" stop "$id" >/dev/null 2>>"$root/errors"
 done
+# The processes one start creates, by strace -f (when present): from
+# `roost start` until it has returned and the program runs (a program
+# that execs sleep, so it creates none of its own), over three starts:
+# their process creations (fork, vfork, clone) and what each ran.
+L_FORKS=n/a L_RAN=
+if command -v strace >/dev/null 2>&1; then
+	LP=$root/lprog
+	printf '#!/bin/sh\necho $$ >%s.pid\nexec sleep 1000000\n' "$LP" >"$LP"
+	chmod 755 "$LP"
+	"$ROOST" add lf --idle 0 -- "$LP" >/dev/null || die "roost add failed"
+	: >"$root/forks"
+	for k in 1 2 3; do
+		rm -f "$LP.pid" "$root/st.lf"
+		# -I 1: strace -o FILE PROG blocks SIGTERM by default.
+		strace -f -q -I 1 -o "$root/st.lf" \
+		    -e trace=clone,clone3,fork,vfork,execve "$ROOST" start lf \
+		    >/dev/null 2>>"$root/errors" &
+		stp=$!
+		first=
+		n=0
+		while [ "$n" -lt 3000 ]; do
+			[ -n "$first" ] ||
+			    first=$(awk 'NR == 1 { print $1; exit }' "$root/st.lf" 2>/dev/null)
+			if [ -n "$first" ] && [ -s "$LP.pid" ] &&
+			    grep -q "^$first +++ exited" "$root/st.lf"; then
+				break
+			fi
+			sleep 0.01
+			n=$((n + 1))
+		done
+		kill -TERM "$stp" 2>/dev/null
+		wait "$stp" 2>/dev/null
+		grep -cE '^[0-9]+ +(clone3?|v?fork)\(' "$root/st.lf" >>"$root/forks"
+		[ -n "$L_RAN" ] || L_RAN=$(grep -v -e ENOENT -e resumed "$root/st.lf" |
+		    sed -n 's/^[0-9]* *execve("\([^"]*\)".*/\1/p' |
+		    sed 's|.*/||' | tr '\n' ',' | sed 's/,$//')
+		"$ROOST" stop lf >/dev/null 2>>"$root/errors"
+	done
+	L_FORKS=$(sort -n "$root/forks" | uniq | tr '\n' ',' | sed 's/,$//')
+fi
 L_CALLS=$(awk '{ print $1 }' "$root/calls" | sort -n | uniq | tr '\n' ',' | sed 's/,$//')
 L_NS=$(awk '{ s += $2 } END { print s / NR }' "$root/calls")
 stat_of "$root/launch"
 L_N=$S_N L_MED=$S_MED L_MAX=$S_MAX
-printf 'bench=launch launches=%s ok=%s failed=%s median_ms=%s net_ms=%s p90_ms=%s worst_ms=%s tmux_calls=%s new_session_per_launch=%s\n' \
+printf 'bench=launch launches=%s ok=%s failed=%s median_ms=%s net_ms=%s p90_ms=%s worst_ms=%s tmux_calls=%s new_session_per_launch=%s forks=%s ran=%s\n' \
     "$LAUNCHES" "$L_N" "$lfail" "$(ms "$L_MED")" \
     "$(net "$L_MED")" "$(ms "$S_P90")" "$(ms "$L_MAX")" \
-    "$L_CALLS" "$L_NS"
+    "$L_CALLS" "$L_NS" "$L_FORKS" "$(q "$L_RAN")"
 
 [ "${bench_alone:-}" != launch ] || bench_end

@@ -245,11 +245,48 @@ bench_end() {
 }
 
 # ---------------------------------------------------------------- identities
-# idname N: identity number N (1-based) as i0001 in $ID, without a fork.
+# idname N [PREFIX]: identity number N (1-based) as i0001 (PREFIX0001)
+# in $ID, without a fork.
 # shellcheck disable=SC2034 # for the figure scripts
 idname() {
 	_n=$((10000 + $1))
-	ID=i${_n#1}
+	ID=${2:-i}${_n#1}
+}
+# ids_add PREFIX FROM TO EVERY ARG...: `roost add ID ARG...` for the
+# identities FROM..TO; all but every EVERYth are then parked (an
+# .idle-reaped marker: a tick leaves them be).  1 when an add fails.
+ids_add() {
+	_p=$1 _i=$2 _to=$3 _ev=$4
+	shift 4
+	while [ "$_i" -le "$_to" ]; do
+		idname "$_i" "$_p"
+		"$ROOST" add "$ID" "$@" >/dev/null || return 1
+		[ $((_i % _ev)) -eq 0 ] || : >"$H/state/$ID.idle-reaped"
+		_i=$((_i + 1))
+	done
+}
+# ids_setup PREFIX FROM TO EVERY ARG...: the identities FROM..TO defined
+# (ids_add, in two parallel streams), and every EVERYth of them started
+# (start_ids); those started in $RUN_IDS.  Dies when an add fails.
+ids_setup() {
+	_p=$1 _from=$2 _to=$3 _ev=$4
+	shift 4
+	_mid=$(((_from + _to) / 2))
+	ids_add "$_p" "$_from" "$_mid" "$_ev" "$@" &
+	_p1=$!
+	ids_add "$_p" $((_mid + 1)) "$_to" "$_ev" "$@" &
+	_p2=$!
+	wait $_p1 || die "roost add failed"
+	wait $_p2 || die "roost add failed"
+	RUN_IDS=
+	_i=$_from
+	while [ "$_i" -le "$_to" ]; do
+		idname "$_i" "$_p"
+		[ $((_i % _ev)) -eq 0 ] && RUN_IDS="$RUN_IDS $ID"
+		_i=$((_i + 1))
+	done
+	# shellcheck disable=SC2086
+	start_ids $RUN_IDS
 }
 # start_ids ID...: roost start, in parallel batches.
 start_ids() {

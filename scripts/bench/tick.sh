@@ -52,20 +52,6 @@ shell_pass() {
 		_i=$((_i + 1))
 	done
 }
-# add_range FROM TO: define identities FROM..TO, nine in ten parked.
-add_range() {
-	_i=$1
-	while [ "$_i" -le "$2" ]; do
-		idname "$_i"
-		"$ROOST" add "$ID" --idle 0 -- "$PROG" >/dev/null ||
-		    return 1
-		if [ $((_i % 10)) -ne 0 ]; then
-			: >"$H/state/$ID.idle-reaped"
-		fi
-		_i=$((_i + 1))
-	done
-}
-
 defined=0
 loop_us_per_id=
 sizes=
@@ -73,22 +59,8 @@ for n in 10 100 1000; do
 	[ $n -le "$MAX" ] && sizes="$sizes $n"
 done
 for n in $sizes; do
-	# Define identities defined+1 .. n (adds in two parallel streams).
-	mid=$(((defined + 1 + n) / 2))
-	add_range $((defined + 1)) "$mid" &
-	p1=$!
-	add_range $((mid + 1)) "$n" &
-	p2=$!
-	wait $p1 || die "roost add failed"
-	wait $p2 || die "roost add failed"
-	run_ids=
-	i=10
-	while [ $i -le "$n" ]; do
-		[ $i -gt "$defined" ] && idname $i && run_ids="$run_ids $ID"
-		i=$((i + 10))
-	done
-	# shellcheck disable=SC2086
-	start_ids $run_ids
+	# Identities defined+1 .. n, every 10th running.
+	ids_setup i $((defined + 1)) "$n" 10 --idle 0 -- "$PROG"
 	defined=$n
 	running=0
 	i=10
