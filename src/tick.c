@@ -524,6 +524,7 @@ tick_locked(struct pass *p, struct idctx *x, int lk, time_t now)
 	struct facts f;
 	struct conf c;
 	long due = 0;
+	unsigned tried = 0;
 	int round, r = 0, after = 0;
 
 	/* A definition removed while we waited is not resurrected. */
@@ -547,6 +548,7 @@ tick_locked(struct pass *p, struct idctx *x, int lk, time_t now)
 		/* The pane's alert hook asks only for a look (section 13). */
 		if (strcmp(p->origin, "activity") == 0)
 			v.act &= A_LOOK | A_DELIVER;
+		tried |= v.act & (A_LAUNCH | A_RESTART | A_RESPAWN);
 		r = tick_act(p, x, &c, &f, &v, lk, after);
 		if (r != 2)
 			break;
@@ -559,6 +561,10 @@ tick_locked(struct pass *p, struct idctx *x, int lk, time_t now)
 		state_decide(&c, &f, &v);
 		if (v.st == ST_BACKOFF && v.restart && v.wait > 0)
 			due = v.wait;
+		else if (!tried && v.restart && (v.act & (A_RESTART |
+		    A_RESPAWN)))
+			due = 1;	/* its backoff (or turn) ran out since the
+					 * rounds decided: the next try acts */
 		file_unlock(lk);
 	}
 	conf_free(&c);
