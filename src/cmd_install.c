@@ -226,7 +226,7 @@ warn_idle_entry(enum sched s)
 {
 	if (s == S_CRON && cron_daemon() == 0)
 		cli_warn("warning: no cron daemon is running, so the entry will "
-		    "not run: start one (Debian, Ubuntu: apt-get install cron; "
+		    "not run: start it (as root, where systemd runs: "
 		    "systemctl enable --now cron); " HOW_TO_EVERY);
 	if (s == S_SYSTEMD && systemd_linger() == 0)
 		cli_warn("warning: lingering is off for uid %ld: the systemd "

@@ -335,7 +335,7 @@ foreign_crontab() {
 	run --separate-stderr roost install --scheduler cron
 	assert_status 0
 	assert_output_has "created cron entry"
-	[[ $stderr == *"roost: install: warning: no cron daemon is running, so the entry will not run: start one (Debian, Ubuntu: apt-get install cron; systemctl enable --now cron); where nothing would start one (a container, WSL without systemd): roost install --scheduler none, then keep roost tick --every 60 running (the container's entrypoint, a terminal)"* ]]
+	[[ $stderr == *"roost: install: warning: no cron daemon is running, so the entry will not run: start it (as root, where systemd runs: systemctl enable --now cron); where nothing would start one (a container, WSL without systemd): roost install --scheduler none, then keep roost tick --every 60 running (the container's entrypoint, a terminal)"* ]]
 	# A process named cron (a copy of sleep: comm is the file's name).
 	mkdir -p "$T/daemon"
 	cp "$(command -v sleep)" "$T/daemon/cron"
