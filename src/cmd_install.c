@@ -325,7 +325,9 @@ cmd_install(const struct args *a)
 		rc = tick_out_ready();
 	if (rc == 0)
 		rc = install_entry(s, &v, label, tool, &cur, dry, &report);
-	if (rc == 0 && !dry && s != S_NONE)
+	/* none is another scheduler too: the entry it replaces would tick
+	 * beside the loop the moment a cron daemon started. */
+	if (rc == 0 && !dry)
 		rc = forget_previous(s, &report);
 	render_free(&v);
 	cli_out("%s", buf_str(&report));

@@ -393,6 +393,20 @@ pidns_ok() {
 	[ "$(cat "$ROOST_HOME/state/.scheduler")" = "scheduler=none interval=60" ]
 }
 
+@test "--scheduler none after cron, as README's container way goes: the cron entry is removed" {
+	printf '# mine\n' >"$T/crontab"
+	roost install --scheduler cron 2>/dev/null
+	grep -q roost "$T/crontab"
+	run --separate-stderr roost install --scheduler none
+	assert_status 0
+	assert_output_has "removed cron entry"
+	[ "$(cat "$T/crontab")" = "# mine" ]
+	[ "$(cat "$ROOST_HOME/state/.scheduler")" = "scheduler=none interval=60" ]
+	run --separate-stderr roost install --scheduler none
+	assert_status 0
+	[[ $output != *"cron entry"* ]]
+}
+
 @test "a cron command cron would cut is refused first: exit 1, the reason, nothing written" {
 	printf '# mine\n' >"$T/crontab"
 	cp "$T/crontab" "$T/orig"
