@@ -192,6 +192,23 @@ walk() {
 	check "$who: roost install --scheduler none" $?
 	tick_walk "$who" "$home"
 
+	# No user manager here: --scheduler systemd is one line saying what
+	# to do, and writes nothing.
+	(cd "$home" && find . | sort) >/tmp/tree.before
+	as "$who" 'roost install --scheduler systemd'
+	rc=$?
+	(cd "$home" && find . | sort) >/tmp/tree.after
+	if [ "$rc" != 0 ] && [ "$(wc -l <"$out")" = 1 ] &&
+	    grep -q 'no systemd user manager' "$out" &&
+	    grep -q 'roost install --scheduler none' "$out" &&
+	    cmp -s /tmp/tree.before /tmp/tree.after; then
+		ok "$who: install --scheduler systemd without a user manager: one line, nothing written"
+	else
+		nok "$who: install --scheduler systemd without a user manager (exit $rc)"
+		diag <"$out"
+		diff /tmp/tree.before /tmp/tree.after | diag
+	fi
+
 	# --cwd that does not exist: one line, the mkdir to run, no conf.
 	l=$(step 'roost add bob') || return
 	as "$who" "$l"
