@@ -52,14 +52,14 @@ wait_for() {
 		sleep 0.1
 	done
 }
-# The step line that begins with $1 (its first match), without the
+# l= the step line that begins with $1 (its first match), without the
 # trailing comment a person would not type.
 step() {
 	l=$(grep -m 1 -e "^$1" "$steps") || {
 		nok "README's quick start has a line beginning '$1'"
 		return 1
 	}
-	printf '%s\n' "${l%%  *#*}"
+	l=${l%%  *#*}
 }
 # In README's words: the prose says it.
 says() {
@@ -76,7 +76,7 @@ as() {
 }
 
 # ---------------------------------------------------------------- apt
-l=$(step 'sudo apt-get') || exit 1
+step 'sudo apt-get' || exit 1
 apt=$(printf '%s\n' "$l" | sed 's/sudo //g')
 # apt-get asks before installing; a person answers y.
 echo y | sh -c "$apt" >/tmp/apt.log 2>&1
@@ -116,7 +116,7 @@ walk() {
 	# Build, install, set up the tick: cron it is (no systemctl --user),
 	# and nothing runs cron here: the warning README announces, with the
 	# way out README gives.
-	l=$(step './configure') || return
+	step './configure' || return
 	as "$who" "cd roost && $l; echo \"rc=\$?\"; command -v roost || echo 'roost: not on PATH'"
 	rc=$(sed -n 's/^rc=//p' "$out")
 	if [ "$rc" != 0 ]; then
@@ -166,7 +166,7 @@ walk() {
 	fi
 
 	for l in 'roost add demo' 'roost start demo' 'roost status'; do
-		l=$(step "$l") || return
+		step "$l" || return
 		as "$who" "$l"
 		check "$who: $l" $?
 	done
@@ -174,7 +174,7 @@ walk() {
 
 	attach_walk "$who" "$home"
 
-	l=$(step 'roost output demo') || return
+	step 'roost output demo' || return
 	as "$who" "$l"
 	check "$who: $l" $?
 	if grep -q 'exit 1' "$out" &&
@@ -210,7 +210,7 @@ walk() {
 	fi
 
 	# --cwd that does not exist: one line, the mkdir to run, no conf.
-	l=$(step 'roost add bob') || return
+	step 'roost add bob' || return
 	as "$who" "$l"
 	rc=$?
 	if [ "$rc" != 0 ] && [ "$(wc -l <"$out")" = 1 ] &&
@@ -220,10 +220,10 @@ walk() {
 		nok "$who: add --cwd to a missing directory (exit $rc)"
 		diag <"$out"
 	fi
-	l=$(step 'mkdir -p') || return
+	step 'mkdir -p' || return
 	as "$who" "$l"
 	check "$who: $l" $?
-	l=$(step 'roost add bob') || return
+	step 'roost add bob' || return
 	as "$who" "$l"
 	check "$who: $l" $?
 
@@ -258,7 +258,7 @@ walk() {
 	# lists (its apt line, once): it does not reconfigure.
 	[ -e /tmp/hacking-apt ] || hacking_apt
 	cp "$home/roost/Makefile" /tmp/Makefile.before
-	l=$(step 'make check') || return
+	step 'make check' || return
 	as "$who" "cd roost && ROOST_TESTS=tests/cli.bats $l"
 	rc=$?
 	if cmp -s /tmp/Makefile.before "$home/roost/Makefile" &&
@@ -281,7 +281,7 @@ walk() {
 # the program, then attach again and detach with Ctrl-b d.
 attach_walk() {
 	who=$1 home=$2
-	l=$(step 'roost attach demo') || return
+	step 'roost attach demo' || return
 	sock=$home/.roost/sock/demo
 	term() { su -l "$who" -c "tmux -L walk $*" 2>/dev/null; }
 	screen() { term capture-pane -p -t walk >/tmp/screen 2>&1; }
