@@ -26,6 +26,11 @@ out=${ROOST_TEST_OUT:-build}
 export ROOST_BIN
 # Tests drive private tmux servers; never let them find the caller's.
 unset TMUX TMUX_PANE
+# The fixtures (homes, template and hook directories) are made with
+# mkdir and must pass roost's trust checks, which refuse what others may
+# write: a normal user's umask on Debian 13 is 002 (pam_umask's
+# usergroups), which would make every one of them group-writable.
+umask 022
 
 passed=0
 failed=0

@@ -36,28 +36,13 @@ skip() {
 
 [ "$(id -u)" = 0 ] || skip "needs root (debootstrap, systemd-nspawn -b)"
 [ "$(uname -s)" = Linux ] || skip "needs Linux"
-# In CI (as root) the tools come from apt, like the rest of .ci/run's.
-if [ "${CI:-}" = true ] && { ! command -v debootstrap >/dev/null 2>&1 ||
-    ! command -v systemd-nspawn >/dev/null 2>&1; }; then
-	say "installing debootstrap systemd-container"
-	apt-get install -y debootstrap systemd-container >/dev/null 2>&1 ||
-	    { apt-get update >/dev/null 2>&1 &&
-	    apt-get install -y debootstrap systemd-container >/dev/null 2>&1; }
-fi
+# shellcheck source=scripts/ct-lib.sh
+. "$here/scripts/ct-lib.sh"
+ct_tools
 for t in debootstrap systemd-nspawn nsenter bats; do
 	command -v "$t" >/dev/null 2>&1 ||
 	    skip "no $t (apt-get install debootstrap systemd-container bats)"
 done
-
-# The mirror apt uses (deb822 URIs: or a one-line deb entry).
-mirror() {
-	m=$(sed -n 's/^URIs: *\(http[^ ]*debian\)\/*$/\1/p' \
-	    /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1)
-	[ -n "$m" ] || m=$(sed -n 's/^deb  *\(http[^ ]*\/debian\)\/*  *.*/\1/p' \
-	    /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-	    head -n 1)
-	echo "${m:-http://deb.debian.org/debian}"
-}
 
 hash=$(printf '%s %s v1\n' "$suite" "$pkgs" | cksum | cut -d' ' -f1)
 tree=$cache/$suite-$hash
@@ -67,9 +52,9 @@ build_tree() {
 	b0=$(date +%s)
 	mkdir -p "$cache" || return 1
 	rm -rf "$tmp"
-	say "no cached tree: debootstrap $suite from $(mirror) into $tree"
+	say "no cached tree: debootstrap $suite from $(ct_mirror) into $tree"
 	if ! debootstrap --variant=minbase --include="$pkgs" "$suite" "$tmp" \
-	    "$(mirror)" >"$cache/debootstrap.log" 2>&1; then
+	    "$(ct_mirror)" >"$cache/debootstrap.log" 2>&1; then
 		say "debootstrap failed; see $cache/debootstrap.log"
 		tail -n 5 "$cache/debootstrap.log" >&2
 		rm -rf "$tmp"

@@ -226,7 +226,7 @@ warn_idle_entry(enum sched s)
 {
 	if (s == S_CRON && cron_daemon() == 0)
 		cli_warn("warning: no cron daemon is running, so the entry will "
-		    "not run: start one (Debian, Ubuntu: apt-get install cron; "
+		    "not run: start it (as root, where systemd runs: "
 		    "systemctl enable --now cron); " HOW_TO_EVERY);
 	if (s == S_SYSTEMD && systemd_linger() == 0)
 		cli_warn("warning: lingering is off for uid %ld: the systemd "
@@ -325,7 +325,9 @@ cmd_install(const struct args *a)
 		rc = tick_out_ready();
 	if (rc == 0)
 		rc = install_entry(s, &v, label, tool, &cur, dry, &report);
-	if (rc == 0 && !dry && s != S_NONE)
+	/* none is another scheduler too: the entry it replaces would tick
+	 * beside the loop the moment a cron daemon started. */
+	if (rc == 0 && !dry)
 		rc = forget_previous(s, &report);
 	render_free(&v);
 	cli_out("%s", buf_str(&report));
@@ -441,8 +443,9 @@ roosts(const char *dir, const char *name)
 	static const char *const conf[] = { ".conf", ".env", NULL },
 	    *const bin[] = { ".launch", ".canary", NULL },
 	    *const idlog[] = { ".log", NULL },
-	    *const state[] = { ".tick.last", ".scheduler", ".tick.lock", NULL },
-	    *const lock[] = { ".tick", NULL },
+	    *const state[] = { ".tick.last", ".scheduler", ".tick.lock",
+		".mass-death", ".systemd-dirs", NULL },
+	    *const lock[] = { ".tick", ".mass", NULL },
 	    *const logs[] = { "lifecycle.log", "exits.log", "tick.out",
 		".rotate.lock", "server-deaths", NULL },
 	    *const hooks[] = { "death", "crash-loop", "server-exit", "reap",

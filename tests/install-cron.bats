@@ -335,7 +335,7 @@ foreign_crontab() {
 	run --separate-stderr roost install --scheduler cron
 	assert_status 0
 	assert_output_has "created cron entry"
-	[[ $stderr == *"roost: install: warning: no cron daemon is running, so the entry will not run: start one (Debian, Ubuntu: apt-get install cron; systemctl enable --now cron); where nothing would start one (a container, WSL without systemd): roost install --scheduler none, then keep roost tick --every 60 running (the container's entrypoint, a terminal)"* ]]
+	[[ $stderr == *"roost: install: warning: no cron daemon is running, so the entry will not run: start it (as root, where systemd runs: systemctl enable --now cron); where nothing would start one (a container, WSL without systemd): roost install --scheduler none, then keep roost tick --every 60 running (the container's entrypoint, a terminal)"* ]]
 	# A process named cron (a copy of sleep: comm is the file's name).
 	mkdir -p "$T/daemon"
 	cp "$(command -v sleep)" "$T/daemon/cron"
@@ -391,6 +391,20 @@ pidns_ok() {
 	assert_status 0
 	[ -z "$stderr" ]
 	[ "$(cat "$ROOST_HOME/state/.scheduler")" = "scheduler=none interval=60" ]
+}
+
+@test "--scheduler none after cron, as README's container way goes: the cron entry is removed" {
+	printf '# mine\n' >"$T/crontab"
+	roost install --scheduler cron 2>/dev/null
+	grep -q roost "$T/crontab"
+	run --separate-stderr roost install --scheduler none
+	assert_status 0
+	assert_output_has "removed cron entry"
+	[ "$(cat "$T/crontab")" = "# mine" ]
+	[ "$(cat "$ROOST_HOME/state/.scheduler")" = "scheduler=none interval=60" ]
+	run --separate-stderr roost install --scheduler none
+	assert_status 0
+	[[ $output != *"cron entry"* ]]
 }
 
 @test "a cron command cron would cut is refused first: exit 1, the reason, nothing written" {

@@ -3,7 +3,8 @@
 # source tree: ./configure --prefix=P && make install && P/bin/roost
 # install leaves a cron entry (a crontab stand-in here) whose command,
 # run the way cron runs it, performs a working tick; roost uninstall and
-# make uninstall then leave nothing behind.  make install also puts the
+# make uninstall then leave nothing behind, not even the directories
+# make install made (but those that were there before).  make install also puts the
 # shell completions where bash, zsh and fish look, honouring DESTDIR.
 # The copy keeps the shared build tree and its Makefile untouched.
 
@@ -87,5 +88,13 @@ teardown() {
 	[[ $stderr == *"configure: keeping the directories of the last configure (prefix=$T/pfx bindir='' datadir='' mandir=''), so that make uninstall removes what make install put there; give --prefix to change them"* ]]
 	run sh -c 'cd "$1" && make uninstall' sh "$T/src"
 	assert_status 0
-	[ -z "$(find "$T/pfx" -type f)" ]
+	# Nothing at all: the directories install made go too, the prefix
+	# with them (it was not there before).
+	[ ! -e "$T/pfx" ] || { find "$T/pfx" >&2; false; }
+	# A directory that was there before install stays, empty or not.
+	mkdir -p "$T/pfx/bin"
+	run sh -c 'cd "$1" && make install && make uninstall' sh "$T/src"
+	assert_status 0
+	[ "$(cd "$T/pfx" && find . | sort | tr '\n' ' ')" = ". ./bin " ] ||
+	    { find "$T/pfx" >&2; false; }
 }

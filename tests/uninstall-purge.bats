@@ -63,6 +63,19 @@ teardown() {
 	assert_no_processes
 }
 
+@test "--purge --yes after a death removes the whole home: the death's lock and episode files are roost's" {
+	roost add bob -- "$T/prog/exitwith" 1 0.2
+	roost start bob
+	wait_for 10 grep -q ' ev=death id=bob ' "$ROOST_HOME/log/lifecycle.log"
+	wait_for 5 test -e "$ROOST_HOME/lock/.mass"
+	run --separate-stderr roost uninstall --purge --yes </dev/null
+	assert_status 0
+	assert_output_has "removed home $ROOST_HOME"
+	[[ $output != *kept* ]]
+	[ ! -e "$ROOST_HOME" ]
+	assert_no_processes
+}
+
 @test "--purge --yes on a home that is already gone removes the entry and says so" {
 	printf '# mine\n' >"$T/crontab"
 	cp "$T/crontab" "$T/orig"
