@@ -163,11 +163,11 @@ marker_probe(const char *id, const char *m, int *roost, char *line,
 }
 
 static void
-facts_read(const char *id, struct afacts *f)
+facts_read(const struct idctx *x, struct afacts *f)
 {
+	const char *id = x->id;
 	struct timespec ts;
 	struct stat st;
-	char p[PATHBUF];
 	int dummy;
 
 	memset(f, 0, sizeof *f);
@@ -177,9 +177,8 @@ facts_read(const char *id, struct afacts *f)
 	f->waiting = marker_probe(id, M_WAITING, &f->waiting_roost, f->wline,
 	    sizeof f->wline);
 	f->ready = marker_probe(id, M_READY, &dummy, NULL, 0);
-	home_pane_log(p, id);
 	f->mtime = -1;
-	if (lstat(p, &st) == 0) {
+	if (lstat(x->pane_log, &st) == 0) {
 		f->size = (long long)st.st_size;
 #if HAVE_DARWIN
 		f->mtime = ts_ns(&st.st_mtimespec);
@@ -228,16 +227,15 @@ matches(const char *pattern, const char *line)
 
 /* One capture-pane of the visible screen into s (screen=, line=). */
 static int
-screen_look(const char *id, const struct conf *c, struct seen *s)
+screen_look(const struct idctx *x, const struct conf *c, struct seen *s)
 {
-	char sock[PATHBUF], target[ID_MAX + 4], line[LINE_MAX_BYTES];
-	const char *args[] = { "capture-pane", "-p", "-N", "-t", target,
+	char line[LINE_MAX_BYTES];
+	const char *args[] = { "capture-pane", "-p", "-N", "-t", x->target,
 	    NULL };
 	struct buf o = { 0 };
 
-	(void)snprintf(target, sizeof target, "=%s:", id);
-	if (home_sock(id, sock, sizeof sock) == -1 ||
-	    tmux_run_ms(sock, args, &o, CAPTURE_MS) != 0) {
+	if (x->sock[0] == '\0' ||
+	    tmux_run_ms(x->sock, args, &o, CAPTURE_MS) != 0) {
 		buf_free(&o);
 		return -1;
 	}
@@ -336,25 +334,26 @@ report(const char *id, const struct afacts *f, enum doing d)
 }
 
 /*
- * What the program of a running identity is doing; s is its .session.
+ * What the program of a running identity x is doing; s is its .session.
  * With look, roost acts on it too (the tick, under the identity's lock):
  * reads the screen when rule 5 says so, keeps the markers, logs and runs
  * hooks/waiting; without, it only reads (status).  0, or -1 when the
  * screen could not be read (the markers still decided).
  */
 int
-activity_get(const char *id, const struct conf *c, const struct session *s,
-    int look, struct activity *a)
+activity_get(const struct idctx *x, const struct conf *c,
+    const struct session *s, int look, struct activity *a)
 {
+	const char *id = x->id;
 	struct afacts f;
 	struct timespec now;
 	int rc = 0, ready;
 	enum doing d;
 
-	facts_read(id, &f);
+	facts_read(x, &f);
 	(void)clock_gettime(CLOCK_REALTIME, &now);
 	if (look && look_needed(c, &f)) {
-		if (screen_look(id, c, &f.seen) == -1) {
+		if (screen_look(x, c, &f.seen) == -1) {
 			/* Not asked again until the log moves. */
 			(void)strcpy(f.seen.screen, "none");
 			f.seen.line[0] = '\0';
@@ -394,14 +393,15 @@ activity_get(const char *id, const struct conf *c, const struct session *s,
  * became ready, or a stale .busy is not logged yet.  No fork, no tmux.
  */
 int
-activity_due(const char *id, const struct conf *c, const struct session *s)
+activity_due(const struct idctx *x, const struct conf *c,
+    const struct session *s)
 {
 	struct afacts f;
 	struct timespec now;
 	int ready;
 	enum doing d;
 
-	facts_read(id, &f);
+	facts_read(x, &f);
 	if (look_needed(c, &f))
 		return 1;
 	(void)clock_gettime(CLOCK_REALTIME, &now);

@@ -157,15 +157,16 @@ server_pid_ask(const char *sock, pid_t *pid)
  * start (it then waits in tmux wait-for: exact=no).  what is one of
  * spawned, already, skipped (no server), failed. */
 int
-canary_ensure(const char *id, const char *origin, const char **what)
+canary_ensure(struct idctx *x, const char *origin, const char **what)
 {
+	const char *id = x->id, *sock = x->sock;
+	const struct session *sp;
 	struct canary_scope cs;
-	struct session s;
-	char sock[PATHBUF], spid[24];
-	pid_t pid;
+	char spid[24];
+	pid_t pid, server = 0;
 
 	*what = "failed";
-	if (home_sock(id, sock, sizeof sock) == -1)
+	if (home_ctx_sock(x) == -1)
 		return -1;
 	if (!tmux_alive(sock)) {
 		*what = "skipped";
@@ -175,12 +176,12 @@ canary_ensure(const char *id, const char *origin, const char **what)
 		*what = "already";
 		return 0;
 	}
-	if (marker_session_read(id, &s) != 0 || !pid_is(s.server_pid,
-	    s.server_start, sock)) {
-		if (server_pid_ask(sock, &s.server_pid) == -1)
-			return -1;
-	}
-	(void)snprintf(spid, sizeof spid, "%ld", (long)s.server_pid);
+	if ((sp = marker_ctx_session(x)) != NULL &&
+	    pid_is(sp->server_pid, sp->server_start, sock))
+		server = sp->server_pid;
+	else if (server_pid_ask(sock, &server) == -1)
+		return -1;
+	(void)snprintf(spid, sizeof spid, "%ld", (long)server);
 	/* Where a manager answers it gets a scope of its own: left in the
 	 * caller's unit (roost-tick.service) it would be killed with it. */
 	cs.mm = cs.mh = NULL;

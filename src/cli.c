@@ -62,9 +62,10 @@ cli_inside(const char *id)
  * once it has waited a second, it says what it waits for.
  */
 int
-cli_teardown(const char *id, const char *reason)
+cli_teardown(struct idctx *x, const char *reason)
 {
-	struct stop *st = teardown_begin(id, reason);
+	struct stop *st = teardown_begin(x, reason);
+	const char *id = x->id;
 	int shown = 0;
 
 	if (st == NULL)
@@ -81,6 +82,7 @@ cli_teardown(const char *id, const char *reason)
 	}
 	if (shown)
 		(void)fputc('\n', stderr);
+	marker_ctx_forget(x);
 	return teardown_finish(st);
 }
 

@@ -393,6 +393,7 @@ cmd_rm(const struct args *a)
 	struct buf names = { 0 };
 	char p[PATHBUF], nm[24], **msgs = NULL;
 	size_t nmsgs = 0;
+	struct idctx x;
 	struct stat st;
 	int lk, rc = -1, known;
 
@@ -407,13 +408,14 @@ cmd_rm(const struct args *a)
 		cli_detach_if_inside(id);
 	if ((lk = home_lock(id, 1)) < 0)
 		return cli_fail();
-	if (state_running(id)) {
+	home_ctx(id, &x);
+	if (state_ctx_running(&x)) {
 		if (ro.force == NULL) {
 			(void)err_set(RX_REFUSED, "%s: running (stop it first, or "
 			    "use --force)", id);
 			goto out;
 		}
-		if (cli_teardown(id, "rm") == -1)
+		if (cli_teardown(&x, "rm") == -1)
 			goto out;
 	} else {
 		pid_t cp;
@@ -421,7 +423,7 @@ cmd_rm(const struct args *a)
 		/* A canary left over from a death: end it, it can record
 		 * nothing useful for an identity that is going away. */
 		if (canary_pid(id, &cp) == 0 && cp > 0)
-			(void)teardown(id, "rm");
+			(void)teardown(&x, "rm");
 	}
 	msgs = queue_items(id, &nmsgs);	/* what rm deletes, it says */
 	if (definition_remove(id) == -1 || marker_purge(id, &names) == -1)
@@ -439,9 +441,8 @@ cmd_rm(const struct args *a)
 			cli_out(" %s", msgs[i]);
 		cli_out("\n");
 	}
-	home_pane_log(p, id);
-	if (lstat(p, &st) == 0)
-		cli_out("kept: %s\n", p);
+	if (lstat(x.pane_log, &st) == 0)
+		cli_out("kept: %s\n", x.pane_log);
 	rc = 0;
 out:
 	file_unlock(lk);

@@ -349,11 +349,13 @@ purge_home(void)
 	n = state_ids(&ids);
 	for (i = 0; i < n; i++) {
 		int lk = home_lock(ids[i], 1);
+		struct idctx x;
 		pid_t cp;
 
-		if (state_running(ids[i]) || (canary_pid(ids[i], &cp) == 0 &&
+		home_ctx(ids[i], &x);
+		if (state_ctx_running(&x) || (canary_pid(ids[i], &cp) == 0 &&
 		    cp > 0)) {
-			if (teardown(ids[i], "purge") == -1) {
+			if (teardown(&x, "purge") == -1) {
 				cli_warn("%s", err_msg());
 				rc = -1;
 			} else

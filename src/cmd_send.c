@@ -193,9 +193,9 @@ msg_check(const struct buf *m)
 
 /* Rule 2, under the lock. */
 static int
-send_allowed(const char *id, struct conf *c)
+send_allowed(struct idctx *x, struct conf *c)
 {
-	const char *why;
+	const char *id = x->id, *why;
 
 	if (!state_known(id))
 		return err_set(RX_UNKNOWN, "%s: unknown identity", id);
@@ -208,7 +208,7 @@ send_allowed(const char *id, struct conf *c)
 		return err_set(RX_REFUSED, "refused %s: %s (roost start %s "
 		    "clears it)", id, why, id);
 	}
-	if (so.now != NULL && !state_running(id))
+	if (so.now != NULL && !state_ctx_running(x))
 		return err_set(RX_REFUSED, "%s: not running (--now answers a "
 		    "running program)", id);
 	return 0;
@@ -216,14 +216,15 @@ send_allowed(const char *id, struct conf *c)
 
 /* Rule 4: 0 delivered, -1 not (the message is taken back). */
 static int
-send_now(const char *id, const struct conf *c, const char *item)
+send_now(struct idctx *x, const struct conf *c, const char *item)
 {
+	const char *id = x->id;
 	char name[256], p[PATHBUF];
 	const char *why;
 	int rc;
 
 	(void)snprintf(name, sizeof name, "%s", item);
-	rc = deliver_one(id, c, 1, name, sizeof name, &why);
+	rc = deliver_one(x, c, 1, name, sizeof name, &why);
 	if (rc == 1)
 		return 0;
 	if (rc == 0) {
@@ -254,20 +255,20 @@ send_locked(const char *id, struct conf *c, const struct buf *m, char *item,
 	int rc;
 
 	*woke = 0;
-	if (send_allowed(id, c) == -1 || queue_put(id, m->s, m->len, item,
+	home_ctx(id, &x);
+	if (send_allowed(&x, c) == -1 || queue_put(id, m->s, m->len, item,
 	    n) == -1)
 		return -1;
 	if (so.now != NULL)
-		return send_now(id, c, item);
+		return send_now(&x, c, item);
 	/* A server waiting out a backoff (rule 1e): a send wakes it. */
-	state_ctx(id, &x);
 	if (so.nowake == NULL && (rc = tick_respawn(&x, c, "send", &mode)) != 0) {
 		*woke = rc == 1;
 		return rc == 1 ? 0 : -1;
 	}
 	if (state_ctx_running(&x)) {
 		name[0] = '\0';
-		rc = deliver_one(id, c, 0, name, sizeof name, &why);
+		rc = deliver_one(&x, c, 0, name, sizeof name, &why);
 		if (rc == -1)
 			cli_warn("%s: delivery deferred: %s", id, err_msg());
 		if (rc == 2 && strcmp(name, item) == 0)
@@ -278,7 +279,7 @@ send_locked(const char *id, struct conf *c, const struct buf *m, char *item,
 	}
 	if (so.nowake != NULL)
 		return 0;
-	if (launch(id, c, NULL, "send", &mode) == -1)
+	if (launch(&x, c, NULL, "send", &mode) == -1)
 		return err_set(err_code(), "%s: queued %s, but %s", id, item,
 		    err_msg());
 	*woke = 1;

@@ -132,12 +132,12 @@ end(struct conf *c, int lk, int rc)
 
 /* Launch and say so: "<verb> <id> (fresh|resume)". */
 static int
-launch_say(const char *id, const struct conf *c, const char *mode_req,
+launch_say(struct idctx *x, const struct conf *c, const char *mode_req,
     const char *cause, const char *verb)
 {
-	const char *mode = NULL;
+	const char *id = x->id, *mode = NULL;
 
-	if (launch(id, c, mode_req, cause, &mode) == -1)
+	if (launch(x, c, mode_req, cause, &mode) == -1)
 		return -1;
 	say(id, "%s %s (%s)\n", verb, mode);
 	return 0;
@@ -146,24 +146,23 @@ launch_say(const char *id, const struct conf *c, const char *mode_req,
 /* "running <id>" when its server runs (a server on its socket that is
  * not this home's is an error), else launch it (resume if parked). */
 static int
-launch_unless_running(const char *id, const struct conf *c,
+launch_unless_running(struct idctx *x, const struct conf *c,
     const char *cause, const char *verb)
 {
-	struct idctx x;
+	const char *id = x->id;
 	int ours;
 
-	state_ctx(id, &x);
-	if (state_ctx_running(&x)) {
-		if (x.sock[0] == '\0')
+	if (state_ctx_running(x)) {
+		if (home_ctx_sock(x) == -1)
 			return -1;
 		/* A server that went away while asked is launched anew. */
-		if ((ours = server_ours(id, x.sock, SERVER_ASK_MS)) == 1) {
+		if ((ours = server_ours(x, SERVER_ASK_MS)) == 1) {
 			const char *mode;
 			int r;
 
 			/* One waiting out a backoff with the program's pane
 			 * dead (state.c, rule 1e): respawned now. */
-			if ((r = tick_respawn(&x, c, cause, &mode)) == -1)
+			if ((r = tick_respawn(x, c, cause, &mode)) == -1)
 				return -1;
 			if (r == 1)
 				say(id, "%s %s (%s)\n", verb, mode);
@@ -174,13 +173,14 @@ launch_unless_running(const char *id, const struct conf *c,
 		if (ours != SERVER_GONE)
 			return -1;
 	}
-	return launch_say(id, c, NULL, cause, verb);
+	return launch_say(x, c, NULL, cause, verb);
 }
 
 static int
 cmd_start(const struct args *a)
 {
 	const char *id = a->v[0];
+	struct idctx x;
 	struct conf c;
 	int lk, clean;
 
@@ -188,20 +188,22 @@ cmd_start(const struct args *a)
 		return cli_fail();
 	if (begin(id, &c, &lk, B_CONF) == -1)
 		return end(&c, lk, -1);
+	home_ctx(id, &x);
 	/* Record a death no tick has seen before the slate is wiped, so the
 	 * launch does not write it into the fresh .deaths. */
-	(void)death_flush(id, &clean);
+	(void)death_flush(&x, &clean);
 	if (marker_rm(id, M_STOPPED) == -1 || marker_rm(id, M_CRASHLOOP) == -1 ||
 	    marker_rm(id, M_DEATHS) == -1)
 		return end(&c, lk, -1);
 	log_event("start", id, LEND);
-	return end(&c, lk, launch_unless_running(id, &c, "start", "started"));
+	return end(&c, lk, launch_unless_running(&x, &c, "start", "started"));
 }
 
 static int
 cmd_stop(const struct args *a)
 {
 	const char *id = a->v[0];
+	struct idctx x;
 	struct conf c;
 	pid_t cp;
 	int lk, clean, rc = 0;
@@ -209,15 +211,16 @@ cmd_stop(const struct args *a)
 	cli_detach_if_inside(id);
 	if (begin(id, &c, &lk, 0) == -1)
 		return end(&c, lk, -1);
+	home_ctx(id, &x);
 	log_event("stop", id, LEND);
 	sig_hold();	/* an interrupted stop would leave it half-stopped */
 	/* A death the tick has not seen yet is still a death. */
-	(void)death_flush(id, &clean);
+	(void)death_flush(&x, &clean);
 	/* The program first, the markers after: a home that cannot take
 	 * .stopped (out of space, out of inodes) is when a runaway program
 	 * most needs stopping. */
-	if ((state_running(id) || (canary_pid(id, &cp) == 0 && cp > 0) ||
-	    marker_has(id, M_SESSION) == 1) && cli_teardown(id, "stop") == -1)
+	if ((state_ctx_running(&x) || (canary_pid(id, &cp) == 0 && cp > 0) ||
+	    marker_has(id, M_SESSION) == 1) && cli_teardown(&x, "stop") == -1)
 		rc = -1;
 	else if (marker_set(id, M_STOPPED, "") == -1 ||
 	    marker_set(id, M_IDLE, "") == -1)
@@ -232,6 +235,7 @@ static int
 cmd_wake(const struct args *a)
 {
 	const char *id = a->v[0];
+	struct idctx x;
 	struct conf c;
 	int lk;
 
@@ -239,13 +243,15 @@ cmd_wake(const struct args *a)
 		return cli_fail();
 	if (begin(id, &c, &lk, B_CONF | B_UNREFUSED) == -1)
 		return end(&c, lk, -1);
-	return end(&c, lk, launch_unless_running(id, &c, "wake", "woke"));
+	home_ctx(id, &x);
+	return end(&c, lk, launch_unless_running(&x, &c, "wake", "woke"));
 }
 
 static int
 cmd_restart(const struct args *a)
 {
 	const char *id = a->v[0];
+	struct idctx x;
 	struct conf c;
 	int lk, rc;
 
@@ -254,13 +260,14 @@ cmd_restart(const struct args *a)
 		return cli_fail();
 	if (begin(id, &c, &lk, B_CONF | B_UNREFUSED) == -1)
 		return end(&c, lk, -1);
+	home_ctx(id, &x);
 	/* Held until the launch: an interrupted restart must not leave it
 	 * down with nothing asking for it. */
 	sig_hold();
-	if (state_running(id) && cli_teardown(id, "restart") == -1)
+	if (state_ctx_running(&x) && cli_teardown(&x, "restart") == -1)
 		rc = -1;
 	else
-		rc = launch_say(id, &c, rso.fresh != NULL ? "fresh" : "resume",
+		rc = launch_say(&x, &c, rso.fresh != NULL ? "fresh" : "resume",
 		    "restart", "restarted");
 	sig_release();
 	return end(&c, lk, rc);
@@ -270,25 +277,25 @@ static int
 cmd_attach(const struct args *a)
 {
 	const char *id = a->v[0];
-	char sock[PATHBUF], target[ID_MAX + 4];
 	const char *argv[8];
+	struct idctx x;
 	struct conf c;
 
 	conf_defaults(&c);
 	if (ident_check(id) == -1 || conf_read(id, &c) == -1)
 		return cli_fail();
 	conf_free(&c);
-	if (home_sock(id, sock, sizeof sock) == -1 || tmux_check() == -1)
+	home_ctx(id, &x);
+	if (home_ctx_sock(&x) == -1 || tmux_check() == -1)
 		return cli_fail();
-	if (!tmux_alive(sock))
+	if (!tmux_alive(x.sock))
 		return err_set(RX_REFUSED, "%s: not running", id), cli_fail();
-	(void)snprintf(target, sizeof target, "=%s:", id);
 	argv[0] = tmux_bin();
 	argv[1] = "-S";
-	argv[2] = sock;
+	argv[2] = x.sock;
 	argv[3] = "attach-session";
 	argv[4] = "-t";
-	argv[5] = target;
+	argv[5] = x.target;
 	argv[6] = NULL;
 	(void)fflush(stdout);
 	execv(argv[0], (char *const *)argv);
@@ -299,12 +306,14 @@ static int
 cmd_canary(const struct args *a)
 {
 	const char *id = a->v[0], *what = "failed";
+	struct idctx x;
 	struct conf c;
 	int lk, rc;
 
 	if (begin(id, &c, &lk, 0) == -1)
 		return end(&c, lk, -1);
-	rc = canary_ensure(id, "command", &what);
+	home_ctx(id, &x);
+	rc = canary_ensure(&x, "command", &what);
 	cli_out("%s\n", what);
 	if (rc == -1)
 		cli_warn("%s", err_msg());

@@ -65,16 +65,17 @@ fmt_mem(long long b, char *out, size_t n)
 
 /* DOING and MEM of a running identity. */
 static void
-row_running(const char *id, struct row *r, const struct conf *c,
+row_running(const struct idctx *x, struct row *r, const struct conf *c,
     const struct session *s)
 {
+	const char *id = x->id;
 	struct activity a;
 
 	r->mem = mem_bytes(id, s);
 	fmt_mem(r->mem, r->col[C_MEM], sizeof r->col[C_MEM]);
 	if (c == NULL)
 		return;
-	(void)activity_get(id, c, s, 0, &a);
+	(void)activity_get(x, c, s, 0, &a);
 	r->doing = activity_name(a.doing);
 	r->ready = a.ready;
 	(void)snprintf(r->col[C_DOING], sizeof r->col[C_DOING], "%s",
@@ -112,11 +113,12 @@ last_cause(const char *cause, char *out, size_t n)
 
 /* The newest death, or the parking, or a death not yet classified. */
 static void
-row_last(const char *id, struct row *r, const struct death *d, int n,
+row_last(struct idctx *x, struct row *r, const struct death *d, int n,
     time_t now)
 {
+	const char *id = x->id;
+	const struct session *s;
 	struct timespec ts;
-	struct session s;
 	time_t when;
 
 	if (r->st == ST_PARKED && marker_mtime(id, M_IDLE, &ts) == 0) {
@@ -125,8 +127,8 @@ row_last(const char *id, struct row *r, const struct death *d, int n,
 	} else if (r->st == ST_STOPPED && marker_mtime(id, M_STOPPED, &ts) == 0) {
 		(void)strcpy(r->last, "stopped");
 		r->last_age = (long)(now - ts.tv_sec);
-	} else if (r->st == ST_DEAD && marker_session_read(id, &s) == 0 &&
-	    state_last_exit(id, &s, r->last, sizeof r->last, &when) == 0) {
+	} else if (r->st == ST_DEAD && (s = marker_ctx_session(x)) != NULL &&
+	    state_last_exit(id, s, r->last, sizeof r->last, &when) == 0) {
 		r->last_age = (long)(now - when);
 	} else if (n > 0) {
 		last_cause(d[n - 1].cause, r->last, sizeof r->last);
@@ -162,7 +164,7 @@ row_fill(const char *id, struct row *r)
 		c.idle = 0;
 	}
 	/* The tick's own decision on the same facts (state.c). */
-	state_ctx(id, &x);
+	home_ctx(id, &x);
 	state_facts(&x, NULL, now, &f);
 	state_decide(&c, &f, &v);
 	r->st = v.st;
@@ -170,7 +172,7 @@ row_fill(const char *id, struct row *r)
 	/* Whose server answers: ours, another's, or one that answers
 	 * nothing (a fork, so status asks and the tick does not). */
 	if (alive && (r->st == ST_RUNNING || strcmp(v.rule, "1b") == 0)) {
-		enum state p = state_probe(id, STATUS_PROBE_MS);
+		enum state p = state_probe(&x, STATUS_PROBE_MS);
 
 		if (p == ST_FOREIGN)
 			alive = 0;	/* nothing of it is this identity's */
@@ -205,15 +207,15 @@ row_fill(const char *id, struct row *r)
 		(void)snprintf(r->col[C_UPTIME], sizeof r->col[C_UPTIME], "%s",
 		    dur);
 		if (have_conf) {
-			r->idle = (long)(now - state_activity(id, &c, f.s.woke));
+			r->idle = (long)(now - state_activity(&x, &c, f.s.woke));
 			fmt_dur(r->idle, dur);
 			(void)snprintf(r->col[C_IDLE], sizeof r->col[C_IDLE],
 			    "%s", dur);
 		}
-		row_running(id, r, have_conf ? &c : NULL, &f.s);
+		row_running(&x, r, have_conf ? &c : NULL, &f.s);
 	}
 	conf_free(&c);
-	row_last(id, r, d, r->deaths, now);
+	row_last(&x, r, d, r->deaths, now);
 	r->wake = (r->st == ST_PARKED || r->st == ST_DOWN ||
 	    r->st == ST_EXITED || r->st == ST_BACKOFF) && state_wake_pending(id);
 	if (r->last_age >= 0) {

@@ -315,14 +315,14 @@ pane_died_restart(struct idctx *x, const char *pane, int clean, pid_t cp,
 		conf_free(&c);
 		return 0;
 	}
-	state_ctx_forget(x);	/* read under the lock */
-	if (state_ctx_session(x) == NULL)
+	marker_ctx_forget(x);	/* read under the lock */
+	if (marker_ctx_session(x) == NULL)
 		goto out;
 	s = x->s;
 	if (s.died > 0 ||
 	    marker_has(id, M_STOPPED) == 1 || marker_has(id, M_CRASHLOOP) == 1 ||
 	    would_loop(id, &c, now_wall()) ||
-	    death_record(id, &s, &dummy) == -1)
+	    death_record(x, &s, &dummy) == -1)
 		goto out;
 	/* The run is over; its server stays, watched by the same canary,
 	 * which then records the server's own end (no pane names the
@@ -332,7 +332,7 @@ pane_died_restart(struct idctx *x, const char *pane, int clean, pid_t cp,
 	s.pane_start = 0;
 	if (s.run == 0)
 		s.run = 1;
-	state_ctx_forget(x);
+	marker_ctx_forget(x);
 	if (marker_session_write(id, &s) == -1)
 		goto out;
 	if (cp > 0)
@@ -343,7 +343,7 @@ pane_died_restart(struct idctx *x, const char *pane, int clean, pid_t cp,
 	tick_facts(x, &c, NULL, now_wall(), &f);
 	state_decide(&c, &f, &v);
 	if ((v.act & A_RESPAWN) &&
-	    launch_respawn(id, &c, pane, &s, "restart") == 0)
+	    launch_respawn(x, &c, pane, &s, "restart") == 0)
 		rc = 1;					/* 1e: now */
 	else if (!(v.act & A_RESPAWN) && v.st == ST_BACKOFF &&
 	    v.restart) {
@@ -356,6 +356,7 @@ pane_died_restart(struct idctx *x, const char *pane, int clean, pid_t cp,
 		/* Not kept after all: as after a server's death, the
 		 * canary dismissed and the death recorded. */
 		(void)marker_rm(id, M_CANARY);
+		marker_ctx_forget(x);
 		(void)marker_rm(id, M_SESSION);
 	}
 out:
@@ -456,6 +457,7 @@ cmd_pane_died(const struct args *a)
 	}
 	if (ident_check(id) == -1)
 		return cli_fail();
+	home_ctx(id, &x);
 	/* The canary dismissed and the record written, or neither: a server
 	 * that ends meanwhile (a scope stopped, kill-server) signals its
 	 * run-shell jobs, and this one must not die between the two. */
@@ -464,11 +466,10 @@ cmd_pane_died(const struct args *a)
 		cp = 0;
 	else
 		(void)marker_pid_read(id, M_CANARY, &cp, &cstamp);
-	(void)death_exit(id, &df, &line, fx, sizeof fx);
+	(void)death_exit(&x, &df, &line, fx, sizeof fx);
 	sig_release();
 	/* A restart due now happens in the live server; the snapshot of a
 	 * SIGKILL comes after the record and the restart. */
-	state_ctx(id, &x);
 	if (pane_died_restart(&x, pane, clean_exit(&line), cp, cstamp) == 1)
 		pane_died_snapshot(id, fx, line.s);
 	else {

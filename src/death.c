@@ -46,17 +46,16 @@ field(const char *line, const char *key, char *out, size_t n)
  * the session woke, another server holds the socket now, the socket is
  * left over, or it is gone. */
 static const char *
-vanished_reason(const char *id, const struct session *s)
+vanished_reason(const struct idctx *x, const struct session *s)
 {
-	char sock[PATHBUF];
 	struct stat st;
 	time_t boot = pid_boot_time();
 
 	if (boot > 0 && s->woke > 0 && boot > s->woke)
 		return "reboot";
-	if (home_sock(id, sock, sizeof sock) == -1 || lstat(sock, &st) == -1)
+	if (x->sock[0] == '\0' || lstat(x->sock, &st) == -1)
 		return "socket-missing";
-	return tmux_alive_pid(sock, s->server_pid > 1 ? s->server_pid : -1) ?
+	return tmux_alive_pid(x->sock, s->server_pid > 1 ? s->server_pid : -1) ?
 	    "socket-taken" : "stale-socket";
 }
 
@@ -102,13 +101,15 @@ deaths_add(const char *id, const struct session *s, const char *cause,
  *
  * .session goes only once the .deaths line is written (a full disk keeps
  * the death for a later pass), and a pass killed in between finds its
- * line there (it names the session) and does not count it again.
+ * line there (it names the session) and does not count it again.  x's
+ * .session is read again after (s may be its copy).
  */
 int
-death_record(const char *id, const struct session *s, int *clean_exit)
+death_record(struct idctx *x, const struct session *s, int *clean_exit)
 {
+	const char *id = x->id;
 	struct buf le = { 0 }, cause = { 0 };
-	char sock[PATHBUF], spid[24], status[32] = "", sig[32] = "",
+	char spid[24], status[32] = "", sig[32] = "",
 	    oom[16] = "", ev[32] = "", c[64] = "";
 	const char *reason = NULL;
 	time_t when;
@@ -144,7 +145,7 @@ death_record(const char *id, const struct session *s, int *clean_exit)
 		buf_adds(&cause, c);
 	} else {
 		buf_adds(&cause, "server-dead");
-		reason = vanished_reason(id, s);
+		reason = vanished_reason(x, s);
 	}
 	if ((dup = deaths_add(id, s, cause.s, matched && strcmp(ev,
 	    "server-exit") == 0 ? sig : "", oom, reason)) == -1) {
@@ -169,11 +170,12 @@ death_record(const char *id, const struct session *s, int *clean_exit)
 	(void)teardown_orphans(id, s, !(matched &&
 	    strcmp(ev, "session-exit") == 0));
 	(void)marker_rm(id, M_CANARY);
-	if (home_sock(id, sock, sizeof sock) == 0 && !tmux_alive_pid(sock,
+	if (x->sock[0] != '\0' && !tmux_alive_pid(x->sock,
 	    s->server_pid > 1 ? s->server_pid : -1))
-		(void)server_sock_clear(sock);
+		(void)server_sock_clear(x->sock);
 	buf_free(&le);
 	buf_free(&cause);
+	marker_ctx_forget(x);
 	return marker_rm(id, M_SESSION);
 }
 
@@ -183,14 +185,16 @@ death_record(const char *id, const struct session *s, int *clean_exit)
  * *clean_exit as for death_record.
  */
 int
-death_flush(const char *id, int *clean_exit)
+death_flush(struct idctx *x, int *clean_exit)
 {
+	const struct session *sp;
 	struct session s;
 
 	*clean_exit = 0;
-	if (state_running(id) || marker_session_read(id, &s) != 0)
+	if (state_ctx_running(x) || (sp = marker_ctx_session(x)) == NULL)
 		return 0;
-	return death_record(id, &s, clean_exit) == -1 ? -1 : 1;
+	s = *sp;
+	return death_record(x, &s, clean_exit) == -1 ? -1 : 1;
 }
 
 /*
@@ -337,9 +341,11 @@ exit_oom(pid_t pane, const struct session *s)
  * the record, fx the snapshot's path ("" when there is none to take).
  */
 int
-death_exit(const char *id, const struct death_facts *df, struct buf *line,
+death_exit(struct idctx *x, const struct death_facts *df, struct buf *line,
     char *fx, size_t fxn)
 {
+	const char *id = x->id;
+	const struct session *sp;
 	struct session s;
 	char sig[16], p[PATHBUF], spane[24];
 	const char *status = digits(df->status), *pane = digits(df->pane_pid),
@@ -348,7 +354,9 @@ death_exit(const char *id, const struct death_facts *df, struct buf *line,
 
 	fx[0] = '\0';
 	(void)marker_rm(id, M_CANARY);
-	if (marker_session_read(id, &s) != 0) {
+	if ((sp = marker_ctx_session(x)) != NULL)
+		s = *sp;
+	else {
 		memset(&s, 0, sizeof s);
 		s.oom_kills = -1;
 	}

@@ -48,16 +48,17 @@
  * seconds; within the launch's second, .session's own mtime decides, so
  * a .ready the previous run left a moment before counts for nothing. */
 int
-deliver_ready_marker(const char *id)
+deliver_ready_marker(struct idctx *x)
 {
-	struct session s;
+	const char *id = x->id;
+	const struct session *s;
 	struct timespec r, l;
 
-	if (marker_session_read(id, &s) != 0 ||
+	if ((s = marker_ctx_session(x)) == NULL ||
 	    marker_mtime(id, M_READY, &r) != 0)
 		return 0;
-	if (r.tv_sec != s.woke)
-		return r.tv_sec > s.woke;
+	if (r.tv_sec != s->woke)
+		return r.tv_sec > s->woke;
 	return marker_mtime(id, M_SESSION, &l) == 0 &&
 	    (r.tv_sec > l.tv_sec || (r.tv_sec == l.tv_sec &&
 	    r.tv_nsec >= l.tv_nsec));
@@ -65,16 +66,16 @@ deliver_ready_marker(const char *id)
 
 /* A person is attached to the session (1), nobody (0), unknown (-1). */
 static int
-attached(const char *id, const char *sock)
+attached(const struct idctx *x)
 {
-	char target[ID_MAX + 4];
-	const char *args[] = { "display-message", "-p", "-t", target,
+	const char *args[] = { "display-message", "-p", "-t", x->target,
 	    "#{session_attached}", NULL };
 	struct buf o = { 0 };
 	int rc;
 
-	(void)snprintf(target, sizeof target, "=%s:", id);
-	rc = tmux_run_ms(sock, args, &o, TMUX_ASK_MS);
+	if (home_ctx_sock(x) == -1)
+		return -1;
+	rc = tmux_run_ms(x->sock, args, &o, TMUX_ASK_MS);
 	if (rc == 0)
 		rc = strtol(buf_str(&o), NULL, 10) > 0;
 	else
@@ -85,16 +86,14 @@ attached(const char *id, const char *sock)
 
 /* The pane log has been quiet for SETTLE_MS, waited for (bounded). */
 static int
-settled(const char *id)
+settled(const struct idctx *x)
 {
-	char p[PATHBUF];
 	struct timespec ts, now, t0;
 	long age;
 
-	home_pane_log(p, id);
 	now_mono(&t0);
 	for (;;) {
-		if (file_mtime(p, &ts) != 0)
+		if (file_mtime(x->pane_log, &ts) != 0)
 			return 1;
 		(void)clock_gettime(CLOCK_REALTIME, &now);
 		age = (long)(now.tv_sec - ts.tv_sec) * 1000 +
@@ -109,22 +108,22 @@ settled(const char *id)
 
 /* Rule 1: 1 ready, 0 not (*why says why), -1 error. */
 int
-deliver_ready(const char *id, const struct conf *c, int check_attached,
+deliver_ready(struct idctx *x, const struct conf *c, int check_attached,
     const char **why)
 {
-	char sock[PATHBUF];
+	const char *id = x->id;
 	int a;
 
 	*why = NULL;
-	if (!state_running(id))
+	if (!state_ctx_running(x))
 		*why = "not running";
-	else if (!deliver_ready_marker(id))
+	else if (!deliver_ready_marker(x))
 		*why = "not ready";
 	else if (marker_has(id, M_BUSY) == 1)
 		*why = "busy";
 	else if (marker_has(id, M_WAITING) == 1)
 		*why = "waiting";
-	else if (!settled(id))
+	else if (!settled(x))
 		*why = "printing";
 	else if (marker_has(id, M_BUSY) == 1)	/* it may have said so since */
 		*why = "busy";
@@ -134,24 +133,27 @@ deliver_ready(const char *id, const struct conf *c, int check_attached,
 		return 0;
 	if (!check_attached || c->deliver_attached)
 		return 1;
-	if (home_sock(id, sock, sizeof sock) == -1 ||
-	    (a = attached(id, sock)) == -1)
+	if ((a = attached(x)) == -1)
 		return -1;
 	if (a == 1)
 		*why = "attached";
 	return !a;
 }
 
-/* Wait up to ms for .ready since this launch: 1 ready, 0 not in time. */
+/* Wait up to ms for .ready since this launch: 1 ready, 0 not in time.
+ * Nothing is locked meanwhile: .session is read at each look. */
 int
 deliver_wait_ready(const char *id, long ms, long *waited)
 {
 	struct timespec t0;
+	struct idctx x;
 
+	home_ctx(id, &x);
 	now_mono(&t0);
 	for (;;) {
 		*waited = now_ms_since(&t0);
-		if (deliver_ready_marker(id))
+		marker_ctx_forget(&x);
+		if (deliver_ready_marker(&x))
 			return 1;
 		if (*waited >= ms)
 			return 0;
@@ -161,6 +163,7 @@ deliver_wait_ready(const char *id, long ms, long *waited)
 
 /* One delivery, its paths and what the log says of it. */
 struct item {
+	const struct idctx *x;
 	const char *id;
 	char	 dir[PATHBUF];
 	char	 name[256];	/* without .sending */
@@ -189,11 +192,13 @@ item_log(const struct item *it, const char *result, const char *why)
 
 /* Paths of the item name (with or without .sending) in the queue. */
 static int
-item_init(struct item *it, const char *id, const char *name)
+item_init(struct item *it, const struct idctx *x, const char *name)
 {
+	const char *id = x->id;
 	size_t l = strlen(name), s = strlen(QUEUE_SENDING);
 
 	memset(it, 0, sizeof *it);
+	it->x = x;
 	it->id = id;
 	now_mono(&it->t0);
 	if (l > s && strcmp(name + l - s, QUEUE_SENDING) == 0)
@@ -276,61 +281,56 @@ paste_source(struct item *it, const struct buf *msg, const char **path)
 }
 
 static long
-pane_log_size(const char *id)
+pane_log_size(const struct idctx *x)
 {
-	char p[PATHBUF];
 	struct stat st;
 
-	home_pane_log(p, id);
-	return lstat(p, &st) == 0 ? (long)st.st_size : -1;
+	return lstat(x->pane_log, &st) == 0 ? (long)st.st_size : -1;
 }
 
 /* load-buffer and paste-buffer -p -d, one tmux client. */
 static int
-paste(const char *id, const char *sock, const char *path)
+paste(const struct idctx *x, const char *path)
 {
-	char target[ID_MAX + 4], bufname[48];
+	char bufname[48];
 	const char *args[] = { "load-buffer", "-b", bufname, path, ";",
-	    "paste-buffer", "-p", "-d", "-b", bufname, "-t", target, NULL };
+	    "paste-buffer", "-p", "-d", "-b", bufname, "-t", x->target, NULL };
 
-	(void)snprintf(target, sizeof target, "=%s:", id);
 	(void)snprintf(bufname, sizeof bufname, "roost-send-%ld",
 	    (long)getpid());
-	return tmux_run_ms(sock, args, NULL, TMUX_ASK_MS) == 0 ? 0 : -1;
+	return tmux_run_ms(x->sock, args, NULL, TMUX_ASK_MS) == 0 ? 0 : -1;
 }
 
 static int
-submit(const char *id, const char *sock, const struct conf *c)
+submit(const struct idctx *x, const struct conf *c)
 {
-	char target[ID_MAX + 4];
 	const char *args[40];
 	struct buf store = { 0 };
 	size_t words[32];
 	int n = 0, k, i, rc;
 
-	(void)snprintf(target, sizeof target, "=%s:", id);
 	args[n++] = "send-keys";
 	args[n++] = "-t";
-	args[n++] = target;
+	args[n++] = x->target;
 	k = teardown_keys_split(c->submit_keys != NULL ? c->submit_keys :
 	    "Enter", &store, words, 32);
 	for (i = 0; i < k; i++)
 		args[n++] = store.s + words[i];
 	args[n] = NULL;
-	rc = k == 0 ? 0 : tmux_run_ms(sock, args, NULL, TMUX_ASK_MS);
+	rc = k == 0 ? 0 : tmux_run_ms(x->sock, args, NULL, TMUX_ASK_MS);
 	buf_free(&store);
 	return rc == 0 ? 0 : -1;
 }
 
 /* Went busy, or printed, within confirm seconds of the keys. */
 static int
-confirmed(const char *id, const struct conf *c, long size0)
+confirmed(const struct idctx *x, const struct conf *c, long size0)
 {
 	struct timespec t0;
 
 	now_mono(&t0);
 	do {
-		if (marker_has(id, M_BUSY) == 1 || pane_log_size(id) > size0)
+		if (marker_has(x->id, M_BUSY) == 1 || pane_log_size(x) > size0)
 			return 1;
 		now_sleep_ms(CONFIRM_POLL_MS);
 	} while (now_ms_since(&t0) < (long)c->confirm * 1000);
@@ -360,15 +360,13 @@ give_up(struct item *it, const char *why)
 static int
 item_send(struct item *it, const struct conf *c, const struct buf *msg)
 {
-	char sock[PATHBUF];
 	const char *src;
 	long size0;
 	int first = 1;
 
-	if (home_sock(it->id, sock, sizeof sock) == -1 ||
-	    paste_source(it, msg, &src) == -1)
+	if (home_ctx_sock(it->x) == -1 || paste_source(it, msg, &src) == -1)
 		return -1;
-	if (paste(it->id, sock, src) == -1) {
+	if (paste(it->x, src) == -1) {
 		item_log(it, "error", err_msg());
 		return -1;
 	}
@@ -378,12 +376,12 @@ item_send(struct item *it, const struct conf *c, const struct buf *msg)
 		if (first && c->submit_delay_ms > 0)
 			now_sleep_ms((long)c->submit_delay_ms);
 		first = 0;
-		size0 = pane_log_size(it->id);
-		if (submit(it->id, sock, c) == -1) {
+		size0 = pane_log_size(it->x);
+		if (submit(it->x, c) == -1) {
 			item_log(it, "error", err_msg());
 			return -1;
 		}
-		if (confirmed(it->id, c, size0)) {
+		if (confirmed(it->x, c, size0)) {
 			(void)file_remove(it->sending);
 			(void)file_remove(it->tries);
 			item_log(it, "ok", NULL);
@@ -402,14 +400,14 @@ item_send(struct item *it, const struct conf *c, const struct buf *msg)
  * sent it), -1 error (the item stays queued).
  */
 static int
-deliver_item(const char *id, const struct conf *c, const char *name)
+deliver_item(const struct idctx *x, const struct conf *c, const char *name)
 {
 	struct item it;
 	struct buf msg = { 0 };
 	char from[ITEM_PATH];
 	int rc;
 
-	if (item_init(&it, id, name) == -1)
+	if (item_init(&it, x, name) == -1)
 		return -1;
 	if (strcmp(name, it.name) == 0) {
 		(void)snprintf(from, sizeof from, "%s/%s", it.dir, it.name);
@@ -443,33 +441,33 @@ deliver_item(const char *id, const struct conf *c, const char *name)
  * failed for good, 0 nothing to do or not ready, -1 error.
  */
 int
-deliver_one(const char *id, const struct conf *c, int now, char *item,
+deliver_one(struct idctx *x, const struct conf *c, int now, char *item,
     size_t n, const char **why)
 {
-	char sock[PATHBUF], **v;
+	const char *id = x->id;
+	char **v;
 	size_t k, l;
 	int rc;
 
 	*why = NULL;
 	if (now) {
-		if (!state_running(id)) {
+		if (!state_ctx_running(x)) {
 			*why = "not running";
 			return 0;
 		}
 		if (!c->deliver_attached) {
-			if (home_sock(id, sock, sizeof sock) == -1 ||
-			    (rc = attached(id, sock)) == -1)
+			if ((rc = attached(x)) == -1)
 				return -1;
 			if (rc == 1) {
 				*why = "attached";
 				return 0;
 			}
 		}
-		if ((rc = deliver_item(id, c, item)) == 1)
+		if ((rc = deliver_item(x, c, item)) == 1)
 			(void)marker_rm(id, M_WAITING);
 		return rc;
 	}
-	if ((rc = deliver_ready(id, c, 1, why)) != 1)
+	if ((rc = deliver_ready(x, c, 1, why)) != 1)
 		return rc;
 	if ((v = queue_items(id, &k)) == NULL)
 		return 0;
@@ -478,7 +476,7 @@ deliver_one(const char *id, const struct conf *c, int now, char *item,
 	    strcmp(v[0] + l - strlen(QUEUE_SENDING), QUEUE_SENDING) == 0)
 		l -= strlen(QUEUE_SENDING);
 	(void)snprintf(item, n, "%.*s", (int)l, v[0]);
-	rc = deliver_item(id, c, v[0]);
+	rc = deliver_item(x, c, v[0]);
 	file_names_free(v, k);
 	return rc;
 }

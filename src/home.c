@@ -298,3 +298,28 @@ home_sock(const char *id, char *out, size_t n)
 		    "directory", H.sockdir, id, len, sizeof sun.sun_path - 1);
 	return 0;
 }
+
+/* The identity's context: its paths and target built here, once; its
+ * .session left to the first that needs it (marker_ctx_session). */
+void
+home_ctx(const char *id, struct idctx *x)
+{
+	memset(x, 0, sizeof *x);
+	x->id = id;
+	if (home_sock(id, x->sock, sizeof x->sock) == -1)
+		x->sock[0] = '\0';
+	home_pane_log(x->pane_log, id);
+	(void)snprintf(x->target, sizeof x->target, "=%s:", id);
+}
+
+/* Its socket path is usable: 0, or -1 with the error said again. */
+int
+home_ctx_sock(const struct idctx *x)
+{
+	char p[PATHBUF];
+
+	if (x->sock[0] != '\0')
+		return 0;
+	return home_sock(x->id, p, sizeof p) == -1 ? -1 :
+	    err_set(RX_FAIL, "%s: no socket path", x->id);
+}

@@ -51,13 +51,11 @@ watch_ready(const char *id)
 /* The pane log exists as a regular file (never a symlink) before
  * pipe-pane's shell appends to it. */
 static int
-pane_log_ready(const char *id)
+pane_log_ready(const struct idctx *x)
 {
-	char p[PATHBUF];
 	int fd;
 
-	home_pane_log(p, id);
-	if ((fd = file_open(p, O_WRONLY | O_APPEND | O_CREAT, 0600)) == -1)
+	if ((fd = file_open(x->pane_log, O_WRONLY | O_APPEND | O_CREAT, 0600)) == -1)
 		return -1;
 	(void)close(fd);
 	return 0;
@@ -144,41 +142,38 @@ env_free(struct strv *e)
  * down, a dead one's death recorded, its socket removed.  A server or
  * file that is not this home's is refused, never touched. */
 static off_t
-pane_log_size(const char *id)
+pane_log_size(const struct idctx *x)
 {
-	char p[PATHBUF];
 	struct stat st;
 
-	home_pane_log(p, id);
-	return lstat(p, &st) == 0 ? st.st_size : 0;
+	return lstat(x->pane_log, &st) == 0 ? st.st_size : 0;
 }
 
 static int
-preclean(const char *id, const char *sock)
+preclean(struct idctx *x)
 {
 	int clean, ours;
 
-	if (tmux_alive(sock) &&
-	    (ours = server_ours(id, sock, SERVER_ASK_MS)) != SERVER_GONE)
-		return ours == 1 ? teardown(id, "relaunch") : -1;
-	(void)death_flush(id, &clean);
-	(void)canary_settle(id, CANARY_SETTLE_MS);
-	canary_dismiss(id);
-	return server_sock_clear(sock);
+	if (tmux_alive(x->sock) &&
+	    (ours = server_ours(x, SERVER_ASK_MS)) != SERVER_GONE)
+		return ours == 1 ? teardown(x, "relaunch") : -1;
+	(void)death_flush(x, &clean);
+	(void)canary_settle(x->id, CANARY_SETTLE_MS);
+	canary_dismiss(x->id);
+	return server_sock_clear(x->sock);
 }
 
 /* The last line the pane log got since offset: what a tmux server that
  * could not start said. */
 static void
-pane_log_said(const char *id, off_t from, char *out, size_t n)
+pane_log_said(const struct idctx *x, off_t from, char *out, size_t n)
 {
-	char p[PATHBUF], chunk[4096];
+	char chunk[4096];
 	ssize_t got;
 	int fd;
 
 	out[0] = '\0';
-	home_pane_log(p, id);
-	if ((fd = file_open(p, O_RDONLY, 0)) == -1)
+	if ((fd = file_open(x->pane_log, O_RDONLY, 0)) == -1)
 		return;
 	got = pread(fd, chunk, sizeof chunk - 1, from);
 	(void)close(fd);
@@ -202,15 +197,16 @@ pane_log_said(const char *id, off_t from, char *out, size_t n)
 /* The canary's server listens (the canary is its parent and waits for
  * it); the session can be created. */
 static int
-server_wait_up(const char *id, const char *sock, pid_t canary, off_t logpos)
+server_wait_up(const struct idctx *x, pid_t canary, off_t logpos)
 {
+	const char *id = x->id, *sock = x->sock;
 	struct timespec t0;
 	char said[256];
 
 	now_mono(&t0);
 	while (!tmux_alive(sock)) {
 		if (!pid_alive(canary)) {
-			pane_log_said(id, logpos, said, sizeof said);
+			pane_log_said(x, logpos, said, sizeof said);
 			return err_set(RX_FAIL, "%s: its tmux server did not start"
 			    "%s%s", id, said[0] != '\0' ? ": " : "", said);
 		}
@@ -224,15 +220,15 @@ server_wait_up(const char *id, const char *sock, pid_t canary, off_t logpos)
 
 /* The canary, and so the server, started and listening. */
 static int
-server_start1(const char *id, const char *sock, struct strv *env,
+server_start1(const struct idctx *x, struct strv *env,
     const struct canary_scope *cs)
 {
-	off_t logpos = pane_log_size(id);
+	off_t logpos = pane_log_size(x);
 	pid_t canary;
 
-	if (canary_serve(id, env->v, cs, &canary) == -1)
+	if (canary_serve(x->id, env->v, cs, &canary) == -1)
 		return -1;
-	return server_wait_up(id, sock, canary, logpos);
+	return server_wait_up(x, canary, logpos);
 }
 
 /*
@@ -244,9 +240,10 @@ server_start1(const char *id, const char *sock, struct strv *env,
  * names the live one.  s->scope says which it was.
  */
 static int
-server_start(const char *id, const struct conf *c, const char *sock,
-    struct strv *env, struct session *s)
+server_start(const struct idctx *x, const struct conf *c, struct strv *env,
+    struct session *s)
 {
+	const char *id = x->id;
 	struct canary_scope cs;
 	struct buf why = { 0 };
 	char mm[24] = "", mh[24] = "";
@@ -254,7 +251,7 @@ server_start(const char *id, const struct conf *c, const char *sock,
 
 	s->scope[0] = '\0';
 	if (scope_manager() != 1)
-		return server_start1(id, sock, env, NULL);
+		return server_start1(x, env, NULL);
 	scope_unit(id, cs.unit, sizeof cs.unit);
 	if (c->memory_max > 0)
 		(void)snprintf(mm, sizeof mm, "%llu", c->memory_max);
@@ -263,7 +260,7 @@ server_start(const char *id, const struct conf *c, const char *sock,
 	cs.mm = mm;
 	cs.mh = mh;
 	env_add(env, "XDG_RUNTIME_DIR", scope_runtime_dir());
-	if ((rc = server_start1(id, sock, env, &cs)) == -1) {
+	if ((rc = server_start1(x, env, &cs)) == -1) {
 		canary_dismiss(id);
 		if (scope_self_in(cs.unit))
 			buf_addf(&why, "this process runs in %s", cs.unit);
@@ -271,7 +268,7 @@ server_start(const char *id, const struct conf *c, const char *sock,
 			/* A stale unit of that name gives its name back
 			 * (harmless when there is none); then once more. */
 			(void)scope_stop(cs.unit, NULL);
-			if ((rc = server_start1(id, sock, env, &cs)) == 0)
+			if ((rc = server_start1(x, env, &cs)) == 0)
 				log_event("scope", id, "stale", "stopped",
 				    "unit", cs.unit, LEND);
 			else {
@@ -290,7 +287,7 @@ server_start(const char *id, const struct conf *c, const char *sock,
 		log_event("scope", id, "result", "failed", "unit", cs.unit,
 		    "why", why.s, LEND);
 		err_warn("%s: no scope (%s): launched without one", id, why.s);
-		rc = server_start1(id, sock, env, NULL);
+		rc = server_start1(x, env, NULL);
 	}
 	buf_free(&why);
 	return rc;
@@ -299,10 +296,11 @@ server_start(const char *id, const struct conf *c, const char *sock,
 /* One tmux invocation: the session, running bin/<id>.launch MODE in cwd,
  * and everything it needs set before the program can end. */
 static int
-session_create(const char *id, const struct conf *c, const char *sock,
-    const char *mode, struct session *s)
+session_create(const struct idctx *x, const struct conf *c, const char *mode,
+    struct session *s)
 {
-	char lscript[PATHBUF], target[ID_MAX + 4], rearm[ID_MAX + 24];
+	const char *id = x->id, *target = x->target;
+	char lscript[PATHBUF], rearm[ID_MAX + 24];
 	struct buf hook = { 0 }, pipe_cmd = { 0 }, cwd = { 0 }, o = { 0 };
 	struct buf alert = { 0 };
 	struct vars v = { 0 };
@@ -317,7 +315,6 @@ session_create(const char *id, const struct conf *c, const char *sock,
 	(void)esc_fmt(&cwd, c->cwd != NULL ? c->cwd :
 	    home != NULL && *home != '\0' ? home : "/");
 	home_path(lscript, "bin/%s.launch", id);
-	(void)snprintf(target, sizeof target, "=%s:", id);
 	/* The id is [A-Za-z0-9_-]: nothing in it for tmux's parser. */
 	(void)snprintf(rearm, sizeof rearm, "kill-session -C -t =%s:", id);
 	{
@@ -364,9 +361,9 @@ session_create(const char *id, const struct conf *c, const char *sock,
 			NULL
 		};
 
-		(void)log_pane_mark(id, mode);
+		(void)log_pane_mark(x->pane_log, mode);
 		s->woke = now_wall();
-		if (tmux_run(sock, args, &o) != 0)
+		if (tmux_run(x->sock, args, &o) != 0)
 			goto out;
 	}
 	if ((pid_id = strchr(buf_str(&o), '%')) != NULL)
@@ -395,18 +392,19 @@ out:
  * ended; the new one keeps its server and records the new pane.
  */
 int
-launch_respawn(const char *id, const struct conf *c, const char *pane,
+launch_respawn(struct idctx *x, const struct conf *c, const char *pane,
     const struct session *old, const char *cause)
 {
-	char sock[PATHBUF], lscript[PATHBUF], spid[24];
+	const char *id = x->id;
+	char lscript[PATHBUF], spid[24];
 	struct buf cwd = { 0 }, o = { 0 };
 	const char *home = getenv("HOME"), *mode;
 	struct session s;
 	pid_t sp, pp;
 	int rc = -1, parked;
 
-	if (home_sock(id, sock, sizeof sock) == -1 ||
-	    scripts_present(id, c) == -1 || watch_ready(id) == -1)
+	if (home_ctx_sock(x) == -1 || scripts_present(id, c) == -1 ||
+	    watch_ready(id) == -1)
 		return -1;
 	parked = marker_has(id, M_IDLE) == 1;
 	mode = parked ? "resume" : "fresh";
@@ -435,10 +433,10 @@ launch_respawn(const char *id, const struct conf *c, const char *pane,
 			NULL
 		};
 
-		(void)log_pane_mark(id, mode);
+		(void)log_pane_mark(x->pane_log, mode);
 		s = *old;
 		s.woke = now_wall();
-		if (tmux_run(sock, args, &o) != 0)
+		if (tmux_run(x->sock, args, &o) != 0)
 			goto out;
 	}
 	if (tmux_pids(buf_str(&o), &sp, &pp) == -1 || sp != old->server_pid) {
@@ -450,6 +448,7 @@ launch_respawn(const char *id, const struct conf *c, const char *pane,
 	s.run = (old->run > 0 ? old->run : 1) + 1;
 	s.died = 0;
 	(void)snprintf(s.mode, sizeof s.mode, "%s", mode);
+	marker_ctx_forget(x);
 	if (marker_session_record(id, &s) == -1)
 		goto out;
 	activity_clear(id);	/* the markers of the run before */
@@ -475,10 +474,11 @@ out:
  * mode_req: NULL (resume when parked), "fresh" or "resume".
  */
 int
-launch(const char *id, const struct conf *c, const char *mode_req,
+launch(struct idctx *x, const struct conf *c, const char *mode_req,
     const char *cause, const char **mode_out)
 {
-	char sock[PATHBUF], spid[24];
+	const char *id = x->id;
+	char spid[24];
 	struct strv env = { 0 };
 	struct session s;
 	const char *mode;
@@ -486,19 +486,20 @@ launch(const char *id, const struct conf *c, const char *mode_req,
 
 	memset(&s, 0, sizeof s);
 	s.oom_kills = -1;
-	if (home_sock(id, sock, sizeof sock) == -1 || tmux_check() == -1 ||
-	    preclean(id, sock) == -1 || scripts_present(id, c) == -1 ||
-	    pane_log_ready(id) == -1 || watch_ready(id) == -1)
+	if (home_ctx_sock(x) == -1 || tmux_check() == -1 || preclean(x) == -1 ||
+	    scripts_present(id, c) == -1 || pane_log_ready(x) == -1 ||
+	    watch_ready(id) == -1)
 		goto out;
 	parked = marker_has(id, M_IDLE) == 1;
 	mode = mode_req != NULL ? mode_req : parked ? "resume" : "fresh";
 	activity_clear(id);	/* the markers of the run before */
 	env_build(id, &env);
-	if (server_start(id, c, sock, &env, &s) == -1 ||
-	    session_create(id, c, sock, mode, &s) == -1)
+	if (server_start(x, c, &env, &s) == -1 ||
+	    session_create(x, c, mode, &s) == -1)
 		goto out;
 	(void)snprintf(s.mode, sizeof s.mode, "%s", mode);
 	s.run = 1;
+	marker_ctx_forget(x);
 	if (marker_session_record(id, &s) == -1)
 		goto out;
 	/* tmux built with utempter (before 3.6; tmux issue 4559) can miss
@@ -523,8 +524,9 @@ out:
 		log_event("error", id, "op", "launch", "error", why.s, LEND);
 		/* Never leave a server up that no .session accounts for, nor
 		 * a canary waiting for one. */
-		if (tmux_alive(sock) && server_ours(id, sock, SERVER_ASK_MS) == 1)
-			(void)teardown(id, "launch-failed");
+		if (x->sock[0] != '\0' && tmux_alive(x->sock) &&
+		    server_ours(x, SERVER_ASK_MS) == 1)
+			(void)teardown(x, "launch-failed");
 		else
 			canary_dismiss(id);
 		(void)err_set(RX_FAIL, "%s", why.s);

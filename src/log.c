@@ -88,17 +88,17 @@ log_rotate(const char *path, long max, int keep)
 	return 1;
 }
 
-/* The separator a launch writes before its program's first output:
- * "--- roost: <ts> launch <mode> ---", on a line of its own. */
+/* The separator a launch writes before its program's first output into
+ * the pane log p: "--- roost: <ts> launch <mode> ---", on a line of its
+ * own. */
 int
-log_pane_mark(const char *id, const char *mode)
+log_pane_mark(const char *p, const char *mode)
 {
 	struct buf b = { 0 };
 	struct stat st;
-	char p[PATHBUF], ts[32], c = '\n';
+	char ts[32], c = '\n';
 	int fd, rc;
 
-	home_pane_log(p, id);
 	if ((fd = file_open(p, O_WRONLY | O_APPEND | O_CREAT, 0600)) == -1)
 		return -1;
 	/* A program that ended mid-line: end its line first. */

@@ -177,6 +177,28 @@ marker_session_read(const char *id, struct session *s)
 	return 0;
 }
 
+/* An identity's .session, read once into its context: NULL when there is
+ * none. */
+const struct session *
+marker_ctx_session(struct idctx *x)
+{
+	if (!x->read) {
+		x->read = 1;
+		x->session = marker_session_read(x->id, &x->s) == 0;
+		if (!x->session)
+			memset(&x->s, 0, sizeof x->s);
+	}
+	return x->session ? &x->s : NULL;
+}
+
+/* .session changed (a launch, a death recorded, a teardown): read it
+ * again when next asked. */
+void
+marker_ctx_forget(struct idctx *x)
+{
+	x->read = 0;
+}
+
 int
 marker_session_write(const char *id, const struct session *s)
 {

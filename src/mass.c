@@ -198,7 +198,7 @@ settled(const char *id, time_t *woke)
 	struct conf c;
 
 	*woke = 0;
-	state_ctx(id, &x);
+	home_ctx(id, &x);
 	state_facts(&x, NULL, now_wall(), &f);
 	if (f.alive && f.session && f.s.died == 0) {
 		*woke = f.s.woke;

@@ -284,6 +284,9 @@ void	 home_path(char *out, const char *fmt, ...) PRINTFLIKE(2, 3);
 void	 home_pane_log(char *out, const char *id);
 int	 home_lock(const char *id, int wait);
 int	 home_sock(const char *id, char *out, size_t n);
+struct idctx;
+void	 home_ctx(const char *id, struct idctx *);
+int	 home_ctx_sock(const struct idctx *);
 
 /* ---- ident.c: identity names ---- */
 int	 ident_valid(const char *);
@@ -377,6 +380,23 @@ struct death {
 	char	 cause[96];
 };
 
+/*
+ * An identity's context, built once where a command or a pass over it
+ * begins (home_ctx: its name, socket, pane log and tmux target) and
+ * handed down; its .session is read when first needed and kept
+ * (marker_ctx_session) until whoever writes it says so
+ * (marker_ctx_forget).
+ */
+struct idctx {
+	const char *id;
+	char	 sock[PATHBUF];	/* "" when its path is unusable */
+	char	 pane_log[PATHBUF];
+	char	 target[ID_MAX + 4];	/* "=<id>:", its session */
+	int	 read;		/* .session was read (into s when session) */
+	int	 session;
+	struct session s;
+};
+
 int	 marker_has(const char *id, const char *m);
 int	 marker_set(const char *id, const char *m, const char *content);
 int	 marker_rm(const char *id, const char *m);
@@ -385,6 +405,8 @@ int	 marker_mtime(const char *id, const char *m, struct timespec *);
 int	 marker_queue_nonempty(const char *id);
 int	 marker_purge(const char *id, struct buf *names);
 int	 marker_session_read(const char *id, struct session *);
+const struct session *marker_ctx_session(struct idctx *);
+void	 marker_ctx_forget(struct idctx *);
 int	 marker_session_write(const char *id, const struct session *);
 int	 marker_session_record(const char *id, struct session *);
 int	 marker_pid_read(const char *id, const char *m, pid_t *,
@@ -410,7 +432,7 @@ int	 queue_has(const char *id, const char *name);
 #define LEND ((const char *)NULL)
 void	 log_event(const char *ev, const char *id, ...);
 const char *log_last(void);
-int	 log_pane_mark(const char *id, const char *mode);
+int	 log_pane_mark(const char *path, const char *mode);
 int	 log_rotate(const char *path, long max, int keep);
 int	 log_pane_trim(const char *path);
 int	 log_pane_copy(const char *id, int in);
@@ -521,25 +543,7 @@ struct verdict {
 	long long until;	/* the newest death plus the delay, ms */
 };
 
-/*
- * An identity's context, built once where a command or a pass over it
- * begins (state_ctx) and handed down: its name, socket, pane log and tmux
- * target, and its .session, read when first needed and kept.
- */
-struct idctx {
-	const char *id;
-	char	 sock[PATHBUF];	/* "" when its path is unusable */
-	char	 pane_log[PATHBUF];
-	char	 target[ID_MAX + 4];	/* "=<id>:", its session */
-	int	 read;		/* .session was read (into s when session) */
-	int	 session;
-	struct session s;
-};
-
 int	 state_running(const char *id);
-void	 state_ctx(const char *id, struct idctx *);
-const struct session *state_ctx_session(struct idctx *);
-void	 state_ctx_forget(struct idctx *);
 int	 state_ctx_running(struct idctx *);
 int	 state_conf(const char *id, struct conf *);
 void	 state_facts(struct idctx *, const struct snap *, time_t now,
@@ -551,11 +555,12 @@ int	 state_in_window(const struct death *, int n, time_t now,
 int	 state_listed(const struct names *, const char *id, const char *m);
 unsigned long state_interval(void);
 int	 state_policy_restarts(const struct conf *, const char *cause);
-enum state state_probe(const char *id, long ms);
+enum state state_probe(struct idctx *, long ms);
 int	 state_ids(char ***);
 int	 state_known(const char *id);
 const char *state_name(enum state);
-time_t	 state_activity(const char *id, const struct conf *, time_t woke);
+time_t	 state_activity(const struct idctx *, const struct conf *,
+	    time_t woke);
 int	 state_wake_pending(const char *id);
 int	 state_last_exit_line(const char *id, const struct session *,
 	    struct buf *le, time_t *when);
@@ -582,7 +587,7 @@ long long mem_bytes(const char *id, const struct session *);
 
 /* ---- server.c: an identity's tmux server and its socket ---- */
 #define SERVER_GONE	(-2)	/* server_ours: it went away while asked */
-int	 server_ours(const char *id, const char *sock, long ms);
+int	 server_ours(struct idctx *, long ms);
 int	 server_sock_clear(const char *sock);
 
 /* =============================================================== lifecycle */
@@ -596,17 +601,17 @@ struct canary_scope {		/* where a launch's canary runs (scope.c) */
 };
 int	 canary_serve(const char *id, char *const envp[],
 	    const struct canary_scope *, pid_t *pid);
-int	 canary_ensure(const char *id, const char *origin, const char **what);
+int	 canary_ensure(struct idctx *, const char *origin, const char **what);
 int	 canary_settle(const char *id, long ms);
 void	 canary_dismiss(const char *id);
 
 /* ---- teardown.c: the clean end of a session ---- */
 struct stop;
-struct stop *teardown_begin(const char *id, const char *reason);
+struct stop *teardown_begin(struct idctx *, const char *reason);
 int	 teardown_poll(struct stop *);
 long	 teardown_waited(const struct stop *);
 int	 teardown_finish(struct stop *);
-int	 teardown(const char *id, const char *reason);
+int	 teardown(struct idctx *, const char *reason);
 int	 teardown_orphans(const char *id, const struct session *, int say);
 int	 teardown_keys_split(const char *keys, struct buf *store, size_t *offs,
 	    int max);
@@ -616,12 +621,13 @@ int	 teardown_keys_split(const char *keys, struct buf *store, size_t *offs,
 struct death_facts {
 	const char *status, *signal, *rsig, *pane_pid, *server_pid;
 };
-int	 launch_respawn(const char *id, const struct conf *, const char *pane,
+int	 launch_respawn(struct idctx *, const struct conf *, const char *pane,
 	    const struct session *old, const char *cause);
-int	 death_exit(const char *id, const struct death_facts *,
+int	 death_exit(struct idctx *, const struct death_facts *,
 	    struct buf *line, char *fx, size_t fxn);
-int	 death_record(const char *id, const struct session *, int *clean_exit);
-int	 death_flush(const char *id, int *clean_exit);
+int	 death_record(struct idctx *, const struct session *,
+	    int *clean_exit);
+int	 death_flush(struct idctx *, int *clean_exit);
 
 /* ---- mass.c: several deaths at once (contract section 16) ---- */
 #define MASS_DEATHS	4	/* more than three identities ... */
@@ -631,7 +637,7 @@ void	 mass_death_note(const char *id, time_t now);
 void	 mass_due(const char *id, time_t now, time_t *due);
 
 /* ---- launch.c: a new session on the identity's own server ---- */
-int	 launch(const char *id, const struct conf *, const char *mode_req,
+int	 launch(struct idctx *, const struct conf *, const char *mode_req,
 	    const char *cause, const char **mode_out);
 
 /* ---- activity.c: what a running program is doing (section 13) ---- */
@@ -647,18 +653,18 @@ struct activity {
 };
 
 const char *activity_name(enum doing);
-int	 activity_get(const char *id, const struct conf *,
+int	 activity_get(const struct idctx *, const struct conf *,
 	    const struct session *, int look, struct activity *);
-int	 activity_due(const char *id, const struct conf *,
+int	 activity_due(const struct idctx *, const struct conf *,
 	    const struct session *);
 void	 activity_clear(const char *id);
 int	 activity_mark(const char *id, const char *word);
 /* ---- deliver.c: a queued message into the program ---- */
 #define DELIVER_TRIES	3	/* submits of one item before it fails */
-int	 deliver_ready_marker(const char *id);
-int	 deliver_ready(const char *id, const struct conf *, int check_attached,
+int	 deliver_ready_marker(struct idctx *);
+int	 deliver_ready(struct idctx *, const struct conf *, int check_attached,
 	    const char **why);
-int	 deliver_one(const char *id, const struct conf *, int now,
+int	 deliver_one(struct idctx *, const struct conf *, int now,
 	    char *item, size_t n, const char **why);
 int	 deliver_wait_ready(const char *id, long ms, long *waited);
 
@@ -748,7 +754,7 @@ void	 cli_begin(const struct cmd_entry *);
 void	 cli_set_tmux(const char *tmux_env);
 int	 cli_inside(const char *id);
 void	 cli_detach_if_inside(const char *id);
-int	 cli_teardown(const char *id, const char *reason);
+int	 cli_teardown(struct idctx *, const char *reason);
 const char *cli_cmd(void);
 int	 cli_global(int argc, char **argv, int *i);
 const char *cli_home(void);

@@ -54,28 +54,29 @@ server_ask(const char *sock, pid_t *pid, struct buf *home, long ms)
  * when it stopped accepting connections while asked (a server on its way
  * out, such as one whose session just ended: not a foreign one).  A
  * server started before @roost-home existed is ours when its pid is the
- * one .session recorded.
+ * one .session recorded (the context's, read once).
  */
 int
-server_ours(const char *id, const char *sock, long ms)
+server_ours(struct idctx *x, long ms)
 {
 	struct buf home = { 0 };
-	struct session s;
+	const struct session *sp = marker_ctx_session(x);
+	const char *id = x->id, *sock = x->sock;
 	pid_t pid;
-	int rc, have = marker_session_read(id, &s) == 0;
+	int rc, have = sp != NULL;
 
 	/* Stopped, the server .session recorded would only time out. */
-	if (have && s.server_pid > 1 && pid_stopped(s.server_pid) &&
-	    pid_is(s.server_pid, s.server_start, NULL))
+	if (have && sp->server_pid > 1 && pid_stopped(sp->server_pid) &&
+	    pid_is(sp->server_pid, sp->server_start, NULL))
 		return err_set(RX_FAIL, "%s: its tmux server (pid %ld) on %s is "
 		    "wedged: stopped by a signal, it accepts connections and "
 		    "answers nothing (kill -CONT %ld resumes it; roost restart "
-		    "%s replaces it)", id, (long)s.server_pid, sock,
-		    (long)s.server_pid, id);
+		    "%s replaces it)", id, (long)sp->server_pid, sock,
+		    (long)sp->server_pid, id);
 	if (server_ask(sock, &pid, &home, ms) == -1) {
 		buf_free(&home);
 		if (!tmux_alive_pid(sock,
-		    have && s.server_pid > 1 ? s.server_pid : -1)) {
+		    have && sp->server_pid > 1 ? sp->server_pid : -1)) {
 			(void)err_set(RX_FAIL, "%s: the tmux server on %s went "
 			    "away while asked whose it is", id, sock);
 			return SERVER_GONE;
@@ -87,7 +88,7 @@ server_ours(const char *id, const char *sock, long ms)
 	}
 	if (strcmp(home.s, home_dir()) == 0)
 		rc = 1;
-	else if (home.len == 0 && pid > 1 && have && s.server_pid == pid)
+	else if (home.len == 0 && pid > 1 && have && sp->server_pid == pid)
 		rc = 1;
 	else {
 		if (home.len == 0)

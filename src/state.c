@@ -69,40 +69,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The identity's context: paths and target built here, once; .session
- * left to the first that needs it. */
-void
-state_ctx(const char *id, struct idctx *x)
-{
-	memset(x, 0, sizeof *x);
-	x->id = id;
-	if (home_sock(id, x->sock, sizeof x->sock) == -1)
-		x->sock[0] = '\0';
-	home_pane_log(x->pane_log, id);
-	(void)snprintf(x->target, sizeof x->target, "=%s:", id);
-}
-
-/* Its .session, read once: NULL when there is none. */
-const struct session *
-state_ctx_session(struct idctx *x)
-{
-	if (!x->read) {
-		x->read = 1;
-		x->session = marker_session_read(x->id, &x->s) == 0;
-		if (!x->session)
-			memset(&x->s, 0, sizeof x->s);
-	}
-	return x->session ? &x->s : NULL;
-}
-
-/* .session changed (a launch, a death recorded): read it again when
- * next asked. */
-void
-state_ctx_forget(struct idctx *x)
-{
-	x->read = 0;
-}
-
 /* The identity's tmux socket accepts a connection.  A refused one is
  * asked again only while the server .session recorded is alive: a death
  * already seen costs no wait. */
@@ -116,7 +82,7 @@ state_ctx_running(struct idctx *x)
 		return 0;
 	if ((r = tmux_probe(x->sock)) != -1)
 		return r;
-	s = state_ctx_session(x);
+	s = marker_ctx_session(x);
 	return tmux_refused_again(x->sock, s != NULL && s->server_pid > 1 ?
 	    s->server_pid : -1);
 }
@@ -126,7 +92,7 @@ state_running(const char *id)
 {
 	struct idctx x;
 
-	state_ctx(id, &x);
+	home_ctx(id, &x);
 	return state_ctx_running(&x);
 }
 
@@ -150,17 +116,16 @@ state_name(enum state s)
  * (ST_DEAD).
  */
 enum state
-state_probe(const char *id, long ms)
+state_probe(struct idctx *x, long ms)
 {
-	char sock[PATHBUF];
-	struct session s;
+	const struct session *s = marker_ctx_session(x);
 
-	if (marker_session_read(id, &s) == 0 && s.server_pid > 1 &&
-	    pid_is(s.server_pid, s.server_start, NULL))
-		return pid_stopped(s.server_pid) ? ST_WEDGED : ST_RUNNING;
-	if (home_sock(id, sock, sizeof sock) == -1)
+	if (s != NULL && s->server_pid > 1 &&
+	    pid_is(s->server_pid, s->server_start, NULL))
+		return pid_stopped(s->server_pid) ? ST_WEDGED : ST_RUNNING;
+	if (x->sock[0] == '\0')
 		return ST_RUNNING;
-	switch (server_ours(id, sock, ms)) {
+	switch (server_ours(x, ms)) {
 	case 1:
 		return ST_RUNNING;
 	case 0:
@@ -259,7 +224,7 @@ state_in_window(const struct death *d, int n, time_t now,
 }
 
 /*
- * The facts of an identity (x: state_ctx(), its .session read here when
+ * The facts of an identity (x: home_ctx(), its .session read here when
  * it was not yet); sn, a full pass's listing, makes a marker's
  * presence a lookup (NULL reads them live).  now is the caller's clock
  * (status's pinned one, or the pass's); now_ms is the clock's own
@@ -293,7 +258,7 @@ state_facts(struct idctx *x, const struct snap *sn, time_t now,
 	f->queue = (sn == NULL || state_listed(&sn->state, id, M_QUEUE)) &&
 	    marker_queue_nonempty(id) == 1;
 	if (f->alive || sn == NULL) {
-		if ((f->session = state_ctx_session(x) != NULL))
+		if ((f->session = marker_ctx_session(x) != NULL))
 			f->s = x->s;
 	} else
 		f->session = state_listed(&sn->state, id, M_SESSION);
@@ -608,16 +573,12 @@ out:
 /* Newest mtime of the activity file, or of the entries of the activity
  * directory (default: the pane log); never earlier than woke. */
 time_t
-state_activity(const char *id, const struct conf *c, time_t woke)
+state_activity(const struct idctx *x, const struct conf *c, time_t woke)
 {
-	char p[PATHBUF];
+	const char *p = c->activity != NULL ? c->activity : x->pane_log;
 	struct stat st;
 	time_t t = woke;
 
-	if (c->activity != NULL)
-		(void)snprintf(p, sizeof p, "%s", c->activity);
-	else
-		home_pane_log(p, id);
 	if (stat(p, &st) == -1)
 		return t;
 	if (st.st_mtime > t)

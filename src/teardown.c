@@ -37,7 +37,7 @@
 struct stop {
 	char	 id[ID_MAX + 1];
 	char	 reason[24];
-	char	 sock[PATHBUF];
+	struct idctx x;	/* the caller's context, its id this id */
 	int	 alive;		/* a server of ours was up */
 	int	 sig;		/* stop_signal, 0 none */
 	int	 signalled;
@@ -92,14 +92,12 @@ pane_add(struct stop *st, pid_t pid)
 static void
 panes_list(struct stop *st)
 {
-	char target[ID_MAX + 4];
-	const char *args[] = { "list-panes", "-s", "-t", target, "-F",
+	const char *args[] = { "list-panes", "-s", "-t", st->x.target, "-F",
 	    "#{pane_pid} #{pane_dead}", NULL };
 	struct buf o = { 0 };
 	char *line, *save = NULL;
 
-	(void)snprintf(target, sizeof target, "=%s:", st->id);
-	if (tmux_run_ms(st->sock, args, &o, TMUX_ASK_MS) == 0)
+	if (tmux_run_ms(st->x.sock, args, &o, TMUX_ASK_MS) == 0)
 		for (line = strtok_r(o.s, "\n", &save); line != NULL;
 		    line = strtok_r(NULL, "\n", &save)) {
 			unsigned long v;
@@ -164,13 +162,11 @@ teardown_keys_split(const char *keys, struct buf *store, size_t *offs, int max)
 static void
 hook_off_keys(struct stop *st, const char *keys)
 {
-	char target[ID_MAX + 4];
-	const char *args[48];
+	const char *target = st->x.target, *args[48];
 	size_t words[32];
 	struct buf store = { 0 };
 	int n = 0, k, i;
 
-	(void)snprintf(target, sizeof target, "=%s:", st->id);
 	args[n++] = "set-hook";
 	args[n++] = "-u";
 	args[n++] = "-t";
@@ -186,7 +182,7 @@ hook_off_keys(struct stop *st, const char *keys)
 			args[n++] = store.s + words[i];
 	}
 	args[n] = NULL;
-	(void)tmux_run_ms(st->sock, args, NULL, TMUX_ASK_MS);
+	(void)tmux_run_ms(st->x.sock, args, NULL, TMUX_ASK_MS);
 	buf_free(&store);
 	st->keys_ms = k > 0 ? st->timeout_ms / 2 : 0;
 }
@@ -203,7 +199,7 @@ keys_guard(struct stop *st, const struct conf *c)
 	st->keys = "typed";
 	if (!st->have_session)
 		return c->stop_keys;
-	(void)activity_get(st->id, c, &st->s, 1, &a);
+	(void)activity_get(&st->x, c, &st->s, 1, &a);
 	if (a.doing == DOING_BUSY)
 		st->keys = "skipped-busy";
 	else if (a.doing == DOING_WAITING)
@@ -212,38 +208,45 @@ keys_guard(struct stop *st, const struct conf *c)
 }
 
 /*
- * Steps 1 and 2.  Returns NULL, with the error slot set, when the server
- * on the socket is not this home's (it is left alone).
+ * Steps 1 and 2, for the identity of x (its .session as x has it: the
+ * caller forgets it after a write).  Returns NULL, with the error slot
+ * set, when the server on the socket is not this home's (it is left
+ * alone).
  */
 struct stop *
-teardown_begin(const char *id, const char *reason)
+teardown_begin(struct idctx *x, const char *reason)
 {
-	struct stop *st = xmalloc(sizeof *st);
+	struct stop *st;
+	const struct session *s;
+	const char *id = x->id;
 	struct conf c;
 	int ours;
 
+	if (home_ctx_sock(x) == -1)
+		return NULL;
+	st = xmalloc(sizeof *st);
 	memset(st, 0, sizeof *st);
 	sig_hold();	/* released by teardown_finish, or below */
 	(void)snprintf(st->id, sizeof st->id, "%s", id);
 	(void)snprintf(st->reason, sizeof st->reason, "%s", reason);
 	now_mono(&st->t0);
-	if (home_sock(id, st->sock, sizeof st->sock) == -1) {
-		free(st);
-		sig_release();
-		return NULL;
+	if ((s = marker_ctx_session(x)) != NULL) {
+		st->s = *s;
+		st->have_session = 1;
 	}
+	st->x = *x;
+	st->x.id = st->id;
 	if (conf_read(id, &c) == -1)
 		conf_defaults(&c);	/* a broken conf never blocks a stop */
 	st->sig = c.stop_signal;
 	st->timeout_ms = (long)c.stop_timeout * 1000;
-	st->have_session = marker_session_read(id, &st->s) == 0;
 	canary_dismiss(id);
-	if (tmux_alive(st->sock)) {
-		ours = server_ours(id, st->sock, TMUX_ASK_MS);
+	if (tmux_alive(st->x.sock)) {
+		ours = server_ours(&st->x, TMUX_ASK_MS);
 		/* A wedged server does not answer; it is ours if it is still
 		 * the process .session recorded. */
 		if (ours == -1 && st->have_session &&
-		    pid_is(st->s.server_pid, st->s.server_start, st->sock))
+		    pid_is(st->s.server_pid, st->s.server_start, st->x.sock))
 			ours = 1;
 		if (ours != 1 && ours != SERVER_GONE) {
 			conf_free(&c);
@@ -309,18 +312,19 @@ teardown_finish(struct stop *st)
 
 		if (graceful)
 			now_sleep_ms(FLUSH_MS);
-		(void)tmux_run_ms(st->sock, args, NULL, TMUX_ASK_MS);
+		(void)tmux_run_ms(st->x.sock, args, NULL, TMUX_ASK_MS);
 		now_mono(&t0);
-		while (tmux_alive(st->sock) && now_ms_since(&t0) < SERVER_GONE_MS)
+		while (tmux_alive(st->x.sock) &&
+		    now_ms_since(&t0) < SERVER_GONE_MS)
 			now_sleep_ms(5);
-		if (tmux_alive(st->sock) && st->have_session &&
-		    pid_is(st->s.server_pid, st->s.server_start, st->sock)) {
+		if (tmux_alive(st->x.sock) && st->have_session &&
+		    pid_is(st->s.server_pid, st->s.server_start, st->x.sock)) {
 			(void)kill(st->s.server_pid, SIGKILL);
 			(void)pid_wait_gone(st->s.server_pid, SERVER_KILLED_MS);
 		}
-		if (tmux_alive(st->sock))
+		if (tmux_alive(st->x.sock))
 			rc = err_set(RX_FAIL, "%s: the tmux server on %s would "
-			    "not exit", st->id, st->sock);
+			    "not exit", st->id, st->x.sock);
 		panes_signal(st, SIGKILL);
 	}
 	/* Its scope goes with it: a child that left the pane's process
@@ -328,7 +332,7 @@ teardown_finish(struct stop *st)
 	if (rc == 0 && st->have_session && st->s.scope[0] != '\0' &&
 	    !scope_self_in(st->s.scope))
 		(void)scope_kill(st->s.scope);
-	if (rc == 0 && server_sock_clear(st->sock) == -1)
+	if (rc == 0 && server_sock_clear(st->x.sock) == -1)
 		rc = -1;
 	if (rc == 0 && marker_rm(st->id, M_SESSION) == -1)
 		rc = -1;
@@ -346,15 +350,17 @@ teardown_finish(struct stop *st)
 	return rc;
 }
 
+/* One teardown from start to end; x's .session is read again after. */
 int
-teardown(const char *id, const char *reason)
+teardown(struct idctx *x, const char *reason)
 {
-	struct stop *st = teardown_begin(id, reason);
+	struct stop *st = teardown_begin(x, reason);
 
 	if (st == NULL)
 		return -1;
 	while (!teardown_poll(st))
 		now_sleep_ms(20);
+	marker_ctx_forget(x);
 	return teardown_finish(st);
 }
 

@@ -73,8 +73,10 @@ engaged(const struct activity *a)
 /* Rule 1k's markers (the attached check is left to the delivery): no
  * fork, and nothing at all read when the queue is not in the listing. */
 static int
-deliverable(const char *id, const struct snap *sn)
+deliverable(struct idctx *x, const struct snap *sn)
 {
+	const char *id = x->id;
+
 	if (sn != NULL && !state_listed(&sn->state, id, M_QUEUE))
 		return 0;
 	if (sn != NULL ? !state_listed(&sn->state, id, M_READY) ||
@@ -83,12 +85,12 @@ deliverable(const char *id, const struct snap *sn)
 	    marker_has(id, M_READY) != 1 || marker_has(id, M_BUSY) == 1 ||
 	    marker_has(id, M_WAITING) == 1)
 		return 0;
-	return deliver_ready_marker(id) && marker_queue_nonempty(id) == 1;
+	return deliver_ready_marker(x) && marker_queue_nonempty(id) == 1;
 }
 
 /* The facts of a running program only the tick looks at (rules 1g-1l). */
 static void
-facts_running(const struct idctx *x, const struct conf *c,
+facts_running(struct idctx *x, const struct conf *c,
     const struct snap *sn, struct facts *f)
 {
 	const char *id = x->id;
@@ -102,17 +104,17 @@ facts_running(const struct idctx *x, const struct conf *c,
 	if (f->s.died > 0)
 		return;	/* rule 1e: the rest is of a live program */
 	if (c->idle > 0)
-		f->activity = state_activity(id, c, f->s.woke);
+		f->activity = state_activity(x, c, f->s.woke);
 	if (c->idle > 0 && now_wall() - f->activity > (time_t)c->idle) {
 		struct activity a;
 
-		(void)activity_get(id, c, &f->s, 0, &a);
+		(void)activity_get(x, c, &f->s, 0, &a);
 		f->engaged = engaged(&a);
 	}
-	f->look = activity_due(id, c, &f->s);
+	f->look = activity_due(x, c, &f->s);
 	f->pipe_dead = marker_pid_read(id, M_PIPE, &wp, &ws) == 0 &&
 	    !recorded(wp, ws);
-	f->deliver = deliverable(id, sn);
+	f->deliver = deliverable(x, sn);
 }
 
 /*
@@ -188,10 +190,10 @@ resume_note(const char *id, const struct conf *c, const struct facts *f,
 }
 
 static void
-tick_launch(const char *id, const struct conf *c, struct tally *t,
+tick_launch(struct idctx *x, const struct conf *c, struct tally *t,
     const char *cause)
 {
-	const char *mode = NULL;
+	const char *id = x->id, *mode = NULL;
 
 	if (c->resume_any && strcmp(cause, "restart") == 0) {
 		mode = "resume";
@@ -202,7 +204,7 @@ tick_launch(const char *id, const struct conf *c, struct tally *t,
 	}
 	(void)marker_rm(id, M_RESUME_FAILED);
 	/* launch() has logged ev=error already: warn and count only */
-	if (launch(id, c, mode, cause, NULL) == -1) {
+	if (launch(x, c, mode, cause, NULL) == -1) {
 		err_warn("%s: %s", id, err_msg());
 		t->errors++;
 	} else
@@ -212,7 +214,7 @@ tick_launch(const char *id, const struct conf *c, struct tally *t,
 /* A server on the socket that .session does not account for: 0 adopted,
  * -1 not (refused, or ended for having no session of the identity). */
 static int
-adopt(const struct idctx *x, struct tally *t)
+adopt(struct idctx *x, struct tally *t)
 {
 	const char *id = x->id;
 	char spid[24];
@@ -221,7 +223,7 @@ adopt(const struct idctx *x, struct tally *t)
 	struct buf o = { 0 };
 	struct session s;
 
-	if (x->sock[0] == '\0' || server_ours(id, x->sock, ADOPT_ASK_MS) != 1) {
+	if (x->sock[0] == '\0' || server_ours(x, ADOPT_ASK_MS) != 1) {
 		tick_error(t, id, "adopt");
 		return -1;
 	}
@@ -231,13 +233,14 @@ adopt(const struct idctx *x, struct tally *t)
 	    tmux_pids(buf_str(&o), &s.server_pid, &s.pane_pid) == -1) {
 		/* No session of this identity on it: nothing to supervise. */
 		buf_free(&o);
-		if (teardown(id, "orphan") == -1)
+		if (teardown(x, "orphan") == -1)
 			tick_error(t, id, "teardown");
 		return -1;
 	}
 	buf_free(&o);
 	s.woke = now_wall();
 	(void)snprintf(s.mode, sizeof s.mode, "fresh");
+	marker_ctx_forget(x);
 	if (marker_session_record(id, &s) == -1) {
 		tick_error(t, id, "adopt");
 		return -1;
@@ -286,16 +289,17 @@ nudge(const struct facts *f, struct idctx *x)
 /* A teardown that parks: .idle-reaped first, so start resumes it.  It
  * waits beside the pass's others; the lock is kept until it is done. */
 static int
-park(struct pass *p, const char *id, int lk, const char *reason,
+park(struct pass *p, struct idctx *x, int lk, const char *reason,
     const char *age)
 {
+	const char *id = x->id;
 	struct pending *q;
 	struct stop *st;
 
 	if (p->nstops == STOPS_MAX)
 		return -2;
 	if (marker_set(id, M_IDLE, "") == -1 ||
-	    (st = teardown_begin(id, reason)) == NULL)
+	    (st = teardown_begin(x, reason)) == NULL)
 		return -1;
 	q = &p->stops[p->nstops++];
 	q->st = st;
@@ -389,15 +393,15 @@ int
 tick_respawn(struct idctx *x, const struct conf *c, const char *cause,
     const char **mode)
 {
-	const struct session *s = state_ctx_session(x);
+	const struct session *s = marker_ctx_session(x);
 	struct session old;
 
 	if (s == NULL || s->died == 0 || !state_ctx_running(x))
 		return 0;
 	old = *s;
-	state_ctx_forget(x);
-	if (launch_respawn(x->id, c, waiting_pane(x, &old), &old, cause) == -1 ||
-	    (s = state_ctx_session(x)) == NULL)
+	marker_ctx_forget(x);
+	if (launch_respawn(x, c, waiting_pane(x, &old), &old, cause) == -1 ||
+	    (s = marker_ctx_session(x)) == NULL)
 		return -1;
 	if (mode != NULL)
 		*mode = strcmp(s->mode, "resume") == 0 ? "resume" : "fresh";
@@ -427,7 +431,7 @@ tick_act(struct pass *p, struct idctx *x, const struct conf *c,
 		return 0;
 	if (a & A_PARK_STOPPED) {				/* 1c */
 		/* A stop by touch parks like roost stop: start resumes. */
-		if ((rc = park(p, id, lk, "stopped", NULL)) == 0)
+		if ((rc = park(p, x, lk, "stopped", NULL)) == 0)
 			return 1;
 		if (rc == -1)
 			tick_error(t, id, "teardown");
@@ -436,13 +440,13 @@ tick_act(struct pass *p, struct idctx *x, const struct conf *c,
 	if ((a & A_CRASHLOOP) && tick_crash_loop(id, c, f, v) == -1)
 		tick_error(t, id, "crash-loop");		/* 1e, 3c */
 	if (a & A_END) {					/* 1e */
-		if (teardown(id, (a & A_CRASHLOOP) ? "crash-loop" :
+		if (teardown(x, (a & A_CRASHLOOP) ? "crash-loop" :
 		    "exited") == -1)
 			tick_error(t, id, "teardown");
 		return 0;
 	}
 	if (a & A_RESPAWN) {					/* 1e */
-		if (launch_respawn(id, c, waiting_pane(x, &f->s), &f->s,
+		if (launch_respawn(x, c, waiting_pane(x, &f->s), &f->s,
 		    f->wake ? "wake" : f->queue ? "queue" : "restart") == -1) {
 			tick_error(t, id, "respawn");
 			return 0;
@@ -460,12 +464,12 @@ tick_act(struct pass *p, struct idctx *x, const struct conf *c,
 		}
 	}
 	if (a & A_LOOK) {					/* 1j */
-		(void)activity_get(id, c, &f->s, 1, &act);
+		(void)activity_get(x, c, &f->s, 1, &act);
 		/* The look may have found it ready: rule 1k, this pass. */
-		if (!(a & A_REAP) && deliverable(id, NULL))
+		if (!(a & A_REAP) && deliverable(x, NULL))
 			a |= A_DELIVER;
 	}
-	if ((a & A_REAP) && activity_get(id, c, &f->s, 1, &act) == 0 &&
+	if ((a & A_REAP) && activity_get(x, c, &f->s, 1, &act) == 0 &&
 	    engaged(&act))
 		a &= ~(unsigned)A_REAP;	/* the screen says it is not idle */
 	if (a & A_REAP) {					/* 1g */
@@ -473,13 +477,13 @@ tick_act(struct pass *p, struct idctx *x, const struct conf *c,
 
 		(void)snprintf(age, sizeof age, "%lld",
 		    (long long)(f->now - f->activity));
-		if ((rc = park(p, id, lk, "idle", age)) == 0)
+		if ((rc = park(p, x, lk, "idle", age)) == 0)
 			return 1;
 		if (rc == -1)
 			tick_error(t, id, "reap");
 		return 0;
 	}
-	if ((a & A_CANARY) && canary_ensure(id, "tick", &what) == -1)
+	if ((a & A_CANARY) && canary_ensure(x, "tick", &what) == -1)
 		tick_error(t, id, "canary");			/* 1h */
 	if ((a & A_PIPE) && repipe(x, c) == -1)		/* 1l */
 		tick_error(t, id, "pipe");
@@ -489,13 +493,13 @@ tick_act(struct pass *p, struct idctx *x, const struct conf *c,
 		char item[256];
 		const char *why;
 
-		if (deliver_one(id, c, 0, item, sizeof item, &why) == -1)
+		if (deliver_one(x, c, 0, item, sizeof item, &why) == -1)
 			tick_error(t, id, "deliver");
 	}
 	if (a & A_DEATH) {					/* 1b, 2 */
 		t->deaths++;
 		resume_note(id, c, f, f->now);
-		if (death_record(id, &f->s, &clean) == -1) {
+		if (death_record(x, &f->s, &clean) == -1) {
 			/* Kept for a later pass (.session stays). */
 			tick_error(t, id, "death");
 			return 0;
@@ -507,9 +511,9 @@ tick_act(struct pass *p, struct idctx *x, const struct conf *c,
 	    !(a & (A_LAUNCH | A_RESTART)))
 		backoff(p, id, v);				/* 3f */
 	if (a & A_LAUNCH)					/* 3d */
-		tick_launch(id, c, t, f->wake ? "wake" : "queue");
+		tick_launch(x, c, t, f->wake ? "wake" : "queue");
 	if (a & A_RESTART)					/* 3e */
-		tick_launch(id, c, t, "restart");
+		tick_launch(x, c, t, "restart");
 	return 0;
 }
 
@@ -542,7 +546,7 @@ tick_locked(struct pass *p, struct idctx *x, int lk, time_t now)
 	}
 	for (round = 0; round < 4; round++) {
 		/* Read again under the lock, and after each change. */
-		state_ctx_forget(x);
+		marker_ctx_forget(x);
 		tick_facts(x, &c, NULL, now, &f);
 		state_decide(&c, &f, &v);
 		/* The pane's alert hook asks only for a look (section 13). */
@@ -556,7 +560,7 @@ tick_locked(struct pass *p, struct idctx *x, int lk, time_t now)
 		now = now_wall();
 	}
 	if (r != 1) {
-		state_ctx_forget(x);
+		marker_ctx_forget(x);
 		tick_facts(x, &c, NULL, now_wall(), &f);
 		state_decide(&c, &f, &v);
 		if (v.st == ST_BACKOFF && v.restart && v.wait > 0)
@@ -600,7 +604,7 @@ tick_one(struct pass *p, const char *id, time_t now, const struct snap *sn)
 		tick_error(p->t, id, "conf");
 		return;
 	}
-	state_ctx(id, &x);
+	home_ctx(id, &x);
 	tick_facts(&x, &c, sn, now, &f);
 	state_decide(&c, &f, &v);
 	if (v.act == 0) {
@@ -649,7 +653,7 @@ tick_named(struct pass *p, const char *id)
 	int lk, tries;
 
 	p->t->ids++;
-	state_ctx(id, &x);
+	home_ctx(id, &x);
 	if (strcmp(p->origin, "death") == 0) {
 		now_mono(&t0);
 		while (state_ctx_running(&x) &&
