@@ -76,7 +76,7 @@ assert_untouched() {
 	spid=$(server_pid a)
 	ppid=$(sed -n 's/.*pane_pid=\([0-9]*\).*/\1/p' "$(state_of a).session")
 	"$TMUX_BIN" -S "$(sock_of a)" split-window -t =a: "$T/prog/forever"
-	wait_for 10 test "$(panes)" -eq 2
+	wait_for 10 eval '[ "$(panes)" -eq 2 ]'
 	kill -TERM -- "-$ppid"
 	wait_for 10 test -e "$(state_of a).last-exit"
 	grep -q ' ev=session-exit id=a .*signal=SIGTERM' "$(state_of a).last-exit"

@@ -56,7 +56,9 @@ has_line() { grep -q -x -F -- "$2" "$1"; }
 	# A second launch: its own separator, on a line of its own although
 	# the first run ended mid-line.
 	roost restart bob --fresh >/dev/null
-	wait_for 10 test "$(grep -c 'no newline yet' "$(plog bob)")" -eq 2
+	# The count is taken at each look (eval), not once before the wait:
+	# restart returns before the new run has printed anything.
+	wait_for 10 eval '[ "$(count_lines "$(plog bob)" "no newline yet")" -eq 2 ]'
 	run --separate-stderr roost output bob -n 100
 	assert_status 0
 	[ "$(printf '%s\n' "$output" | grep -c -E '^--- roost: .* launch fresh ---$')" -eq 2 ]

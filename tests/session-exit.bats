@@ -5,6 +5,7 @@
 
 load helpers
 load session-lib
+bats_require_minimum_version 1.5.0
 
 setup() { common_setup; }
 teardown() { common_teardown; }
@@ -68,6 +69,48 @@ ended() {
 	has_line "$(exits_log)" "ev=session-exit id=t status= signal=SIGTERM "
 	has_line "$(exits_log)" "ev=session-exit id=z status=0 signal= "
 	[ "$(server_exits)" -eq 0 ]
+}
+
+# The pane log holds what the program printed and nothing a shell says
+# of its end ("Terminated", "Killed", "Segmentation fault").
+@test "stopped, restarted or killed by a signal: roost output holds only what the program printed" {
+	printf '#!/bin/sh\nprintf "said: %%s" "$1"\nexec sleep 600\n' >"$T/prog/says"
+	chmod +x "$T/prog/says"
+	# Several words (the argv rule) and one word (a command line).
+	roost add bob -- "$T/prog/says" one >/dev/null
+	roost add sue -- "$T/prog/says" >/dev/null
+	roost start bob >/dev/null
+	roost start sue >/dev/null
+	wait_for 10 grep -q 'said: one' "$ROOST_HOME/log/bob.log"
+	wait_for 10 grep -q 'said: ' "$ROOST_HOME/log/sue.log"
+	roost restart bob --fresh >/dev/null
+	wait_for 10 eval '[ "$(count_lines "$ROOST_HOME/log/bob.log" "said: one")" -eq 2 ]'
+	roost stop bob >/dev/null
+	roost stop sue >/dev/null
+	run --separate-stderr roost output bob -n 100
+	assert_status 0
+	[[ ${lines[0]} =~ ^---\ roost:\ .*\ launch\ fresh\ ---$ ]]
+	[ "${lines[1]}" = "said: one" ]
+	[[ ${lines[2]} =~ ^---\ roost:\ .*\ launch\ fresh\ ---$ ]]
+	[ "${lines[3]}" = "said: one" ]
+	[ "${#lines[@]}" -eq 4 ]
+	run --separate-stderr roost output sue -n 100
+	assert_status 0
+	[ "${lines[1]}" = "said: " ]
+	[ "${#lines[@]}" -eq 2 ]
+	# A program that a signal kills by itself: its death is recorded,
+	# the shell's word for the signal is not in the output.
+	add_id k "$T/prog/held" "$T/prog/killself" SEGV
+	roost start k >/dev/null
+	local sp
+	sp=$(server_pid k)
+	go k
+	ended k "$sp"
+	grep -q 'signal=SIGSEGV' "$(state_of k).last-exit"
+	run --separate-stderr roost output k -n 100
+	assert_status 0
+	[ "${#lines[@]}" -eq 1 ]
+	[[ ${lines[0]} =~ ^---\ roost:\ .*\ launch\ fresh\ ---$ ]]
 }
 
 @test "a program exiting with a status above 128 keeps its status (no signal invented)" {

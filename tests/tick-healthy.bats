@@ -110,7 +110,7 @@ idle_logged() {
 	"$TMUX_BIN" -S "$(sock_of w)" send-keys -t =w: 'echo hel""lo' Enter
 	wait_for 10 grep -q '^hello' "$ROOST_HOME/log/w.log"
 	# The echo and the next prompt both reached the log.
-	wait_for 10 [ "$(tail -c 2 "$ROOST_HOME/log/w.log")" = '$ ' ]
+	wait_for 10 eval '[ "$(tail -c 2 "$ROOST_HOME/log/w.log")" = "\$ " ]'
 	run strace_roost -f -e trace=clone,clone3,fork,vfork,execve \
 	    -o "$T/strace1.out" "$ROOST_BIN" tick
 	assert_status 0
