@@ -35,8 +35,12 @@ teardown() { common_teardown; }
 	kill -KILL "$sp"
 	wait_for 10 has_line "$(exits_log)" "ev=server-exit id=bob cause=server-vanished signal=SIGKILL "
 	t1=$(date -u +%s)
-	# strace detaches; the canary then finishes its snapshot.
-	kill "$st" 2>/dev/null || true
+	# strace has written the record's write(2) (and all before it), then
+	# ends.  KILL, not TERM: a tracer told to detach waits for each
+	# tracee to stop, and a canary in vfork(2) waits for its child, which
+	# waits for the tracer -- a deadlock; a tracer's death detaches all.
+	wait_for 10 grep -q 'write(.*ev=serve' "$T/strace.out"
+	kill -KILL "$st" 2>/dev/null || true
 	wait "$st" 2>/dev/null || true
 	wait_for 15 pid_gone "$cp"
 	# The first write of the line comes before any execve.

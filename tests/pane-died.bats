@@ -57,12 +57,15 @@ panes() {
 	wait_for 5 test -s "$T/strace.out" || true
 	wait_for 10 has_line "$(exits_log)" "ev=session-exit id=bob status=3 "
 	wait_for 5 pid_gone "$sp"
-	kill "$st" 2>/dev/null || true
+	# KILL, not TERM: a tracer told to detach can deadlock with a
+	# tracee in vfork(2) (canary-clock.bats says how).
+	wait_for 10 grep -q 'execve(.*"pane-died"' "$T/strace.out"
+	kill -KILL "$st" 2>/dev/null || true
 	wait "$st" 2>/dev/null || true
 	cat "$T/strace.out" >&2
 	# run-shell's sh, then roost pane-died; after the record, the pass
 	# it asks for and the tmux client that ends the session (exit 3 is
-	# restarted after a backoff, in a new server).  Nothing else runs
+	# restarted after a backoff, in the same server).  Nothing else runs
 	# for it, but tmux's own utempter helper -- and the pane's alert hook,
 	# which looks at the quiet program whenever it likes (its sh and its
 	# tick name "activity").  A roost built without /proc asks ps (through
