@@ -315,8 +315,9 @@ session_create(const struct idctx *x, const struct conf *c, const char *mode,
 	(void)esc_fmt(&cwd, c->cwd != NULL ? c->cwd :
 	    home != NULL && *home != '\0' ? home : "/");
 	home_path(lscript, "bin/%s.launch", id);
-	/* The id is [A-Za-z0-9_-]: nothing in it for tmux's parser. */
-	(void)snprintf(rearm, sizeof rearm, "kill-session -C -t =%s:", id);
+	/* The target (=<id>:, the id [A-Za-z0-9_-]) has nothing in it for
+	 * tmux's parser. */
+	(void)snprintf(rearm, sizeof rearm, "kill-session -C -t %s", target);
 	{
 		const char *args[] = {
 			/* Whose server this is, for a shared socket dir. */
