@@ -268,11 +268,17 @@ const struct cmd_entry cmd_output_entry = {
 };
 
 /* What tmux's pipe-pane runs (templates/pipe-pane.in): the pane's output
- * into log/<id>.log, capped as it grows. */
+ * into log/<id>.log, capped as it grows; the pane's process watched. */
 static int
 cmd_pane_log(const struct args *a)
 {
-	return log_pane_copy(a->v[0], 0) == -1 ? cli_fail() : RX_OK;
+	unsigned long pid = 0;
+
+	if (a->n > 1 && *a->v[1] != '\0' &&
+	    num_ulong(a->v[1], 0x7fffffffUL, &pid) == -1)
+		return cli_usage("%s: not a pid", a->v[1]);
+	return log_pane_copy(a->v[0], 0, (pid_t)pid) == -1 ? cli_fail() :
+	    RX_OK;
 }
 
 static const struct opt pane_log_opts[] = {
@@ -281,14 +287,17 @@ static const struct opt pane_log_opts[] = {
 
 const struct cmd_entry cmd_pane_log_entry = {
 	.name = "pane-log",
-	.usage = "<id>",
+	.usage = "<id> [<pane-pid>]",
 	.summary = "append stdin to the pane log, capped (what pipe-pane runs)",
 	.help = "Run by tmux pipe-pane for the program's pane: what it prints "
 	    "goes to\nlog/<id>.log as it comes, and over 32 MiB the log is cut "
-	    "to its newest\n8 MiB at once.\n",
+	    "to its newest\n8 MiB at once.  It watches the pane's process "
+	    "(pane-pid, then each pid a\nlaunch script writes to "
+	    "state/<id>.watch) and, when it ends, sends the\ntmux server "
+	    "SIGCHLD until the server has reaped it.\n",
 	.opts = pane_log_opts,
 	.minpos = 1,
-	.maxpos = 1,
+	.maxpos = 2,
 	.home = H_READ,
 	.ids = 1,
 	.exec = cmd_pane_log

@@ -12,6 +12,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,20 +237,143 @@ pipe_record(const char *id, int set)
 }
 
 /*
+ * The pane's process, watched for its end.  tmux built with utempter
+ * (before 3.6; tmux issue 4559) can miss the SIGCHLD of a pane that
+ * ends while utempter's helper runs, and then pane-died never fires.
+ * This writer is the server's child too and outlives every run of the
+ * pane, so it waits on a descriptor that turns readable when the pane's
+ * process ends (pid_watch_open: no polling while it runs) and then sends
+ * the server (our parent) SIGCHLD until it has reaped it: at once, then
+ * every millisecond for the first 50, then every 10 ms, for 10 s at
+ * most.  Harmless when the server saw it.  Which process: the pid
+ * pipe-pane gave at the start, then each one a launch script writes to
+ * state/<id>.watch (a FIFO roost makes, held open here) as it begins, so
+ * a respawned pane is watched too.
+ */
+#define NUDGE_FAST	50
+#define NUDGE_ROUNDS	(NUDGE_FAST + 995)
+struct pwatch {
+	pid_t server, pid;
+	int fd;			/* pid_watch_open(pid), -1 none */
+	int fifo;		/* state/<id>.watch, -1 none */
+	int rounds;		/* SIGCHLDs sent since it ended, 0 before */
+	struct timespec next;	/* when the next one is due */
+	char part[24];		/* a line of the FIFO not yet whole */
+	size_t npart;
+};
+
+static void
+pwatch_set(struct pwatch *w, pid_t pid)
+{
+	if (pid == w->pid || pid <= 1)
+		return;
+	if (w->fd >= 0)
+		(void)close(w->fd);
+	w->pid = pid;
+	w->fd = pid_watch_open(pid);
+	w->rounds = 0;
+}
+
+static void
+pwatch_open(struct pwatch *w, const char *id, pid_t pid)
+{
+	char p[PATHBUF];
+	struct stat st;
+
+	w->server = getppid();
+	w->pid = 0;
+	w->fd = w->fifo = -1;
+	w->npart = 0;
+	home_path(p, "state/%s.watch", id);
+	w->fifo = open(p, O_RDWR | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (w->fifo >= 0 && (fstat(w->fifo, &st) == -1 ||
+	    !S_ISFIFO(st.st_mode) || st.st_uid != geteuid())) {
+		(void)close(w->fifo);
+		w->fifo = -1;
+	}
+	pwatch_set(w, pid);
+}
+
+/* The pids launch scripts wrote, one per line: the newest is watched. */
+static void
+pwatch_fifo(struct pwatch *w)
+{
+	char b[256];
+	ssize_t n, i;
+
+	while ((n = read(w->fifo, b, sizeof b)) > 0)
+		for (i = 0; i < n; i++) {
+			if (b[i] != '\n') {
+				if (w->npart < sizeof w->part - 1)
+					w->part[w->npart++] = b[i];
+				continue;
+			}
+			w->part[w->npart] = '\0';
+			{
+				unsigned long v;
+
+				if (num_ulong(w->part, 0x7fffffffUL, &v) == 0)
+					pwatch_set(w, (pid_t)v);
+			}
+			w->npart = 0;
+		}
+}
+
+/* The pane's process ended (or a round is due): SIGCHLD to the server
+ * until it has reaped it. */
+static void
+pwatch_nudge(struct pwatch *w)
+{
+	if (pid_watch_gone(w->fd, w->pid) || getppid() != w->server ||
+	    w->rounds >= NUDGE_ROUNDS) {
+		(void)close(w->fd);
+		w->fd = -1;
+		w->rounds = 0;
+		return;
+	}
+	(void)kill(w->server, SIGCHLD);
+	w->rounds++;
+	now_mono(&w->next);
+	w->next.tv_nsec += (w->rounds < NUDGE_FAST ? 1 : 10) * 1000000L;
+	if (w->next.tv_nsec >= 1000000000L) {
+		w->next.tv_sec++;
+		w->next.tv_nsec -= 1000000000L;
+	}
+}
+
+/* poll(2)'s timeout: -1 while nothing ended, else ms to the next round. */
+static int
+pwatch_timeout(const struct pwatch *w)
+{
+	struct timespec now;
+	long ms;
+
+	if (w->fd < 0 || w->rounds == 0)
+		return -1;
+	now_mono(&now);
+	ms = (long)(w->next.tv_sec - now.tv_sec) * 1000L +
+	    (w->next.tv_nsec - now.tv_nsec) / 1000000L;
+	return ms < 0 ? 0 : (int)ms;
+}
+
+/*
  * The pane's output (pipe-pane gives it on in) appended to its log, as
  * it comes; the one writer of the log cuts it (log_pane_trim) as soon as
  * it passes the cap, so nothing is appended while it is cut and no burst
  * of output waits for a tick to be capped.  Records itself in .pipe, so
- * the tick can tell a writer that was killed.  Ends at the pane's end.
+ * the tick can tell a writer that was killed.  Watches the pane's
+ * process (pid, 0 none; see struct pwatch).  Ends at the pane's end.
  */
 int
-log_pane_copy(const char *id, int in)
+log_pane_copy(const char *id, int in, pid_t pid)
 {
 	char p[PATHBUF], *buf;
+	struct pollfd pf[3];
+	struct pwatch w;
 	struct stat st;
-	ssize_t n, w, off;
+	ssize_t n, wr, off;
 	off_t size = 0;
-	int fd;
+	int fd, np, t;
 
 	home_pane_log(p, id);
 	if ((fd = file_open(p, O_WRONLY | O_APPEND | O_CREAT, 0600)) == -1)
@@ -256,18 +381,42 @@ log_pane_copy(const char *id, int in)
 	if (fstat(fd, &st) == 0)
 		size = st.st_size;
 	pipe_record(id, 1);
+	pwatch_open(&w, id, pid);
 	buf = xmalloc(65536);
 	for (;;) {
+		np = 0;
+		pf[np].fd = in, pf[np++].events = POLLIN;
+		if (w.fifo >= 0)
+			pf[np].fd = w.fifo, pf[np++].events = POLLIN;
+		if (w.fd >= 0 && w.rounds == 0)
+			pf[np].fd = w.fd, pf[np++].events = POLLIN;
+		t = poll(pf, (nfds_t)np, pwatch_timeout(&w));
+		if (t == -1 && errno != EINTR)
+			break;
+		if (w.fd >= 0 && w.rounds > 0 && pwatch_timeout(&w) == 0)
+			pwatch_nudge(&w);
+		if (t <= 0)
+			continue;
+		for (np--; np > 0; np--) {
+			if (pf[np].revents == 0)
+				continue;
+			if (pf[np].fd == w.fifo)
+				pwatch_fifo(&w);
+			else if (pf[np].fd == w.fd)
+				pwatch_nudge(&w);
+		}
+		if (pf[0].revents == 0)
+			continue;
 		n = read(in, buf, 65536);
-		if (n == -1 && errno == EINTR)
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0)
 			break;
 		/* A full disk drops output, never stalls the pane. */
-		for (off = 0; off < n; off += w)
-			if ((w = write(fd, buf + off, (size_t)(n - off))) <= 0) {
-				if (w == -1 && errno == EINTR) {
-					w = 0;
+		for (off = 0; off < n; off += wr)
+			if ((wr = write(fd, buf + off, (size_t)(n - off))) <= 0) {
+				if (wr == -1 && errno == EINTR) {
+					wr = 0;
 					continue;
 				}
 				break;
@@ -279,6 +428,10 @@ log_pane_copy(const char *id, int in)
 		}
 	}
 	free(buf);
+	if (w.fd >= 0)
+		(void)close(w.fd);
+	if (w.fifo >= 0)
+		(void)close(w.fifo);
 	(void)close(fd);
 	pipe_record(id, 0);
 	return 0;

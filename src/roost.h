@@ -217,6 +217,10 @@ int	 pid_wait_gone(pid_t, long ms);
 void	 pid_self_init(const char *argv0);
 const char *pid_self(void);
 
+/* ---- pidwatch.c: a process that is not our child, waited for ---- */
+int	 pid_watch_open(pid_t);		/* fd readable once it ends, or -1 */
+int	 pid_watch_gone(int fd, pid_t);	/* 1: ended and reaped */
+
 /* ---- spawn.c: child processes, always by argv, never through sh ---- */
 #define SP_SETSID	0x1	/* child gets its own session */
 #define SP_NULLIO	0x2	/* stdin/stdout/stderr on /dev/null */
@@ -435,7 +439,7 @@ const char *log_last(void);
 int	 log_pane_mark(const char *path, const char *mode);
 int	 log_rotate(const char *path, long max, int keep);
 int	 log_pane_trim(const char *path);
-int	 log_pane_copy(const char *id, int in);
+int	 log_pane_copy(const char *id, int in, pid_t pid);
 
 /* ---- render.c: templates and their variables ---- */
 struct tmpl {

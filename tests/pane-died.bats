@@ -119,9 +119,9 @@ panes() {
 	sp=$(server_pid bob)
 	cp=$(canary_pid bob)
 	pp=$(sed -n 's/.* pane_pid=\([0-9]*\).*/\1/p' "$(state_of bob).session")
-	wait_for 5 eval '[ -n "$(pgrep -P "$pp" -f prog/forever)" ]'
-	prog=$(pgrep -P "$pp" -f prog/forever | head -n 1)
-	kill -KILL "$prog"
+	# The pane's process is the program: the launch script exec'd it.
+	ps -o args= -p "$pp" | grep -q prog/forever
+	kill -KILL "$pp"
 	wait_for 10 grep -q "ev=launch id=bob mode=fresh cause=restart server_pid=$sp respawn=yes" "$(life_log)"
 	grep -q "ev=death id=bob cause=SIGKILL " "$(life_log)"
 	grep -Eq '^[0-9]+ SIGKILL$' "$(state_of bob).deaths"

@@ -1,10 +1,12 @@
 #!/usr/bin/env bats
-# Every pane death is seen at once: the launch script leaves a watcher
-# on state/<id>.watch (a FIFO whose only writer is the script), which
-# nudges the tmux server the moment the script ends, however it ends --
-# tmux built with utempter before 3.6 can otherwise miss the pane's
-# SIGCHLD until the next scheduled tick.  And status never calls a pane
-# whose process is gone "running".
+# Every pane death is seen at once: the pane-log writer (pipe-pane's,
+# which outlives every run) watches the pane's process -- the pid tmux
+# gave it, then each one a launch script writes to state/<id>.watch -- and
+# nudges the tmux server the moment it ends, however it ends: tmux built
+# with utempter before 3.6 can otherwise miss the pane's SIGCHLD until
+# the next scheduled tick.  A plain command replaces the launch script,
+# so tmux sees its exact status.  And status never calls a pane whose
+# process is gone "running".
 
 load helpers
 load session-lib
@@ -19,27 +21,59 @@ pane_pid_of() {
 	sed -n 's/.*pane_pid=\([0-9]*\).*/\1/p' "$(state_of "$1").session"
 }
 
-@test "launch makes state/<id>.watch a FIFO of mode 0600, and the program does not hold it" {
+@test "launch makes state/<id>.watch a FIFO of mode 0600 that the pane-log writer holds, and the program does not" {
 	add_id bob "$T/prog/forever"
 	start_id bob
 	[ -p "$(state_of bob).watch" ]
 	[ "$(file_stat mode "$(state_of bob).watch")" = 600 ]
-	local pp prog
+	local pp lw
 	pp=$(pane_pid_of bob)
-	# The program (the launch script's child) has no descriptor on it
-	# (where /proc shows descriptors).
-	wait_for 5 eval '[ -n "$(pgrep -P "$pp" -f prog/forever)" ]'
-	prog=$(pgrep -P "$pp" -f prog/forever | head -n 1)
-	if [ -d "/proc/$prog/fd" ]; then
-		ls -l "/proc/$prog/fd" >"$T/fds"
+	# A plain command replaced the launch script: the pane's process
+	# is the program.
+	ps -o args= -p "$pp" | grep -q 'prog/forever'
+	! pgrep -P "$pp" -f 'bob\.launch' >/dev/null
+	wait_for 5 eval '[ -s "$(state_of bob).pipe" ]'
+	read -r lw _ <"$(state_of bob).pipe"
+	if [ -d "/proc/$pp/fd" ]; then
+		ls -l "/proc/$pp/fd" >"$T/fds"
 		grep -q 'pts\|null' "$T/fds"
 		! grep -q '\.watch$' "$T/fds"
+		ls -l "/proc/$lw/fd" >"$T/lwfds"
+		grep -q '\.watch$' "$T/lwfds"
 	fi
 	roost stop bob >/dev/null
 	assert_no_processes
 }
 
-@test "a SIGKILLed launch script is recorded at once (signal=SIGKILL) and the death acted on, with no tick" {
+@test "a plain command's exit status and signal are tmux's own: exit 137 is a status, SIGTERM a signal" {
+	add_id bob "$T/prog/exitwith" 137 0
+	roost start bob >/dev/null
+	wait_for 10 has_line "$(exits_log)" "ev=session-exit id=bob status=137 signal= "
+	roost stop bob >/dev/null
+	add_id ann "$T/prog/forever"
+	start_id ann
+	kill -TERM "$(pane_pid_of ann)"
+	wait_for 10 has_line "$(exits_log)" "ev=session-exit id=ann status= signal=SIGTERM "
+	roost stop ann >/dev/null
+	assert_no_processes
+}
+
+@test "a command line with shell syntax still runs under the launch script, which names the signal that killed it" {
+	add_id bob "$T/prog/forever && true"
+	start_id bob
+	local pp prog
+	pp=$(pane_pid_of bob)
+	ps -o args= -p "$pp" | grep -q 'bob\.launch'
+	# The pane's process is the session leader of its terminal.
+	wait_for 5 eval '[ -n "$(pgrep -s "$pp" -f "prog/forever")" ]'
+	prog=$(pgrep -s "$pp" -f "prog/forever" | head -n 1)
+	kill -KILL "$prog"
+	wait_for 10 has_line "$(exits_log)" "ev=session-exit id=bob status= signal=SIGKILL "
+	roost stop bob >/dev/null
+	assert_no_processes
+}
+
+@test "a SIGKILLed pane process is recorded at once (signal=SIGKILL) and the death acted on, with no tick" {
 	add_id bob "$T/prog/forever"
 	start_id bob
 	local sp pp
@@ -56,7 +90,7 @@ pane_pid_of() {
 	assert_no_processes
 }
 
-@test "a watcher whose FIFO was replaced by a regular file is not started, and the program still runs" {
+@test "a .watch that is not a FIFO is left alone by the launch script and the writer, and the program still runs" {
 	add_id bob "$T/prog/forever"
 	: >"$(state_of bob).watch"
 	start_id bob

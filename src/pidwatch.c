@@ -1,0 +1,96 @@
+/*
+ * pidwatch.c - a descriptor that becomes readable when a process that
+ * is not our child ends, with no polling: Linux's pidfd (pidfd_open(2),
+ * 5.3+), kqueue's EVFILT_PROC NOTE_EXIT on macOS and the BSDs.  Where
+ * there is neither, none (-1): the caller then has nothing to wait on.
+ *
+ * pid_watch_gone() says whether the ended process has been reaped by its
+ * parent: a pidfd answers for that process only (a signal 0 through it
+ * fails with ESRCH once it is reaped), so a reused pid cannot fool it;
+ * kqueue's pid is asked with kill(2), which a zombie still answers.
+ */
+/* syscall(2) is declared only outside strict POSIX; configure probed
+ * it with this macro. */
+#include "config.h"
+#if HAVE_PIDFD
+#define _GNU_SOURCE 1
+#endif
+#include "roost.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#if HAVE_PIDFD
+#include <sys/syscall.h>
+
+int
+pid_watch_open(pid_t pid)
+{
+	long fd;
+
+	if (pid <= 1)
+		return -1;
+	fd = syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		return -1;
+	(void)fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+	return (int)fd;
+}
+
+int
+pid_watch_gone(int fd, pid_t pid)
+{
+	(void)pid;
+	return syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0) == -1 &&
+	    errno == ESRCH;
+}
+
+#elif HAVE_KQUEUE
+#include <sys/types.h>
+#include <sys/event.h>
+#include <sys/time.h>
+
+int
+pid_watch_open(pid_t pid)
+{
+	struct kevent ev;
+	int kq;
+
+	if (pid <= 1 || (kq = kqueue()) == -1)
+		return -1;
+	EV_SET(&ev, (uintptr_t)pid, EVFILT_PROC, EV_ADD | EV_ONESHOT,
+	    NOTE_EXIT, 0, NULL);
+	if (kevent(kq, &ev, 1, NULL, 0, NULL) == -1) {
+		(void)close(kq);
+		return -1;
+	}
+	(void)fcntl(kq, F_SETFD, FD_CLOEXEC);
+	return kq;
+}
+
+int
+pid_watch_gone(int fd, pid_t pid)
+{
+	(void)fd;
+	return kill(pid, 0) == -1 && errno == ESRCH;
+}
+
+#else
+
+int
+pid_watch_open(pid_t pid)
+{
+	(void)pid;
+	return -1;
+}
+
+int
+pid_watch_gone(int fd, pid_t pid)
+{
+	(void)fd;
+	return kill(pid, 0) == -1 && errno == ESRCH;
+}
+
+#endif
