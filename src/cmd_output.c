@@ -277,8 +277,8 @@ cmd_pane_log(const struct args *a)
 	if (a->n > 1 && *a->v[1] != '\0' &&
 	    num_ulong(a->v[1], 0x7fffffffUL, &pid) == -1)
 		return cli_usage("%s: not a pid", a->v[1]);
-	return log_pane_copy(a->v[0], 0, (pid_t)pid) == -1 ? cli_fail() :
-	    RX_OK;
+	return log_pane_copy(a->v[0], 0, (pid_t)pid, death_seen) == -1 ?
+	    cli_fail() : RX_OK;
 }
 
 static const struct opt pane_log_opts[] = {
@@ -293,8 +293,9 @@ const struct cmd_entry cmd_pane_log_entry = {
 	    "goes to\nlog/<id>.log as it comes, and over 32 MiB the log is cut "
 	    "to its newest\n8 MiB at once.  It watches the pane's process "
 	    "(pane-pid, then each pid a\nlaunch script writes to "
-	    "state/<id>.watch) and, when it ends, sends the\ntmux server "
-	    "SIGCHLD until the server has reaped it.\n",
+	    "state/<id>.watch): when it ends, it records the end at once "
+	    "where the\nzombie's status can be read (Linux), then sends the "
+	    "tmux server SIGCHLD\nuntil the server has reaped it.\n",
 	.opts = pane_log_opts,
 	.minpos = 1,
 	.maxpos = 2,

@@ -8,8 +8,12 @@
  */
 #include "roost.h"
 
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -335,13 +339,12 @@ exit_oom(pid_t pane, const struct session *s)
 }
 
 /*
- * Record the end of the program of id as tmux told it: dismiss the
- * canary (its pidfile going is the dismissal; nothing is signalled),
- * append ev=session-exit to exits.log and write .last-exit.  line gets
- * the record, fx the snapshot's path ("" when there is none to take).
+ * The record of the end of the program of id: ev=session-exit appended
+ * to exits.log and written to .last-exit.  line gets the record, fx the
+ * snapshot's path ("" when there is none to take).
  */
-int
-death_exit(struct idctx *x, const struct death_facts *df, struct buf *line,
+static void
+death_write(struct idctx *x, const struct death_facts *df, struct buf *line,
     char *fx, size_t fxn)
 {
 	const char *id = x->id;
@@ -353,7 +356,6 @@ death_exit(struct idctx *x, const struct death_facts *df, struct buf *line,
 	time_t now = now_wall();
 
 	fx[0] = '\0';
-	(void)marker_rm(id, M_CANARY);
 	if ((sp = marker_ctx_session(x)) != NULL)
 		s = *sp;
 	else {
@@ -392,5 +394,159 @@ death_exit(struct idctx *x, const struct death_facts *df, struct buf *line,
 	if (marker_set(id, M_LASTEXIT, line->s) == -1)
 		err_warn("%s", err_msg());
 	line->s[--line->len] = '\0';
+}
+
+/*
+ * Already written: .last-exit is this run's record of the end of pane
+ * (the pane-log writer saw it first), written no earlier than the run
+ * began.  A pid is not given again before its process is reaped, so one
+ * run cannot meet another's record of the same pid.  1 with line and fx
+ * filled from it; 0 otherwise.
+ */
+static int
+death_written(struct idctx *x, const char *pane, struct buf *line, char *fx,
+    size_t fxn)
+{
+	const struct session *sp = marker_ctx_session(x);
+	struct buf v = { 0 }, f = { 0 };
+	struct timespec mt;
+	int rc = 0;
+
+	if (*pane == '\0' || sp == NULL ||
+	    marker_mtime(x->id, M_LASTEXIT, &mt) != 0 || mt.tv_sec < sp->woke ||
+	    marker_read(x->id, M_LASTEXIT, &v) != 0)
+		goto out;
+	while (v.len > 0 && v.s[v.len - 1] == '\n')
+		v.s[--v.len] = '\0';
+	if (strstr(v.s, " ev=session-exit ") == NULL ||
+	    logfmt_get(v.s, "pane_pid", &f) != 0 || strcmp(f.s, pane) != 0)
+		goto out;
+	buf_reset(line);
+	buf_adds(line, v.s);
+	fx[0] = '\0';
+	buf_reset(&f);
+	if (logfmt_get(v.s, "forensics", &f) == 0)
+		(void)snprintf(fx, fxn, "%s", f.s);
+	rc = 1;
+out:
+	buf_free(&v);
+	buf_free(&f);
+	return rc;
+}
+
+/* state/<id>.watch, locked: the pane-log writer and the hook record a
+ * pane's end one at a time.  -1 when it is not the FIFO roost made. */
+static int
+death_lock(const char *id)
+{
+	char p[PATHBUF];
+	struct stat st;
+	int fd;
+
+	home_path(p, "state/%s.watch", id);
+	if ((fd = open(p, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || !S_ISFIFO(st.st_mode) ||
+	    flock(fd, LOCK_EX) == -1) {
+		(void)close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Record the end of the program of id as tmux told it: dismiss the
+ * canary (its pidfile going is the dismissal; nothing is signalled),
+ * append ev=session-exit to exits.log and write .last-exit, unless the
+ * pane-log writer has written that record already (death_seen).  line
+ * gets the record, fx the snapshot's path ("" when there is none to
+ * take).
+ */
+int
+death_exit(struct idctx *x, const struct death_facts *df, struct buf *line,
+    char *fx, size_t fxn)
+{
+	int lk;
+
+	(void)marker_rm(x->id, M_CANARY);
+	lk = death_lock(x->id);
+	if (!death_written(x, digits(df->pane_pid), line, fx, fxn))
+		death_write(x, df, line, fx, fxn);
+	if (lk >= 0)
+		(void)close(lk);
 	return 0;
+}
+
+/* The terminal's other end (tmux's) is closed. */
+static int
+tty_hung_up(int fd)
+{
+	struct pollfd pf;
+
+	pf.fd = fd;
+	pf.events = POLLIN;
+	pf.revents = 0;
+	return poll(&pf, 1, 0) == 1 && (pf.revents & POLLHUP) != 0;
+}
+
+/*
+ * The pane's process pid ended, seen by the pane-log writer the moment
+ * it did (watchfd, pid_watch_open's), while the tmux server has not yet
+ * reaped it: its record is written now, from the zombie's exact wait
+ * status, before the server's hook can run (utempter's helper and two
+ * execs later).  The hook then finds it written and goes on to act.
+ * lockfd is state/<id>.watch, held open by the writer; ttyfd the pane's
+ * terminal, which it holds too.  Only a program
+ * that replaced its launch script: a launch script's 128+N is named by
+ * the hook's @roost-signal.  Where a zombie's status cannot be read
+ * (no /proc, another user's process), the hook records, as before.
+ */
+void
+death_seen(const char *id, pid_t pid, pid_t server, int watchfd, int lockfd,
+    int ttyfd)
+{
+	char comm[64], launch[ID_MAX + 8], st[16], sg[16], pp[24], sp[24];
+	struct death_facts df = { "", "", "", "", "" };
+	struct buf line = { 0 };
+	struct idctx x;
+	char fx[PATHBUF];
+	pid_t cp;
+	int ws;
+
+	if (lockfd < 0 || pid_zombie_status(pid, &ws, comm, sizeof comm) != 0 ||
+	    pid_watch_gone(watchfd, pid))
+		return;		/* reaped before it was read: not sure */
+	/* tmux closing the pane's terminal (kill-pane, kill-session, its
+	 * server shutting down or killed) hung it up before it ended: no
+	 * hook runs for such an end, which is no death of its own (the
+	 * server's is the canary's record).  A terminal tmux still holds
+	 * says the program ended by itself. */
+	if (ttyfd < 0 || tty_hung_up(ttyfd) || pid_ending(server) != 0)
+		return;
+	(void)snprintf(launch, sizeof launch, "%s.launch", id);
+	if (strncmp(comm, launch, 15) == 0)
+		return;
+	if (WIFSIGNALED(ws))
+		(void)snprintf(sg, sizeof sg, "%d", WTERMSIG(ws)), df.signal = sg;
+	else if (WIFEXITED(ws))
+		(void)snprintf(st, sizeof st, "%d", WEXITSTATUS(ws)),
+		    df.status = st;
+	else
+		return;
+	(void)snprintf(pp, sizeof pp, "%ld", (long)pid);
+	(void)snprintf(sp, sizeof sp, "%ld", (long)server);
+	df.pane_pid = pp;
+	df.server_pid = sp;
+	home_ctx(id, &x);
+	/* .session must be this run's (its pane, its memory counter): a
+	 * process that ends before roost has written it is the hook's.  A
+	 * teardown dismisses the canary before it signals the program (and
+	 * unsets the hook): an end it brings about is no death. */
+	if (!canary_live(id, &cp) || marker_ctx_session(&x) == NULL ||
+	    x.s.pane_pid != pid || flock(lockfd, LOCK_EX) == -1)
+		return;
+	if (!death_written(&x, pp, &line, fx, sizeof fx))
+		death_write(&x, &df, &line, fx, sizeof fx);
+	(void)flock(lockfd, LOCK_UN);
+	buf_free(&line);
 }

@@ -253,8 +253,11 @@ pipe_record(const char *id, int set)
 #define NUDGE_FAST	50
 #define NUDGE_ROUNDS	(NUDGE_FAST + 995)
 struct pwatch {
+	const char *id;
+	log_ended_fn ended;	/* told first when the process ends */
 	pid_t server, pid;
 	int fd;			/* pid_watch_open(pid), -1 none */
+	int tty;		/* its terminal, held (pid_tty_open), -1 none */
 	int fifo;		/* state/<id>.watch, -1 none */
 	int rounds;		/* SIGCHLDs sent since it ended, 0 before */
 	struct timespec next;	/* when the next one is due */
@@ -269,20 +272,25 @@ pwatch_set(struct pwatch *w, pid_t pid)
 		return;
 	if (w->fd >= 0)
 		(void)close(w->fd);
+	if (w->tty >= 0)
+		(void)close(w->tty);
 	w->pid = pid;
 	w->fd = pid_watch_open(pid);
+	w->tty = w->fd >= 0 ? pid_tty_open(pid) : -1;
 	w->rounds = 0;
 }
 
 static void
-pwatch_open(struct pwatch *w, const char *id, pid_t pid)
+pwatch_open(struct pwatch *w, const char *id, pid_t pid, log_ended_fn ended)
 {
 	char p[PATHBUF];
 	struct stat st;
 
+	w->id = id;
+	w->ended = ended;
 	w->server = getppid();
 	w->pid = 0;
-	w->fd = w->fifo = -1;
+	w->fd = w->fifo = w->tty = -1;
 	w->npart = 0;
 	home_path(p, "state/%s.watch", id);
 	w->fifo = open(p, O_RDWR | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
@@ -362,10 +370,11 @@ pwatch_timeout(const struct pwatch *w)
  * it passes the cap, so nothing is appended while it is cut and no burst
  * of output waits for a tick to be capped.  Records itself in .pipe, so
  * the tick can tell a writer that was killed.  Watches the pane's
- * process (pid, 0 none; see struct pwatch).  Ends at the pane's end.
+ * process (pid, 0 none; see struct pwatch) and tells ended first when it
+ * ends.  Ends at the pane's end.
  */
 int
-log_pane_copy(const char *id, int in, pid_t pid)
+log_pane_copy(const char *id, int in, pid_t pid, log_ended_fn ended)
 {
 	char p[PATHBUF], *buf;
 	struct pollfd pf[3];
@@ -381,7 +390,7 @@ log_pane_copy(const char *id, int in, pid_t pid)
 	if (fstat(fd, &st) == 0)
 		size = st.st_size;
 	pipe_record(id, 1);
-	pwatch_open(&w, id, pid);
+	pwatch_open(&w, id, pid, ended);
 	buf = xmalloc(65536);
 	for (;;) {
 		np = 0;
@@ -402,8 +411,12 @@ log_pane_copy(const char *id, int in, pid_t pid)
 				continue;
 			if (pf[np].fd == w.fifo)
 				pwatch_fifo(&w);
-			else if (pf[np].fd == w.fd)
+			else if (pf[np].fd == w.fd) {
+				if (w.ended != NULL && getppid() == w.server)
+					w.ended(w.id, w.pid, w.server, w.fd,
+					    w.fifo, w.tty);
 				pwatch_nudge(&w);
+			}
 		}
 		if (pf[0].revents == 0)
 			continue;
@@ -430,6 +443,8 @@ log_pane_copy(const char *id, int in, pid_t pid)
 	free(buf);
 	if (w.fd >= 0)
 		(void)close(w.fd);
+	if (w.tty >= 0)
+		(void)close(w.tty);
 	if (w.fifo >= 0)
 		(void)close(w.fifo);
 	(void)close(fd);

@@ -169,6 +169,120 @@ pid_stamp(pid_t pid, unsigned long long *stamp)
 	return 0;
 }
 
+/*
+ * A zombie's wait status, as its parent will get it from waitpid(2):
+ * /proc/PID/stat's exit_code (Linux 3.5+), which the kernel gives only
+ * to a reader it lets trace the process (else 0): ours, with the same
+ * uids and gids, or root.  comm gets its name (the kernel's, at most 15
+ * bytes).  0; -1 when it is not a zombie or cannot be told.
+ */
+int
+pid_zombie_status(pid_t pid, int *wstatus, char *comm, size_t n)
+{
+	char p[64], st[1024], *lp, *rp, *f;
+	unsigned long id[3];
+	ssize_t got;
+	int fd, i;
+
+	(void)snprintf(p, sizeof p, "/proc/%ld/status", (long)pid);
+	if (geteuid() != 0) {
+		if ((fd = open(p, O_RDONLY | O_CLOEXEC)) == -1)
+			return -1;
+		got = read(fd, st, sizeof st - 1);
+		(void)close(fd);
+		if (got <= 0)
+			return -1;
+		st[got] = '\0';
+		if ((f = strstr(st, "\nUid:")) == NULL ||
+		    sscanf(f + 5, "%lu %lu %lu", &id[0], &id[1], &id[2]) != 3 ||
+		    id[0] != geteuid() || id[1] != geteuid() || id[2] != geteuid())
+			return -1;
+		if ((f = strstr(st, "\nGid:")) == NULL ||
+		    sscanf(f + 5, "%lu %lu %lu", &id[0], &id[1], &id[2]) != 3 ||
+		    id[0] != getegid() || id[1] != getegid() || id[2] != getegid())
+			return -1;
+	}
+	(void)snprintf(p, sizeof p, "/proc/%ld/stat", (long)pid);
+	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	got = read(fd, st, sizeof st - 1);
+	(void)close(fd);
+	if (got <= 0)
+		return -1;
+	st[got] = '\0';
+	if ((lp = strchr(st, '(')) == NULL || (rp = strrchr(st, ')')) == NULL ||
+	    rp < lp || rp[1] != ' ' || rp[2] != 'Z')
+		return -1;
+	(void)snprintf(comm, n, "%.*s", (int)(rp - lp - 1), lp + 1);
+	/* exit_code is field 52; the state (field 3) follows ") ". */
+	f = rp + 2;
+	for (i = 3; i < 52; i++) {
+		if ((f = strchr(f, ' ')) == NULL)
+			return -1;
+		f++;
+	}
+	if (sscanf(f, "%d", wstatus) != 1)
+		return -1;
+	return 0;
+}
+
+/*
+ * Is pid on its way out: gone, a zombie, or in exit(2) already (the
+ * kernel's PF_EXITING in /proc/PID/stat's flags, set before it closes
+ * the process's descriptors)?  1 yes, 0 no, -1 cannot be told.  A pane
+ * whose terminal closed because its tmux server is being killed ends
+ * after its server started to: this tells that end from one of its own.
+ */
+int
+pid_ending(pid_t pid)
+{
+	char p[64], st[1024], *rp;
+	unsigned long flags;
+	ssize_t got;
+	int fd;
+
+	(void)snprintf(p, sizeof p, "/proc/%ld/stat", (long)pid);
+	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) == -1)
+		return errno == ENOENT || errno == ESRCH ? 1 : -1;
+	got = read(fd, st, sizeof st - 1);
+	(void)close(fd);
+	if (got <= 0)
+		return 1;
+	st[got] = '\0';
+	if ((rp = strrchr(st, ')')) == NULL || rp[1] != ' ' || rp[2] == '\0')
+		return -1;
+	if (dead_state(rp[2]))
+		return 1;
+	/* After the state: ppid pgrp session tty_nr tpgid flags. */
+	if (sscanf(rp + 3, "%*d %*d %*d %*d %*d %lu", &flags) != 1)
+		return -1;
+	return (flags & 0x4UL) != 0;	/* PF_EXITING */
+}
+
+/*
+ * The terminal pid runs on (its first of descriptors 0-2 that is a
+ * pseudo-terminal), opened as one more holder: -1 when it has none.
+ * Not our controlling terminal, never blocking, closed on exec.
+ */
+int
+pid_tty_open(pid_t pid)
+{
+	char p[64], t[PATHBUF];
+	ssize_t n;
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		(void)snprintf(p, sizeof p, "/proc/%ld/fd/%d", (long)pid, fd);
+		if ((n = readlink(p, t, sizeof t - 1)) <= 0)
+			continue;
+		t[n] = '\0';
+		if (strncmp(t, "/dev/pts/", 9) == 0)
+			return open(t, O_RDWR | O_NOCTTY | O_NONBLOCK |
+			    O_CLOEXEC);
+	}
+	return -1;
+}
+
 /* Is word one of pid's argv words?  1 yes, 0 no or gone. */
 int
 pid_argv_has(pid_t pid, const char *word)

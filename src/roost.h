@@ -204,6 +204,9 @@ int	 pid_group_alive(pid_t pgid);	/* some member that is not a zombie */
 int	 pid_stopped(pid_t);		/* stopped by a signal (SIGSTOP and the like) */
 int	 pid_stamp(pid_t, unsigned long long *stamp);	/* its start time */
 int	 pid_argv_has(pid_t, const char *word);
+int	 pid_zombie_status(pid_t, int *wstatus, char *comm, size_t n);
+int	 pid_ending(pid_t);		/* gone, a zombie or in exit(2) */
+int	 pid_tty_open(pid_t);		/* its pseudo-terminal, one more holder */
 time_t	 pid_boot_time(void);		/* 0 when unknown */
 int	 pid_clock0(char *, size_t);	/* the canary's clock */
 int	 pid_memcg(pid_t, char *file, size_t n, long *count);
@@ -439,7 +442,9 @@ const char *log_last(void);
 int	 log_pane_mark(const char *path, const char *mode);
 int	 log_rotate(const char *path, long max, int keep);
 int	 log_pane_trim(const char *path);
-int	 log_pane_copy(const char *id, int in, pid_t pid);
+typedef void (*log_ended_fn)(const char *id, pid_t pid, pid_t server,
+	    int watchfd, int lockfd, int ttyfd);
+int	 log_pane_copy(const char *id, int in, pid_t pid, log_ended_fn);
 
 /* ---- render.c: templates and their variables ---- */
 struct tmpl {
@@ -629,6 +634,8 @@ int	 launch_respawn(struct idctx *, const struct conf *, const char *pane,
 	    const struct session *old, const char *cause);
 int	 death_exit(struct idctx *, const struct death_facts *,
 	    struct buf *line, char *fx, size_t fxn);
+void	 death_seen(const char *id, pid_t pid, pid_t server, int watchfd,
+	    int lockfd, int ttyfd);
 int	 death_record(struct idctx *, const struct session *,
 	    int *clean_exit);
 int	 death_flush(struct idctx *, int *clean_exit);

@@ -114,3 +114,69 @@ pane_pid_of() {
 	"$TMUX_BIN" -S "$(sock_of bob)" kill-server
 	wait_for 5 pid_gone "$sp"
 }
+
+@test "the pane-log writer records a program's end itself, at once and once, even when tmux's hook never runs" {
+	build_has_proc ||
+	    skip "this roost is built without /proc: a zombie's status is the hook's to record"
+	[ "$(uname -s)" = Linux ] ||
+	    skip "the stand-in for a server slow to reap is Linux ptrace"
+	"${CC:-cc}" -o "$T/chld-drop" "$BATS_TEST_DIRNAME/tools/chld-drop.c" ||
+	    skip "no C compiler for tools/chld-drop.c"
+	add_id bob "$T/prog/forever"
+	start_id bob
+	local sp pp dp
+	sp=$(server_pid bob)
+	pp=$(pane_pid_of bob)
+	wait_for 5 eval '[ -s "$(state_of bob).pipe" ]'
+	# No hook: only the writer can record it.  And the server cannot
+	# reap the program before the writer's nudge (its own SIGCHLD is
+	# swallowed), so the writer always finds the zombie to read.
+	"$TMUX_BIN" -S "$(sock_of bob)" set-hook -u -t =bob: pane-died
+	"$T/chld-drop" "$sp" >"$T/drop.out" 2>&1 &
+	dp=$!
+	wait_for 10 eval 'grep -q "^attached" "$T/drop.out" || ! alive "$dp"'
+	grep -q '^attached' "$T/drop.out" ||
+	    { cat "$T/drop.out" >&2; [ "${CI:-}" != true ] || false;
+	    skip "ptrace is not allowed here"; }
+	kill -TERM "$pp"
+	wait_for 10 has_line "$(exits_log)" "ev=session-exit id=bob status= signal=SIGTERM oom= pane_pid=$pp server_pid=$sp"
+	wait "$dp"
+	[ "$(grep -c "ev=session-exit id=bob " "$(exits_log)")" -eq 1 ]
+	grep -q "ev=session-exit id=bob status= signal=SIGTERM " "$(state_of bob).last-exit"
+	"$TMUX_BIN" -S "$(sock_of bob)" kill-server
+	wait_for 5 pid_gone "$sp"
+	[ "$(grep -c "ev=session-exit id=bob " "$(exits_log)")" -eq 1 ]
+	assert_no_processes
+}
+
+@test "a pane tmux closes (kill-session) is no death: the writer records nothing, as no hook runs" {
+	build_has_proc ||
+	    skip "this roost is built without /proc: the writer records nothing anyway"
+	add_id bob "$T/prog/forever"
+	start_id bob
+	local sp pp
+	sp=$(server_pid bob)
+	pp=$(pane_pid_of bob)
+	wait_for 5 eval '[ -s "$(state_of bob).pipe" ]'
+	"$TMUX_BIN" -S "$(sock_of bob)" kill-session -t =bob:
+	wait_for 5 pid_gone "$pp"
+	wait_for 10 has_line "$(exits_log)" "ev=server-exit id=bob "
+	[ "$(count_lines "$(exits_log)" "ev=session-exit id=bob ")" -eq 0 ]
+	assert_no_processes
+}
+
+@test "a death the writer recorded is recorded once: the hook finds it and acts on it, each of three deaths to the crash-loop" {
+	build_has_proc ||
+	    skip "this roost is built without /proc: a zombie's status is the hook's to record"
+	roost add bob --restart-delay 0 --crashloop 3/300 -- "$T/prog/exitwith" 7 0.3 >/dev/null
+	roost start bob >/dev/null
+	# The first restart is in the same server; the third death
+	# crash-loops it.
+	wait_for 20 test -f "$(state_of bob).crash-loop"
+	grep -q "ev=launch id=bob mode=fresh cause=restart .*respawn=yes" "$(life_log)"
+	[ "$(count_lines "$(exits_log)" 'ev=session-exit id=bob status=7 ')" -eq 3 ]
+	[ -z "$(sed -n 's/.*ev=session-exit id=bob .*pane_pid=\([0-9]*\).*/\1/p' "$(exits_log)" | sort | uniq -d)" ]
+	wait_for 10 eval '[ "$(count_lines "$(life_log)" "ev=death id=bob cause=\"status=7\"")" -eq 3 ]'
+	roost stop bob >/dev/null
+	assert_no_processes
+}
