@@ -52,6 +52,8 @@ pid_watch_gone(int fd, pid_t pid)
 #include <sys/event.h>
 #include <sys/time.h>
 
+#include <stdint.h>
+
 int
 pid_watch_open(pid_t pid)
 {
