@@ -277,8 +277,8 @@ cmd_pane_log(const struct args *a)
 	if (a->n > 1 && *a->v[1] != '\0' &&
 	    num_ulong(a->v[1], 0x7fffffffUL, &pid) == -1)
 		return cli_usage("%s: not a pid", a->v[1]);
-	return log_pane_copy(a->v[0], 0, (pid_t)pid, death_seen) == -1 ?
-	    cli_fail() : RX_OK;
+	return log_pane_copy(a->v[0], 0, (pid_t)pid, death_seen,
+	    death_seen_record) == -1 ? cli_fail() : RX_OK;
 }
 
 static const struct opt pane_log_opts[] = {

@@ -467,10 +467,19 @@ death_exit(struct idctx *x, const struct death_facts *df, struct buf *line,
     char *fx, size_t fxn)
 {
 	int lk;
+	const struct session *sp;
+	const char *pane = digits(df->pane_pid);
+	char spane[24];
 
 	(void)marker_rm(x->id, M_CANARY);
+	/* tmux after 3.7 reports an empty #{pane_pid} for a dead pane. */
+	if (*pane == '\0' && (sp = marker_ctx_session(x)) != NULL &&
+	    sp->pane_pid > 1) {
+		(void)snprintf(spane, sizeof spane, "%ld", (long)sp->pane_pid);
+		pane = spane;
+	}
 	lk = death_lock(x->id);
-	if (!death_written(x, digits(df->pane_pid), line, fx, fxn))
+	if (!death_written(x, pane, line, fx, fxn))
 		death_write(x, df, line, fx, fxn);
 	if (lk >= 0)
 		(void)close(lk);
@@ -490,63 +499,79 @@ tty_hung_up(int fd)
 }
 
 /*
- * The pane's process pid ended, seen by the pane-log writer the moment
- * it did (watchfd, pid_watch_open's), while the tmux server has not yet
- * reaped it: its record is written now, from the zombie's exact wait
- * status, before the server's hook can run (utempter's helper and two
- * execs later).  The hook then finds it written and goes on to act.
- * lockfd is state/<id>.watch, held open by the writer; ttyfd the pane's
- * terminal, which it holds too.  Only a program
- * that replaced its launch script: a launch script's 128+N is named by
- * the hook's @roost-signal.  Where a zombie's status cannot be read
- * (no /proc, another user's process), the hook records, as before.
+ * The pane's process ended, seen by the pane-log writer the moment it did
+ * (e->watchfd, its pid_watch_open's), while the tmux server has not yet
+ * reaped it: may its record be written now, from the zombie's exact wait
+ * status (e->ws), before the server's hook can run (utempter's helper
+ * and two execs later)?  The hook then finds it written and goes on to
+ * act.  Only when nothing leaves a doubt, else the hook records, as it
+ * always did:
+ *  - a status of 0 is also what the kernel shows a reader it would not
+ *    let trace the process (another user's, more capabilities);
+ *  - the zombie must be the server's child, not reaped yet (its pid not
+ *    given to another);
+ *  - a launch script's 128+N is named by the hook's @roost-signal;
+ *  - tmux closing the pane's terminal (kill-pane, kill-session, its
+ *    server shutting down or killed) hung it up before it ended: no hook
+ *    runs for such an end, which is no death of its own; a terminal
+ *    tmux still holds says the program ended by itself.
+ * 1 yes; 0 no.  Linux (/proc); elsewhere always 0.
+ */
+int
+death_seen(struct pane_end *e)
+{
+	char comm[64], launch[ID_MAX + 8];
+	pid_t ppid;
+
+	if (e->lockfd < 0 || e->ttyfd < 0 ||
+	    pid_zombie_status(e->pid, &e->ws, &ppid, comm, sizeof comm) != 0 ||
+	    e->ws == 0 || ppid != e->server ||
+	    pid_watch_gone(e->watchfd, e->pid))
+		return 0;
+	(void)snprintf(launch, sizeof launch, "%s.launch", e->id);
+	if (strncmp(comm, launch, 15) == 0)
+		return 0;
+	if (!WIFSIGNALED(e->ws) && !WIFEXITED(e->ws))
+		return 0;
+	return !tty_hung_up(e->ttyfd) && pid_ending(e->server) == 0;
+}
+
+/*
+ * The record death_seen allowed, written under the lock (e->lockfd,
+ * state/<id>.watch) the hook takes too.  Not when a teardown dismissed
+ * the canary (it does before it signals the program, and unsets the
+ * hook: an end it brings about is no death), nor when .session is not
+ * this run's yet (its pane, its memory counter: a process that ends
+ * before roost has written it is the hook's), nor once the server has
+ * reaped the zombie: the hook runs only after that, so a zombie still
+ * there while the lock is held means the hook has not written.
  */
 void
-death_seen(const char *id, pid_t pid, pid_t server, int watchfd, int lockfd,
-    int ttyfd)
+death_seen_record(const struct pane_end *e)
 {
-	char comm[64], launch[ID_MAX + 8], st[16], sg[16], pp[24], sp[24];
+	char st[16], sg[16], pp[24], sp[24], fx[PATHBUF];
 	struct death_facts df = { "", "", "", "", "" };
 	struct buf line = { 0 };
 	struct idctx x;
-	char fx[PATHBUF];
 	pid_t cp;
-	int ws;
 
-	if (lockfd < 0 || pid_zombie_status(pid, &ws, comm, sizeof comm) != 0 ||
-	    pid_watch_gone(watchfd, pid))
-		return;		/* reaped before it was read: not sure */
-	/* tmux closing the pane's terminal (kill-pane, kill-session, its
-	 * server shutting down or killed) hung it up before it ended: no
-	 * hook runs for such an end, which is no death of its own (the
-	 * server's is the canary's record).  A terminal tmux still holds
-	 * says the program ended by itself. */
-	if (ttyfd < 0 || tty_hung_up(ttyfd) || pid_ending(server) != 0)
-		return;
-	(void)snprintf(launch, sizeof launch, "%s.launch", id);
-	if (strncmp(comm, launch, 15) == 0)
-		return;
-	if (WIFSIGNALED(ws))
-		(void)snprintf(sg, sizeof sg, "%d", WTERMSIG(ws)), df.signal = sg;
-	else if (WIFEXITED(ws))
-		(void)snprintf(st, sizeof st, "%d", WEXITSTATUS(ws)),
-		    df.status = st;
+	if (WIFSIGNALED(e->ws))
+		(void)snprintf(sg, sizeof sg, "%d", WTERMSIG(e->ws)),
+		    df.signal = sg;
 	else
-		return;
-	(void)snprintf(pp, sizeof pp, "%ld", (long)pid);
-	(void)snprintf(sp, sizeof sp, "%ld", (long)server);
+		(void)snprintf(st, sizeof st, "%d", WEXITSTATUS(e->ws)),
+		    df.status = st;
+	(void)snprintf(pp, sizeof pp, "%ld", (long)e->pid);
+	(void)snprintf(sp, sizeof sp, "%ld", (long)e->server);
 	df.pane_pid = pp;
 	df.server_pid = sp;
-	home_ctx(id, &x);
-	/* .session must be this run's (its pane, its memory counter): a
-	 * process that ends before roost has written it is the hook's.  A
-	 * teardown dismisses the canary before it signals the program (and
-	 * unsets the hook): an end it brings about is no death. */
-	if (!canary_live(id, &cp) || marker_ctx_session(&x) == NULL ||
-	    x.s.pane_pid != pid || flock(lockfd, LOCK_EX) == -1)
+	home_ctx(e->id, &x);
+	if (!canary_live(e->id, &cp) || marker_ctx_session(&x) == NULL ||
+	    x.s.pane_pid != e->pid || flock(e->lockfd, LOCK_EX) == -1)
 		return;
-	if (!death_written(&x, pp, &line, fx, sizeof fx))
+	if (!pid_watch_gone(e->watchfd, e->pid) &&
+	    !death_written(&x, pp, &line, fx, sizeof fx))
 		death_write(&x, &df, &line, fx, sizeof fx);
-	(void)flock(lockfd, LOCK_UN);
+	(void)flock(e->lockfd, LOCK_UN);
 	buf_free(&line);
 }

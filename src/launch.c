@@ -27,12 +27,13 @@ scripts_present(const char *id, const struct conf *c)
 }
 
 /*
- * state/<id>.watch, a FIFO: the launch script holds it open for writing
- * and a watcher it leaves behind reads it, so the script's end, however
- * it comes, is an EOF that makes the watcher nudge the tmux server (tmux
- * built with utempter, before 3.6, can miss the pane's SIGCHLD).  Made
- * here, without a fork; anything else found at that name is left alone,
- * and the script then runs without a watcher.
+ * state/<id>.watch, a FIFO: each launch script writes its pid to it, and
+ * the pane-log writer, which holds it open to read, watches that process
+ * and nudges the tmux server when it ends (tmux built with utempter,
+ * before 3.6, can miss the pane's SIGCHLD); the writer and the pane-died
+ * hook also lock it in turn to record a pane's end.  Made here, without a
+ * fork; anything else found at that name is left alone, and then no
+ * launch script writes to it and the writer records nothing.
  */
 static int
 watch_ready(const char *id)

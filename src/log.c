@@ -254,7 +254,9 @@ pipe_record(const char *id, int set)
 #define NUDGE_ROUNDS	(NUDGE_FAST + 995)
 struct pwatch {
 	const char *id;
-	log_ended_fn ended;	/* told first when the process ends */
+	log_seen_fn seen;	/* asked first when the process ends */
+	log_ended_fn ended;	/* then told, before the first nudge */
+	char path[PATHBUF];	/* state/<id>.watch */
 	pid_t server, pid;
 	int fd;			/* pid_watch_open(pid), -1 none */
 	int tty;		/* its terminal, held (pid_tty_open), -1 none */
@@ -268,7 +270,7 @@ struct pwatch {
 static void
 pwatch_set(struct pwatch *w, pid_t pid)
 {
-	if (pid == w->pid || pid <= 1)
+	if ((pid == w->pid && w->fd >= 0) || pid <= 1)
 		return;
 	if (w->fd >= 0)
 		(void)close(w->fd);
@@ -281,35 +283,36 @@ pwatch_set(struct pwatch *w, pid_t pid)
 }
 
 static void
-pwatch_open(struct pwatch *w, const char *id, pid_t pid, log_ended_fn ended)
+pwatch_open(struct pwatch *w, const char *id, pid_t pid, log_seen_fn seen,
+    log_ended_fn ended)
 {
-	char p[PATHBUF];
-	struct stat st;
-
 	w->id = id;
+	w->seen = seen;
 	w->ended = ended;
 	w->server = getppid();
 	w->pid = 0;
-	w->fd = w->fifo = w->tty = -1;
+	w->fd = w->tty = -1;
 	w->npart = 0;
-	home_path(p, "state/%s.watch", id);
-	w->fifo = open(p, O_RDWR | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-	if (w->fifo >= 0 && (fstat(w->fifo, &st) == -1 ||
-	    !S_ISFIFO(st.st_mode) || st.st_uid != geteuid())) {
-		(void)close(w->fifo);
-		w->fifo = -1;
-	}
+	home_path(w->path, "state/%s.watch", id);
+	w->fifo = pid_watch_fifo(w->path);
 	pwatch_set(w, pid);
 }
 
-/* The pids launch scripts wrote, one per line: the newest is watched. */
+/* The pids launch scripts wrote, one per line: the newest is watched.
+ * At the end of file (no launch script holds it) it is opened again, to
+ * wait for the next one. */
 static void
 pwatch_fifo(struct pwatch *w)
 {
 	char b[256];
 	ssize_t n, i;
 
-	while ((n = read(w->fifo, b, sizeof b)) > 0)
+	while ((n = read(w->fifo, b, sizeof b)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
 		for (i = 0; i < n; i++) {
 			if (b[i] != '\n') {
 				if (w->npart < sizeof w->part - 1)
@@ -325,6 +328,10 @@ pwatch_fifo(struct pwatch *w)
 			}
 			w->npart = 0;
 		}
+	}
+	(void)close(w->fifo);
+	w->npart = 0;
+	w->fifo = pid_watch_fifo(w->path);
 }
 
 /* The pane's process ended (or a round is due): SIGCHLD to the server
@@ -349,6 +356,28 @@ pwatch_nudge(struct pwatch *w)
 	}
 }
 
+/* The pane's process ended: whether it may be recorded is asked while
+ * it is a zombie, and it is recorded, before the first nudge (the server
+ * reaps it once nudged, and a zombie gone leaves the record to the
+ * hook); then the rounds go on. */
+static void
+pwatch_ended(struct pwatch *w)
+{
+	struct pane_end e;
+
+	e.id = w->id;
+	e.pid = w->pid;
+	e.server = w->server;
+	e.watchfd = w->fd;
+	e.lockfd = w->fifo;
+	e.ttyfd = w->tty;
+	e.ws = 0;
+	if (w->seen != NULL && w->ended != NULL && getppid() == w->server &&
+	    w->seen(&e))
+		w->ended(&e);
+	pwatch_nudge(w);
+}
+
 /* poll(2)'s timeout: -1 while nothing ended, else ms to the next round. */
 static int
 pwatch_timeout(const struct pwatch *w)
@@ -370,11 +399,12 @@ pwatch_timeout(const struct pwatch *w)
  * it passes the cap, so nothing is appended while it is cut and no burst
  * of output waits for a tick to be capped.  Records itself in .pipe, so
  * the tick can tell a writer that was killed.  Watches the pane's
- * process (pid, 0 none; see struct pwatch) and tells ended first when it
- * ends.  Ends at the pane's end.
+ * process (pid, 0 none; see struct pwatch): when it ends, seen and ended
+ * may record it.  Ends at the pane's end.
  */
 int
-log_pane_copy(const char *id, int in, pid_t pid, log_ended_fn ended)
+log_pane_copy(const char *id, int in, pid_t pid, log_seen_fn seen,
+    log_ended_fn ended)
 {
 	char p[PATHBUF], *buf;
 	struct pollfd pf[3];
@@ -390,7 +420,7 @@ log_pane_copy(const char *id, int in, pid_t pid, log_ended_fn ended)
 	if (fstat(fd, &st) == 0)
 		size = st.st_size;
 	pipe_record(id, 1);
-	pwatch_open(&w, id, pid, ended);
+	pwatch_open(&w, id, pid, seen, ended);
 	buf = xmalloc(65536);
 	for (;;) {
 		np = 0;
@@ -411,12 +441,8 @@ log_pane_copy(const char *id, int in, pid_t pid, log_ended_fn ended)
 				continue;
 			if (pf[np].fd == w.fifo)
 				pwatch_fifo(&w);
-			else if (pf[np].fd == w.fd) {
-				if (w.ended != NULL && getppid() == w.server)
-					w.ended(w.id, w.pid, w.server, w.fd,
-					    w.fifo, w.tty);
-				pwatch_nudge(&w);
-			}
+			else if (pf[np].fd == w.fd)
+				pwatch_ended(&w);
 		}
 		if (pf[0].revents == 0)
 			continue;

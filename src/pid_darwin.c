@@ -204,10 +204,11 @@ pid_same_pidns(pid_t pid)
 
 /* No /proc: a zombie's status is its parent's to learn. */
 int
-pid_zombie_status(pid_t pid, int *wstatus, char *comm, size_t n)
+pid_zombie_status(pid_t pid, int *wstatus, pid_t *ppid, char *comm, size_t n)
 {
 	(void)pid;
 	(void)wstatus;
+	(void)ppid;
 	(void)comm;
 	(void)n;
 	return -1;

@@ -171,37 +171,19 @@ pid_stamp(pid_t pid, unsigned long long *stamp)
 
 /*
  * A zombie's wait status, as its parent will get it from waitpid(2):
- * /proc/PID/stat's exit_code (Linux 3.5+), which the kernel gives only
- * to a reader it lets trace the process (else 0): ours, with the same
- * uids and gids, or root.  comm gets its name (the kernel's, at most 15
- * bytes).  0; -1 when it is not a zombie or cannot be told.
+ * /proc/PID/stat's exit_code (Linux 3.5+).  The kernel gives it only to a
+ * reader it would let trace the process, and 0 to any other, so a 0 says
+ * nothing.  ppid gets its parent, comm its name (the kernel's, at most 15
+ * bytes).  0; -1 when it is not a zombie or cannot be read.
  */
 int
-pid_zombie_status(pid_t pid, int *wstatus, char *comm, size_t n)
+pid_zombie_status(pid_t pid, int *wstatus, pid_t *ppid, char *comm, size_t n)
 {
 	char p[64], st[1024], *lp, *rp, *f;
-	unsigned long id[3];
+	long pp;
 	ssize_t got;
 	int fd, i;
 
-	(void)snprintf(p, sizeof p, "/proc/%ld/status", (long)pid);
-	if (geteuid() != 0) {
-		if ((fd = open(p, O_RDONLY | O_CLOEXEC)) == -1)
-			return -1;
-		got = read(fd, st, sizeof st - 1);
-		(void)close(fd);
-		if (got <= 0)
-			return -1;
-		st[got] = '\0';
-		if ((f = strstr(st, "\nUid:")) == NULL ||
-		    sscanf(f + 5, "%lu %lu %lu", &id[0], &id[1], &id[2]) != 3 ||
-		    id[0] != geteuid() || id[1] != geteuid() || id[2] != geteuid())
-			return -1;
-		if ((f = strstr(st, "\nGid:")) == NULL ||
-		    sscanf(f + 5, "%lu %lu %lu", &id[0], &id[1], &id[2]) != 3 ||
-		    id[0] != getegid() || id[1] != getegid() || id[2] != getegid())
-			return -1;
-	}
 	(void)snprintf(p, sizeof p, "/proc/%ld/stat", (long)pid);
 	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) == -1)
 		return -1;
@@ -211,8 +193,10 @@ pid_zombie_status(pid_t pid, int *wstatus, char *comm, size_t n)
 		return -1;
 	st[got] = '\0';
 	if ((lp = strchr(st, '(')) == NULL || (rp = strrchr(st, ')')) == NULL ||
-	    rp < lp || rp[1] != ' ' || rp[2] != 'Z')
+	    rp < lp || rp[1] != ' ' || rp[2] != 'Z' ||
+	    sscanf(rp + 3, "%ld", &pp) != 1)
 		return -1;
+	*ppid = (pid_t)pp;
 	(void)snprintf(comm, n, "%.*s", (int)(rp - lp - 1), lp + 1);
 	/* exit_code is field 52; the state (field 3) follows ") ". */
 	f = rp + 2;

@@ -8,6 +8,14 @@
  * parent: a pidfd answers for that process only (a signal 0 through it
  * fails with ESRCH once it is reaped), so a reused pid cannot fool it;
  * kqueue's pid is asked with kill(2), which a zombie still answers.
+ *
+ * pid_watch_fifo() opens the FIFO launch scripts write their pids to, to
+ * read them: Linux only, whose FIFO read end may be opened without a
+ * writer and, opened again after an end of file, waits for the next
+ * writer (where that is not so, a reader would spin or hold the pipe as
+ * a writer too).  Elsewhere -1: the writer then watches only the
+ * process it started with, and macOS's tmux has no utempter to lose a
+ * SIGCHLD.
  */
 /* syscall(2) is declared only outside strict POSIX; configure probed
  * it with this macro. */
@@ -17,10 +25,36 @@
 #endif
 #include "roost.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
+
+#if defined(__linux__)
+int
+pid_watch_fifo(const char *path)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 && (fstat(fd, &st) == -1 || !S_ISFIFO(st.st_mode) ||
+	    st.st_uid != geteuid())) {
+		(void)close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+#else
+int
+pid_watch_fifo(const char *path)
+{
+	(void)path;
+	return -1;
+}
+#endif
 
 #if HAVE_PIDFD
 #include <sys/syscall.h>

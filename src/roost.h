@@ -204,7 +204,8 @@ int	 pid_group_alive(pid_t pgid);	/* some member that is not a zombie */
 int	 pid_stopped(pid_t);		/* stopped by a signal (SIGSTOP and the like) */
 int	 pid_stamp(pid_t, unsigned long long *stamp);	/* its start time */
 int	 pid_argv_has(pid_t, const char *word);
-int	 pid_zombie_status(pid_t, int *wstatus, char *comm, size_t n);
+int	 pid_zombie_status(pid_t, int *wstatus, pid_t *ppid, char *comm,
+	    size_t n);
 int	 pid_ending(pid_t);		/* gone, a zombie or in exit(2) */
 int	 pid_tty_open(pid_t);		/* its pseudo-terminal, one more holder */
 time_t	 pid_boot_time(void);		/* 0 when unknown */
@@ -223,6 +224,7 @@ const char *pid_self(void);
 /* ---- pidwatch.c: a process that is not our child, waited for ---- */
 int	 pid_watch_open(pid_t);		/* fd readable once it ends, or -1 */
 int	 pid_watch_gone(int fd, pid_t);	/* 1: ended and reaped */
+int	 pid_watch_fifo(const char *path);	/* pids written to it, or -1 */
 
 /* ---- spawn.c: child processes, always by argv, never through sh ---- */
 #define SP_SETSID	0x1	/* child gets its own session */
@@ -442,9 +444,18 @@ const char *log_last(void);
 int	 log_pane_mark(const char *path, const char *mode);
 int	 log_rotate(const char *path, long max, int keep);
 int	 log_pane_trim(const char *path);
-typedef void (*log_ended_fn)(const char *id, pid_t pid, pid_t server,
-	    int watchfd, int lockfd, int ttyfd);
-int	 log_pane_copy(const char *id, int in, pid_t pid, log_ended_fn);
+/* The pane's process ended: may it be recorded (1, its wait status in
+ * ws), then the record, both before the first nudge. */
+struct pane_end {
+	const char *id;
+	pid_t	 pid, server;
+	int	 watchfd, lockfd, ttyfd;	/* pidfd, .watch, the terminal */
+	int	 ws;
+};
+typedef int (*log_seen_fn)(struct pane_end *);
+typedef void (*log_ended_fn)(const struct pane_end *);
+int	 log_pane_copy(const char *id, int in, pid_t pid, log_seen_fn,
+	    log_ended_fn);
 
 /* ---- render.c: templates and their variables ---- */
 struct tmpl {
@@ -634,8 +645,8 @@ int	 launch_respawn(struct idctx *, const struct conf *, const char *pane,
 	    const struct session *old, const char *cause);
 int	 death_exit(struct idctx *, const struct death_facts *,
 	    struct buf *line, char *fx, size_t fxn);
-void	 death_seen(const char *id, pid_t pid, pid_t server, int watchfd,
-	    int lockfd, int ttyfd);
+int	 death_seen(struct pane_end *);
+void	 death_seen_record(const struct pane_end *);
 int	 death_record(struct idctx *, const struct session *,
 	    int *clean_exit);
 int	 death_flush(struct idctx *, int *clean_exit);

@@ -40,6 +40,12 @@ pane_pid_of() {
 		! grep -q '\.watch$' "$T/fds"
 		ls -l "/proc/$lw/fd" >"$T/lwfds"
 		grep -q '\.watch$' "$T/lwfds"
+		# Read-only: the writer is no writer of the FIFO, so a watcher
+		# an older launch script left on it still reads its end.
+		local wfd
+		wfd=$(sed -n 's/.* \([0-9][0-9]*\) -> .*\.watch$/\1/p' "$T/lwfds")
+		[ -n "$wfd" ]
+		[ $(( $(sed -n 's/^flags:[[:space:]]*//p' "/proc/$lw/fdinfo/$wfd") & 3 )) -eq 0 ]
 	fi
 	roost stop bob >/dev/null
 	assert_no_processes
@@ -130,7 +136,8 @@ pane_pid_of() {
 	wait_for 5 eval '[ -s "$(state_of bob).pipe" ]'
 	# No hook: only the writer can record it.  And the server cannot
 	# reap the program before the writer's nudge (its own SIGCHLD is
-	# swallowed), so the writer always finds the zombie to read.
+	# swallowed), so the writer always finds the zombie to read: it
+	# records before its first nudge.
 	"$TMUX_BIN" -S "$(sock_of bob)" set-hook -u -t =bob: pane-died
 	"$T/chld-drop" "$sp" >"$T/drop.out" 2>&1 &
 	dp=$!
@@ -143,8 +150,10 @@ pane_pid_of() {
 	wait "$dp"
 	[ "$(grep -c "ev=session-exit id=bob " "$(exits_log)")" -eq 1 ]
 	grep -q "ev=session-exit id=bob status= signal=SIGTERM " "$(state_of bob).last-exit"
-	"$TMUX_BIN" -S "$(sock_of bob)" kill-server
-	wait_for 5 pid_gone "$sp"
+	# The server killed before any hook acted: a death of its own,
+	# recorded by the canary though .last-exit holds this pane's end.
+	kill -KILL "$sp"
+	wait_for 10 has_line "$(exits_log)" "ev=server-exit id=bob cause=server-vanished signal=SIGKILL "
 	[ "$(grep -c "ev=session-exit id=bob " "$(exits_log)")" -eq 1 ]
 	assert_no_processes
 }
