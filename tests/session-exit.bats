@@ -174,15 +174,17 @@ ended() {
 	    skip "the stand-in for utempter's lost SIGCHLD is Linux ptrace"
 	"${CC:-cc}" -o "$T/chld-drop" "$BATS_TEST_DIRNAME/tools/chld-drop.c" ||
 	    skip "no C compiler for tools/chld-drop.c"
-	# The first run ends at once (status 3) and is respawned in the
-	# same server; the second waits for go, then ends with status 4.
-	printf '#!/bin/sh\nif [ ! -e "%s/ran" ]; then : >"%s/ran"; exit 3; fi\nexec "%s/prog/held" "%s/prog/exitwith" 4\n' \
-	    "$T" "$T" "$T" "$T" >"$T/prog/twice"
+	# The first run ends (status 3) once the test has read .session
+	# (go1) and is respawned in the same server; the second waits for
+	# go, then ends with status 4.
+	printf '#!/bin/sh\nif [ ! -e "%s/ran" ]; then\n\t: >"%s/ran"\n\ti=0\n\twhile [ ! -e "%s/go1" ] && [ "$i" -lt 500 ]; do sleep 0.02; i=$((i + 1)); done\n\texit 3\nfi\nexec "%s/prog/held" "%s/prog/exitwith" 4\n' \
+	    "$T" "$T" "$T" "$T" "$T" >"$T/prog/twice"
 	chmod +x "$T/prog/twice"
 	roost add bob --restart-delay 0 -- "$T/prog/twice" >/dev/null
 	roost start bob >/dev/null
 	local sp dp
 	sp=$(server_pid bob)
+	: >"$T/go1"
 	wait_for 10 grep -q "ev=launch id=bob mode=fresh cause=restart server_pid=$sp respawn=yes" "$(life_log)"
 	"$T/chld-drop" "$sp" >"$T/drop.out" 2>&1 &
 	dp=$!

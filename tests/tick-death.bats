@@ -86,7 +86,9 @@ wait_ended() {
 	[ "$(canary_pid k)" != "$oldcp" ]
 	pid_alive "$(canary_pid k)"
 	[ "$(count_lines "$ROOST_HOME/log/exits.log" "ev=server-exit id=k cause=server-vanished signal=SIGKILL .*server_pid=$oldsp ")" -eq 1 ]
-	# The pass that did it logs its summary, asked for by the death.
+	# The pass that did it logs its summary, asked for by the death,
+	# as it ends (after the launch this waited for).
+	wait_for 10 eval '[ "$(count_lines "$(LIFE)" "ev=tick ids=1 running=0 launched=1 reaped=0 deaths=1 ms=[0-9]+ origin=death\$")" -eq 1 ]'
 	[ "$(count_lines "$(LIFE)" 'ev=tick ids=1 running=0 launched=1 reaped=0 deaths=1 ms=[0-9]+ origin=death$')" -eq 1 ]
 	# A scheduled tick is quiet: no second death.
 	run roost tick
