@@ -12,7 +12,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -339,7 +338,8 @@ exit_oom(pid_t pane, const struct session *s)
 }
 
 /*
- * The record of the end of the program of id: ev=session-exit appended
+ * The record of the end of the program of id (df->pane_pid as resolved
+ * by death_exit or death_seen_record): ev=session-exit appended
  * to exits.log and written to .last-exit.  line gets the record, fx the
  * snapshot's path ("" when there is none to take).
  */
@@ -350,7 +350,7 @@ death_write(struct idctx *x, const struct death_facts *df, struct buf *line,
 	const char *id = x->id;
 	const struct session *sp;
 	struct session s;
-	char sig[16], p[PATHBUF], spane[24];
+	char sig[16], p[PATHBUF];
 	const char *status = digits(df->status), *pane = digits(df->pane_pid),
 	    *oom = "";
 	time_t now = now_wall();
@@ -361,11 +361,6 @@ death_write(struct idctx *x, const struct death_facts *df, struct buf *line,
 	else {
 		memset(&s, 0, sizeof s);
 		s.oom_kills = -1;
-	}
-	/* tmux after 3.7 reports an empty #{pane_pid} for a dead pane. */
-	if (*pane == '\0' && s.pane_pid > 1) {
-		(void)snprintf(spane, sizeof spane, "%ld", (long)s.pane_pid);
-		pane = spane;
 	}
 	exit_signal(df->rsig, df->signal, sig);
 	if (sig[0] != '\0')
@@ -435,21 +430,18 @@ out:
 }
 
 /* state/<id>.watch, locked: the pane-log writer and the hook record a
- * pane's end one at a time.  -1 when it is not the FIFO roost made. */
+ * pane's end one at a time.  -1 when it is not the FIFO roost made, or
+ * where the writer does not hold it (it then records nothing). */
 static int
 death_lock(const char *id)
 {
 	char p[PATHBUF];
-	struct stat st;
 	int fd;
 
 	home_path(p, "state/%s.watch", id);
-	if ((fd = open(p, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)) == -1)
-		return -1;
-	if (fstat(fd, &st) == -1 || !S_ISFIFO(st.st_mode) ||
-	    flock(fd, LOCK_EX) == -1) {
+	if ((fd = pid_watch_fifo(p)) >= 0 && flock(fd, LOCK_EX) == -1) {
 		(void)close(fd);
-		return -1;
+		fd = -1;
 	}
 	return fd;
 }
@@ -468,19 +460,20 @@ death_exit(struct idctx *x, const struct death_facts *df, struct buf *line,
 {
 	int lk;
 	const struct session *sp;
-	const char *pane = digits(df->pane_pid);
+	struct death_facts d = *df;
 	char spane[24];
 
 	(void)marker_rm(x->id, M_CANARY);
 	/* tmux after 3.7 reports an empty #{pane_pid} for a dead pane. */
-	if (*pane == '\0' && (sp = marker_ctx_session(x)) != NULL &&
+	d.pane_pid = digits(df->pane_pid);
+	if (*d.pane_pid == '\0' && (sp = marker_ctx_session(x)) != NULL &&
 	    sp->pane_pid > 1) {
 		(void)snprintf(spane, sizeof spane, "%ld", (long)sp->pane_pid);
-		pane = spane;
+		d.pane_pid = spane;
 	}
 	lk = death_lock(x->id);
-	if (!death_written(x, pane, line, fx, fxn))
-		death_write(x, df, line, fx, fxn);
+	if (!death_written(x, d.pane_pid, line, fx, fxn))
+		death_write(x, &d, line, fx, fxn);
 	if (lk >= 0)
 		(void)close(lk);
 	return 0;

@@ -106,4 +106,27 @@ pid_oom_count(const char *file, long *count)
 	(void)file, (void)count;
 	return -1;
 }
+
+/* Without /proc a zombie's status is its parent's to learn, whether a
+ * process is in exit(2) cannot be told, nor its terminal. */
+int
+pid_zombie_status(pid_t pid, int *wstatus, pid_t *ppid, char *comm, size_t n)
+{
+	(void)pid, (void)wstatus, (void)ppid, (void)comm, (void)n;
+	return -1;
+}
+
+int
+pid_ending(pid_t pid)
+{
+	(void)pid;
+	return -1;
+}
+
+int
+pid_tty_open(pid_t pid)
+{
+	(void)pid;
+	return -1;
+}
 #endif

@@ -201,33 +201,4 @@ pid_same_pidns(pid_t pid)
 	(void)pid;
 	return 1;
 }
-
-/* No /proc: a zombie's status is its parent's to learn. */
-int
-pid_zombie_status(pid_t pid, int *wstatus, pid_t *ppid, char *comm, size_t n)
-{
-	(void)pid;
-	(void)wstatus;
-	(void)ppid;
-	(void)comm;
-	(void)n;
-	return -1;
-}
-
-/* No /proc: cannot be told. */
-int
-pid_ending(pid_t pid)
-{
-	(void)pid;
-	return -1;
-}
-
-/* No /proc: not known. */
-int
-pid_tty_open(pid_t pid)
-{
-	(void)pid;
-	return -1;
-}
-
 #endif

@@ -16,22 +16,26 @@
 #include <unistd.h>
 /*
  * Linux: /proc/<pid>/stat is "pid (comm) S ppid pgrp ... starttime ...":
- * the state letter, the process group and the start time (field 22, in
- * clock ticks since boot), read after the last ')' (comm may hold
+ * the name, the state letter, the parent, the process group, the flags
+ * (field 9), the start time (field 22, in clock ticks since boot) and a
+ * zombie's exit code (field 52), read after the last ')' (comm may hold
  * anything).  -2 when the process is gone, -1 when it cannot be read.
  */
 struct pstat {
 	char	 state;
-	long	 pgrp;
+	long	 ppid, pgrp;
+	unsigned long flags;
 	unsigned long long start;
+	char	 comm[16];	/* the kernel's name, at most 15 bytes */
+	int	 exit_code;	/* a zombie's wait status, -1 unknown */
 };
 
 static int
 proc_stat(const char *pid, struct pstat *ps)
 {
-	char p[64], st[1024], *rp;
+	char p[64], st[1024], *lp, *rp, *f;
 	ssize_t n;
-	int fd;
+	int fd, i;
 
 	(void)snprintf(p, sizeof p, "/proc/%.20s/stat", pid);
 	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) == -1)
@@ -41,15 +45,29 @@ proc_stat(const char *pid, struct pstat *ps)
 	if (n <= 0)
 		return -2;	/* gone between open and read */
 	st[n] = '\0';
-	if ((rp = strrchr(st, ')')) == NULL || rp[1] != ' ' || rp[2] == '\0')
+	if ((lp = strchr(st, '(')) == NULL || (rp = strrchr(st, ')')) == NULL ||
+	    rp < lp || rp[1] != ' ' || rp[2] == '\0')
 		return -1;
 	ps->state = rp[2];
+	(void)snprintf(ps->comm, sizeof ps->comm, "%.*s", (int)(rp - lp - 1),
+	    lp + 1);
 	/* After the state: ppid pgrp session tty_nr tpgid flags minflt
 	 * cminflt majflt cmajflt utime stime cutime cstime priority nice
 	 * num_threads itrealvalue starttime. */
-	if (sscanf(rp + 3, "%*d %ld %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u "
-	    "%*d %*d %*d %*d %*d %*d %llu", &ps->pgrp, &ps->start) != 2)
+	if (sscanf(rp + 3, "%ld %ld %*d %*d %*d %lu %*u %*u %*u %*u %*u %*u "
+	    "%*d %*d %*d %*d %*d %*d %llu", &ps->ppid, &ps->pgrp, &ps->flags,
+	    &ps->start) != 4)
 		return -1;
+	/* A zombie's exit_code is field 52 (Linux 3.5+); the state, field
+	 * 3, follows ") ". */
+	ps->exit_code = -1;
+	if (ps->state == 'Z') {
+		for (f = rp + 2, i = 3; f != NULL && i < 52; i++)
+			if ((f = strchr(f, ' ')) != NULL)
+				f++;
+		if (f == NULL || sscanf(f, "%d", &ps->exit_code) != 1)
+			ps->exit_code = -1;
+	}
 	return 0;
 }
 
@@ -179,34 +197,13 @@ pid_stamp(pid_t pid, unsigned long long *stamp)
 int
 pid_zombie_status(pid_t pid, int *wstatus, pid_t *ppid, char *comm, size_t n)
 {
-	char p[64], st[1024], *lp, *rp, *f;
-	long pp;
-	ssize_t got;
-	int fd, i;
+	struct pstat ps;
 
-	(void)snprintf(p, sizeof p, "/proc/%ld/stat", (long)pid);
-	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) == -1)
+	if (pstat_of(pid, &ps) != 0 || ps.state != 'Z' || ps.exit_code < 0)
 		return -1;
-	got = read(fd, st, sizeof st - 1);
-	(void)close(fd);
-	if (got <= 0)
-		return -1;
-	st[got] = '\0';
-	if ((lp = strchr(st, '(')) == NULL || (rp = strrchr(st, ')')) == NULL ||
-	    rp < lp || rp[1] != ' ' || rp[2] != 'Z' ||
-	    sscanf(rp + 3, "%ld", &pp) != 1)
-		return -1;
-	*ppid = (pid_t)pp;
-	(void)snprintf(comm, n, "%.*s", (int)(rp - lp - 1), lp + 1);
-	/* exit_code is field 52; the state (field 3) follows ") ". */
-	f = rp + 2;
-	for (i = 3; i < 52; i++) {
-		if ((f = strchr(f, ' ')) == NULL)
-			return -1;
-		f++;
-	}
-	if (sscanf(f, "%d", wstatus) != 1)
-		return -1;
+	*wstatus = ps.exit_code;
+	*ppid = (pid_t)ps.ppid;
+	(void)snprintf(comm, n, "%s", ps.comm);
 	return 0;
 }
 
@@ -220,27 +217,16 @@ pid_zombie_status(pid_t pid, int *wstatus, pid_t *ppid, char *comm, size_t n)
 int
 pid_ending(pid_t pid)
 {
-	char p[64], st[1024], *rp;
-	unsigned long flags;
-	ssize_t got;
-	int fd;
+	struct pstat ps;
 
-	(void)snprintf(p, sizeof p, "/proc/%ld/stat", (long)pid);
-	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) == -1)
-		return errno == ENOENT || errno == ESRCH ? 1 : -1;
-	got = read(fd, st, sizeof st - 1);
-	(void)close(fd);
-	if (got <= 0)
+	switch (pstat_of(pid, &ps)) {
+	case 0:
+		return dead_state(ps.state) || (ps.flags & 0x4UL) != 0;
+	case -2:
 		return 1;
-	st[got] = '\0';
-	if ((rp = strrchr(st, ')')) == NULL || rp[1] != ' ' || rp[2] == '\0')
+	default:
 		return -1;
-	if (dead_state(rp[2]))
-		return 1;
-	/* After the state: ppid pgrp session tty_nr tpgid flags. */
-	if (sscanf(rp + 3, "%*d %*d %*d %*d %*d %lu", &flags) != 1)
-		return -1;
-	return (flags & 0x4UL) != 0;	/* PF_EXITING */
+	}
 }
 
 /*

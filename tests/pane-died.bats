@@ -154,6 +154,14 @@ EOS
 	chmod +x "$T/prog/once"
 }
 
+# start_once ID SECS: ID runs prog/once with a restart_delay of SECS,
+# started.
+start_once() {
+	once
+	roost add "$1" --restart-delay "$2" -- "$T/prog/once" >/dev/null
+	roost start "$1" >/dev/null
+}
+
 # waiting ID SECS: the program died, its death is recorded and its server
 # waits with the pane dead for a backoff of SECS.
 waiting() {
@@ -163,9 +171,7 @@ waiting() {
 }
 
 @test "a restart that must wait (restart_delay) keeps its server: after the backoff the same server respawns the pane" {
-	once
-	roost add bob --restart-delay 1 -- "$T/prog/once" >/dev/null
-	roost start bob >/dev/null
+	start_once bob 1
 	local sp cp
 	sp=$(server_pid bob)
 	cp=$(canary_pid bob)
@@ -190,9 +196,7 @@ waiting() {
 }
 
 @test "during a backoff the server waits with the pane dead: status says backoff, a tick leaves it, stop ends it with no new death" {
-	once
-	roost add bob --restart-delay 30 -- "$T/prog/once" >/dev/null
-	roost start bob >/dev/null
+	start_once bob 30
 	local sp cp
 	sp=$(server_pid bob)
 	cp=$(canary_pid bob)
@@ -224,9 +228,7 @@ waiting() {
 }
 
 @test "wake during a backoff respawns the pane at once in the same server" {
-	once
-	roost add bob --restart-delay 30 -- "$T/prog/once" >/dev/null
-	roost start bob >/dev/null
+	start_once bob 30
 	local sp
 	sp=$(server_pid bob)
 	waiting bob 30
@@ -267,9 +269,7 @@ EOS
 }
 
 @test "a server SIGKILL during the backoff is still the canary's record, and a death of its own" {
-	once
-	roost add bob --restart-delay 30 -- "$T/prog/once" >/dev/null
-	roost start bob >/dev/null
+	start_once bob 30
 	local sp
 	sp=$(server_pid bob)
 	waiting bob 30

@@ -124,13 +124,10 @@ pane_pid_of() {
 @test "the pane-log writer records a program's end itself, at once and once, even when tmux's hook never runs" {
 	build_has_proc ||
 	    skip "this roost is built without /proc: a zombie's status is the hook's to record"
-	[ "$(uname -s)" = Linux ] ||
-	    skip "the stand-in for a server slow to reap is Linux ptrace"
-	"${CC:-cc}" -o "$T/chld-drop" "$BATS_TEST_DIRNAME/tools/chld-drop.c" ||
-	    skip "no C compiler for tools/chld-drop.c"
+	chld_drop_build
 	add_id bob "$T/prog/forever"
 	start_id bob
-	local sp pp dp
+	local sp pp
 	sp=$(server_pid bob)
 	pp=$(pane_pid_of bob)
 	wait_for 5 eval '[ -s "$(state_of bob).pipe" ]'
@@ -139,15 +136,10 @@ pane_pid_of() {
 	# swallowed), so the writer always finds the zombie to read: it
 	# records before its first nudge.
 	"$TMUX_BIN" -S "$(sock_of bob)" set-hook -u -t =bob: pane-died
-	"$T/chld-drop" "$sp" >"$T/drop.out" 2>&1 &
-	dp=$!
-	wait_for 10 eval 'grep -q "^attached" "$T/drop.out" || ! alive "$dp"'
-	grep -q '^attached' "$T/drop.out" ||
-	    { cat "$T/drop.out" >&2; [ "${CI:-}" != true ] || false;
-	    skip "ptrace is not allowed here"; }
+	chld_drop_attach "$sp"
 	kill -TERM "$pp"
 	wait_for 10 has_line "$(exits_log)" "ev=session-exit id=bob status= signal=SIGTERM oom= pane_pid=$pp server_pid=$sp"
-	wait "$dp"
+	wait "$DROP_PID"
 	[ "$(grep -c "ev=session-exit id=bob " "$(exits_log)")" -eq 1 ]
 	grep -q "ev=session-exit id=bob status= signal=SIGTERM " "$(state_of bob).last-exit"
 	# The server killed before any hook acted: a death of its own,

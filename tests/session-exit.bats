@@ -140,40 +140,27 @@ ended() {
 }
 
 @test "a server that misses the pane's SIGCHLD (utempter's window) is nudged by the pane-log writer and records the death" {
-	[ "$(uname -s)" = Linux ] ||
-	    skip "the stand-in for utempter's lost SIGCHLD is Linux ptrace"
 	# tools/chld-drop swallows the SIGCHLDs the kernel sends the server
 	# and lets through the first one a process sends (the writer's).
-	"${CC:-cc}" -o "$T/chld-drop" "$BATS_TEST_DIRNAME/tools/chld-drop.c" ||
-	    skip "no C compiler for tools/chld-drop.c"
+	chld_drop_build
 	add_id bob "$T/prog/held" "$T/prog/exitwith" 3
 	roost start bob >/dev/null
-	local sp dp
+	local sp
 	sp=$(server_pid bob)
-	"$T/chld-drop" "$sp" >"$T/drop.out" 2>&1 &
-	dp=$!
-	wait_for 10 eval 'grep -q "^attached" "$T/drop.out" || ! alive "$dp"'
-	grep -q '^attached' "$T/drop.out" ||
-	    { cat "$T/drop.out" >&2; [ "${CI:-}" != true ] || false;
-	    skip "ptrace is not allowed here"; }
+	chld_drop_attach "$sp"
 	go bob
 	# No nudge from here (ended's would be one): the writer's only.
 	wait_for 15 has_line "$(exits_log)" "ev=session-exit id=bob status=3 "
 	wait_for 5 pid_gone "$sp"
-	wait "$dp"
 	# The server really missed the SIGCHLD that came first, and a
 	# process (the pane-log writer) sent the one that made it reap.
-	grep -q '^dropped code=' "$T/drop.out" || { cat "$T/drop.out" >&2; false; }
-	grep -q '^passed code=0 ' "$T/drop.out" || { cat "$T/drop.out" >&2; false; }
+	chld_drop_passed
 	[ "$(server_exits)" -eq 0 ]
 	assert_no_processes
 }
 
 @test "a respawned pane's lost SIGCHLD is nudged too: its launch script told the writer its pid" {
-	[ "$(uname -s)" = Linux ] ||
-	    skip "the stand-in for utempter's lost SIGCHLD is Linux ptrace"
-	"${CC:-cc}" -o "$T/chld-drop" "$BATS_TEST_DIRNAME/tools/chld-drop.c" ||
-	    skip "no C compiler for tools/chld-drop.c"
+	chld_drop_build
 	# The first run ends (status 3) once the test has read .session
 	# (go1) and is respawned in the same server; the second waits for
 	# go, then ends with status 4.
@@ -182,21 +169,14 @@ ended() {
 	chmod +x "$T/prog/twice"
 	roost add bob --restart-delay 0 -- "$T/prog/twice" >/dev/null
 	roost start bob >/dev/null
-	local sp dp
+	local sp
 	sp=$(server_pid bob)
 	: >"$T/go1"
 	wait_for 10 grep -q "ev=launch id=bob mode=fresh cause=restart server_pid=$sp respawn=yes" "$(life_log)"
-	"$T/chld-drop" "$sp" >"$T/drop.out" 2>&1 &
-	dp=$!
-	wait_for 10 eval 'grep -q "^attached" "$T/drop.out" || ! alive "$dp"'
-	grep -q '^attached' "$T/drop.out" ||
-	    { cat "$T/drop.out" >&2; [ "${CI:-}" != true ] || false;
-	    skip "ptrace is not allowed here"; }
+	chld_drop_attach "$sp"
 	go bob
 	wait_for 15 has_line "$(exits_log)" "ev=session-exit id=bob status=4 "
-	wait "$dp"
-	grep -q '^dropped code=' "$T/drop.out" || { cat "$T/drop.out" >&2; false; }
-	grep -q '^passed code=0 ' "$T/drop.out" || { cat "$T/drop.out" >&2; false; }
+	chld_drop_passed
 	roost stop bob >/dev/null
 	assert_no_processes
 }

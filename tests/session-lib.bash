@@ -95,3 +95,34 @@ no_procs_naming() {
 field() {
 	printf '%s\n' "$1" | sed -n "s/.* $2=\"\\([^\"]*\\)\".*/\\1/p;t;s/.* $2=\\([^ ]*\\).*/\\1/p"
 }
+
+# chld_drop_build: tools/chld-drop (ptrace, Linux) built in $T, or the
+# test skips with the reason.  It makes a tmux server miss the SIGCHLDs
+# the kernel sends it, as utempter's window does, and lets through the
+# first one a process sends.
+chld_drop_build() {
+	[ "$(uname -s)" = Linux ] ||
+	    skip "the stand-in for utempter's lost SIGCHLD is Linux ptrace"
+	"${CC:-cc}" -o "$T/chld-drop" "$BATS_TEST_DIRNAME/tools/chld-drop.c" ||
+	    skip "no C compiler for tools/chld-drop.c"
+}
+
+# chld_drop_attach SERVER_PID: chld-drop on that server, its pid in
+# DROP_PID, its output in $T/drop.out; once it traces the server.  Where
+# ptrace is refused the test skips, except in CI (a failure there).
+chld_drop_attach() {
+	"$T/chld-drop" "$1" >"$T/drop.out" 2>&1 &
+	DROP_PID=$!
+	wait_for 10 eval 'grep -q "^attached" "$T/drop.out" || ! alive "$DROP_PID"'
+	grep -q '^attached' "$T/drop.out" ||
+	    { cat "$T/drop.out" >&2; [ "${CI:-}" != true ] || false;
+	    skip "ptrace is not allowed here"; }
+}
+
+# chld_drop_passed: chld-drop has ended, having swallowed a SIGCHLD the
+# kernel sent and let through one a process sent.
+chld_drop_passed() {
+	wait "$DROP_PID"
+	grep -q '^dropped code=' "$T/drop.out" || { cat "$T/drop.out" >&2; false; }
+	grep -q '^passed code=0 ' "$T/drop.out" || { cat "$T/drop.out" >&2; false; }
+}
