@@ -180,7 +180,7 @@ add_resumer() {
 	[ "$(lifelog 'ev=launch id=f mode=resume cause=restart')" -eq 1 ]
 	wait_for 10 ticked f marker f ready
 	is_running f
-	grep -q 'resume failed' "$ROOST_HOME/log/f.log"
+	wait_for 10 grep -q 'resume failed' "$ROOST_HOME/log/f.log"
 	[ "$(lifelog 'ev=death id=f')" -eq 2 ]
 	no_marker f crash-loop
 	no_marker f resume-failed

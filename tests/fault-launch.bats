@@ -100,7 +100,7 @@ assert_deaths() {
 	assert_deaths gone 3 'status=111 reason=launch-failed'
 	[ "$(count_lines "$(LIFE)" 'ev=death id=gone cause="status=111" reason=launch-failed status=111 ')" -eq 3 ]
 	[ "$(count_lines "$ROOST_HOME/log/exits.log" 'ev=session-exit id=gone status=111 signal= ')" -eq 3 ]
-	grep -q "roost: gone: cannot change to directory $T/work" "$ROOST_HOME/log/gone.log"
+	wait_for 10 grep -q "roost: gone: cannot change to directory $T/work" "$ROOST_HOME/log/gone.log"
 	run roost status gone
 	[[ ${lines[1]} == *"status=111"* ]]
 	assert_crash_looped gone 3
@@ -122,7 +122,7 @@ assert_deaths() {
 
 	assert_deaths nocmd 2 'status=127 reason=command-not-found'
 	[ "$(count_lines "$(LIFE)" 'ev=death id=nocmd cause="status=127" reason=command-not-found status=127 ')" -eq 2 ]
-	grep -q 'no-such-command-roost-test: .*not found' "$ROOST_HOME/log/nocmd.log"
+	wait_for 10 grep -q 'no-such-command-roost-test: .*not found' "$ROOST_HOME/log/nocmd.log"
 	assert_crash_looped nocmd 2
 	assert_healthy_untouched
 }
@@ -137,7 +137,7 @@ assert_deaths() {
 	cmp "$ROOST_HOME/bin/junk.launch" "$T/junk.launch"
 	assert_deaths junk 3 'status=2'
 	[ "$(count_lines "$(LIFE)" 'ev=death id=junk cause="status=2" status=2 ')" -eq 3 ]
-	grep -qi 'syntax error' "$ROOST_HOME/log/junk.log"
+	wait_for 10 grep -qi 'syntax error' "$ROOST_HOME/log/junk.log"
 	assert_crash_looped junk 3
 	assert_healthy_untouched
 }

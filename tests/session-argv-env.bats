@@ -85,7 +85,9 @@ ran() {
 	ln -s "$T/target" "$ROOST_HOME/conf/s.env"
 	roost start s >/dev/null
 	wait_for 10 has_line "$(exits_log)" 'ev=session-exit id=s status=111 '
-	grep -q 'cannot read its env file' "$ROOST_HOME/log/s.log"
+	# The pane-log writer copies the pane's output in its own time: the
+	# death can be on record before the line is in the log.
+	wait_for 10 grep -q 'cannot read its env file' "$ROOST_HOME/log/s.log"
 	[ "$(cat "$T/target")" = precious ]
 	roost add s --replace --restart never --env A=2 -- true >/dev/null
 	[ ! -L "$ROOST_HOME/conf/s.env" ]
