@@ -422,7 +422,8 @@ marker_name(const char *name)
 	return ident_valid(id);
 }
 
-/* A forensics snapshot "<id>-<epoch>.txt". */
+/* A forensics snapshot "<id>-<epoch>-<pid>.txt" (or, from an older roost,
+ * "<id>-<epoch>.txt"): the last dash's left is an identity either way. */
 static int
 snapshot_name(const char *name)
 {

@@ -367,7 +367,15 @@ death_write(struct idctx *x, const struct death_facts *df, struct buf *line,
 		status = "";
 	if (strcmp(sig, "SIGKILL") == 0) {
 		oom = exit_oom((pid_t)strtol(pane, NULL, 10), &s);
-		home_path(p, "log/server-deaths/%s-%lld.txt", id, (long long)now);
+		/* The pane's pid makes the name this death's alone: two
+		 * kills in one second, or the program's and its server's,
+		 * each keep their own snapshot. */
+		if (pane[0] != '\0')
+			home_path(p, "log/server-deaths/%s-%lld-%s.txt", id,
+			    (long long)now, pane);
+		else
+			home_path(p, "log/server-deaths/%s-%lld.txt", id,
+			    (long long)now);
 		(void)snprintf(fx, fxn, "%s", p);
 	}
 	logfmt_begin(line, "session-exit", id);

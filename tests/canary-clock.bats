@@ -53,6 +53,6 @@ teardown() { common_teardown; }
 	ts=$(python3 -c 'import calendar, sys, time; print(calendar.timegm(time.strptime(sys.argv[1], "%Y-%m-%dT%H:%M:%SZ")))' "$ts")
 	[ "$ts" -ge $((t0 - 1)) ] && [ "$ts" -le $((t1 + 1)) ] ||
 	    { echo "ts=$ts not within $t0..$t1" >&2; false; }
-	# The forensics file is named by the same clock.
-	[ -f "$ROOST_HOME/log/server-deaths/bob-$(field "$line" forensics | sed 's/.*bob-\([0-9]*\)\.txt/\1/').txt" ]
+	# The forensics file is named by the same clock, and the server's pid.
+	[ -f "$ROOST_HOME/log/server-deaths/bob-$(field "$line" forensics | sed "s/.*bob-\([0-9]*\)-$sp\.txt/\1/")-$sp.txt" ]
 }

@@ -14,7 +14,7 @@ teardown() { common_teardown; }
 # server_exit_re ID CAUSE SIGNAL STATUS EXACT SERVER_PID WAIT_RC: the
 # whole line, strictly (oom is no or unknown: never yes for these).
 server_exit_re() {
-	printf '%s' "^$EXITS_TS ev=server-exit id=$1 cause=$2 signal=$3 status=$4 exact=$5 oom=(no|unknown) server_pid=$6 wait_rc=$7 orphans=[0-9,]* forensics=\"[^\"]*/log/server-deaths/$1-[0-9]+\\.txt\"\$"
+	printf '%s' "^$EXITS_TS ev=server-exit id=$1 cause=$2 signal=$3 status=$4 exact=$5 oom=(no|unknown) server_pid=$6 wait_rc=$7 orphans=[0-9,]* forensics=\"[^\"]*/log/server-deaths/$1-[0-9]+-$6\\.txt\"\$"
 }
 
 # kill_canary ID: SIGKILL ID's canary and wait until it is gone (kill(2)
@@ -89,7 +89,7 @@ kill_server_with() {
 	kill_server_with TERM server-shutdown '' 0 0
 }
 
-@test "kill -9 as soon as start returns: recorded every time, exactly" {
+@test "kill -9 as soon as start returns: recorded every time, exactly, each with a snapshot of its own" {
 	add_id bob "$T/prog/forever"
 	local i sp
 	for i in 1 2 3 4 5 6 7 8; do
@@ -103,6 +103,12 @@ kill_server_with() {
 	done
 	[ "$(server_exits bob)" -eq 8 ]
 	[ "$(count_lines "$(exits_log)" .)" -eq 8 ]
+	# Eight deaths in a second or two: eight snapshots, none lost to
+	# another's name.
+	local dir=$ROOST_HOME/log/server-deaths
+	wait_for 10 eval '[ "$(ls "$dir" | wc -l)" -eq 8 ]'
+	wait_for 10 eval '[ "$(cat "$dir"/* | grep -c "^# identity=bob server_pid=")" -eq 8 ]'
+	[ "$(cat "$dir"/* | grep "^# identity=bob server_pid=" | sort -u | wc -l)" -eq 8 ]
 }
 
 @test "the canary killed while its server lives: no record, the server runs on; the tick's new canary says exact=no" {

@@ -136,15 +136,18 @@ EOF
 	start_id l
 	echo precious >"$T/target"
 	ln -s "$T/target" "$(state_of l).last-exit"
-	local now i
+	local now i sp cp
+	sp=$(server_pid l)
+	cp=$(canary_pid l)
 	now=$(date +%s)
 	for i in $(seq 0 20); do
-		ln -s "$T/target" "$ROOST_HOME/log/server-deaths/l-$((now + i)).txt"
+		ln -s "$T/target" "$ROOST_HOME/log/server-deaths/l-$((now + i))-$sp.txt"
 	done
-	kill -KILL "$(server_pid l)"
+	kill -KILL "$sp"
 	wait_for 10 grep -q 'ev=server-exit id=l ' "$(exits_log)"
 	wait_for 10 grep -q 'ev=death id=l ' "$(life_log)"
-	sleep 0.5
+	# The canary's snapshot is its last act.
+	wait_for 10 pid_gone "$cp"
 	[ "$(cat "$T/target")" = precious ]
 }
 

@@ -137,6 +137,15 @@ panes() {
 	kill -KILL "$sp"
 	wait_for 10 has_line "$(exits_log)" "ev=server-exit id=bob cause=server-vanished signal=SIGKILL status= exact=yes "
 	wait_for 10 eval '[ "$(count_lines "$(life_log)" "ev=launch id=bob mode=fresh cause=restart")" -eq 2 ]'
+	# Each death has a snapshot of its own, even within one second: the
+	# program's is named by its pid, the server's by the server's.
+	local fx1 fx2
+	fx1=$(field "$(grep 'ev=session-exit' "$(exits_log)")" forensics)
+	fx2=$(field "$(grep 'ev=server-exit' "$(exits_log)")" forensics)
+	[[ $fx1 =~ /log/server-deaths/bob-[0-9]+-$pp\.txt$ ]]
+	[[ $fx2 =~ /log/server-deaths/bob-[0-9]+-$sp\.txt$ ]]
+	wait_for 10 grep -q "^# identity=bob pane_pid=$pp server_pid=$sp " "$fx1"
+	wait_for 10 grep -q "^# identity=bob server_pid=$sp " "$fx2"
 	roost stop bob >/dev/null
 	assert_no_processes
 }

@@ -198,7 +198,7 @@ EXIT_RE='^ts=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z ev=session-e
 	assert_status 0
 	[ "$(wc -l <"$H/log/exits.log")" -eq 2 ]
 	# A SIGKILL says whether the OOM killer did it and has a snapshot.
-	grep -Eq "$EXIT_RE status= signal=SIGKILL oom=(yes|no|unknown) pane_pid=5 server_pid=6 forensics=\".*/log/server-deaths/x-[0-9]+\\.txt\"\$" "$H/log/exits.log"
+	grep -Eq "$EXIT_RE status= signal=SIGKILL oom=(yes|no|unknown) pane_pid=5 server_pid=6 forensics=\".*/log/server-deaths/x-[0-9]+-5\\.txt\"\$" "$H/log/exits.log"
 	[ "$(wc -l <"$H/state/x.last-exit")" -eq 1 ]
 	grep -Eq "$EXIT_RE status= signal=SIGKILL oom=(yes|no|unknown) pane_pid=5 server_pid=6 " "$H/state/x.last-exit"
 	# macOS tmux gives the signal as a lowercase name: the same record.
