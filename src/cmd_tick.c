@@ -458,6 +458,12 @@ cmd_pane_died(const struct args *a)
 	if (ident_check(id) == -1)
 		return cli_fail();
 	home_ctx(id, &x);
+	/* No conf, session, canary or server: no death of roost's to
+	 * record (a hand-typed id, say), and no marker left behind. */
+	if (!state_known(id)) {
+		(void)err_set(RX_UNKNOWN, "%s: unknown identity", id);
+		return cli_fail();
+	}
 	/* The canary dismissed and the record written, or neither: a server
 	 * that ends meanwhile (a scope stopped, kill-server) signals its
 	 * run-shell jobs, and this one must not die between the two. */

@@ -93,6 +93,16 @@ panes() {
 	[ ! -e "$ROOST_HOME/state/x.last-exit" ]
 }
 
+@test "roost pane-died for an identity with no conf, session, canary or server: exit 4, nothing written" {
+	roost add x -- true >/dev/null
+	run --separate-stderr roost pane-died id=ghost status= signal=KILL pane_pid=5 server_pid=6
+	assert_status 4
+	[ "$stderr" = "roost: pane-died: ghost: unknown identity" ]
+	[ ! -e "$ROOST_HOME/log/exits.log" ]
+	[ ! -e "$ROOST_HOME/state/ghost.last-exit" ]
+	[ -z "$(ls "$ROOST_HOME/log/server-deaths")" ]
+}
+
 @test "roost pane-died names signals by the one table: 9, kill, KILL, SIGKILL alike; a number without a name stays a number" {
 	roost add x -- true >/dev/null
 	local s
