@@ -13,7 +13,7 @@ teardown() { common_teardown; }
 # server_exit_re ID CAUSE SIGNAL STATUS EXACT SERVER_PID WAIT_RC: the
 # whole line, strictly (oom is no or unknown: never yes for these).
 server_exit_re() {
-	printf '%s' "^$EXITS_TS ev=server-exit id=$1 cause=$2 signal=$3 status=$4 exact=$5 oom=(no|unknown) server_pid=$6 wait_rc=$7 orphans=[0-9,]* forensics=\"[^\"]*/log/server-deaths/$1-[0-9]+\\.txt\"\$"
+	printf '%s' "^$EXITS_TS ev=server-exit id=$1 cause=$2 signal=$3 status=$4 exact=$5 oom=(no|unknown) server_pid=$6 wait_rc=$7 orphans=[0-9,]* forensics=\"[^\"]*/log/server-deaths/$1-[0-9]+-$6\\.txt\"\$"
 }
 
 @test "20 servers SIGKILLed at once: 20 whole, well-formed server-exit lines, one per identity" {

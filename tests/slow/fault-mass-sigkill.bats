@@ -56,7 +56,7 @@ canaries_gone() {
 
 	# Exactly N lines, every one whole and well formed.
 	[ "$(wc -l <"$(EXITS)")" -eq "$N" ]
-	local re='^ts=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z ev=server-exit id=m[0-9]+ cause=server-vanished signal=SIGKILL status= exact=yes oom=(no|unknown) server_pid=[0-9]+ wait_rc=137 orphans=[0-9,]* forensics="[^"]+/log/server-deaths/m[0-9]+-[0-9]+\.txt"$'
+	local re='^ts=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z ev=server-exit id=m[0-9]+ cause=server-vanished signal=SIGKILL status= exact=yes oom=(no|unknown) server_pid=[0-9]+ wait_rc=137 orphans=[0-9,]* forensics="[^"]+/log/server-deaths/m[0-9]+-[0-9]+-[0-9]+\.txt"$'
 	if grep -Evn "$re" "$(EXITS)"; then
 		echo "malformed lines above" >&2
 		false
@@ -64,7 +64,7 @@ canaries_gone() {
 	# One per identity, each naming the server that identity had.
 	[ -z "$(sed 's/.* id=\([^ ]*\) .*/\1/' "$(EXITS)" | sort | uniq -d)" ]
 	for id in $(ids); do
-		grep -q " ev=server-exit id=$id cause=server-vanished .* server_pid=$(cat "$T/server.$id") " "$(EXITS)"
+		grep -q " ev=server-exit id=$id cause=server-vanished .* server_pid=$(cat "$T/server.$id") .*/$id-[0-9]*-$(cat "$T/server.$id").txt\"\$" "$(EXITS)"
 		grep -q " ev=server-exit id=$id " "$ROOST_HOME/state/$id.last-exit"
 		[ ! -e "$ROOST_HOME/state/$id.canary" ]
 	done
