@@ -7,7 +7,8 @@
 #   when installed, crontab is not checked);
 # - the build's own shell scripts (scripts/*.sh, scripts/bench/*.sh) and
 #   tests/lib.sh must be clean under shellcheck -s sh too;
-# - cppcheck over src/;
+# - cppcheck over src/; the bench's timer (scripts/bench/clock.c) built
+#   with every warning an error;
 # - the objects' link graph (scripts/layers.sh): layers point down;
 # - mandoc -Tlint -W warning roost.1 when mandoc is installed;
 # - every command, option and conf key the binary knows is in roost.1
@@ -183,6 +184,16 @@ lint_c() {
 	fi
 }
 
+# The bench's timer, which the bench builds with no flags of ours.
+lint_bench_c() {
+	if ${CC:-cc} -std=c99 -D_POSIX_C_SOURCE=200809L -pedantic -Wall \
+	    -Wextra -Werror -fsyntax-only scripts/bench/clock.c; then
+		ok "cc -Wall -Wextra -Werror scripts/bench/clock.c"
+	else
+		bad "cc -Wall -Wextra -Werror scripts/bench/clock.c (see above)"
+	fi
+}
+
 # The objects' link graph points down and has no circle.
 lint_layers() {
 	set -- build/*.o
@@ -295,6 +306,7 @@ lint_templates
 cleanup
 lint_scripts
 lint_c
+lint_bench_c
 lint_layers
 lint_man
 lint_doc

@@ -29,7 +29,11 @@
 #             only.
 #
 # Each program writes its pid to a file and sleeps; the bench waits for a
-# new live pid there.  Figures printed, never asserted; for each, the
+# new live pid there.  The timer is clock.c, built here with ${CC:-cc}:
+# it sends the SIGKILL or runs the start command itself and polls every
+# 100 us, with no fork between (a shell's date, wc and sleep cost a
+# millisecond or more each).  Without a compiler, the shell's loop, and
+# bench=peers timer=shell says so.  Figures printed, never asserted; for each, the
 # ratio roost/best peer.  Short: BENCH_PEER_DEATHS deaths each (default
 # 10), about a second and a half per round (runsv and s6-supervise
 # restart a service at most once a second).
@@ -66,6 +70,15 @@ pid_in() {
 	[ -f "$P/$1.pid" ] && read -r PID_ <"$P/$1.pid"
 	case $PID_ in *[!0-9]*) PID_= ;; esac
 }
+
+# The timer (see above).
+CLOCK=$P/clock
+if ${CC:-cc} -O2 -o "$CLOCK" "$BENCH_DIR/clock.c" 2>/dev/null; then
+	echo "bench=peers timer=clock poll_us=100"
+else
+	CLOCK=
+	echo "bench=peers timer=shell"
+fi
 
 # The supervisors present: roost always, the others when installed.
 peers=roost
@@ -175,11 +188,26 @@ ticks() {
 }
 HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
 
+# The log supervisor S records a death in, and what the line holds, in
+# $LOG and $PAT ($LOG empty: S logs no death by itself).
+log_of() {
+	LOG='' PAT=''
+	case $1 in
+	roost) LOG=$H/log/exits.log ;;
+	supervisor) LOG=$P/supervisord.log PAT='exited:' ;;
+	pm2) LOG=$PM2_HOME/pm2.log PAT='exited with code' ;;
+	esac
+}
+
 # One death of supervisor S: restart and record times, CPU.
 kill_one() {
 	pid_in "$1"
 	old=$PID_
 	[ -n "$old" ] || return 0
+	if [ -n "$CLOCK" ]; then
+		kill_clocked "$1"
+		return
+	fi
 	lines=0
 	case $1 in
 	roost) [ -f "$H/log/exits.log" ] && lines=$(wc -l <"$H/log/exits.log") ;;
@@ -227,6 +255,26 @@ kill_one() {
 	[ -z "$TK" ] || echo $(((TK - j0) * 1000000 / HZ)) >>"$P/$1.cpu"
 }
 
+# kill_one with the clock: its times, then the CPU as kill_one's.
+kill_clocked() {
+	log_of "$1"
+	sup_pids "$1"
+	# shellcheck disable=SC2086
+	ticks $SP
+	j0=$TK
+	if [ -n "$LOG" ]; then
+		t=$("$CLOCK" kill "$old" "$P/$1.pid" "$LOG" "$PAT")
+	else
+		t=$("$CLOCK" kill "$old" "$P/$1.pid")
+	fi
+	case ${t% *} in *[!0-9]* | '') ;; *) echo "${t% *}" >>"$P/$1.restart" ;; esac
+	case ${t#* } in *[!0-9]* | '') ;; *) echo "${t#* }" >>"$P/$1.record" ;; esac
+	sleep 0.5
+	# shellcheck disable=SC2086
+	ticks $SP
+	[ -z "$TK" ] || echo $(((TK - j0) * 1000000 / HZ)) >>"$P/$1.cpu"
+}
+
 # svc S down|up: supervisor S's own command to stop or start its program.
 svc() {
 	case $1:$2 in
@@ -267,6 +315,22 @@ start_one() {
 		sleep 0.01
 		k=$((k + 1))
 	done
+	if [ -n "$CLOCK" ]; then
+		# svc's command for "up", run and timed by the clock.
+		case $1 in
+		roost) set -- "$1" "$ROOST" start pr ;;
+		runit) set -- "$1" sv up "$P/sv/runit" ;;
+		s6) set -- "$1" s6-svc -u "$P/s6/s6" ;;
+		supervisor) set -- "$1" supervisorctl -c "$P/supervisord.conf" start p ;;
+		pm2) set -- "$1" pm2 start p ;;
+		esac
+		_s=$1
+		shift
+		if t=$("$CLOCK" run "$P/$_s.pid" "${old:-0}" "$@" 2>>"$root/errors"); then
+			echo "$t" >>"$P/$_s.start"
+		fi
+		return 0
+	fi
 	now
 	a=$NOW
 	svc "$1" up
@@ -282,6 +346,12 @@ kill_server() {
 	pid_in roost
 	old=$PID_
 	[ -n "$SPID" ] || return 0
+	if [ -n "$CLOCK" ]; then
+		t=$("$CLOCK" kill "$SPID" "$P/roost.pid")
+		case ${t% *} in *[!0-9]* | '') ;; *) echo "${t% *}" >>"$P/roost.server" ;; esac
+		sleep 0.5
+		return 0
+	fi
 	now
 	a=$NOW
 	kill -KILL "$SPID"
