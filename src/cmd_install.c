@@ -422,22 +422,43 @@ marker_name(const char *name)
 	return ident_valid(id);
 }
 
-/* A forensics snapshot "<id>-<epoch>-<pid>.txt" (or, from an older roost,
- * "<id>-<epoch>.txt"): the last dash's left is an identity either way. */
+/* name (of len n) ends in "-<digits>": its length without them, else 0. */
+static size_t
+less_number(const char *name, size_t n)
+{
+	size_t d = 0;
+
+	while (d < n && name[n - 1 - d] >= '0' && name[n - 1 - d] <= '9')
+		d++;
+	return d > 0 && d < n && name[n - 1 - d] == '-' ? n - 1 - d : 0;
+}
+
+/* The first n bytes of name are an identity. */
+static int
+ident_prefix(const char *name, size_t n)
+{
+	char id[ID_MAX + 1];
+
+	if (n == 0 || n > ID_MAX)
+		return 0;
+	(void)snprintf(id, sizeof id, "%.*s", (int)n, name);
+	return ident_valid(id);
+}
+
+/* A forensics snapshot "<id>-<epoch>-<pid>.txt", or "<id>-<epoch>.txt"
+ * (from an older roost, or a death whose pid was unknown). */
 static int
 snapshot_name(const char *name)
 {
-	const char *dash = strrchr(name, '-');
-	char id[ID_MAX + 1];
-	size_t d;
+	size_t n = strlen(name), a, b;
 
-	if (dash == NULL || dash == name || dash - name > ID_MAX)
+	if (n < 5 || strcmp(name + n - 4, ".txt") != 0)
 		return 0;
-	d = strspn(dash + 1, "0123456789");
-	if (d == 0 || strcmp(dash + 1 + d, ".txt") != 0)
+	if ((a = less_number(name, n - 4)) == 0)
 		return 0;
-	(void)snprintf(id, sizeof id, "%.*s", (int)(dash - name), name);
-	return ident_valid(id);
+	if (ident_prefix(name, a))
+		return 1;
+	return (b = less_number(name, a)) != 0 && ident_prefix(name, b);
 }
 
 static int

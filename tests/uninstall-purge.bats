@@ -76,6 +76,20 @@ teardown() {
 	assert_no_processes
 }
 
+@test "--purge --yes removes every forensics snapshot as roost's: both names, the longest identity" {
+	local id
+	id=$(printf 'a%.0s' $(seq 1 64))
+	roost add "$id" -- "$T/prog/forever" >/dev/null
+	: >"$ROOST_HOME/log/server-deaths/$id-1796000000-4242.txt"
+	: >"$ROOST_HOME/log/server-deaths/$id-1796000000.txt"
+	: >"$ROOST_HOME/log/server-deaths/x-1-1796000000-4242.txt"
+	run --separate-stderr roost uninstall --purge --yes </dev/null
+	assert_status 0
+	assert_output_has "removed home $ROOST_HOME"
+	[[ $output != *kept* ]] || { echo "$output" >&2; false; }
+	[ ! -e "$ROOST_HOME" ]
+}
+
 @test "--purge --yes on a home that is already gone removes the entry and says so" {
 	printf '# mine\n' >"$T/crontab"
 	cp "$T/crontab" "$T/orig"
