@@ -54,5 +54,6 @@ teardown() { common_teardown; }
 	[ "$ts" -ge $((t0 - 1)) ] && [ "$ts" -le $((t1 + 1)) ] ||
 	    { echo "ts=$ts not within $t0..$t1" >&2; false; }
 	# The forensics file is named by the same clock, and the server's pid.
-	[ -f "$ROOST_HOME/log/server-deaths/bob-$(field "$line" forensics | sed "s/.*bob-\([0-9]*\)-$sp\.txt/\1/")-$sp.txt" ]
+	[ "$(field "$line" forensics)" = "$ROOST_HOME/log/server-deaths/bob-$ts-$sp.txt" ]
+	[ -f "$ROOST_HOME/log/server-deaths/bob-$ts-$sp.txt" ]
 }

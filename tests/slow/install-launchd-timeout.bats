@@ -26,7 +26,7 @@ teardown() {
 	# again.  How long past the bound depends on the machine: no upper
 	# limit is asserted.
 	[ "$took" -ge 9 ]
-	[ "$(lctl_calls | grep -c '^print ')" -ge 2 ]
+	[ "$(lctl_calls | grep -c '^print ')" -ge 10 ]
 	[ "$(lctl_calls | grep -c -e '^enable ' -e '^bootstrap ')" -eq 0 ]
 	[ ! -e "$T/agents/org.roost.tick.plist" ]
 }
