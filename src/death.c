@@ -513,9 +513,18 @@ tty_hung_up(int fd)
  *    given to another);
  *  - a launch script's 128+N is named by the hook's @roost-signal;
  *  - tmux closing the pane's terminal (kill-pane, kill-session, its
- *    server shutting down or killed) hung it up before it ended: no hook
- *    runs for such an end, which is no death of its own; a terminal
- *    tmux still holds says the program ended by itself.
+ *    server shutting down or killed) hangs it up before it ends: no hook
+ *    runs for such an end, which is no death of its own.  A terminal
+ *    tmux still holds once the process has ended says the program ended
+ *    by itself.  A hung-up one says nothing more (tmux also closes it
+ *    soon after it reaps a pane that ended): then only a death by a
+ *    signal other than SIGHUP (the one a hangup sends) is the program's
+ *    own.
+ * A server that reaped it first (both are woken by the same exit) leaves
+ * no zombie; where the kernel keeps its status for the pidfd
+ * (pid_watch_exit) and the launch script said it exec'd a plain command
+ * (e->exact: no @roost-signal to wait for), that status is just as
+ * exact.
  * 1 yes; 0 no.  Linux (/proc); elsewhere always 0.
  */
 int
@@ -523,18 +532,26 @@ death_seen(struct pane_end *e)
 {
 	char comm[64], launch[ID_MAX + 8];
 	pid_t ppid;
+	int hung;
 
-	if (e->lockfd < 0 || e->ttyfd < 0 ||
-	    pid_zombie_status(e->pid, &e->ws, &ppid, comm, sizeof comm) != 0 ||
-	    e->ws == 0 || ppid != e->server ||
-	    pid_watch_gone(e->watchfd, e->pid))
+	if (e->lockfd < 0 || e->ttyfd < 0)
 		return 0;
-	(void)snprintf(launch, sizeof launch, "%s.launch", e->id);
-	if (strncmp(comm, launch, 15) == 0)
+	/* Looked at once the process has ended: a terminal still open was
+	 * open after its end. */
+	hung = tty_hung_up(e->ttyfd);
+	if (pid_zombie_status(e->pid, &e->ws, &ppid, comm, sizeof comm) == 0 &&
+	    ppid == e->server && !pid_watch_gone(e->watchfd, e->pid)) {
+		(void)snprintf(launch, sizeof launch, "%s.launch", e->id);
+		if (strncmp(comm, launch, 15) == 0)
+			return 0;
+	} else if (!e->exact || !pid_watch_gone(e->watchfd, e->pid) ||
+	    pid_watch_exit(e->watchfd, &e->ws) != 0)
 		return 0;
-	if (!WIFSIGNALED(e->ws) && !WIFEXITED(e->ws))
+	if (e->ws == 0 || (!WIFSIGNALED(e->ws) && !WIFEXITED(e->ws)))
 		return 0;
-	return !tty_hung_up(e->ttyfd) && pid_ending(e->server) == 0;
+	if (hung && (!WIFSIGNALED(e->ws) || WTERMSIG(e->ws) == SIGHUP))
+		return 0;
+	return pid_ending(e->server) == 0;
 }
 
 /*
@@ -543,9 +560,10 @@ death_seen(struct pane_end *e)
  * the canary (it does before it signals the program, and unsets the
  * hook: an end it brings about is no death), nor when .session is not
  * this run's yet (its pane, its memory counter: a process that ends
- * before roost has written it is the hook's), nor once the server has
- * reaped the zombie: the hook runs only after that, so a zombie still
- * there while the lock is held means the hook has not written.
+ * before roost has written it is the hook's), nor when the hook has
+ * written it already: the server may have reaped the process and run
+ * its hook while death_seen looked, and death_written, under the lock,
+ * says so.
  */
 void
 death_seen_record(const struct pane_end *e)
@@ -570,8 +588,7 @@ death_seen_record(const struct pane_end *e)
 	if (!canary_live(e->id, &cp) || marker_ctx_session(&x) == NULL ||
 	    x.s.pane_pid != e->pid || flock(e->lockfd, LOCK_EX) == -1)
 		return;
-	if (!pid_watch_gone(e->watchfd, e->pid) &&
-	    !death_written(&x, pp, &line, fx, sizeof fx))
+	if (!death_written(&x, pp, &line, fx, sizeof fx))
 		death_write(&x, &df, &line, fx, sizeof fx);
 	(void)flock(e->lockfd, LOCK_UN);
 	buf_free(&line);

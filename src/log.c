@@ -248,7 +248,9 @@ pipe_record(const char *id, int set)
  * most.  Harmless when the server saw it.  Which process: the pid
  * pipe-pane gave at the start, then each one a launch script writes to
  * state/<id>.watch (a FIFO roost makes, held open here) as it begins, so
- * a respawned pane is watched too.
+ * a respawned pane is watched too: "PID exec" when it is about to exec a
+ * plain command, whose wait status is then exactly tmux's, "PID" when
+ * it runs a command line under sh itself.
  */
 #define NUDGE_FAST	50
 #define NUDGE_ROUNDS	(NUDGE_FAST + 995)
@@ -258,6 +260,7 @@ struct pwatch {
 	log_ended_fn ended;	/* then told, before the first nudge */
 	char path[PATHBUF];	/* state/<id>.watch */
 	pid_t server, pid;
+	int exact;		/* its launch script said "exec" */
 	int fd;			/* pid_watch_open(pid), -1 none */
 	int tty;		/* its terminal, held (pid_tty_open), -1 none */
 	int fifo;		/* state/<id>.watch, -1 none */
@@ -268,10 +271,13 @@ struct pwatch {
 };
 
 static void
-pwatch_set(struct pwatch *w, pid_t pid)
+pwatch_set(struct pwatch *w, pid_t pid, int exact)
 {
+	if (pid == w->pid && w->fd >= 0)
+		w->exact = exact;
 	if ((pid == w->pid && w->fd >= 0) || pid <= 1)
 		return;
+	w->exact = exact;
 	if (w->fd >= 0)
 		(void)close(w->fd);
 	if (w->tty >= 0)
@@ -291,14 +297,16 @@ pwatch_open(struct pwatch *w, const char *id, pid_t pid, log_seen_fn seen,
 	w->ended = ended;
 	w->server = getppid();
 	w->pid = 0;
+	w->exact = 0;
 	w->fd = w->tty = -1;
 	w->npart = 0;
 	home_path(w->path, "state/%s.watch", id);
 	w->fifo = pid_watch_fifo(w->path);
-	pwatch_set(w, pid);
+	pwatch_set(w, pid, 0);
 }
 
-/* The pids launch scripts wrote, one per line: the newest is watched.
+/* The pids launch scripts wrote, one per line ("PID" or "PID exec"): the
+ * newest is watched.
  * At the end of file (no launch script holds it) it is opened again, to
  * wait for the next one. */
 static void
@@ -321,10 +329,16 @@ pwatch_fifo(struct pwatch *w)
 			}
 			w->part[w->npart] = '\0';
 			{
+				char *sp = strchr(w->part, ' ');
 				unsigned long v;
+				int exact = 0;
 
+				if (sp != NULL) {
+					exact = strcmp(sp, " exec") == 0;
+					*sp = '\0';
+				}
 				if (num_ulong(w->part, 0x7fffffffUL, &v) == 0)
-					pwatch_set(w, (pid_t)v);
+					pwatch_set(w, (pid_t)v, exact);
 			}
 			w->npart = 0;
 		}
@@ -356,10 +370,11 @@ pwatch_nudge(struct pwatch *w)
 	}
 }
 
-/* The pane's process ended: whether it may be recorded is asked while
- * it is a zombie, and it is recorded, before the first nudge (the server
- * reaps it once nudged, and a zombie gone leaves the record to the
- * hook); then the rounds go on. */
+/* The pane's process ended: whether it may be recorded is asked at once,
+ * while it is likely still a zombie, and it is recorded, before the first
+ * nudge (the server reaps it once nudged; a zombie gone leaves the record
+ * to the hook, unless the kernel kept its status: death_seen); then the
+ * rounds go on. */
 static void
 pwatch_ended(struct pwatch *w)
 {
@@ -371,6 +386,7 @@ pwatch_ended(struct pwatch *w)
 	e.watchfd = w->fd;
 	e.lockfd = w->fifo;
 	e.ttyfd = w->tty;
+	e.exact = w->exact;
 	e.ws = 0;
 	if (w->seen != NULL && w->ended != NULL && getppid() == w->server &&
 	    w->seen(&e))

@@ -9,6 +9,10 @@
  * fails with ESRCH once it is reaped), so a reused pid cannot fool it;
  * kqueue's pid is asked with kill(2), which a zombie still answers.
  *
+ * pid_watch_exit() gives the ended process's wait status even once it
+ * has been reaped: Linux 6.15's PIDFD_GET_INFO keeps it for whoever
+ * holds a pidfd.  Elsewhere, and on older kernels, -1.
+ *
  * pid_watch_fifo() opens the FIFO launch scripts write their pids to, to
  * read them: Linux only, whose FIFO read end may be opened without a
  * writer and, opened again after an end of file, waits for the next
@@ -57,7 +61,36 @@ pid_watch_fifo(const char *path)
 #endif
 
 #if HAVE_PIDFD
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
+
+#include <stdint.h>
+#include <string.h>
+
+/* The first published struct pidfd_info (<linux/pidfd.h>, which older
+ * headers lack): its size is part of the ioctl's number. */
+struct pidinfo {
+	uint64_t mask, cgroupid;
+	uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid;
+	uint32_t fsuid, fsgid;
+	int32_t	 exit_code;
+};
+#define PIDINFO_EXIT	(1ULL << 3)
+#define PIDINFO_GET	_IOWR(0xFF, 11, struct pidinfo)
+
+int
+pid_watch_exit(int fd, int *wstatus)
+{
+	struct pidinfo pi;
+
+	memset(&pi, 0, sizeof pi);
+	pi.mask = PIDINFO_EXIT;
+	if (fd < 0 || ioctl(fd, PIDINFO_GET, &pi) == -1 ||
+	    !(pi.mask & PIDINFO_EXIT))
+		return -1;
+	*wstatus = pi.exit_code;
+	return 0;
+}
 
 int
 pid_watch_open(pid_t pid)
@@ -113,6 +146,14 @@ pid_watch_gone(int fd, pid_t pid)
 	return kill(pid, 0) == -1 && errno == ESRCH;
 }
 
+int
+pid_watch_exit(int fd, int *wstatus)
+{
+	(void)fd;
+	(void)wstatus;
+	return -1;
+}
+
 #else
 
 int
@@ -127,6 +168,14 @@ pid_watch_gone(int fd, pid_t pid)
 {
 	(void)fd;
 	return kill(pid, 0) == -1 && errno == ESRCH;
+}
+
+int
+pid_watch_exit(int fd, int *wstatus)
+{
+	(void)fd;
+	(void)wstatus;
+	return -1;
 }
 
 #endif

@@ -224,6 +224,7 @@ const char *pid_self(void);
 /* ---- pidwatch.c: a process that is not our child, waited for ---- */
 int	 pid_watch_open(pid_t);		/* fd readable once it ends, or -1 */
 int	 pid_watch_gone(int fd, pid_t);	/* 1: ended and reaped */
+int	 pid_watch_exit(int fd, int *wstatus);	/* reaped too, or -1 */
 int	 pid_watch_fifo(const char *path);	/* pids written to it, or -1 */
 
 /* ---- spawn.c: child processes, always by argv, never through sh ---- */
@@ -450,6 +451,7 @@ struct pane_end {
 	const char *id;
 	pid_t	 pid, server;
 	int	 watchfd, lockfd, ttyfd;	/* pidfd, .watch, the terminal */
+	int	 exact;		/* its launch script exec'd a plain command */
 	int	 ws;
 };
 typedef int (*log_seen_fn)(struct pane_end *);

@@ -150,6 +150,82 @@ pane_pid_of() {
 	assert_no_processes
 }
 
+# kernel_keeps_exit: Linux 6.15 or later, whose pidfd keeps the exit
+# status of a process its parent has reaped (PIDFD_INFO_EXIT).
+kernel_keeps_exit() {
+	local r maj min
+	[ "$(uname -s)" = Linux ] || return 1
+	r=$(uname -r)
+	maj=${r%%.*}
+	r=${r#*.}
+	min=${r%%[!0-9]*}
+	[ "$maj" -gt 6 ] || { [ "$maj" -eq 6 ] && [ "${min:-0}" -ge 15 ]; }
+}
+
+# writer_watches WRITER PID: the writer holds a pidfd for PID.
+writer_watches() {
+	local f
+	for f in /proc/"$1"/fdinfo/*; do
+		grep -Eq "^Pid:[[:space:]]+$2\$" "$f" 2>/dev/null && return 0
+	done
+	return 1
+}
+
+@test "the writer records a program's end even once the server has reaped it: the kernel keeps the status for its pidfd" {
+	build_has_proc ||
+	    skip "this roost is built without /proc: a program's end is the hook's to record"
+	kernel_keeps_exit ||
+	    skip "Linux $(uname -r) keeps no exit status for a reaped process's pidfd (PIDFD_INFO_EXIT, Linux 6.15)"
+	roost add bob --restart-delay 0 -- "$T/prog/forever" >/dev/null
+	start_id bob
+	local sp pp wp
+	sp=$(server_pid bob)
+	# A respawned run: its launch script tells the running writer that it
+	# exec'd the program.
+	kill -KILL "$(pane_pid_of bob)"
+	wait_for 10 grep -q "ev=launch id=bob mode=fresh cause=restart server_pid=$sp respawn=yes" "$(life_log)"
+	pp=$(pane_pid_of bob)
+	read -r wp _ <"$(state_of bob).pipe"
+	wait_for 10 writer_watches "$wp" "$pp"
+	# No hook: only the writer can record it.  Stopped until the server
+	# has reaped the program (nudged, as utempter may lose its SIGCHLD),
+	# it finds no zombie to read.
+	"$TMUX_BIN" -S "$(sock_of bob)" set-hook -u -t =bob: pane-died
+	kill -STOP "$wp"
+	kill -TERM "$pp"
+	wait_for 10 eval 'kill -CHLD "$sp"; [ ! -e "/proc/$pp" ]'
+	kill -CONT "$wp"
+	wait_for 10 has_line "$(exits_log)" "ev=session-exit id=bob status= signal=SIGTERM oom= pane_pid=$pp server_pid=$sp"
+	[ "$(grep -c "pane_pid=$pp " "$(exits_log)")" -eq 1 ]
+	roost stop bob >/dev/null
+	assert_no_processes
+}
+
+@test "a program tmux hangs up (respawn-pane -k) is no death, even to a writer that comes to it after the reap" {
+	build_has_proc ||
+	    skip "this roost is built without /proc: the writer records nothing anyway"
+	kernel_keeps_exit ||
+	    skip "Linux $(uname -r) keeps no exit status for a reaped process's pidfd (PIDFD_INFO_EXIT, Linux 6.15)"
+	roost add bob --restart-delay 0 -- "$T/prog/forever" >/dev/null
+	start_id bob
+	local sp pp wp
+	sp=$(server_pid bob)
+	kill -KILL "$(pane_pid_of bob)"
+	wait_for 10 grep -q "ev=launch id=bob mode=fresh cause=restart server_pid=$sp respawn=yes" "$(life_log)"
+	pp=$(pane_pid_of bob)
+	read -r wp _ <"$(state_of bob).pipe"
+	wait_for 10 writer_watches "$wp" "$pp"
+	# tmux closes the terminal first: the program dies of the hangup.
+	kill -STOP "$wp"
+	"$TMUX_BIN" -S "$(sock_of bob)" respawn-pane -k -t =bob: "$T/prog/forever"
+	wait_for 10 eval 'kill -CHLD "$sp"; [ ! -e "/proc/$pp" ]'
+	kill -CONT "$wp"
+	wait_for 10 eval '! writer_watches "$wp" "$pp"'
+	[ "$(count_lines "$(exits_log)" "pane_pid=$pp ")" -eq 0 ]
+	roost stop bob >/dev/null
+	assert_no_processes
+}
+
 @test "a pane tmux closes (kill-session) is no death: the writer records nothing, as no hook runs" {
 	build_has_proc ||
 	    skip "this roost is built without /proc: the writer records nothing anyway"
