@@ -541,8 +541,10 @@ death_seen(struct pane_end *e)
 	hung = tty_hung_up(e->ttyfd);
 	if (pid_zombie_status(e->pid, &e->ws, &ppid, comm, sizeof comm) == 0 &&
 	    ppid == e->server && !pid_watch_gone(e->watchfd, e->pid)) {
+		/* Not reaped, so tmux still holds the terminal of a pane
+		 * that ended by itself: hung up, tmux closed it first. */
 		(void)snprintf(launch, sizeof launch, "%s.launch", e->id);
-		if (strncmp(comm, launch, 15) == 0)
+		if (hung || strncmp(comm, launch, 15) == 0)
 			return 0;
 	} else if (!e->exact || !pid_watch_gone(e->watchfd, e->pid) ||
 	    pid_watch_exit(e->watchfd, &e->ws) != 0)
@@ -588,7 +590,12 @@ death_seen_record(const struct pane_end *e)
 	if (!canary_live(e->id, &cp) || marker_ctx_session(&x) == NULL ||
 	    x.s.pane_pid != e->pid || flock(e->lockfd, LOCK_EX) == -1)
 		return;
-	if (!death_written(&x, pp, &line, fx, sizeof fx))
+	/* Again under the lock: the hook may have recorded this end and
+	 * acted on it meanwhile (a new run, a dismissed canary). */
+	marker_ctx_forget(&x);
+	if (canary_live(e->id, &cp) && marker_ctx_session(&x) != NULL &&
+	    x.s.pane_pid == e->pid && x.s.died == 0 &&
+	    !death_written(&x, pp, &line, fx, sizeof fx))
 		death_write(&x, &df, &line, fx, sizeof fx);
 	(void)flock(e->lockfd, LOCK_UN);
 	buf_free(&line);

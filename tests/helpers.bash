@@ -230,15 +230,32 @@ in_tty() {
 	fi
 }
 
-# build_has_proc: the roost under test reads /proc (config.h of its build:
-# the one beside it, as in build-noproc/, else the source tree's).
-build_has_proc() {
+# build_has NAME: config.h of the roost under test (the one beside it, as
+# in build-noproc/, else the source tree's) defines NAME to 1; 2 when
+# there is none (an installed roost).
+build_has() {
 	local c
 	for c in "${ROOST_BIN%/*}/config.h" "$BATS_TEST_DIRNAME/../config.h" \
 	    "$BATS_TEST_DIRNAME/../../config.h"; do
 		[ -f "$c" ] || continue
-		grep -q '^#define HAVE_PROC_SELF 1$' "$c"
+		grep -q "^#define $1 1\$" "$c"
 		return
 	done
-	[ -r /proc/self/cmdline ]	# an installed roost: what it would find
+	return 2
+}
+
+# build_has_proc: the roost under test reads /proc.
+build_has_proc() {
+	local rc=0
+	build_has HAVE_PROC_SELF || rc=$?
+	[ "$rc" -ne 2 ] || { [ -r /proc/self/cmdline ]; return; } # installed
+	[ "$rc" -eq 0 ]
+}
+
+# build_has_pidfd: the roost under test watches a pane with a pidfd.
+build_has_pidfd() {
+	local rc=0
+	build_has HAVE_PIDFD || rc=$?
+	[ "$rc" -ne 2 ] || { [ "$(uname -s)" = Linux ]; return; } # installed
+	[ "$rc" -eq 0 ]
 }

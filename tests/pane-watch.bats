@@ -174,6 +174,8 @@ writer_watches() {
 @test "the writer records a program's end even once the server has reaped it: the kernel keeps the status for its pidfd" {
 	build_has_proc ||
 	    skip "this roost is built without /proc: a program's end is the hook's to record"
+	build_has_pidfd ||
+	    skip "this roost is built without pidfd_open: the writer watches no process"
 	kernel_keeps_exit ||
 	    skip "Linux $(uname -r) keeps no exit status for a reaped process's pidfd (PIDFD_INFO_EXIT, Linux 6.15)"
 	roost add bob --restart-delay 0 -- "$T/prog/forever" >/dev/null
@@ -204,6 +206,8 @@ writer_watches() {
 @test "a program tmux hangs up (respawn-pane -k) is no death, even to a writer that comes to it after the reap" {
 	build_has_proc ||
 	    skip "this roost is built without /proc: the writer records nothing anyway"
+	build_has_pidfd ||
+	    skip "this roost is built without pidfd_open: the writer watches no process"
 	kernel_keeps_exit ||
 	    skip "Linux $(uname -r) keeps no exit status for a reaped process's pidfd (PIDFD_INFO_EXIT, Linux 6.15)"
 	roost add bob --restart-delay 0 -- "$T/prog/forever" >/dev/null
