@@ -288,6 +288,21 @@ pwatch_set(struct pwatch *w, pid_t pid, int exact)
 	w->rounds = 0;
 }
 
+/* The pane's first process (pipe-pane's pid) has exec'd its program: it
+ * is neither the launch script nor the server's child still to exec.  Its
+ * launch script's "exec" line may have come before this writer opened
+ * .watch, and gone with no reader. */
+static int
+pwatch_execd(const struct pwatch *w)
+{
+	char comm[64], server[64], launch[ID_MAX + 8];
+
+	(void)snprintf(launch, sizeof launch, "%s.launch", w->id);
+	return pid_comm(w->pid, comm, sizeof comm) == 0 &&
+	    pid_comm(w->server, server, sizeof server) == 0 &&
+	    strcmp(comm, server) != 0 && strncmp(comm, launch, 15) != 0;
+}
+
 static void
 pwatch_open(struct pwatch *w, const char *id, pid_t pid, log_seen_fn seen,
     log_ended_fn ended)
@@ -303,6 +318,7 @@ pwatch_open(struct pwatch *w, const char *id, pid_t pid, log_seen_fn seen,
 	home_path(w->path, "state/%s.watch", id);
 	w->fifo = pid_watch_fifo(w->path);
 	pwatch_set(w, pid, 0);
+	w->exact = w->fd >= 0 && pwatch_execd(w);
 }
 
 /* The pids launch scripts wrote, one per line ("PID" or "PID exec"): the

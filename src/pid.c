@@ -108,7 +108,14 @@ pid_oom_count(const char *file, long *count)
 }
 
 /* Without /proc a zombie's status is its parent's to learn, whether a
- * process is in exit(2) cannot be told, nor its terminal. */
+ * process is in exit(2) cannot be told, nor its terminal or name. */
+int
+pid_comm(pid_t pid, char *comm, size_t n)
+{
+	(void)pid, (void)comm, (void)n;
+	return -1;
+}
+
 int
 pid_zombie_status(pid_t pid, int *wstatus, pid_t *ppid, char *comm, size_t n)
 {

@@ -207,6 +207,19 @@ pid_zombie_status(pid_t pid, int *wstatus, pid_t *ppid, char *comm, size_t n)
 	return 0;
 }
 
+/* The kernel's name of pid (its program's, at most 15 bytes): 0, or -1
+ * when it is gone or cannot be read. */
+int
+pid_comm(pid_t pid, char *comm, size_t n)
+{
+	struct pstat ps;
+
+	if (pstat_of(pid, &ps) != 0 || ps.state == 'Z')
+		return -1;
+	(void)snprintf(comm, n, "%s", ps.comm);
+	return 0;
+}
+
 /*
  * Is pid on its way out: gone, a zombie, or in exit(2) already (the
  * kernel's PF_EXITING in /proc/PID/stat's flags, set before it closes

@@ -207,6 +207,7 @@ int	 pid_argv_has(pid_t, const char *word);
 int	 pid_zombie_status(pid_t, int *wstatus, pid_t *ppid, char *comm,
 	    size_t n);
 int	 pid_ending(pid_t);		/* gone, a zombie or in exit(2) */
+int	 pid_comm(pid_t, char *comm, size_t);	/* its name, or -1 */
 int	 pid_tty_open(pid_t);		/* its pseudo-terminal, one more holder */
 time_t	 pid_boot_time(void);		/* 0 when unknown */
 int	 pid_clock0(char *, size_t);	/* the canary's clock */

@@ -203,6 +203,39 @@ writer_watches() {
 	assert_no_processes
 }
 
+@test "a writer that starts after its pane's program was exec'd (piped again by the tick) also records its end once reaped" {
+	build_has_proc ||
+	    skip "this roost is built without /proc: a program's end is the hook's to record"
+	build_has_pidfd ||
+	    skip "this roost is built without pidfd_open: the writer watches no process"
+	kernel_keeps_exit ||
+	    skip "Linux $(uname -r) keeps no exit status for a reaped process's pidfd (PIDFD_INFO_EXIT, Linux 6.15)"
+	add_id bob "$T/prog/forever"
+	start_id bob
+	local sp pp wp
+	sp=$(server_pid bob)
+	pp=$(pane_pid_of bob)
+	wait_for 10 eval '[ -s "$(state_of bob).pipe" ]'
+	read -r wp _ <"$(state_of bob).pipe"
+	kill -KILL "$wp"
+	wait_for 5 pid_gone "$wp"
+	# The new writer learns of the program from pipe-pane alone: no
+	# launch script writes to .watch for it.
+	roost tick >/dev/null
+	wait_for 10 eval '[ -s "$(state_of bob).pipe" ] && ! grep -q "^$wp " "$(state_of bob).pipe"'
+	read -r wp _ <"$(state_of bob).pipe"
+	wait_for 10 writer_watches "$wp" "$pp"
+	"$TMUX_BIN" -S "$(sock_of bob)" set-hook -u -t =bob: pane-died
+	kill -STOP "$wp"
+	kill -TERM "$pp"
+	wait_for 10 eval 'kill -CHLD "$sp"; [ ! -e "/proc/$pp" ]'
+	kill -CONT "$wp"
+	wait_for 10 has_line "$(exits_log)" "ev=session-exit id=bob status= signal=SIGTERM oom= pane_pid=$pp server_pid=$sp"
+	[ "$(grep -c "pane_pid=$pp " "$(exits_log)")" -eq 1 ]
+	roost stop bob >/dev/null
+	assert_no_processes
+}
+
 @test "a program tmux hangs up (respawn-pane -k) is no death, even to a writer that comes to it after the reap" {
 	build_has_proc ||
 	    skip "this roost is built without /proc: the writer records nothing anyway"
