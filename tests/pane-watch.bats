@@ -171,45 +171,60 @@ writer_watches() {
 	return 1
 }
 
-@test "the writer records a program's end even once the server has reaped it: the kernel keeps the status for its pidfd" {
+# reap_skips: the writer records from a reaped process's pidfd only here.
+reap_skips() {
 	build_has_proc ||
 	    skip "this roost is built without /proc: a program's end is the hook's to record"
 	build_has_pidfd ||
 	    skip "this roost is built without pidfd_open: the writer watches no process"
 	kernel_keeps_exit ||
 	    skip "Linux $(uname -r) keeps no exit status for a reaped process's pidfd (PIDFD_INFO_EXIT, Linux 6.15)"
+}
+
+# respawned: bob restarted once in its live server, whose launch script
+# told the running writer that it exec'd the program.  Sets the test's
+# sp (server), pp (program) and wp (the writer, which watches pp).
+respawned() {
 	roost add bob --restart-delay 0 -- "$T/prog/forever" >/dev/null
 	start_id bob
-	local sp pp wp
 	sp=$(server_pid bob)
-	# A respawned run: its launch script tells the running writer that it
-	# exec'd the program.
 	kill -KILL "$(pane_pid_of bob)"
 	wait_for 10 grep -q "ev=launch id=bob mode=fresh cause=restart server_pid=$sp respawn=yes" "$(life_log)"
 	pp=$(pane_pid_of bob)
 	read -r wp _ <"$(state_of bob).pipe"
 	wait_for 10 writer_watches "$wp" "$pp"
-	# No hook: only the writer can record it.  Stopped until the server
-	# has reaped the program (nudged, as utempter may lose its SIGCHLD),
-	# it finds no zombie to read.
-	"$TMUX_BIN" -S "$(sock_of bob)" set-hook -u -t =bob: pane-died
+}
+
+# behind_writer CMD...: CMD ends the program while the writer is stopped,
+# and the server reaps it (nudged, as utempter may lose its SIGCHLD)
+# before the writer goes on: it finds no zombie to read.
+behind_writer() {
 	kill -STOP "$wp"
-	kill -TERM "$pp"
+	"$@"
 	wait_for 10 eval 'kill -CHLD "$sp"; [ ! -e "/proc/$pp" ]'
 	kill -CONT "$wp"
-	wait_for 10 has_line "$(exits_log)" "ev=session-exit id=bob status= signal=SIGTERM oom= pane_pid=$pp server_pid=$sp"
+}
+
+# recorded_once SIGNAL: the writer's record of pp's end, and no other.
+recorded_once() {
+	wait_for 10 has_line "$(exits_log)" "ev=session-exit id=bob status= signal=$1 oom= pane_pid=$pp server_pid=$sp"
 	[ "$(grep -c "pane_pid=$pp " "$(exits_log)")" -eq 1 ]
+}
+
+@test "the writer records a program's end even once the server has reaped it: the kernel keeps the status for its pidfd" {
+	reap_skips
+	local sp pp wp
+	respawned
+	# No hook: only the writer can record it.
+	"$TMUX_BIN" -S "$(sock_of bob)" set-hook -u -t =bob: pane-died
+	behind_writer kill -TERM "$pp"
+	recorded_once SIGTERM
 	roost stop bob >/dev/null
 	assert_no_processes
 }
 
 @test "a writer that starts after its pane's program was exec'd (piped again by the tick) also records its end once reaped" {
-	build_has_proc ||
-	    skip "this roost is built without /proc: a program's end is the hook's to record"
-	build_has_pidfd ||
-	    skip "this roost is built without pidfd_open: the writer watches no process"
-	kernel_keeps_exit ||
-	    skip "Linux $(uname -r) keeps no exit status for a reaped process's pidfd (PIDFD_INFO_EXIT, Linux 6.15)"
+	reap_skips
 	add_id bob "$T/prog/forever"
 	start_id bob
 	local sp pp wp
@@ -226,37 +241,19 @@ writer_watches() {
 	read -r wp _ <"$(state_of bob).pipe"
 	wait_for 10 writer_watches "$wp" "$pp"
 	"$TMUX_BIN" -S "$(sock_of bob)" set-hook -u -t =bob: pane-died
-	kill -STOP "$wp"
-	kill -TERM "$pp"
-	wait_for 10 eval 'kill -CHLD "$sp"; [ ! -e "/proc/$pp" ]'
-	kill -CONT "$wp"
-	wait_for 10 has_line "$(exits_log)" "ev=session-exit id=bob status= signal=SIGTERM oom= pane_pid=$pp server_pid=$sp"
-	[ "$(grep -c "pane_pid=$pp " "$(exits_log)")" -eq 1 ]
+	behind_writer kill -TERM "$pp"
+	recorded_once SIGTERM
 	roost stop bob >/dev/null
 	assert_no_processes
 }
 
 @test "a program tmux hangs up (respawn-pane -k) is no death, even to a writer that comes to it after the reap" {
-	build_has_proc ||
-	    skip "this roost is built without /proc: the writer records nothing anyway"
-	build_has_pidfd ||
-	    skip "this roost is built without pidfd_open: the writer watches no process"
-	kernel_keeps_exit ||
-	    skip "Linux $(uname -r) keeps no exit status for a reaped process's pidfd (PIDFD_INFO_EXIT, Linux 6.15)"
-	roost add bob --restart-delay 0 -- "$T/prog/forever" >/dev/null
-	start_id bob
+	reap_skips
 	local sp pp wp
-	sp=$(server_pid bob)
-	kill -KILL "$(pane_pid_of bob)"
-	wait_for 10 grep -q "ev=launch id=bob mode=fresh cause=restart server_pid=$sp respawn=yes" "$(life_log)"
-	pp=$(pane_pid_of bob)
-	read -r wp _ <"$(state_of bob).pipe"
-	wait_for 10 writer_watches "$wp" "$pp"
+	respawned
 	# tmux closes the terminal first: the program dies of the hangup.
-	kill -STOP "$wp"
-	"$TMUX_BIN" -S "$(sock_of bob)" respawn-pane -k -t =bob: "$T/prog/forever"
-	wait_for 10 eval 'kill -CHLD "$sp"; [ ! -e "/proc/$pp" ]'
-	kill -CONT "$wp"
+	behind_writer "$TMUX_BIN" -S "$(sock_of bob)" respawn-pane -k -t =bob: \
+	    "$T/prog/forever"
 	wait_for 10 eval '! writer_watches "$wp" "$pp"'
 	[ "$(count_lines "$(exits_log)" "pane_pid=$pp ")" -eq 0 ]
 	roost stop bob >/dev/null
