@@ -497,6 +497,7 @@ const struct cmd_entry cmd_pane_died_entry = {
 	"respawned in pane now, or once its backoff is over (the pane stays\n"
 	"dead meanwhile); otherwise it ends the session and asks for a pass\n"
 	"over the identity.  Fields that are not numbers or signals are\n"
-	"dropped.\n",
+	"dropped.  An identity with no conf, session, canary or server exits\n"
+	"4 and writes nothing.\n",
 	pane_died_opts, 1, -1, H_READ, 0, cmd_pane_died
 };

@@ -530,7 +530,7 @@ tty_hung_up(int fd)
 int
 death_seen(struct pane_end *e)
 {
-	char comm[64], launch[ID_MAX + 8];
+	char comm[64];
 	pid_t ppid;
 	int hung;
 
@@ -543,8 +543,7 @@ death_seen(struct pane_end *e)
 	    ppid == e->server && !pid_watch_gone(e->watchfd, e->pid)) {
 		/* Not reaped, so tmux still holds the terminal of a pane
 		 * that ended by itself: hung up, tmux closed it first. */
-		(void)snprintf(launch, sizeof launch, "%s.launch", e->id);
-		if (hung || strncmp(comm, launch, 15) == 0)
+		if (hung || home_launch_comm(e->id, comm))
 			return 0;
 	} else if (!e->exact || !pid_watch_gone(e->watchfd, e->pid) ||
 	    pid_watch_exit(e->watchfd, &e->ws) != 0)
@@ -587,12 +586,10 @@ death_seen_record(const struct pane_end *e)
 	df.pane_pid = pp;
 	df.server_pid = sp;
 	home_ctx(e->id, &x);
-	if (!canary_live(e->id, &cp) || marker_ctx_session(&x) == NULL ||
-	    x.s.pane_pid != e->pid || flock(e->lockfd, LOCK_EX) == -1)
+	if (flock(e->lockfd, LOCK_EX) == -1)
 		return;
-	/* Again under the lock: the hook may have recorded this end and
+	/* Asked under the lock: the hook may have recorded this end and
 	 * acted on it meanwhile (a new run, a dismissed canary). */
-	marker_ctx_forget(&x);
 	if (canary_live(e->id, &cp) && marker_ctx_session(&x) != NULL &&
 	    x.s.pane_pid == e->pid && x.s.died == 0 &&
 	    !death_written(&x, pp, &line, fx, sizeof fx))

@@ -260,6 +260,17 @@ home_path(char *out, const char *fmt, ...)
 		err_abort("path too long under %s", H.dir);
 }
 
+/* comm, the kernel's name of a process (at most 15 bytes), is that of
+ * id's launch script, bin/<id>.launch, still running. */
+int
+home_launch_comm(const char *id, const char *comm)
+{
+	char launch[ID_MAX + 8];
+
+	(void)snprintf(launch, sizeof launch, "%s.launch", id);
+	return strncmp(comm, launch, 15) == 0;
+}
+
 /*
  * The identity's lock (flock on lock/<id>), serialising launch, teardown
  * and tick.  It lives apart from state/ and is never removed with the

@@ -273,11 +273,11 @@ struct pwatch {
 static void
 pwatch_set(struct pwatch *w, pid_t pid, int exact)
 {
-	if (pid == w->pid && w->fd >= 0)
-		w->exact = exact;
-	if ((pid == w->pid && w->fd >= 0) || pid <= 1)
+	if (pid <= 1)
 		return;
 	w->exact = exact;
+	if (pid == w->pid && w->fd >= 0)
+		return;
 	if (w->fd >= 0)
 		(void)close(w->fd);
 	if (w->tty >= 0)
@@ -295,12 +295,11 @@ pwatch_set(struct pwatch *w, pid_t pid, int exact)
 static int
 pwatch_execd(const struct pwatch *w)
 {
-	char comm[64], server[64], launch[ID_MAX + 8];
+	char comm[64], server[64];
 
-	(void)snprintf(launch, sizeof launch, "%s.launch", w->id);
 	return pid_comm(w->pid, comm, sizeof comm) == 0 &&
 	    pid_comm(w->server, server, sizeof server) == 0 &&
-	    strcmp(comm, server) != 0 && strncmp(comm, launch, 15) != 0;
+	    strcmp(comm, server) != 0 && !home_launch_comm(w->id, comm);
 }
 
 static void

@@ -292,6 +292,7 @@ const char *home_sockdir(void);
 int	 home_dir_check(const char *path, int create);
 int	 home_above_check(const char *path);
 void	 home_path(char *out, const char *fmt, ...) PRINTFLIKE(2, 3);
+int	 home_launch_comm(const char *id, const char *comm);
 void	 home_pane_log(char *out, const char *id);
 int	 home_lock(const char *id, int wait);
 int	 home_sock(const char *id, char *out, size_t n);
