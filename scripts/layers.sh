@@ -13,7 +13,7 @@ set -u
 # object:layer, lowest first (platform 1, state 2, lifecycle 3, cli 4,
 # commands 5, main 6).
 layers='xmalloc:1 buf:1 err:1 num:1 sig:1 now:1 fmt:1 escape:1 logfmt:1 file:1
-pid_linux:1 pid_darwin:1 pid_posix:1 pid:1 pidwatch:1 spawn:1 scope:1 tmux:1 term:1 templates:1
+pid_linux:1 pid_darwin:1 pid_posix:1 pid:1 pidwatch:1 spawn:1 scope:1 tmux:1 tmuxwire:1 term:1 templates:1
 home:2 ident:2 conf:2 marker:2 log:2 render:2 sched:2 state:2 server:2 mem:2
 queue:2
 canary:3 teardown:3 death:3 launch:3 mass:3 tick:3 cron:3 launchd:3 systemd:3

@@ -237,6 +237,7 @@ int	 spawn_daemon(void);
 int	 spawn_feed(const char *const argv[], const char *in, size_t len,
 	    long ms, int *status);
 int	 spawn_tool(const char *const argv[], struct buf *out, struct buf *err1);
+long	 spawn_timeout(long ms);
 int	 spawn_tool_ms(const char *const argv[], struct buf *out,
 	    struct buf *err1, long timeout);
 int	 spawn_which(const char *name, char *out, size_t n);
@@ -280,6 +281,11 @@ int	 tmux_refused_again(const char *sock, pid_t server);
 int	 tmux_run(const char *sock, const char *const args[], struct buf *out);
 int	 tmux_run_ms(const char *sock, const char *const args[],
 	    struct buf *out, long timeout);
+
+/* ---- tmuxwire.c: a tmux command with no client process ---- */
+#define TMUX_WIRE_EXEC	(-2)	/* not spoken here: run tmux's client */
+int	 tmux_wire(const char *sock, const char *const args[],
+	    struct buf *out, struct buf *err, long timeout);
 
 /* =================================================================== state */
 

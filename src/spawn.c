@@ -405,8 +405,8 @@ spawn_tool(const char *const argv[], struct buf *out, struct buf *err1)
 
 /* Tests that wait out a tool's time limit (a wedged server, a socket
  * that is not tmux's) shorten every limit to ROOST_TEST_TOOL_TIMEOUT_MS. */
-static long
-tool_timeout(long ms)
+long
+spawn_timeout(long ms)
 {
 	const char *e = getenv("ROOST_TEST_TOOL_TIMEOUT_MS");
 	unsigned long cap;
@@ -424,7 +424,7 @@ spawn_tool_ms(const char *const argv[], struct buf *out, struct buf *err1,
 	struct buf err = { 0 };
 	int st;
 
-	if (spawn_run(argv, out, &err, &st, tool_timeout(timeout)) == -1) {
+	if (spawn_run(argv, out, &err, &st, spawn_timeout(timeout)) == -1) {
 		buf_free(&err);
 		return -1;
 	}

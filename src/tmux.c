@@ -147,29 +147,16 @@ tmux_pids(const char *out, pid_t *server, pid_t *pane)
 	return 0;
 }
 
-/*
- * tmux -S sock [-f $ROOST_TMUX_CONF] args...; returns the exit status
- * (0 success), or -1 when it could not run or was killed.  A non-zero
- * status records tmux's first stderr line as the reason.
- */
-int
-tmux_run(const char *sock, const char *const args[], struct buf *out)
-{
-	return tmux_run_ms(sock, args, out, TMUX_TIMEOUT_MS);
-}
-
-/* The same, the client killed after timeout ms (a wedged server). */
-int
-tmux_run_ms(const char *sock, const char *const args[], struct buf *out,
-    long timeout)
+/* tmux's own client for a command: $ROOST_TMUX_CLIENT=exec, or what
+ * tmux_wire does not speak. */
+static int
+client_exec(const char *sock, const char *const args[], struct buf *out,
+    struct buf *err, long timeout)
 {
 	const char *argv[TMUX_ARGS_MAX + 6];
 	const char *conf = getenv("ROOST_TMUX_CONF");
-	struct buf err = { 0 };
 	int n = 0, i, rc;
 
-	if (tmux_check() == -1)
-		return -1;
 	argv[n++] = tmux_bin();
 	argv[n++] = "-S";
 	argv[n++] = sock;
@@ -183,12 +170,49 @@ tmux_run_ms(const char *sock, const char *const args[], struct buf *out,
 		argv[n++] = args[i];
 	}
 	argv[n] = NULL;
-	rc = spawn_tool_ms(argv, out, &err, timeout);
-	if (rc == 127 && err.len == 0)
-		(void)err_set(RX_FAIL, "tmux: %s: could not execute", argv[0]);
-	else if (rc > 0)
+	rc = spawn_tool_ms(argv, out, err, timeout);
+	if (rc == 127 && err->len == 0)
+		return err_set(RX_FAIL, "tmux: %s: could not execute", argv[0]);
+	return rc < 256 ? rc : -1;
+}
+
+/*
+ * tmux -S sock args...: the exit status (0 success), or -1 when it could
+ * not run, was killed, or the server did not answer in time.  A non-zero
+ * status records tmux's first stderr line as the reason.  roost speaks
+ * the command to the server itself (tmuxwire.c), so most commands cost no
+ * process; tmux's own client runs what that does not speak, or every
+ * command with $ROOST_TMUX_CLIENT=exec.
+ */
+int
+tmux_run(const char *sock, const char *const args[], struct buf *out)
+{
+	return tmux_run_ms(sock, args, out, TMUX_TIMEOUT_MS);
+}
+
+/* The same, given up after timeout ms (a wedged server). */
+int
+tmux_run_ms(const char *sock, const char *const args[], struct buf *out,
+    long timeout)
+{
+	const char *how = getenv("ROOST_TMUX_CLIENT");
+	struct buf err = { 0 };
+	int rc = TMUX_WIRE_EXEC;
+
+	if (tmux_check() == -1)
+		return -1;
+	timeout = spawn_timeout(timeout);
+	if (how == NULL || strcmp(how, "exec") != 0)
+		rc = tmux_wire(sock, args, out, &err, timeout);
+	if (rc == TMUX_WIRE_EXEC) {
+		buf_reset(&err);
+		rc = client_exec(sock, args, out, &err, timeout);
+	}
+	if (rc > 0) {
+		buf_firstline(&err);
 		(void)err_set(RX_FAIL, "tmux %s: %s", args[0],
 		    err.len > 0 ? err.s : "failed");
+	}
 	buf_free(&err);
-	return rc < 256 ? rc : -1;
+	return rc;
 }

@@ -31,7 +31,8 @@ teardown() { common_teardown; }
 	[ ! -e "$(exits_log)" ] || [ "$(server_exits)" -eq 0 ]
 }
 
-@test "start: exactly one tmux invocation sets the session up (new-session, remain-on-exit, pane-died hook, pipe-pane)" {
+# A ROOST_TMUX that logs each run's arguments to $T/tmux.calls.
+logging_tmux() {
 	cat >"$T/tmuxw" <<EOF
 #!/bin/sh
 printf '%s\n' "\$*" >>"$T/tmux.calls"
@@ -39,6 +40,32 @@ exec "$TMUX_BIN" "\$@"
 EOF
 	chmod +x "$T/tmuxw"
 	export ROOST_TMUX="$T/tmuxw"
+}
+
+@test "start: no tmux client runs; the canary's server is the only tmux, and the session is whole" {
+	logging_tmux
+	add_id bob "$T/prog/forever"
+	rm -f "$T/tmux.calls"
+	run roost start bob
+	assert_status 0
+	[ "$output" = "started bob (fresh)" ]
+	wait_for 5 canary_waiting bob
+	# roost spoke to the server itself: the only tmux run is the server
+	# the canary started with this tmux.
+	[ "$(grep -c . "$T/tmux.calls")" -eq 1 ]
+	grep -q -- "-S $(sock_of bob) -f /dev/null -D\$" "$T/tmux.calls"
+	# What the one command set up, read back by tmux's client.
+	local t=(-S "$(sock_of bob)")
+	[ "$("$TMUX_BIN" "${t[@]}" show-options -wv -t bob: remain-on-exit)" = on ]
+	"$TMUX_BIN" "${t[@]}" show-hooks -t bob: pane-died | grep -q 'pane-died'
+	[ "$("$TMUX_BIN" "${t[@]}" display-message -p -t bob: '#{pane_pipe} #{pane_start_command}')" = \
+	    "1 $ROOST_HOME/bin/bob.launch fresh" ]
+	is_running bob
+}
+
+@test "start with tmux's own client (ROOST_TMUX_CLIENT=exec): exactly one invocation sets the session up" {
+	logging_tmux
+	export ROOST_TMUX_CLIENT=exec
 	add_id bob "$T/prog/forever"
 	rm -f "$T/tmux.calls"
 	run roost start bob

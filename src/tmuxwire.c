@@ -1,0 +1,469 @@
+/*
+ * tmuxwire.c - one tmux command spoken to the server's socket by roost
+ * itself, as tmux's own client would speak it: no client process, so no
+ * fork and no exec of tmux for each command (a client costs about as
+ * much as the command's whole round trip).
+ *
+ * The protocol is tmux's private one: imsg frames (a 16-byte header: type,
+ * length, flags, the protocol version as the peer id, the pid) carrying
+ * the client's identity, the command's argv, and back the command's
+ * output on streams 1 and 2 and its exit status.  A server of another
+ * protocol version says so before it runs anything (MSG_VERSION); so does
+ * this file for what it does not speak (a big-endian host, a command too
+ * long for one frame): the caller then runs tmux's own client, which
+ * speaks whatever that tmux speaks.  It never starts a server: a command
+ * to a socket with none fails as tmux's client does, and the server was
+ * always the canary's to start.
+ */
+#include "roost.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* tmux-protocol.h and imsg.h, version 8 (tmux 2.4 to this day). */
+#define W_VERSION	8
+#define W_HEADER	16
+#define W_MAX		16384		/* MAX_IMSGSIZE: header included */
+
+#define MSG_VERSION		12
+#define MSG_IDENTIFY_FLAGS	100
+#define MSG_IDENTIFY_TERM	101
+#define MSG_IDENTIFY_TTYNAME	102
+#define MSG_IDENTIFY_ENVIRON	105
+#define MSG_IDENTIFY_DONE	106
+#define MSG_IDENTIFY_CLIENTPID	107
+#define MSG_IDENTIFY_CWD	108
+#define MSG_IDENTIFY_FEATURES	109
+#define MSG_IDENTIFY_LONGFLAGS	111
+#define MSG_COMMAND		200
+#define MSG_DETACH		201
+#define MSG_DETACHKILL		202
+#define MSG_EXIT		203
+#define MSG_EXITED		204
+#define MSG_EXITING		205
+#define MSG_READY		207
+#define MSG_SHUTDOWN		210
+#define MSG_READ_OPEN		300
+#define MSG_READ		301
+#define MSG_READ_DONE		302
+#define MSG_WRITE_OPEN		303
+#define MSG_WRITE		304
+#define MSG_WRITE_READY		305
+
+#define CLIENT_UTF8		0x10000
+
+#ifdef MSG_NOSIGNAL
+#define W_SENDFLAGS	MSG_NOSIGNAL
+#else
+#define W_SENDFLAGS	0
+#endif
+
+/* One frame onto b: the header in host order, as imsg writes it. */
+static void
+frame(struct buf *b, uint32_t type, const void *data, size_t len)
+{
+	unsigned char h[W_HEADER];
+	uint32_t peer = W_VERSION, pid = (uint32_t)getpid();
+	uint16_t flen = (uint16_t)(W_HEADER + len), flags = 0;
+
+	memcpy(h, &type, 4);
+	memcpy(h + 4, &flen, 2);
+	memcpy(h + 6, &flags, 2);
+	memcpy(h + 8, &peer, 4);
+	memcpy(h + 12, &pid, 4);
+	buf_add(b, h, sizeof h);
+	if (len > 0)
+		buf_add(b, data, len);
+}
+
+static void
+frame_str(struct buf *b, uint32_t type, const char *s)
+{
+	frame(b, type, s, strlen(s) + 1);
+}
+
+static void
+frame_int(struct buf *b, uint32_t type, int v)
+{
+	frame(b, type, &v, sizeof v);
+}
+
+/* tmux's client: a locale that names UTF-8 (or a client inside tmux) is
+ * a UTF-8 one. */
+static int
+client_flags(void)
+{
+	const char *s = getenv("LC_ALL");
+
+	if (getenv("TMUX") != NULL)
+		return CLIENT_UTF8;
+	if (s == NULL || *s == '\0')
+		s = getenv("LC_CTYPE");
+	if (s == NULL || *s == '\0')
+		s = getenv("LANG");
+	if (s == NULL)
+		return 0;
+	for (; *s != '\0'; s++)
+		if ((s[0] == 'U' || s[0] == 'u') && (s[1] == 'T' ||
+		    s[1] == 't') && (s[2] == 'F' || s[2] == 'f') &&
+		    (s[3] == '8' || (s[3] == '-' && s[4] == '8')))
+			return CLIENT_UTF8;
+	return 0;
+}
+
+/*
+ * What tmux's client sends before a command (no terminal: its stdin is
+ * /dev/null when roost runs it), then the command: 0, or -1 when the
+ * command does not fit one frame.
+ */
+static int
+hello(struct buf *b, const char *const args[])
+{
+	extern char **environ;
+	char cwd[PATHBUF], **e;
+	const char *home = getenv("HOME"), *term = getenv("TERM");
+	uint64_t longflags;
+	struct buf cmd = { 0 };
+	int flags = client_flags(), argc = 0, rc = 0;
+	pid_t pid = getpid();
+
+	longflags = (uint64_t)(unsigned)flags;
+	frame_int(b, MSG_IDENTIFY_FLAGS, flags);
+	frame(b, MSG_IDENTIFY_LONGFLAGS, &longflags, sizeof longflags);
+	frame_str(b, MSG_IDENTIFY_TERM, term != NULL ? term : "");
+	frame_int(b, MSG_IDENTIFY_FEATURES, 0);
+	frame_str(b, MSG_IDENTIFY_TTYNAME, "");
+	if (getcwd(cwd, sizeof cwd) == NULL)
+		(void)snprintf(cwd, sizeof cwd, "%s",
+		    home != NULL && *home == '/' ? home : "/");
+	frame_str(b, MSG_IDENTIFY_CWD, cwd);
+	frame(b, MSG_IDENTIFY_CLIENTPID, &pid, sizeof pid);
+	for (e = environ; *e != NULL; e++)
+		if (strlen(*e) + 1 <= W_MAX - W_HEADER)
+			frame_str(b, MSG_IDENTIFY_ENVIRON, *e);
+	frame(b, MSG_IDENTIFY_DONE, NULL, 0);
+
+	/* struct msg_command { int argc; } and the argv, each with its NUL. */
+	buf_add(&cmd, &argc, sizeof argc);
+	for (; args[argc] != NULL; argc++)
+		buf_add(&cmd, args[argc], strlen(args[argc]) + 1);
+	memcpy(cmd.s, &argc, sizeof argc);
+	if (W_HEADER + cmd.len > W_MAX)
+		rc = -1;
+	else
+		frame(b, MSG_COMMAND, cmd.s, cmd.len);
+	buf_free(&cmd);
+	return rc;
+}
+
+/* A nonblocking connection to sock, or -1 with errno.  A listener whose
+ * backlog is full (EAGAIN) is tried again until the deadline. */
+static int
+dial(const char *sock, const struct timespec *t0, long timeout)
+{
+	struct sockaddr_un sun;
+	int fd, e;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(sock) >= sizeof sun.sun_path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	(void)strcpy(sun.sun_path, sock);
+	for (;;) {
+		if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+			return -1;
+		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+		(void)fcntl(fd, F_SETFL, O_NONBLOCK);
+#ifdef SO_NOSIGPIPE
+		{
+			int one = 1;
+
+			(void)setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one,
+			    sizeof one);
+		}
+#endif
+		if (connect(fd, (const struct sockaddr *)&sun, sizeof sun) == 0)
+			return fd;
+		e = errno;
+		(void)close(fd);
+		if (e != EAGAIN || now_ms_since(t0) >= timeout) {
+			errno = e;
+			return -1;
+		}
+		now_sleep_ms(1);
+	}
+}
+
+/* Wait for fd to be ready for ev until the deadline: 1 ready, 0 not. */
+static int
+ready(int fd, short ev, const struct timespec *t0, long timeout)
+{
+	struct pollfd p;
+	long left;
+	int r;
+
+	p.fd = fd;
+	p.events = ev;
+	for (;;) {
+		if ((left = timeout - now_ms_since(t0)) <= 0)
+			return 0;
+		r = poll(&p, 1, (int)left);
+		if (r > 0)
+			return 1;
+		if (r == -1 && errno != EINTR)
+			return 1;	/* the read or write says why */
+	}
+}
+
+/* All of b onto fd by the deadline: 0, or -1 (errno; ETIMEDOUT). */
+static int
+say(int fd, const struct buf *b, const struct timespec *t0, long timeout)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < b->len) {
+		n = send(fd, b->s + off, b->len - off, W_SENDFLAGS);
+		if (n > 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno != EAGAIN)
+			return -1;
+		if (!ready(fd, POLLOUT, t0, timeout)) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A two-int reply (MSG_WRITE_READY, MSG_READ_DONE): stream, error. */
+static void
+reply2(struct buf *b, uint32_t type, int stream, int error)
+{
+	int v[2];
+
+	v[0] = stream;
+	v[1] = error;
+	frame(b, type, v, sizeof v);
+}
+
+/*
+ * The server asks for a file it names (load-buffer PATH reads it through
+ * the client): its bytes as MSG_READs on stream, then MSG_READ_DONE with
+ * 0 or the errno, as tmux's client sends them.  fd 0 is the client's
+ * stdin, /dev/null here: nothing, then done.
+ */
+static void
+read_for(struct buf *b, int stream, int fd0, const char *path)
+{
+	char chunk[W_MAX - W_HEADER];
+	int fd, e = 0;
+	ssize_t n;
+
+	if (fd0 != -1) {
+		reply2(b, MSG_READ_DONE, stream, fd0 == 0 ? 0 : EBADF);
+		return;
+	}
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK)) == -1) {
+		reply2(b, MSG_READ_DONE, stream, errno);
+		return;
+	}
+	memcpy(chunk, &stream, sizeof stream);
+	for (;;) {
+		n = read(fd, chunk + sizeof stream, sizeof chunk - sizeof stream);
+		if (n > 0) {
+			frame(b, MSG_READ, chunk, sizeof stream + (size_t)n);
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno != EAGAIN)
+			e = errno;
+		break;
+	}
+	(void)close(fd);
+	reply2(b, MSG_READ_DONE, stream, e);
+}
+
+/*
+ * Run args on the server at sock, as `tmux -S sock args...` would:
+ * stdout into out (may be NULL), stderr into err.  Returns tmux's exit
+ * status (0 or 1), TMUX_WIRE_EXEC when tmux's own client must run it
+ * instead (nothing was run), or -1 after err_set when the server did not
+ * answer in timeout ms.
+ */
+int
+tmux_wire(const char *sock, const char *const args[], struct buf *out,
+    struct buf *err, long timeout)
+{
+	const union { uint16_t u; unsigned char c[2]; } endian = { 1 };
+	struct buf tx = { 0 }, rx = { 0 };
+	struct timespec t0;
+	size_t used;
+	int fd, rc = -1, done = 0, exiting = 0;
+
+	if (endian.c[0] != 1)
+		return TMUX_WIRE_EXEC;	/* imsg's length field differs */
+	if (hello(&tx, args) == -1) {
+		buf_free(&tx);
+		return TMUX_WIRE_EXEC;	/* its own client says "too long" */
+	}
+	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
+	if ((fd = dial(sock, &t0, timeout)) == -1) {
+		/* tmux's client, word for word: exit 1. */
+		if (errno == ECONNREFUSED)
+			buf_addf(err, "no server running on %s", sock);
+		else
+			buf_addf(err, "error connecting to %s (%s)", sock,
+			    strerror(errno));
+		buf_free(&tx);
+		return 1;
+	}
+	if (say(fd, &tx, &t0, timeout) == -1 && errno == ETIMEDOUT)
+		goto slow;
+	/* A write the server refused (it went away) still leaves its
+	 * answer, if any, to read. */
+	while (!done) {
+		char chunk[8192];
+		ssize_t n;
+
+		if (!ready(fd, POLLIN, &t0, timeout))
+			goto slow;
+		n = read(fd, chunk, sizeof chunk);
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0) {
+			if (!exiting) {
+				/* tmux's client: "lost server", exit 1. */
+				buf_adds(err, "lost server");
+				rc = 1;
+			}
+			break;
+		}
+		buf_add(&rx, chunk, (size_t)n);
+		used = 0;
+		buf_reset(&tx);
+		while (rx.len - used >= W_HEADER) {
+			const unsigned char *h = (unsigned char *)rx.s + used;
+			const unsigned char *d = h + W_HEADER;
+			uint32_t type;
+			uint16_t flen;
+			size_t dlen;
+			int v[2] = { 0, 0 };
+
+			memcpy(&type, h, 4);
+			memcpy(&flen, h + 4, 2);
+			if (flen < W_HEADER) {
+				buf_adds(err, "tmux: a malformed message");
+				rc = 1;
+				done = 1;
+				break;
+			}
+			if (rx.len - used < flen)
+				break;
+			used += flen;
+			dlen = flen - W_HEADER;
+			if (dlen >= sizeof v)
+				memcpy(v, d, sizeof v);
+			else if (dlen >= sizeof v[0])
+				memcpy(v, d, sizeof v[0]);
+			switch (type) {
+			case MSG_VERSION:
+				rc = TMUX_WIRE_EXEC;
+				done = 1;
+				break;
+			case MSG_WRITE_OPEN:
+				/* Streams 1 and 2 are stdout and stderr. */
+				reply2(&tx, MSG_WRITE_READY, v[0],
+				    v[0] == 1 || v[0] == 2 ? 0 : EBADF);
+				break;
+			case MSG_WRITE:
+				if (dlen < sizeof v[0])
+					break;
+				if (v[0] == 1 && out != NULL)
+					buf_add(out, d + sizeof v[0],
+					    dlen - sizeof v[0]);
+				else if (v[0] == 2)
+					buf_add(err, d + sizeof v[0],
+					    dlen - sizeof v[0]);
+				break;
+			case MSG_READ_OPEN:
+				if (dlen < sizeof v)
+					break;
+				if (dlen == sizeof v)
+					read_for(&tx, v[0], v[1], "-");
+				else if (d[dlen - 1] != '\0')
+					reply2(&tx, MSG_READ_DONE, v[0],
+					    EINVAL);
+				else
+					read_for(&tx, v[0], v[1],
+					    (const char *)d + sizeof v);
+				break;
+			case MSG_EXIT:
+			case MSG_SHUTDOWN:
+				rc = dlen >= sizeof v[0] ? v[0] : 0;
+				if (dlen > sizeof v[0])
+					buf_add(err, d + sizeof v[0],
+					    strnlen((const char *)d +
+					    sizeof v[0], dlen - sizeof v[0]));
+				/* FALLTHROUGH */
+			case MSG_DETACH:
+			case MSG_DETACHKILL:
+			case MSG_READY:
+				/* Gone as a client: no wait for MSG_EXITED. */
+				if (type == MSG_READY) {
+					buf_adds(err, "tmux: attached a client "
+					    "that has no terminal");
+					rc = 1;
+				}
+				frame(&tx, MSG_EXITING, NULL, 0);
+				exiting = 1;
+				done = type != MSG_DETACH &&
+				    type != MSG_DETACHKILL;
+				break;
+			case MSG_EXITED:
+				done = 1;
+				break;
+			default:
+				break;
+			}
+			if (done)
+				break;
+		}
+		if (used > 0) {
+			memmove(rx.s, rx.s + used, rx.len - used);
+			rx.len -= used;
+		}
+		if (tx.len > 0)
+			(void)say(fd, &tx, &t0, timeout);
+	}
+	(void)close(fd);
+	buf_free(&tx);
+	buf_free(&rx);
+	if (out != NULL)
+		(void)buf_str(out);
+	(void)buf_str(err);
+	return rc;
+slow:
+	(void)close(fd);
+	buf_free(&tx);
+	buf_free(&rx);
+	return err_set(RX_FAIL, "tmux: %s: no answer after %ld ms", sock,
+	    timeout);
+}
