@@ -197,8 +197,9 @@ pane_log_said(const struct idctx *x, off_t from, char *out, size_t n)
 
 /* The canary's server listens (the canary is its parent and waits for
  * it); the session can be created.  A server listens a few milliseconds
- * after its start, and each one waited here is one more before the
- * program runs: asked every millisecond (a connect(2), no process). */
+ * after its start, and each moment waited here is one more before the
+ * program runs: asked every SERVER_POLL_US (an lstat(2) until the socket
+ * is there, then a connect(2); no process). */
 static int
 server_wait_up(const struct idctx *x, pid_t canary, off_t logpos)
 {
@@ -216,7 +217,7 @@ server_wait_up(const struct idctx *x, pid_t canary, off_t logpos)
 		if (now_ms_since(&t0) > SERVER_UP_MS)
 			return err_set(RX_FAIL, "%s: no tmux server listening on "
 			    "%s after %d ms", id, sock, SERVER_UP_MS);
-		now_sleep_ms(1);
+		now_sleep_us(SERVER_POLL_US);
 	}
 	return 0;
 }

@@ -281,10 +281,13 @@ int
 marker_pid_write(const char *id, const char *m, pid_t pid,
     unsigned long long stamp)
 {
-	char line[64];
+	char line[64], p[PATHBUF];
 
+	/* Not synced: a pidfile names a process no crash leaves alive, and
+	 * one lost reads as none.  A launch waits for it. */
 	(void)snprintf(line, sizeof line, "%ld %llu\n", (long)pid, stamp);
-	return marker_set(id, m, line);
+	marker_path(p, id, m);
+	return file_replace(p, line, strlen(line), 0600);
 }
 
 /* The newest MARKER_MAX bytes of a marker, from a line start: a marker

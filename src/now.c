@@ -42,10 +42,16 @@ now_ms_since(const struct timespec *t0)
 void
 now_sleep_ms(long ms)
 {
+	now_sleep_us(ms * 1000);
+}
+
+void
+now_sleep_us(long us)
+{
 	struct timespec ts;
 
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
+	ts.tv_sec = us / 1000000L;
+	ts.tv_nsec = (us % 1000000L) * 1000L;
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
 }

@@ -48,6 +48,7 @@
 #define TMUX_TIMEOUT_MS	15000	/* any one tmux client run */
 #define REFUSED_PAUSE_MS 10	/* before a refused connect is tried again */
 #define SERVER_UP_MS	3000	/* a launch: tmux -D until its socket listens */
+#define SERVER_POLL_US	200	/* ... asked this often */
 #define SERVER_ASK_MS	5000	/* a launch or start: whose server a live socket is */
 #define ADOPT_ASK_MS	3000	/* the tick adopting a server: whose it is */
 #define TMUX_ASK_MS	3000	/* a teardown's tmux call: a wedged server must not hold a stop */
@@ -130,6 +131,7 @@ time_t	 now_display(void);
 void	 now_mono(struct timespec *);
 long	 now_ms_since(const struct timespec *);
 void	 now_sleep_ms(long);
+void	 now_sleep_us(long);
 
 /* ---- fmt.c: times and durations for people ---- */
 void	 fmt_iso(time_t, char out[32]);
