@@ -107,7 +107,7 @@ if [ "$C_WN" -gt 0 ]; then
 	    "$(ms "$C_WMED") / $(ms "$C_WP90") / $(ms "$C_WMAX") ms" ''
 fi
 printf '%-34s %-40s %s\n' "launch: start -> canary running" \
-    "$(ms "$L_MED") ms median, tmux=$L_CALLS, forks=$L_FORKS" '<= 15 ms, 1 tmux call'
+    "$(ms "$L_MED") ms median, tmux clients=$L_CALLS, forks=$L_FORKS" '<= 15 ms, <= 4 forks'
 printf '%-34s %-40s %s\n' "death -> running again (no tick)" \
     "$(ms "$R_MED") / $(ms "$R_P90") / $(ms "$R_MAX") ms" \
     'about 1 s + restart_delay'

@@ -1,11 +1,12 @@
 #!/bin/sh
 # launch.sh: the launch figure.  `roost start` -> session up and canary
 # running, over BENCH_LAUNCHES identities (l01 ...), each stopped again;
-# then the tmux invocations of one launch (five launches through the
-# counting ROOST_TMUX wrapper), and the processes a start creates (three
-# starts under strace -f, when present).
+# then the tmux clients one launch runs (five launches through the
+# counting ROOST_TMUX wrapper: none, as roost speaks to the server itself),
+# and the processes a start creates (three starts under strace -f, when
+# present).
 #
-# Prints bench=launch; leaves L_N L_MED L_MAX L_CALLS L_NS L_FORKS for the summary
+# Prints bench=launch; leaves L_N L_MED L_MAX L_CALLS L_FORKS for the summary
 # table.  Sourced by scripts/bench.sh, or run alone:
 # sh scripts/bench/launch.sh.
 #
@@ -54,10 +55,10 @@ for id in $l_ids; do
 	fi
 	"$ROOST" stop "$id" >/dev/null 2>>"$root/errors"
 done
-# tmux invocations of one launch, through a counting ROOST_TMUX wrapper.
-# A launch renders the canary with the tmux in force, so the server the
+# tmux clients of one launch, through a counting ROOST_TMUX wrapper.  A
+# launch renders the canary with the tmux in force, so the server the
 # canary starts (tmux -D) goes through the wrapper too: it is the server,
-# not a set-up call, and is left out.
+# not a client, and is left out.
 : >"$root/calls"
 k=0
 for id in $l_ids; do
@@ -66,8 +67,7 @@ for id in $l_ids; do
 	: >"$TMUXLOG"
 	ROOST_TMUX=$TMUXW "$ROOST" start "$id" >/dev/null 2>>"$root/errors"
 	c=$(grep -vc -e ' wait-for ' -e ' -D$' "$TMUXLOG" | tr -d ' ')
-	ns=$(grep -c ' new-session ' "$TMUXLOG")
-	echo "$c $ns" >>"$root/calls"
+	echo "$c" >>"$root/calls"
 	"$ROOST" stop "$id" >/dev/null 2>>"$root/errors"
 done
 # The processes one start creates, by strace -f (when present): from
@@ -111,12 +111,11 @@ if command -v strace >/dev/null 2>&1; then
 	L_FORKS=$(sort -n "$root/forks" | uniq | tr '\n' ',' | sed 's/,$//')
 fi
 L_CALLS=$(awk '{ print $1 }' "$root/calls" | sort -n | uniq | tr '\n' ',' | sed 's/,$//')
-L_NS=$(awk '{ s += $2 } END { print s / NR }' "$root/calls")
 stat_of "$root/launch"
 L_N=$S_N L_MED=$S_MED L_MAX=$S_MAX
-printf 'bench=launch launches=%s ok=%s failed=%s median_ms=%s net_ms=%s p90_ms=%s worst_ms=%s tmux_calls=%s new_session_per_launch=%s forks=%s ran=%s\n' \
+printf 'bench=launch launches=%s ok=%s failed=%s median_ms=%s net_ms=%s p90_ms=%s worst_ms=%s tmux_clients=%s forks=%s ran=%s\n' \
     "$LAUNCHES" "$L_N" "$lfail" "$(ms "$L_MED")" \
     "$(net "$L_MED")" "$(ms "$S_P90")" "$(ms "$L_MAX")" \
-    "$L_CALLS" "$L_NS" "$L_FORKS" "$(q "$L_RAN")"
+    "$L_CALLS" "$L_FORKS" "$(q "$L_RAN")"
 
 [ "${bench_alone:-}" != launch ] || bench_end
