@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define TMUX_ARGS_MAX	128
@@ -197,16 +198,21 @@ tmux_run_ms(const char *sock, const char *const args[], struct buf *out,
 {
 	const char *how = getenv("ROOST_TMUX_CLIENT");
 	struct buf err = { 0 };
+	struct timespec t0;
 	int rc = TMUX_WIRE_EXEC;
 
 	if (tmux_check() == -1)
 		return -1;
 	timeout = spawn_timeout(timeout);
+	now_mono(&t0);
 	if (how == NULL || strcmp(how, "exec") != 0)
 		rc = tmux_wire(sock, args, out, &err, timeout);
 	if (rc == TMUX_WIRE_EXEC) {
+		/* What is left of the one limit, not a second one. */
+		long left = timeout - now_ms_since(&t0);
+
 		buf_reset(&err);
-		rc = client_exec(sock, args, out, &err, timeout);
+		rc = client_exec(sock, args, out, &err, left > 1 ? left : 1);
 	}
 	if (rc > 0) {
 		buf_firstline(&err);

@@ -5,7 +5,9 @@
  * much as the command's whole round trip).
  *
  * The protocol is tmux's private one: imsg frames (a 16-byte header: type,
- * length, flags, the protocol version as the peer id, the pid) carrying
+ * length, flags, the protocol version as the peer id, the pid; since
+ * tmux 3.6 length and flags are one 32-bit field, the same bytes on a
+ * little-endian host for a frame that passes no descriptor) carrying
  * the client's identity, the command's argv, and back the command's
  * output on streams 1 and 2 and its exit status.  A server of another
  * protocol version says so before it runs anything (MSG_VERSION); so does
@@ -18,11 +20,13 @@
 #include "roost.h"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +63,7 @@
 #define MSG_WRITE_OPEN		303
 #define MSG_WRITE		304
 #define MSG_WRITE_READY		305
+#define MSG_WRITE_CLOSE		306
 
 #define CLIENT_UTF8		0x10000
 
@@ -121,6 +126,30 @@ client_flags(void)
 	return 0;
 }
 
+/* tmux's client's directory: $PWD where it is the working directory by
+ * another name (a symbolic link kept), else the working directory, else
+ * the home, else /. */
+static void
+client_cwd(char *cwd, size_t n)
+{
+	const char *pwd = getenv("PWD"), *home = getenv("HOME");
+	struct stat a, b;
+	struct passwd *pw;
+
+	if (getcwd(cwd, n) != NULL) {
+		if (pwd != NULL && *pwd == '/' && strlen(pwd) < n &&
+		    stat(pwd, &a) == 0 && stat(cwd, &b) == 0 &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			(void)snprintf(cwd, n, "%s", pwd);
+		return;
+	}
+	if ((home == NULL || *home == '\0') &&
+	    (pw = getpwuid(getuid())) != NULL)
+		home = pw->pw_dir;
+	(void)snprintf(cwd, n, "%s", home != NULL && *home != '\0' &&
+	    strlen(home) < n ? home : "/");
+}
+
 /*
  * What tmux's client sends before a command (no terminal: its stdin is
  * /dev/null when roost runs it), then the command: 0, or -1 when the
@@ -131,7 +160,7 @@ hello(struct buf *b, const char *const args[])
 {
 	extern char **environ;
 	char cwd[PATHBUF], **e;
-	const char *home = getenv("HOME"), *term = getenv("TERM");
+	const char *term = getenv("TERM");
 	uint64_t longflags;
 	struct buf cmd = { 0 };
 	int flags = client_flags(), argc = 0, rc = 0;
@@ -143,9 +172,7 @@ hello(struct buf *b, const char *const args[])
 	frame_str(b, MSG_IDENTIFY_TERM, term != NULL ? term : "");
 	frame_int(b, MSG_IDENTIFY_FEATURES, 0);
 	frame_str(b, MSG_IDENTIFY_TTYNAME, "");
-	if (getcwd(cwd, sizeof cwd) == NULL)
-		(void)snprintf(cwd, sizeof cwd, "%s",
-		    home != NULL && *home == '/' ? home : "/");
+	client_cwd(cwd, sizeof cwd);
 	frame_str(b, MSG_IDENTIFY_CWD, cwd);
 	frame(b, MSG_IDENTIFY_CLIENTPID, &pid, sizeof pid);
 	for (e = environ; *e != NULL; e++)
@@ -263,42 +290,232 @@ reply2(struct buf *b, uint32_t type, int stream, int error)
 	frame(b, type, v, sizeof v);
 }
 
+/* One conversation: the socket, its deadline, what the command wrote
+ * and the files the server opened through the client. */
+#define W_FILES	8
+struct conv {
+	int fd;
+	const struct timespec *t0;
+	long timeout;
+	struct buf *out, *err;
+	struct buf tx;		/* replies not yet sent */
+	struct {
+		int stream, fd;	/* fd 1 out, 2 err, else a file's */
+	} files[W_FILES];
+	int nfiles;
+};
+
 /*
  * The server asks for a file it names (load-buffer PATH reads it through
- * the client): its bytes as MSG_READs on stream, then MSG_READ_DONE with
- * 0 or the errno, as tmux's client sends them.  fd 0 is the client's
- * stdin, /dev/null here: nothing, then done.
+ * the client): its bytes as MSG_READs on stream, sent as they are read,
+ * then MSG_READ_DONE, as tmux's client sends them: the open's errno, or 0
+ * once the file ends or a read fails.  fd 0 is the client's stdin,
+ * /dev/null here: nothing, then done.  -1 when the deadline passed.
  */
-static void
-read_for(struct buf *b, int stream, int fd0, const char *path)
+static int
+read_for(struct conv *cv, int stream, int fd0, const char *path)
 {
 	char chunk[W_MAX - W_HEADER];
-	int fd, e = 0;
+	int fd, rc = 0;
 	ssize_t n;
 
 	if (fd0 != -1) {
-		reply2(b, MSG_READ_DONE, stream, fd0 == 0 ? 0 : EBADF);
-		return;
+		reply2(&cv->tx, MSG_READ_DONE, stream, fd0 == 0 ? 0 : EBADF);
+		return 0;
 	}
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK)) == -1) {
-		reply2(b, MSG_READ_DONE, stream, errno);
-		return;
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		reply2(&cv->tx, MSG_READ_DONE, stream, errno);
+		return 0;
 	}
 	memcpy(chunk, &stream, sizeof stream);
 	for (;;) {
 		n = read(fd, chunk + sizeof stream, sizeof chunk - sizeof stream);
 		if (n > 0) {
-			frame(b, MSG_READ, chunk, sizeof stream + (size_t)n);
+			frame(&cv->tx, MSG_READ, chunk, sizeof stream + (size_t)n);
+			if (say(cv->fd, &cv->tx, cv->t0, cv->timeout) == -1 &&
+			    errno == ETIMEDOUT) {
+				rc = -1;
+				break;
+			}
+			buf_reset(&cv->tx);
 			continue;
 		}
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n == -1 && errno != EAGAIN)
-			e = errno;
+		/* A pipe or a terminal with nothing yet: wait for it. */
+		if (n == -1 && errno == EAGAIN) {
+			if (!ready(fd, POLLIN, cv->t0, cv->timeout)) {
+				rc = -1;
+				break;
+			}
+			continue;
+		}
 		break;
 	}
 	(void)close(fd);
-	reply2(b, MSG_READ_DONE, stream, e);
+	if (rc == 0)
+		reply2(&cv->tx, MSG_READ_DONE, stream, 0);
+	return rc;
+}
+
+/* The server opens a file for the command's output (stream 1 and 2 for
+ * what it prints, others for save-buffer and the like): fd 1 is stdout,
+ * 2 stderr, -1 the path given, opened as tmux's client opens it. */
+static void
+write_open(struct conv *cv, int stream, int fd, int flags, const char *path)
+{
+	int i, f = -1, e = 0;
+
+	for (i = 0; i < cv->nfiles; i++)
+		if (cv->files[i].stream == stream)
+			e = EBADF;
+	if (e == 0 && cv->nfiles == W_FILES)
+		e = EMFILE;
+	if (e == 0 && fd == -1) {
+		f = open(path, flags | O_NONBLOCK | O_WRONLY | O_CREAT |
+		    O_CLOEXEC, 0644);
+		if (f == -1)
+			e = errno;
+		else
+			(void)fcntl(f, F_SETFL, fcntl(f, F_GETFL) & ~O_NONBLOCK);
+	} else if (e == 0 && (fd == 1 || fd == 2))
+		f = fd;
+	else if (e == 0)
+		e = EBADF;
+	if (e == 0) {
+		cv->files[cv->nfiles].stream = stream;
+		cv->files[cv->nfiles++].fd = f;
+	}
+	reply2(&cv->tx, MSG_WRITE_READY, stream, e);
+}
+
+static int
+write_find(const struct conv *cv, int stream)
+{
+	int i;
+
+	for (i = 0; i < cv->nfiles; i++)
+		if (cv->files[i].stream == stream)
+			return i;
+	return -1;
+}
+
+static void
+write_data(struct conv *cv, int stream, const unsigned char *d, size_t n)
+{
+	int i = write_find(cv, stream);
+
+	if (i == -1)
+		return;
+	if (cv->files[i].fd == 1) {
+		if (cv->out != NULL)
+			buf_add(cv->out, d, n);
+	} else if (cv->files[i].fd == 2)
+		buf_add(cv->err, d, n);
+	else
+		while (n > 0) {
+			ssize_t w = write(cv->files[i].fd, d, n);
+
+			if (w == -1 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				break;	/* tmux's client drops it too */
+			d += w;
+			n -= (size_t)w;
+		}
+}
+
+static void
+write_close(struct conv *cv, int stream)
+{
+	int i = write_find(cv, stream);
+
+	if (i == -1)
+		return;
+	if (cv->files[i].fd > 2)
+		(void)close(cv->files[i].fd);
+	cv->files[i] = cv->files[--cv->nfiles];
+}
+
+/*
+ * One frame from the server (type, its data d of dlen bytes): 1 when the
+ * conversation is over, 0 to go on, -1 when the deadline passed.  *rc is
+ * the command's status so far.
+ */
+static int
+dispatch(struct conv *cv, uint32_t type, const unsigned char *d, size_t dlen,
+    int *rc, int *exiting)
+{
+	int v[3] = { 0, 0, 0 };
+
+	memcpy(v, d, dlen < sizeof v ? dlen : sizeof v);
+	switch (type) {
+	case MSG_VERSION:
+		*rc = TMUX_WIRE_EXEC;
+		return 1;
+	case MSG_WRITE_OPEN:		/* stream, fd, flags[, path] */
+		if (dlen < sizeof v)
+			break;
+		if (dlen > sizeof v && d[dlen - 1] != '\0')
+			reply2(&cv->tx, MSG_WRITE_READY, v[0], EINVAL);
+		else
+			write_open(cv, v[0], v[1], v[2], dlen > sizeof v ?
+			    (const char *)d + sizeof v : "-");
+		break;
+	case MSG_WRITE:			/* stream, data */
+		if (dlen >= sizeof v[0])
+			write_data(cv, v[0], d + sizeof v[0],
+			    dlen - sizeof v[0]);
+		break;
+	case MSG_WRITE_CLOSE:		/* stream */
+		if (dlen >= sizeof v[0])
+			write_close(cv, v[0]);
+		break;
+	case MSG_READ_OPEN:		/* stream, fd[, path] */
+		if (dlen < 2 * sizeof v[0])
+			break;
+		if (dlen == 2 * sizeof v[0])
+			return read_for(cv, v[0], v[1], "-");
+		if (d[dlen - 1] != '\0') {
+			reply2(&cv->tx, MSG_READ_DONE, v[0], EINVAL);
+			break;
+		}
+		return read_for(cv, v[0], v[1],
+		    (const char *)d + 2 * sizeof v[0]);
+	case MSG_EXIT:			/* [retval[, message]] */
+	case MSG_SHUTDOWN:
+		if (dlen > 0 && dlen < sizeof v[0]) {
+			buf_adds(cv->err, "bad MSG_EXIT size");
+			*rc = 1;
+			return 1;
+		}
+		*rc = dlen >= sizeof v[0] ? v[0] : 0;
+		if (dlen > sizeof v[0])
+			buf_add(cv->err, d + sizeof v[0], strnlen((const char *)
+			    d + sizeof v[0], dlen - sizeof v[0]));
+		/* Gone as a client: no need to wait for MSG_EXITED. */
+		frame(&cv->tx, MSG_EXITING, NULL, 0);
+		*exiting = 1;
+		return 1;
+	case MSG_READY:
+		/* An attached client: not what any command of roost's asks. */
+		buf_adds(cv->err, "attached a client that has no terminal");
+		*rc = 1;
+		frame(&cv->tx, MSG_EXITING, NULL, 0);
+		*exiting = 1;
+		return 1;
+	case MSG_DETACH:
+	case MSG_DETACHKILL:
+		frame(&cv->tx, MSG_EXITING, NULL, 0);
+		*exiting = 1;
+		*rc = 0;
+		break;
+	case MSG_EXITED:
+		return 1;
+	default:
+		break;
+	}
+	return 0;
 }
 
 /*
@@ -313,64 +530,69 @@ tmux_wire(const char *sock, const char *const args[], struct buf *out,
     struct buf *err, long timeout)
 {
 	const union { uint16_t u; unsigned char c[2]; } endian = { 1 };
-	struct buf tx = { 0 }, rx = { 0 };
+	struct conv cv;
+	struct buf rx = { 0 };
 	struct timespec t0;
-	size_t used;
-	int fd, rc = -1, done = 0, exiting = 0;
+	int rc = 1, done = 0, exiting = 0, i;
 
+	memset(&cv, 0, sizeof cv);
 	if (endian.c[0] != 1)
 		return TMUX_WIRE_EXEC;	/* imsg's length field differs */
-	if (hello(&tx, args) == -1) {
-		buf_free(&tx);
+	if (hello(&cv.tx, args) == -1) {
+		buf_free(&cv.tx);
 		return TMUX_WIRE_EXEC;	/* its own client says "too long" */
 	}
 	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
-	if ((fd = dial(sock, &t0, timeout)) == -1) {
+	cv.t0 = &t0;
+	cv.timeout = timeout;
+	cv.out = out;
+	cv.err = err;
+	if ((cv.fd = dial(sock, &t0, timeout)) == -1) {
 		/* tmux's client, word for word: exit 1. */
 		if (errno == ECONNREFUSED)
 			buf_addf(err, "no server running on %s", sock);
 		else
 			buf_addf(err, "error connecting to %s (%s)", sock,
 			    strerror(errno));
-		buf_free(&tx);
+		buf_free(&cv.tx);
 		return 1;
 	}
-	if (say(fd, &tx, &t0, timeout) == -1 && errno == ETIMEDOUT)
-		goto slow;
 	/* A write the server refused (it went away) still leaves its
 	 * answer, if any, to read. */
-	while (!done) {
+	if (say(cv.fd, &cv.tx, &t0, timeout) == -1 && errno == ETIMEDOUT)
+		done = -1;
+	while (done == 0) {
 		char chunk[8192];
+		size_t used = 0;
 		ssize_t n;
 
-		if (!ready(fd, POLLIN, &t0, timeout))
-			goto slow;
-		n = read(fd, chunk, sizeof chunk);
+		if (!ready(cv.fd, POLLIN, &t0, timeout)) {
+			done = -1;
+			break;
+		}
+		n = read(cv.fd, chunk, sizeof chunk);
 		if (n == -1 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0) {
+			/* tmux's client: exit 1, "server exited
+			 * unexpectedly", unless it was leaving. */
 			if (!exiting) {
-				/* tmux's client: "lost server", exit 1. */
-				buf_adds(err, "lost server");
+				buf_adds(err, "server exited unexpectedly");
 				rc = 1;
 			}
 			break;
 		}
 		buf_add(&rx, chunk, (size_t)n);
-		used = 0;
-		buf_reset(&tx);
-		while (rx.len - used >= W_HEADER) {
+		buf_reset(&cv.tx);
+		while (done == 0 && rx.len - used >= W_HEADER) {
 			const unsigned char *h = (unsigned char *)rx.s + used;
-			const unsigned char *d = h + W_HEADER;
 			uint32_t type;
 			uint16_t flen;
-			size_t dlen;
-			int v[2] = { 0, 0 };
 
 			memcpy(&type, h, 4);
 			memcpy(&flen, h + 4, 2);
 			if (flen < W_HEADER) {
-				buf_adds(err, "tmux: a malformed message");
+				buf_adds(err, "a malformed message");
 				rc = 1;
 				done = 1;
 				break;
@@ -378,92 +600,27 @@ tmux_wire(const char *sock, const char *const args[], struct buf *out,
 			if (rx.len - used < flen)
 				break;
 			used += flen;
-			dlen = flen - W_HEADER;
-			if (dlen >= sizeof v)
-				memcpy(v, d, sizeof v);
-			else if (dlen >= sizeof v[0])
-				memcpy(v, d, sizeof v[0]);
-			switch (type) {
-			case MSG_VERSION:
-				rc = TMUX_WIRE_EXEC;
-				done = 1;
-				break;
-			case MSG_WRITE_OPEN:
-				/* Streams 1 and 2 are stdout and stderr. */
-				reply2(&tx, MSG_WRITE_READY, v[0],
-				    v[0] == 1 || v[0] == 2 ? 0 : EBADF);
-				break;
-			case MSG_WRITE:
-				if (dlen < sizeof v[0])
-					break;
-				if (v[0] == 1 && out != NULL)
-					buf_add(out, d + sizeof v[0],
-					    dlen - sizeof v[0]);
-				else if (v[0] == 2)
-					buf_add(err, d + sizeof v[0],
-					    dlen - sizeof v[0]);
-				break;
-			case MSG_READ_OPEN:
-				if (dlen < sizeof v)
-					break;
-				if (dlen == sizeof v)
-					read_for(&tx, v[0], v[1], "-");
-				else if (d[dlen - 1] != '\0')
-					reply2(&tx, MSG_READ_DONE, v[0],
-					    EINVAL);
-				else
-					read_for(&tx, v[0], v[1],
-					    (const char *)d + sizeof v);
-				break;
-			case MSG_EXIT:
-			case MSG_SHUTDOWN:
-				rc = dlen >= sizeof v[0] ? v[0] : 0;
-				if (dlen > sizeof v[0])
-					buf_add(err, d + sizeof v[0],
-					    strnlen((const char *)d +
-					    sizeof v[0], dlen - sizeof v[0]));
-				/* FALLTHROUGH */
-			case MSG_DETACH:
-			case MSG_DETACHKILL:
-			case MSG_READY:
-				/* Gone as a client: no wait for MSG_EXITED. */
-				if (type == MSG_READY) {
-					buf_adds(err, "tmux: attached a client "
-					    "that has no terminal");
-					rc = 1;
-				}
-				frame(&tx, MSG_EXITING, NULL, 0);
-				exiting = 1;
-				done = type != MSG_DETACH &&
-				    type != MSG_DETACHKILL;
-				break;
-			case MSG_EXITED:
-				done = 1;
-				break;
-			default:
-				break;
-			}
-			if (done)
-				break;
+			done = dispatch(&cv, type, h + W_HEADER,
+			    (size_t)flen - W_HEADER, &rc, &exiting);
 		}
 		if (used > 0) {
 			memmove(rx.s, rx.s + used, rx.len - used);
 			rx.len -= used;
 		}
-		if (tx.len > 0)
-			(void)say(fd, &tx, &t0, timeout);
+		if (done != -1 && cv.tx.len > 0)
+			(void)say(cv.fd, &cv.tx, &t0, timeout);
 	}
-	(void)close(fd);
-	buf_free(&tx);
+	(void)close(cv.fd);
+	for (i = 0; i < cv.nfiles; i++)
+		if (cv.files[i].fd > 2)
+			(void)close(cv.files[i].fd);
+	buf_free(&cv.tx);
 	buf_free(&rx);
+	if (done == -1)
+		return err_set(RX_FAIL, "tmux: %s: no answer after %ld ms",
+		    sock, timeout);
 	if (out != NULL)
 		(void)buf_str(out);
 	(void)buf_str(err);
 	return rc;
-slow:
-	(void)close(fd);
-	buf_free(&tx);
-	buf_free(&rx);
-	return err_set(RX_FAIL, "tmux: %s: no answer after %ld ms", sock,
-	    timeout);
 }

@@ -120,25 +120,77 @@ peer() {
 	grep -qx 'rc=0' "$T/w.err"
 	"$TMUX_BIN" -S "$S" save-buffer -b roost-r "$T/saved2"
 	cmp "$f" "$T/saved2"
-	# A file that is not there: the client's status and message.
+	# A file that is not there, a directory, stdin (/dev/null, as for the
+	# client roost ran): the client's status and message for each.
 	same load-buffer -b roost-x "$T/nothing"
-	grep -qxF "err=tmux load-buffer: $T/nothing: No such file or directory" "$T/w.err"
-	# stdin is /dev/null, as for the client roost ran: an empty buffer.
+	grep -q "No such file or directory" "$T/w.err"
+	same load-buffer -b roost-d "$T"
 	same load-buffer -b roost-n -
 }
 
-@test "the caller's environment and directory reach the server, as from tmux's client" {
-	mkdir -p "$T/a dir \$x 'q'"
-	(cd "$T/a dir \$x 'q'" && DISPLAY=':42 $y "z"' wire new-session -d \
-	    -s e -P -F '#{session_path}' "$T/prog/forever")
+@test "a pipe the server reads waits for its writer, within the command's limit" {
+	mkfifo "$T/fifo"
+	# The writer's line comes late: it is the buffer.  (Each writer
+	# opens the FIFO itself, so its command line names $T for teardown
+	# while it waits for a reader.)
+	sh -c 'exec 3>"$1"; sleep 0.2; echo late >&3' _ "$T/fifo" &
+	wire load-buffer -b roost-f "$T/fifo"
 	grep -qx 'rc=0' "$T/w.err"
-	[ "$(cat "$T/w.out")" = "$T/a dir \$x 'q'" ]
+	[ "$("$TMUX_BIN" -S "$S" show-buffer -b roost-f)" = late ]
+	# A writer that never writes: given up at the limit.
+	sh -c 'exec 3>"$1"; exec "$2"' _ "$T/fifo" "$T/prog/forever" &
+	PEER=$!
+	"$ROOST_TEST_WIRE" "$S" 300 load-buffer -b roost-g "$T/fifo" \
+	    >"$T/w.out" 2>"$T/w.err"
+	grep -qx 'rc=-1' "$T/w.err"
+	grep -qxF "err=tmux: $S: no answer after 300 ms" "$T/w.err"
+}
+
+@test "output to a stream of its own or to a file (show-buffer, save-buffer) is the client's" {
+	"$TMUX_BIN" -S "$S" set-buffer -b b1 'hello $x "q"'
+	same show-buffer -b b1
+	[ "$(cat "$T/w.out")" = 'hello $x "q"' ]
+	same save-buffer -b b1 -
+	wire save-buffer -b b1 "$T/by wire"
+	grep -qx 'rc=0' "$T/w.err"
+	"$TMUX_BIN" -S "$S" save-buffer -b b1 "$T/by client"
+	cmp "$T/by wire" "$T/by client"
+	# -a appends, as the client's file does.
+	wire save-buffer -a -b b1 "$T/by wire"
+	"$TMUX_BIN" -S "$S" save-buffer -a -b b1 "$T/by client"
+	cmp "$T/by wire" "$T/by client"
+	[ "$(cat "$T/by wire")" = 'hello $x "q"hello $x "q"' ]
+	same save-buffer -b b1 "$T/no dir/x"
+}
+
+@test "the caller's environment and directory reach the server, as from tmux's client" {
+	local d="$T/a dir \$x 'q'"
+	mkdir -p "$d"
+	ln -s "$d" "$T/link"
+	# The same new-session by roost (e) and by tmux's client (f), from a
+	# directory named through a symbolic link ($PWD kept, as the client
+	# keeps it).
+	(cd "$T/link" && DISPLAY=':42 $y "z"' wire new-session -d -s e \
+	    "$T/prog/forever")
+	grep -qx 'rc=0' "$T/w.err"
+	(cd "$T/link" && DISPLAY=':42 $y "z"' "$TMUX_BIN" -S "$S" new-session \
+	    -d -s f "$T/prog/forever")
+	client display-message -p -t f: '#{session_path}'
+	same display-message -p -t e: '#{session_path}'
+	case $(cat "$T/w.out") in *link*) ;; *) false ;; esac
 	run "$TMUX_BIN" -S "$S" show-environment -t e DISPLAY
+	[ "$output" = "$("$TMUX_BIN" -S "$S" show-environment -t f DISPLAY)" ]
 	[ "$output" = "DISPLAY=:42 \$y \"z\"" ]
 }
 
-@test "no server: tmux's client's message and status, and no server started" {
+@test "no server: the client's message and status; roost never starts one" {
 	local none=$T/sock/none
+	"$ROOST_TEST_WIRE" "$none" 5000 list-sessions >"$T/w.out" 2>"$T/w.err"
+	"$TMUX_BIN" -S "$none" list-sessions 2>"$T/c.err" && false
+	grep -qx 'rc=1' "$T/w.err"
+	grep -qxF "err=tmux list-sessions: $(cat "$T/c.err")" "$T/w.err"
+	# tmux's client would start a server for new-session; roost's servers
+	# are the canary's to start.
 	"$ROOST_TEST_WIRE" "$none" 5000 new-session -d -s x "$T/prog/forever" \
 	    >"$T/w.out" 2>"$T/w.err"
 	grep -qx 'rc=1' "$T/w.err"
@@ -193,12 +245,12 @@ peer() {
 	grep -qF " display-message -p x" "$T/tmux.calls"
 }
 
-@test "a peer that hangs up mid-conversation: lost server, status 1, no SIGPIPE" {
+@test "a peer that hangs up mid-conversation: the client's message, status 1, no SIGPIPE" {
 	peer ''
-	wire display-message -p x
+	same display-message -p x
 	grep -qx 'rc=1' "$T/w.err"
-	grep -qxF "err=tmux display-message: lost server" "$T/w.err"
-	[ "$(grep -c . "$T/peer.log")" -eq 1 ]
+	grep -qxF "err=tmux display-message: server exited unexpectedly" "$T/w.err"
+	[ "$(grep -c . "$T/peer.log")" -eq 2 ]
 }
 
 @test "a command too long for one message goes to tmux's client, which says so" {
