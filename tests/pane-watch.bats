@@ -134,8 +134,12 @@ pane_pid_of() {
 	# No hook: only the writer can record it.  And the server cannot
 	# reap the program before the writer's nudge (its own SIGCHLD is
 	# swallowed), so the writer always finds the zombie to read: it
-	# records before its first nudge.
+	# records before its first nudge.  Nor can a pass nudge it first:
+	# the pane's silence asks for one after a second (alert-silence),
+	# which a loaded machine can bring level with the kill.
 	"$TMUX_BIN" -S "$(sock_of bob)" set-hook -u -t =bob: pane-died
+	"$TMUX_BIN" -S "$(sock_of bob)" set-hook -u -t =bob: alert-silence
+	"$TMUX_BIN" -S "$(sock_of bob)" set-option -w -t =bob: monitor-silence 0
 	chld_drop_attach "$sp"
 	kill -TERM "$pp"
 	wait_for 10 has_line "$(exits_log)" "ev=session-exit id=bob status= signal=SIGTERM oom= pane_pid=$pp server_pid=$sp"
