@@ -8,8 +8,9 @@
  * length, flags, the protocol version as the peer id, the pid; since
  * tmux 3.6 length and flags are one 32-bit field, the same bytes on a
  * little-endian host for a frame that passes no descriptor) carrying
- * the client's identity, the command's argv, and back the command's
- * output on streams 1 and 2 and its exit status.  A server of another
+ * the client's identity, the command's argv, and back what the command
+ * writes (stdout, stderr, a file through the client), the files it reads
+ * through the client, and its exit status.  A server of another
  * protocol version says so before it runs anything (MSG_VERSION); so does
  * this file for what it does not speak (a big-endian host, a command too
  * long for one frame): the caller then runs tmux's own client, which
@@ -34,7 +35,9 @@
 #include <time.h>
 #include <unistd.h>
 
-/* tmux-protocol.h and imsg.h, version 8 (tmux 2.4 to this day). */
+/* tmux-protocol.h and imsg.h: the messages of tmux 3.2 and later.  The
+ * version has been 8 since tmux 2.x while messages were added (the file
+ * messages in 3.1, the long flags in 3.2): roost needs tmux 3.3. */
 #define W_VERSION	8
 #define W_HEADER	16
 #define W_MAX		16384		/* MAX_IMSGSIZE: header included */
