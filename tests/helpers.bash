@@ -53,6 +53,19 @@ common_setup() {
 # go ID: let ID's held program (held, above) run.
 go() { : >"$T/go.$1"; }
 
+# logging_tmux: ROOST_TMUX becomes a tmux that logs each run's arguments
+# to $T/tmux.calls (emptied here), then runs the real one.
+logging_tmux() {
+	cat >"$T/tmuxw" <<EOF
+#!/bin/sh
+printf '%s\n' "\$*" >>"$T/tmux.calls"
+exec "$TMUX_BIN" "\$@"
+EOF
+	chmod +x "$T/tmuxw"
+	: >"$T/tmux.calls"
+	export ROOST_TMUX="$T/tmuxw"
+}
+
 # End everything under $T: servers by socket, canaries by pidfile and
 # process group, then any process whose command line names $T.
 common_teardown() {

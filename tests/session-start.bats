@@ -31,17 +31,6 @@ teardown() { common_teardown; }
 	[ ! -e "$(exits_log)" ] || [ "$(server_exits)" -eq 0 ]
 }
 
-# A ROOST_TMUX that logs each run's arguments to $T/tmux.calls.
-logging_tmux() {
-	cat >"$T/tmuxw" <<EOF
-#!/bin/sh
-printf '%s\n' "\$*" >>"$T/tmux.calls"
-exec "$TMUX_BIN" "\$@"
-EOF
-	chmod +x "$T/tmuxw"
-	export ROOST_TMUX="$T/tmuxw"
-}
-
 @test "start: no tmux client runs; the canary's server is the only tmux, and the session is whole" {
 	logging_tmux
 	add_id bob "$T/prog/forever"

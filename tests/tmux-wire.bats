@@ -53,17 +53,6 @@ same() {
 	fi
 }
 
-# A logging tmux for ROOST_TMUX: each run's arguments in $T/tmux.calls.
-logging_tmux() {
-	cat >"$T/tmuxw" <<EOF
-#!/bin/sh
-printf '%s\n' "\$*" >>"$T/tmux.calls"
-exec "$TMUX_BIN" "\$@"
-EOF
-	chmod +x "$T/tmuxw"
-	: >"$T/tmux.calls"
-}
-
 # peer SCRIPT: a perl listener on $S in place of tmux; for each
 # connection it reads the first frame's header, then runs SCRIPT with
 # the connection in $c.  Each connection appends a line to $T/peer.log.
@@ -229,12 +218,11 @@ peer() {
 }
 
 @test "a server of another protocol: tmux's own client runs the command and says why" {
-	logging_tmux
 	# MSG_VERSION (12), 16 bytes, version 7: what a tmux of another
 	# protocol answers a client of this one.  Then wait for the hang-up.
 	peer 'syswrite($c, pack("LSSLL", 12, 16, 0, 7, $$));
 	    my $b; 1 while sysread($c, $b, 4096);'
-	export ROOST_TMUX=$T/tmuxw
+	logging_tmux
 	wire display-message -p x
 	grep -qx 'rc=1' "$T/w.err"
 	grep -qxF "err=tmux display-message: protocol version mismatch (client 8, server 7)" "$T/w.err"
@@ -257,7 +245,6 @@ peer() {
 	logging_tmux
 	local long
 	long=$(head -c 20000 /dev/zero | tr '\0' x)
-	export ROOST_TMUX=$T/tmuxw
 	same display-message -p "$long"
 	grep -qx 'rc=1' "$T/w.err"
 	grep -qxF "err=tmux display-message: command too long" "$T/w.err"
@@ -266,7 +253,6 @@ peer() {
 
 @test "ROOST_TMUX_CLIENT=exec runs tmux's client for each command; by default none runs" {
 	logging_tmux
-	export ROOST_TMUX=$T/tmuxw
 	wire display-message -p '#{session_name}'
 	[ "$(cat "$T/w.out")" = w ]
 	[ ! -s "$T/tmux.calls" ]
