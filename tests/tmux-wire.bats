@@ -55,13 +55,16 @@ same() {
 
 # peer SCRIPT: a perl listener on $S in place of tmux; for each
 # connection it reads the first frame's header, then runs SCRIPT with
-# the connection in $c.  Each connection appends a line to $T/peer.log.
+# the connection in $c.  Each connection appends a line to $T/peer.log;
+# $T/peer.log.ready says it listens.
 peer() {
 	"$TMUX_BIN" -S "$S" kill-server
 	rm -f "$S"
 	perl -MIO::Socket::UNIX -e '
 		my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM(),
 		    Local => $ARGV[0], Listen => 5) or die "listen: $!";
+		open(my $ready, ">", "$ARGV[1].ready") or die;
+		close $ready;
 		open(my $log, ">>", $ARGV[1]) or die;
 		$log->autoflush(1);
 		while (my $c = $s->accept) {
@@ -72,7 +75,8 @@ peer() {
 			close $c;
 		}' "$S" "$T/peer.log" "$1" &
 	PEER=$!
-	wait_for 20 test -S "$S"
+	# Listening, not only bound: a connect in between would be refused.
+	wait_for 20 test -e "$T/peer.log.ready"
 }
 
 @test "output, status and error are tmux's client's, byte for byte" {
@@ -119,18 +123,21 @@ peer() {
 
 @test "a pipe the server reads waits for its writer, within the command's limit" {
 	mkfifo "$T/fifo"
-	# The writer's line comes late: it is the buffer.  (Each writer
-	# opens the FIFO itself, so its command line names $T for teardown
-	# while it waits for a reader.)
-	sh -c 'exec 3>"$1"; sleep 0.2; echo late >&3' _ "$T/fifo" &
+	# A writer that has the FIFO open (read-write: no wait for a reader)
+	# before roost opens it, and writes its line late: the line is the
+	# buffer, once the writer has gone.
+	sh -c 'exec 3<>"$1"; : >"$2"; sleep 0.2; echo late >&3' _ \
+	    "$T/fifo" "$T/writer-ready" &
+	wait_for 10 test -e "$T/writer-ready"
 	wire load-buffer -b roost-f "$T/fifo"
 	grep -qx 'rc=0' "$T/w.err"
 	[ "$("$TMUX_BIN" -S "$S" show-buffer -b roost-f)" = late ]
-	# A writer that never writes: given up at the limit.
-	sh -c 'exec 3>"$1"; exec "$2"' _ "$T/fifo" "$T/prog/forever" &
-	PEER=$!
+	# A writer that never writes (this shell, holding it open): given
+	# up at the limit.
+	exec 5<>"$T/fifo"
 	"$ROOST_TEST_WIRE" "$S" 300 load-buffer -b roost-g "$T/fifo" \
 	    >"$T/w.out" 2>"$T/w.err"
+	exec 5<&-
 	grep -qx 'rc=-1' "$T/w.err"
 	grep -qxF "err=tmux: $S: no answer after 300 ms" "$T/w.err"
 }
