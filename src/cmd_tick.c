@@ -464,6 +464,9 @@ cmd_pane_died(const struct args *a)
 		(void)err_set(RX_UNKNOWN, "%s: unknown identity", id);
 		return cli_fail();
 	}
+	/* The record and the restart first: the state files they write are
+	 * synced once the program runs again (file_sync_pending below). */
+	file_sync_defer();
 	/* The canary dismissed and the record written, or neither: a server
 	 * that ends meanwhile (a scope stopped, kill-server) signals its
 	 * run-shell jobs, and this one must not die between the two. */
@@ -476,9 +479,11 @@ cmd_pane_died(const struct args *a)
 	sig_release();
 	/* A restart due now happens in the live server; the snapshot of a
 	 * SIGKILL comes after the record and the restart. */
-	if (pane_died_restart(&x, pane, clean_exit(&line), cp, cstamp) == 1)
+	if (pane_died_restart(&x, pane, clean_exit(&line), cp, cstamp) == 1) {
+		file_sync_pending();
 		pane_died_snapshot(id, fx, line.s);
-	else {
+	} else {
+		file_sync_pending();
 		pane_died_snapshot(id, fx, line.s);
 		pane_died_end(&x);
 	}

@@ -131,6 +131,58 @@ test_pause(const char *path)
 	now_sleep_ms((long)ms);
 }
 
+/*
+ * Synced writes put off (file_sync_defer): written and renamed at once,
+ * fsynced by file_sync_pending, once the work they must not delay (a
+ * program's restart) is done.  A crash in between leaves what a crash a
+ * moment earlier would have.
+ */
+#define SYNC_LATER	8
+static char sync_later[SYNC_LATER][PATHBUF];
+static int sync_nlater, sync_deferring;
+
+void
+file_sync_defer(void)
+{
+	sync_deferring = 1;
+}
+
+/* fsync what was put off, once each; the deferral ends. */
+void
+file_sync_pending(void)
+{
+	int i, fd;
+
+	for (i = 0; i < sync_nlater; i++) {
+		fd = open(sync_later[i], O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd == -1)
+			continue;	/* replaced or removed since */
+		if (fsync(fd) == -1)
+			err_warn("%s: cannot sync: %s", sync_later[i],
+			    strerror(errno));
+		(void)close(fd);
+	}
+	sync_nlater = 0;
+	sync_deferring = 0;
+}
+
+/* 1 when path's fsync is put off (remembered once), 0 to sync now. */
+static int
+sync_put_off(const char *path)
+{
+	int i;
+
+	if (!sync_deferring || strlen(path) >= PATHBUF)
+		return 0;
+	for (i = 0; i < sync_nlater; i++)
+		if (strcmp(sync_later[i], path) == 0)
+			return 1;
+	if (sync_nlater == SYNC_LATER)
+		return 0;
+	(void)memcpy(sync_later[sync_nlater++], path, strlen(path) + 1);
+	return 1;
+}
+
 static int
 write_atomic(const char *path, const void *data, size_t len, int mode,
     int sync)
@@ -149,6 +201,8 @@ write_atomic(const char *path, const void *data, size_t len, int mode,
 		return err_set(RX_FAIL, "%s: cannot create temporary file: %s",
 		    path, strerror(errno));
 	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	if (sync && sync_put_off(path))
+		sync = 0;
 	if (write_all(fd, data, len) == -1 || fchmod(fd, (mode_t)mode) == -1 ||
 	    (sync && fsync(fd) == -1)) {
 		saved = errno;

@@ -184,6 +184,8 @@ int	 file_read_at(int dfd, const char *name, const char *path,
 	    struct buf *out, size_t max);
 int	 file_write(const char *path, const void *data, size_t len, int mode);
 int	 file_replace(const char *path, const void *data, size_t len, int mode);
+void	 file_sync_defer(void);
+void	 file_sync_pending(void);
 int	 file_write_changed(const char *path, const struct buf *, int mode,
 	    int *changed);
 int	 file_remove(const char *path);

@@ -122,6 +122,41 @@ panes() {
 	head -n 1 "$ROOST_HOME/log/server-deaths/$fx" | grep -qx '# roost forensics: SIGKILL of the program of identity x'
 }
 
+@test "a restart is not held up by fsync: the hook syncs its state files once the respawn is asked for" {
+	need_tool strace "it orders the hook's respawn and its fsyncs"
+	roost add bob --restart-delay 0 -- "$T/prog/forever" >/dev/null
+	start_id bob
+	local sp pp st hp
+	sp=$(server_pid bob)
+	pp=$(sed -n 's/.* pane_pid=\([0-9]*\).*/\1/p' "$(state_of bob).session")
+	strace -f -y -s 20000 -e trace=fsync,sendto -o "$T/strace.out" \
+	    -p "$sp" 2>"$T/strace.err" &
+	st=$!
+	wait_for 10 grep -q 'attached' "$T/strace.err"
+	kill -KILL "$pp"
+	wait_for 10 grep -q "ev=launch id=bob mode=fresh cause=restart server_pid=$sp respawn=yes" "$(life_log)"
+	wait_for 10 grep -q 'fsync(.*/bob[.]session>)' "$T/strace.out"
+	# KILL, not TERM: a tracer told to detach can deadlock with a
+	# tracee in vfork(2) (canary-clock.bats says how).
+	kill -KILL "$st" 2>/dev/null || true
+	wait "$st" 2>/dev/null || true
+	# The hook's roost: the process that asked for respawn-pane.
+	hp=$(grep 'sendto(.*respawn-pane' "$T/strace.out" | awk '{ print $1; exit }')
+	[ -n "$hp" ]
+	grep "^$hp " "$T/strace.out" | grep -E 'fsync|respawn-pane' |
+	    sed 's/^[0-9]* *sendto(.*respawn-pane.*/respawn/; s/.*fsync(.*\/\([^/>]*\)>).*/\1/' \
+	    >"$T/order"
+	cat "$T/order" >&2
+	# The respawn first, then the death's files, each synced once.
+	[ "$(head -n 1 "$T/order")" = respawn ]
+	grep -qx bob.deaths "$T/order"
+	grep -qx bob.session "$T/order"
+	[ "$(sort "$T/order" | uniq -d)" = "" ]
+	is_running bob
+	roost stop bob >/dev/null
+	assert_no_processes
+}
+
 @test "a restart due at once happens in the live server: same server and canary, a new pane process, and a later server SIGKILL is still the canary's record" {
 	roost add bob --restart-delay 0 -- "$T/prog/forever" >/dev/null
 	start_id bob
