@@ -209,6 +209,16 @@ behind_writer() {
 	kill -CONT "$wp"
 }
 
+# term_recorded_once: with no hook, pp SIGTERMed while the writer is
+# held back until the server has reaped it; the writer's record, once.
+term_recorded_once() {
+	"$TMUX_BIN" -S "$(sock_of bob)" set-hook -u -t =bob: pane-died
+	behind_writer kill -TERM "$pp"
+	recorded_once SIGTERM
+	roost stop bob >/dev/null
+	assert_no_processes
+}
+
 # recorded_once SIGNAL: the writer's record of pp's end, and no other.
 recorded_once() {
 	wait_for 10 has_line "$(exits_log)" "ev=session-exit id=bob status= signal=$1 oom= pane_pid=$pp server_pid=$sp"
@@ -220,11 +230,7 @@ recorded_once() {
 	local sp pp wp
 	respawned
 	# No hook: only the writer can record it.
-	"$TMUX_BIN" -S "$(sock_of bob)" set-hook -u -t =bob: pane-died
-	behind_writer kill -TERM "$pp"
-	recorded_once SIGTERM
-	roost stop bob >/dev/null
-	assert_no_processes
+	term_recorded_once
 }
 
 @test "a writer that starts after its pane's program was exec'd (piped again by the tick) also records its end once reaped" {
@@ -244,11 +250,7 @@ recorded_once() {
 	wait_for 10 eval '[ -s "$(state_of bob).pipe" ] && ! grep -q "^$wp " "$(state_of bob).pipe"'
 	read -r wp _ <"$(state_of bob).pipe"
 	wait_for 10 writer_watches "$wp" "$pp"
-	"$TMUX_BIN" -S "$(sock_of bob)" set-hook -u -t =bob: pane-died
-	behind_writer kill -TERM "$pp"
-	recorded_once SIGTERM
-	roost stop bob >/dev/null
-	assert_no_processes
+	term_recorded_once
 }
 
 @test "a program tmux hangs up (respawn-pane -k) is no death, even to a writer that comes to it after the reap" {

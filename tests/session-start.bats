@@ -31,7 +31,9 @@ teardown() { common_teardown; }
 	[ ! -e "$(exits_log)" ] || [ "$(server_exits)" -eq 0 ]
 }
 
-@test "start: no tmux client runs; the canary's server is the only tmux, and the session is whole" {
+# start_logged: bob started through logging_tmux, its runs of tmux in
+# $T/tmux.calls, its canary waiting.
+start_logged() {
 	logging_tmux
 	add_id bob "$T/prog/forever"
 	rm -f "$T/tmux.calls"
@@ -39,6 +41,10 @@ teardown() { common_teardown; }
 	assert_status 0
 	[ "$output" = "started bob (fresh)" ]
 	wait_for 5 canary_waiting bob
+}
+
+@test "start: no tmux client runs; the canary's server is the only tmux, and the session is whole" {
+	start_logged
 	# roost spoke to the server itself: the only tmux run is the server
 	# the canary started with this tmux.
 	[ "$(grep -c . "$T/tmux.calls")" -eq 1 ]
@@ -53,14 +59,8 @@ teardown() { common_teardown; }
 }
 
 @test "start with tmux's own client (ROOST_TMUX_CLIENT=exec): exactly one invocation sets the session up" {
-	logging_tmux
 	export ROOST_TMUX_CLIENT=exec
-	add_id bob "$T/prog/forever"
-	rm -f "$T/tmux.calls"
-	run roost start bob
-	assert_status 0
-	[ "$output" = "started bob (fresh)" ]
-	wait_for 5 canary_waiting bob
+	start_logged
 	# roost's own invocations: everything but the server the canary
 	# starts (tmux -D).
 	local mine
