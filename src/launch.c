@@ -17,13 +17,13 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The scripts a launch runs: the canary and the hook follow the
- * templates (so an upgrade reaches running homes); the launch script is
- * rendered only when missing. */
+/* The scripts a launch runs (which: RS_CANARY, RS_REST): the canary and
+ * the hook follow the templates (so an upgrade reaches running homes);
+ * the launch script is rendered only when missing. */
 static int
-scripts_present(const char *id, const struct conf *c)
+scripts_present(const char *id, const struct conf *c, int which)
 {
-	return render_id_scripts(id, c, 1);
+	return render_id_scripts(id, c, which | RS_KEEP_LAUNCH);
 }
 
 /*
@@ -195,6 +195,72 @@ pane_log_said(const struct idctx *x, off_t from, char *out, size_t n)
 	}
 }
 
+/*
+ * What a launch prepares while its new server starts (a tmux server
+ * listens some milliseconds after its exec, and the launch would only
+ * wait): the launch script and the hook, the FIFO the launch script
+ * writes to, the slate of activity markers, and the tmux strings of the
+ * session.  Nothing of it is needed before the session is created.  Done
+ * once, however many tries the server takes; a failure is kept for
+ * when the server is up, so the launch tears down what it started.
+ */
+struct prep {
+	int done, rc, code;
+	struct buf why, hook, pipe_cmd, alert, cwd;
+};
+
+static void
+prep_run(const struct idctx *x, const struct conf *c, struct prep *p)
+{
+	const char *id = x->id, *home = getenv("HOME");
+	struct vars v = { 0 };
+
+	if (p->done)
+		return;
+	p->done = 1;
+	if (scripts_present(id, c, RS_REST) == -1 || watch_ready(id) == -1 ||
+	    render_std(&v, id, c) == -1 ||
+	    render_line("tmux-hook", &v, &p->hook) == -1 ||
+	    render_line("pipe-pane", &v, &p->pipe_cmd) == -1 ||
+	    render_line("alert-hook", &v, &p->alert) == -1) {
+		p->rc = -1;
+		p->code = err_code();
+		buf_adds(&p->why, err_msg());
+	} else {
+		activity_clear(id);	/* the markers of the run before */
+		(void)esc_fmt(&p->cwd, c->cwd != NULL ? c->cwd :
+		    home != NULL && *home != '\0' ? home : "/");
+	}
+	render_free(&v);
+}
+
+/* The prepared launch, or what stopped it.  The new server is then
+ * marked this home's, as the session's first command would have marked
+ * it, so the failure tears it down. */
+static int
+prep_result(const struct idctx *x, const struct conf *c, struct prep *p)
+{
+	const char *args[] = {
+		"set-option", "-s", "@roost-home", home_dir(), NULL
+	};
+
+	prep_run(x, c, p);
+	if (p->rc == 0)
+		return 0;
+	(void)tmux_run(x->sock, args, NULL);
+	return err_set(p->code, "%s", buf_str(&p->why));
+}
+
+static void
+prep_free(struct prep *p)
+{
+	buf_free(&p->why);
+	buf_free(&p->hook);
+	buf_free(&p->pipe_cmd);
+	buf_free(&p->alert);
+	buf_free(&p->cwd);
+}
+
 /* The canary's server listens (the canary is its parent and waits for
  * it); the session can be created.  A server listens a few milliseconds
  * after its start, and each moment waited here is one more before the
@@ -224,14 +290,15 @@ server_wait_up(const struct idctx *x, pid_t canary, off_t logpos)
 
 /* The canary, and so the server, started and listening. */
 static int
-server_start1(const struct idctx *x, struct strv *env,
-    const struct canary_scope *cs)
+server_start1(const struct idctx *x, const struct conf *c, struct strv *env,
+    const struct canary_scope *cs, struct prep *p)
 {
 	off_t logpos = pane_log_size(x);
 	pid_t canary;
 
 	if (canary_serve(x->id, env->v, cs, &canary) == -1)
 		return -1;
+	prep_run(x, c, p);
 	return server_wait_up(x, canary, logpos);
 }
 
@@ -245,7 +312,7 @@ server_start1(const struct idctx *x, struct strv *env,
  */
 static int
 server_start(const struct idctx *x, const struct conf *c, struct strv *env,
-    struct session *s)
+    struct session *s, struct prep *p)
 {
 	const char *id = x->id;
 	struct canary_scope cs;
@@ -255,7 +322,7 @@ server_start(const struct idctx *x, const struct conf *c, struct strv *env,
 
 	s->scope[0] = '\0';
 	if (scope_manager() != 1)
-		return server_start1(x, env, NULL);
+		return server_start1(x, c, env, NULL, p);
 	scope_unit(id, cs.unit, sizeof cs.unit);
 	if (c->memory_max > 0)
 		(void)snprintf(mm, sizeof mm, "%llu", c->memory_max);
@@ -264,7 +331,7 @@ server_start(const struct idctx *x, const struct conf *c, struct strv *env,
 	cs.mm = mm;
 	cs.mh = mh;
 	env_add(env, "XDG_RUNTIME_DIR", scope_runtime_dir());
-	if ((rc = server_start1(x, env, &cs)) == -1) {
+	if ((rc = server_start1(x, c, env, &cs, p)) == -1) {
 		canary_dismiss(id);
 		if (scope_self_in(cs.unit))
 			buf_addf(&why, "this process runs in %s", cs.unit);
@@ -272,7 +339,7 @@ server_start(const struct idctx *x, const struct conf *c, struct strv *env,
 			/* A stale unit of that name gives its name back
 			 * (harmless when there is none); then once more. */
 			(void)scope_stop(cs.unit, NULL);
-			if ((rc = server_start1(x, env, &cs)) == 0)
+			if ((rc = server_start1(x, c, env, &cs, p)) == 0)
 				log_event("scope", id, "stale", "stopped",
 				    "unit", cs.unit, LEND);
 			else {
@@ -291,7 +358,7 @@ server_start(const struct idctx *x, const struct conf *c, struct strv *env,
 		log_event("scope", id, "result", "failed", "unit", cs.unit,
 		    "why", why.s, LEND);
 		err_warn("%s: no scope (%s): launched without one", id, why.s);
-		rc = server_start1(x, env, NULL);
+		rc = server_start1(x, c, env, NULL, p);
 	}
 	buf_free(&why);
 	return rc;
@@ -300,24 +367,14 @@ server_start(const struct idctx *x, const struct conf *c, struct strv *env,
 /* One tmux invocation: the session, running bin/<id>.launch MODE in cwd,
  * and everything it needs set before the program can end. */
 static int
-session_create(const struct idctx *x, const struct conf *c, const char *mode,
+session_create(const struct idctx *x, const char *mode, const struct prep *p,
     struct session *s)
 {
-	const char *id = x->id, *target = x->target;
+	const char *id = x->id, *target = x->target, *pid_id;
 	char lscript[PATHBUF], rearm[ID_MAX + 24];
-	struct buf hook = { 0 }, pipe_cmd = { 0 }, cwd = { 0 }, o = { 0 };
-	struct buf alert = { 0 };
-	struct vars v = { 0 };
-	const char *home = getenv("HOME"), *pid_id;
+	struct buf o = { 0 };
 	int rc = -1;
 
-	if (render_std(&v, id, c) == -1 ||
-	    render_line("tmux-hook", &v, &hook) == -1 ||
-	    render_line("pipe-pane", &v, &pipe_cmd) == -1 ||
-	    render_line("alert-hook", &v, &alert) == -1)
-		goto out;
-	(void)esc_fmt(&cwd, c->cwd != NULL ? c->cwd :
-	    home != NULL && *home != '\0' ? home : "/");
 	home_path(lscript, "bin/%s.launch", id);
 	/* The target (=<id>:, the id [A-Za-z0-9_-]) has nothing in it for
 	 * tmux's parser. */
@@ -329,7 +386,7 @@ session_create(const struct idctx *x, const struct conf *c, const char *mode,
 			/* The program's environment is the server's, whoever
 			 * runs this client. */
 			"set-option", "-g", "update-environment", "", ";",
-			"new-session", "-d", "-s", id, "-c", cwd.s,
+			"new-session", "-d", "-s", id, "-c", p->cwd.s,
 			"-x", "200", "-y", "50", "-P", "-F",
 			TMUX_PIDS " #{pane_id}",
 			lscript, mode, ";",
@@ -340,8 +397,8 @@ session_create(const struct idctx *x, const struct conf *c, const char *mode,
 			 * the program's death. */
 			"set-option", "-t", target, "-F", "@roost-pane",
 			"#{pane_id}", ";",
-			"set-hook", "-t", target, "pane-died", hook.s, ";",
-			"pipe-pane", "-t", target, pipe_cmd.s, ";",
+			"set-hook", "-t", target, "pane-died", p->hook.s, ";",
+			"pipe-pane", "-t", target, p->pipe_cmd.s, ";",
 			/* A pane quiet for a second asks for a pass over the
 			 * identity, which sees what the program is doing
 			 * (section 13).  An unattached session keeps its
@@ -355,7 +412,7 @@ session_create(const struct idctx *x, const struct conf *c, const char *mode,
 			"set-option", "-t", target, "silence-action", "any", ";",
 			"set-option", "-t", target, "activity-action", "any", ";",
 			"set-option", "-t", target, "visual-activity", "off", ";",
-			"set-hook", "-t", target, "alert-silence", alert.s, ";",
+			"set-hook", "-t", target, "alert-silence", p->alert.s, ";",
 			"set-hook", "-t", target, "alert-activity", rearm, ";",
 			/* tmux -D turns exit-empty off; and a user's
 			 * ~/.tmux.conf must not keep an empty server alive (no
@@ -381,11 +438,6 @@ session_create(const struct idctx *x, const struct conf *c, const char *mode,
 	}
 	rc = 0;
 out:
-	render_free(&v);
-	buf_free(&hook);
-	buf_free(&pipe_cmd);
-	buf_free(&alert);
-	buf_free(&cwd);
 	buf_free(&o);
 	return rc;
 }
@@ -408,7 +460,8 @@ launch_respawn(struct idctx *x, const struct conf *c, const char *pane,
 	pid_t sp, pp;
 	int rc = -1, parked;
 
-	if (home_ctx_sock(x) == -1 || scripts_present(id, c) == -1 ||
+	if (home_ctx_sock(x) == -1 ||
+	    scripts_present(id, c, RS_CANARY | RS_REST) == -1 ||
 	    watch_ready(id) == -1)
 		return -1;
 	parked = marker_has(id, M_IDLE) == 1;
@@ -485,6 +538,7 @@ launch(struct idctx *x, const struct conf *c, const char *mode_req,
 	const char *id = x->id;
 	char spid[24];
 	struct strv env = { 0 };
+	struct prep p = { 0 };
 	struct session s;
 	const char *mode;
 	int rc = -1, parked;
@@ -492,15 +546,14 @@ launch(struct idctx *x, const struct conf *c, const char *mode_req,
 	memset(&s, 0, sizeof s);
 	s.oom_kills = -1;
 	if (home_ctx_sock(x) == -1 || tmux_check() == -1 || preclean(x) == -1 ||
-	    scripts_present(id, c) == -1 || pane_log_ready(x) == -1 ||
-	    watch_ready(id) == -1)
+	    scripts_present(id, c, RS_CANARY) == -1 || pane_log_ready(x) == -1)
 		goto out;
 	parked = marker_has(id, M_IDLE) == 1;
 	mode = mode_req != NULL ? mode_req : parked ? "resume" : "fresh";
-	activity_clear(id);	/* the markers of the run before */
 	env_build(id, &env);
-	if (server_start(x, c, &env, &s) == -1 ||
-	    session_create(x, c, mode, &s) == -1)
+	if (server_start(x, c, &env, &s, &p) == -1 ||
+	    prep_result(x, c, &p) == -1 ||
+	    session_create(x, mode, &p, &s) == -1)
 		goto out;
 	(void)snprintf(s.mode, sizeof s.mode, "%s", mode);
 	s.run = 1;
@@ -537,6 +590,7 @@ out:
 		(void)err_set(RX_FAIL, "%s", why.s);
 		buf_free(&why);
 	}
+	prep_free(&p);
 	env_free(&env);
 	return rc;
 }

@@ -186,3 +186,27 @@ assert_deaths() {
 	[ ! -e "$ROOST_HOME/state/nocmd.crash-loop" ]
 	[ "$(count_lines "$ROOST_HOME/state/nocmd.deaths" .)" -lt 3 ]
 }
+
+@test "a hook that cannot be written, found while the new server starts: start exits 1 naming it and leaves no server, canary or .session" {
+	roost add b -- "$T/prog/forever"
+	rm -f "$ROOST_HOME/bin/pane-died"
+	mkdir "$ROOST_HOME/bin/pane-died"
+
+	run --separate-stderr roost start b
+	assert_status 1
+	[ "$stderr" = "roost: start: $ROOST_HOME/bin/pane-died: not a regular file" ]
+	# The canary and its server had started: both are gone again.
+	grep -q "ev=canary id=b state=spawned origin=launch" "$(LIFE)"
+	grep -q "ev=teardown id=b reason=launch-failed" "$(LIFE)"
+	[ ! -e "$ROOST_HOME/state/b.session" ]
+	[ ! -e "$ROOST_HOME/state/b.canary" ]
+	refute is_running b
+	assert_no_processes "$(sock_of b)"
+	assert_no_processes "$ROOST_HOME/bin/b.canary"
+
+	rmdir "$ROOST_HOME/bin/pane-died"
+	run roost start b
+	assert_status 0
+	is_running b
+	assert_healthy_untouched
+}
