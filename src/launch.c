@@ -67,8 +67,9 @@ pane_log_ready(const struct idctx *x)
  * the program: the same whoever launches (a shell, cron's bare one, a
  * systemd timer, launchd).  HOME, PATH and the locale as in force (the
  * scheduler entry bakes them); USER, LOGNAME and SHELL from the passwd
- * entry; ROOST_HOME, ROOST_SOCK_DIR, ROOST_ID.  Nothing else: the
- * identity's own variables come from conf/<id>.env.
+ * entry; ROOST_HOME, ROOST_SOCK_DIR, ROOST_TMUX, ROOST_TMUX_CONF,
+ * ROOST_ID.  Nothing else: the identity's own variables come from
+ * conf/<id>.env.
  */
 static void
 env_add(struct strv *e, const char *k, const char *v)
@@ -114,10 +115,16 @@ env_build(const char *id, struct strv *e)
 	env_add(e, "ROOST_HOME", home_dir());
 	if ((sd = getenv("ROOST_SOCK_DIR")) != NULL && *sd != '\0')
 		env_add(e, "ROOST_SOCK_DIR", home_sockdir());
-	/* An override of systemd-run (the tests' stand-in) holds for the
-	 * passes a death asks for too. */
+	/* An override of systemd-run (the tests' stand-in), the tmux and
+	 * its configuration hold for the passes a death asks for too (the
+	 * pane-died hook's, the canary's): the canary they render again,
+	 * and so the next server, keep them. */
 	if ((sd = getenv("ROOST_SYSTEMD_RUN")) != NULL && *sd != '\0')
 		env_add(e, "ROOST_SYSTEMD_RUN", sd);
+	if ((sd = getenv("ROOST_TMUX")) != NULL && *sd != '\0')
+		env_add(e, "ROOST_TMUX", sd);
+	if ((sd = getenv("ROOST_TMUX_CONF")) != NULL && *sd != '\0')
+		env_add(e, "ROOST_TMUX_CONF", sd);
 	env_add(e, "ROOST_ID", id);
 	/* The canary's clock with no date of its own (pid_clock0); it
 	 * unsets this before it starts the server. */

@@ -195,6 +195,34 @@ panes() {
 	assert_no_processes
 }
 
+@test "the tmux and its configuration of a start hold for its deaths: a restart keeps the canary's, and the server that replaces a killed one reads it" {
+	local conf="$T/my conf.tmux" sp sp2 pp
+	printf 'set-option -g @from-conf yes\n' >"$conf"
+	export ROOST_TMUX_CONF=$conf ROOST_TMUX=$TMUX_BIN
+	roost add bob --restart-delay 0 -- "$T/prog/forever" >/dev/null
+	start_id bob
+	sp=$(server_pid bob)
+	[ "$("$TMUX_BIN" -S "$(sock_of bob)" show-options -gv @from-conf)" = yes ]
+	cp "$ROOST_HOME/bin/bob.canary" "$T/canary.first"
+	grep -qxF "TMUX_CONF='$conf'" "$T/canary.first"
+	# The program's death: the hook's roost renders the canary again.
+	pp=$(sed -n 's/.* pane_pid=\([0-9]*\).*/\1/p' "$(state_of bob).session")
+	kill -KILL "$pp"
+	wait_for 10 grep -q "ev=launch id=bob mode=fresh cause=restart server_pid=$sp respawn=yes" "$(life_log)"
+	cmp "$T/canary.first" "$ROOST_HOME/bin/bob.canary"
+	# The server's death: the canary's pass launches a new one, with the
+	# configuration.
+	kill -KILL "$sp"
+	wait_for 10 eval '[ "$(count_lines "$(life_log)" "ev=launch id=bob mode=fresh cause=restart")" -eq 2 ]'
+	wait_for 10 is_running bob
+	sp2=$(server_pid bob)
+	[ "$sp2" != "$sp" ]
+	[ "$("$TMUX_BIN" -S "$(sock_of bob)" show-options -gv @from-conf)" = yes ]
+	cmp "$T/canary.first" "$ROOST_HOME/bin/bob.canary"
+	roost stop bob >/dev/null
+	assert_no_processes
+}
+
 # once: the first run ends with status 3 after a moment; every later one
 # runs on (prog/forever).
 once() {
