@@ -363,7 +363,7 @@ cmd_add(const struct args *a)
 	home_path(envp, "conf/%s.env", id);
 	if (conf_write(id, &c) == -1 || (envt.len > 0 &&
 	    file_write(envp, envt.s, envt.len, 0600) == -1) ||
-	    render_id_scripts(id, &c, RS_CANARY | RS_REST) == -1) {
+	    render_id_scripts(id, &c, RS_LAUNCH | RS_CANARY | RS_HOOK) == -1) {
 		struct buf why = { 0 };
 
 		buf_adds(&why, err_msg());

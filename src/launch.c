@@ -17,9 +17,9 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The scripts a launch runs (which: RS_CANARY, RS_REST): the canary and
- * the hook follow the templates (so an upgrade reaches running homes);
- * the launch script is rendered only when missing. */
+/* The scripts a launch runs (which: RS_LAUNCH, RS_CANARY, RS_HOOK): the
+ * canary and the hook follow the templates (so an upgrade reaches running
+ * homes); the launch script is rendered only when missing. */
 static int
 scripts_present(const char *id, const struct conf *c, int which)
 {
@@ -225,7 +225,8 @@ prep_run(const struct idctx *x, const struct conf *c, struct prep *p)
 	if (p->done)
 		return;
 	p->done = 1;
-	if (scripts_present(id, c, RS_REST) == -1 || watch_ready(id) == -1 ||
+	if (scripts_present(id, c, RS_LAUNCH | RS_HOOK) == -1 ||
+	    watch_ready(id) == -1 ||
 	    render_std(&v, id, c) == -1 ||
 	    render_line("tmux-hook", &v, &p->hook) == -1 ||
 	    render_line("pipe-pane", &v, &p->pipe_cmd) == -1 ||
@@ -468,7 +469,7 @@ launch_respawn(struct idctx *x, const struct conf *c, const char *pane,
 	int rc = -1, parked;
 
 	if (home_ctx_sock(x) == -1 ||
-	    scripts_present(id, c, RS_CANARY | RS_REST) == -1 ||
+	    scripts_present(id, c, RS_LAUNCH) == -1 ||
 	    watch_ready(id) == -1)
 		return -1;
 	parked = marker_has(id, M_IDLE) == 1;
@@ -525,6 +526,11 @@ launch_respawn(struct idctx *x, const struct conf *c, const char *pane,
 	log_event("launch", id, "mode", mode, "cause", cause, "server_pid", spid,
 	    "respawn", "yes", LEND);
 	hook_run("launch", id, cause, log_last());
+	/* The canary and the hook follow the templates (an upgrade reaches a
+	 * running home); the respawn needs neither, so after it.  A running
+	 * canary reads on in the file it opened: a new one is renamed in. */
+	if (scripts_present(id, c, RS_CANARY | RS_HOOK) == -1)
+		log_event("error", id, "op", "render", "error", err_msg(), LEND);
 	rc = 0;
 out:
 	buf_free(&cwd);

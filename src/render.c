@@ -360,11 +360,11 @@ render_to(const char *tname, const struct vars *v, const char *path,
 
 /*
  * bin/<id>.launch, bin/<id>.canary and the shared bin/pane-died, each
- * written only when its rendering changed: those of which (RS_CANARY,
- * RS_REST; a launch writes the canary before it runs it and the rest
- * while its server starts).  RS_KEEP_LAUNCH leaves an existing launch
- * script alone (a hand edit is the user's); the canary and the hook are
- * roost's own and always follow the templates.
+ * written only when its rendering changed: those of which (RS_LAUNCH,
+ * RS_CANARY, RS_HOOK; a launch writes each just before it is needed).
+ * RS_KEEP_LAUNCH leaves an existing launch script alone (a hand edit is
+ * the user's); the canary and the hook are roost's own and always follow
+ * the templates.
  */
 int
 render_id_scripts(const char *id, const struct conf *c, int which)
@@ -374,7 +374,7 @@ render_id_scripts(const char *id, const struct conf *c, int which)
 	char p[PATHBUF];
 	int rc;
 
-	if ((rc = render_std(&v, id, c)) == 0 && (which & RS_REST)) {
+	if ((rc = render_std(&v, id, c)) == 0 && (which & RS_LAUNCH)) {
 		home_path(p, "bin/%s.launch", id);
 		if (!(which & RS_KEEP_LAUNCH) || lstat(p, &st) == -1)
 			rc = render_to("launch", &v, p, 0700, NULL);
@@ -384,7 +384,7 @@ render_id_scripts(const char *id, const struct conf *c, int which)
 		rc = render_to("canary", &v, p, 0700, NULL);
 	}
 	render_free(&v);
-	if (rc == 0 && (which & RS_REST))
+	if (rc == 0 && (which & RS_HOOK))
 		rc = render_shared(0, NULL);
 	return rc;
 }

@@ -495,9 +495,10 @@ int	 render_text(const char *tname, const char *text, size_t len,
 	    const struct vars *, struct buf *out);
 int	 render(const char *tname, const struct vars *, struct buf *out);
 int	 render_line(const char *tname, const struct vars *, struct buf *out);
-#define RS_CANARY	1	/* bin/<id>.canary */
-#define RS_REST		2	/* bin/<id>.launch, bin/pane-died */
-#define RS_KEEP_LAUNCH	4	/* an existing launch script stays */
+#define RS_LAUNCH	1	/* bin/<id>.launch */
+#define RS_CANARY	2	/* bin/<id>.canary */
+#define RS_HOOK		4	/* bin/pane-died */
+#define RS_KEEP_LAUNCH	8	/* an existing launch script stays */
 int	 render_id_scripts(const char *id, const struct conf *, int which);
 int	 render_shared(int dry, int *changed);
 

@@ -157,6 +157,41 @@ panes() {
 	assert_no_processes
 }
 
+@test "a restart renders the canary and the hook again after its respawn, not before" {
+	need_tool strace "it orders the hook's respawn and its renames"
+	roost add bob --restart-delay 0 -- "$T/prog/forever" >/dev/null
+	start_id bob
+	local sp pp st hp
+	# As an older roost left them: the restart brings both up to date.
+	printf '# older\n' >>"$ROOST_HOME/bin/bob.canary"
+	printf '# older\n' >>"$ROOST_HOME/bin/pane-died"
+	sp=$(server_pid bob)
+	pp=$(sed -n 's/.* pane_pid=\([0-9]*\).*/\1/p' "$(state_of bob).session")
+	strace -f -y -s 20000 -e trace=rename,sendto -o "$T/strace.out" \
+	    -p "$sp" 2>"$T/strace.err" &
+	st=$!
+	wait_for 10 grep -q 'attached' "$T/strace.err"
+	kill -KILL "$pp"
+	wait_for 10 grep -q "ev=launch id=bob mode=fresh cause=restart server_pid=$sp respawn=yes" "$(life_log)"
+	wait_for 10 grep -q 'rename(.*/pane-died")' "$T/strace.out"
+	kill -KILL "$st" 2>/dev/null || true
+	wait "$st" 2>/dev/null || true
+	hp=$(grep 'sendto(.*respawn-pane' "$T/strace.out" | awk '{ print $1; exit }')
+	[ -n "$hp" ]
+	grep "^$hp " "$T/strace.out" | grep -E 'rename|respawn-pane' |
+	    sed 's/^[0-9]* *sendto(.*respawn-pane.*/respawn/; s/^[0-9]* *rename(.*, "[^"]*\/\([^/"]*\/[^/"]*\)").*/\1/' |
+	    grep -e respawn -e '^bin/' >"$T/order"
+	cat "$T/order" >&2
+	[ "$(head -n 1 "$T/order")" = respawn ]
+	grep -qx bin/bob.canary "$T/order"
+	grep -qx bin/pane-died "$T/order"
+	roost render canary bob | cmp - "$ROOST_HOME/bin/bob.canary"
+	roost render pane-died | cmp - "$ROOST_HOME/bin/pane-died"
+	is_running bob
+	roost stop bob >/dev/null
+	assert_no_processes
+}
+
 @test "a restart due at once happens in the live server: same server and canary, a new pane process, and a later server SIGKILL is still the canary's record" {
 	roost add bob --restart-delay 0 -- "$T/prog/forever" >/dev/null
 	start_id bob
