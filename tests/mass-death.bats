@@ -35,11 +35,26 @@ episode() { grep -q 'ev=mass-death ' "$ROOST_HOME/log/lifecycle.log"; }
 			echo "$((now - 100)) status=1" >>"$(state_of "$id").deaths"
 		done
 	done
+	local cps= p
 	for id in $IDS; do
 		pids="$pids $(server_pid "$id")"
+		cps="$cps $(canary_pid "$id")"
 	done
+	# At once, as the premise says: every server is dead before any
+	# death is acted on.  A SIGKILLed server still accepts connections
+	# until it is scheduled to exit, which on a loaded machine can be
+	# after the first canary's pass has looked; so the canaries (each its
+	# server's parent, the only ones to act on a server's death) are
+	# held until all five servers have ended.
+	# shellcheck disable=SC2086
+	kill -STOP $cps
 	# shellcheck disable=SC2086
 	kill -KILL $pids
+	for p in $pids; do
+		wait_for 10 pid_gone "$p"
+	done
+	# shellcheck disable=SC2086
+	kill -CONT $cps
 	wait_for 20 episode
 	wait_for 60 all_back
 	# One episode, announced once, with at least the four that made it.
