@@ -102,7 +102,16 @@ if command -v strace >/dev/null 2>&1; then
 		done
 		kill -TERM "$stp" 2>/dev/null
 		wait "$stp" 2>/dev/null
-		grep -cE '^[0-9]+ +(clone3?|v?fork)\(' "$root/st.lf" >>"$root/forks"
+		# Up to roost's exit and the program's exec, whichever is
+		# later: the start (the hooks a slow traced run lets fire
+		# later are not the start's).
+		awk -v f="$first" '
+		    $1 == f && $2 == "+++" { e = 1 }
+		    /execve\(".*\/lprog"/ { p = 1 }
+		    { print }
+		    e && p { exit }' "$root/st.lf" >"$root/st.cut"
+		grep -cE '^[0-9]+ +(clone3?|v?fork)\(' "$root/st.cut" >>"$root/forks"
+		mv "$root/st.cut" "$root/st.lf"
 		[ -n "$L_RAN" ] || L_RAN=$(grep -v -e ENOENT -e resumed "$root/st.lf" |
 		    sed -n 's/^[0-9]* *execve("\([^"]*\)".*/\1/p' |
 		    sed 's|.*/||' | tr '\n' ',' | sed 's/,$//')
