@@ -3,14 +3,37 @@
 
 #include <stdio.h>
 
+/*
+ * UTC, ISO 8601, by arithmetic (days to a civil date: H. Hinnant's
+ * civil_from_days).  Not gmtime(3) nor strftime(3): glibc's read the
+ * zone file (/etc/localtime) for them, system calls in every process that
+ * logs a line, though a roost timestamp is always UTC.
+ */
 void
 fmt_iso(time_t t, char out[32])
 {
-	struct tm tm;
+	long long s = (long long)t, days, sec, era, doe, yoe, doy, mp, y;
+	int m, d;
+	char b[80];
 
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		(void)snprintf(out, 32, "%lld", (long long)t);
+	days = s / 86400;
+	sec = s % 86400;
+	if (sec < 0) {
+		sec += 86400;
+		days--;
+	}
+	days += 719468;
+	era = (days >= 0 ? days : days - 146096) / 146097;
+	doe = days - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	y = yoe + era * 400 + (m <= 2);
+	(void)snprintf(b, sizeof b, "%04lld-%02d-%02dT%02lld:%02lld:%02lldZ",
+	    y, m, d, sec / 3600, sec / 60 % 60, sec % 60);
+	(void)snprintf(out, 32, "%.31s", b);
 }
 
 /* The largest unit, and with two the next one too: 45s, 5m, 2h03m, 3d04h

@@ -1,6 +1,7 @@
 /*
  * decide.c - the one decision (src/state.c), rule by rule: facts in, the
- * state and the actions out, with the restart's numbers.  Built and run
+ * state and the actions out, with the restart's numbers; and the time
+ * format of the records (src/fmt.c).  Built and run
  * by `make check` (build/decide-test); not part of the installed roost.
  * Prints "N passed, N failed"; exits 1 when one failed.
  */
@@ -239,6 +240,32 @@ main(void)
 	check("3f parked: no restart", &c, &f, ST_PARKED, 0, "3f");
 	down(&f);
 	check("3f down", &c, &f, ST_DOWN, 0, "3f");
+
+	/* The times the decision's records carry (fmt_iso: no zone file). */
+	{
+		static const struct {
+			long long t;
+			const char *want;
+		} ts[] = {
+			{ 0, "1970-01-01T00:00:00Z" },
+			{ -1, "1969-12-31T23:59:59Z" },
+			{ 951782400, "2000-02-29T00:00:00Z" },
+			{ 4107456000LL, "2100-02-28T00:00:00Z" },
+			{ 4107542400LL, "2100-03-01T00:00:00Z" },
+			{ 1709251199, "2024-02-29T23:59:59Z" },
+			{ NOW, "2027-01-15T08:00:00Z" },
+			{ 253402300799LL, "9999-12-31T23:59:59Z" }
+		};
+		char out[32], what[64];
+		size_t i;
+
+		for (i = 0; i < sizeof ts / sizeof ts[0]; i++) {
+			fmt_iso((time_t)ts[i].t, out);
+			(void)snprintf(what, sizeof what, "fmt_iso %lld: %s",
+			    ts[i].t, out);
+			expect(what, strcmp(out, ts[i].want) == 0);
+		}
+	}
 
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed > 0;
