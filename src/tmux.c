@@ -31,9 +31,14 @@ tmux_bin(void)
 int
 tmux_check(void)
 {
-	const char *t = tmux_bin();
+	const char *t = tmux_bin(), *conf = getenv("ROOST_TMUX_CONF");
 	struct stat st;
 
+	/* Baked into the canary and given to the passes a death asks for,
+	 * which run in other directories. */
+	if (conf != NULL && *conf != '\0' && conf[0] != '/')
+		return err_set(RX_FAIL, "tmux: ROOST_TMUX_CONF=%s: not an "
+		    "absolute path", conf);
 	if (t[0] != '/')
 		return err_set(RX_FAIL, "tmux: %s: not an absolute path (set "
 		    "ROOST_TMUX to tmux's absolute path)", t);

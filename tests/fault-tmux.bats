@@ -71,6 +71,16 @@ assert_stderr_has() {
 	assert_stderr_has "absolute"
 }
 
+@test "a relative tmux configuration: start exits 1 asking for an absolute one, nothing launched" {
+	printf 'set-option -g @from-conf yes\n' >"$T/my.conf"
+	cd "$T"
+	ROOST_TMUX_CONF=my.conf run --separate-stderr roost start a
+	assert_status 1
+	[ -z "$output" ]
+	[ "$stderr" = "roost: start: tmux: ROOST_TMUX_CONF=my.conf: not an absolute path" ]
+	nothing_launched a
+}
+
 @test "a tmux that fails: start exits 1 with its message, nothing launched" {
 	printf '#!/bin/sh\necho "tmux: broken on purpose" >&2\nexit 1\n' >"$T/tmux-broken"
 	chmod 0755 "$T/tmux-broken"
