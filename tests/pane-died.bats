@@ -167,19 +167,20 @@ panes() {
 	printf '# older\n' >>"$ROOST_HOME/bin/pane-died"
 	sp=$(server_pid bob)
 	pp=$(sed -n 's/.* pane_pid=\([0-9]*\).*/\1/p' "$(state_of bob).session")
-	strace -f -y -s 20000 -e trace=rename,sendto -o "$T/strace.out" \
+	strace -f -y -s 20000 -e trace=rename,renameat,renameat2,sendto \
+	    -o "$T/strace.out" \
 	    -p "$sp" 2>"$T/strace.err" &
 	st=$!
 	wait_for 10 grep -q 'attached' "$T/strace.err"
 	kill -KILL "$pp"
 	wait_for 10 grep -q "ev=launch id=bob mode=fresh cause=restart server_pid=$sp respawn=yes" "$(life_log)"
-	wait_for 10 grep -q 'rename(.*/pane-died")' "$T/strace.out"
+	wait_for 10 grep -q 'rename[at2]*(.*/pane-died"' "$T/strace.out"
 	kill -KILL "$st" 2>/dev/null || true
 	wait "$st" 2>/dev/null || true
 	hp=$(grep 'sendto(.*respawn-pane' "$T/strace.out" | awk '{ print $1; exit }')
 	[ -n "$hp" ]
 	grep "^$hp " "$T/strace.out" | grep -E 'rename|respawn-pane' |
-	    sed 's/^[0-9]* *sendto(.*respawn-pane.*/respawn/; s/^[0-9]* *rename(.*, "[^"]*\/\([^/"]*\/[^/"]*\)").*/\1/' |
+	    sed 's/^[0-9]* *sendto(.*respawn-pane.*/respawn/; s/^[0-9]* *rename[at2]*(.*\/\([^/"]*\/[^/"]*\)"[^"]*$/\1/' |
 	    grep -e respawn -e '^bin/' >"$T/order"
 	cat "$T/order" >&2
 	[ "$(head -n 1 "$T/order")" = respawn ]
@@ -233,13 +234,17 @@ panes() {
 @test "the tmux and its configuration of a start hold for its deaths: a restart keeps the canary's, and the server that replaces a killed one reads it" {
 	local conf="$T/my conf.tmux" sp sp2 pp
 	printf 'set-option -g @from-conf yes\n' >"$conf"
-	export ROOST_TMUX_CONF=$conf ROOST_TMUX=$TMUX_BIN
+	export ROOST_TMUX_CONF=$conf
+	# A tmux of its own path (ROOST_TMUX), which logs each run.
+	logging_tmux
 	roost add bob --restart-delay 0 -- "$T/prog/forever" >/dev/null
 	start_id bob
 	sp=$(server_pid bob)
 	[ "$("$TMUX_BIN" -S "$(sock_of bob)" show-options -gv @from-conf)" = yes ]
 	cp "$ROOST_HOME/bin/bob.canary" "$T/canary.first"
 	grep -qxF "TMUX_CONF='$conf'" "$T/canary.first"
+	grep -qxF "TMUX_BIN='$T/tmuxw'" "$T/canary.first"
+	[ "$(grep -c -- ' -D$' "$T/tmux.calls")" -eq 1 ]
 	# The program's death: the hook's roost renders the canary again.
 	pp=$(sed -n 's/.* pane_pid=\([0-9]*\).*/\1/p' "$(state_of bob).session")
 	kill -KILL "$pp"
@@ -253,6 +258,7 @@ panes() {
 	sp2=$(server_pid bob)
 	[ "$sp2" != "$sp" ]
 	[ "$("$TMUX_BIN" -S "$(sock_of bob)" show-options -gv @from-conf)" = yes ]
+	[ "$(grep -c -- ' -D$' "$T/tmux.calls")" -eq 2 ]
 	cmp "$T/canary.first" "$ROOST_HOME/bin/bob.canary"
 	roost stop bob >/dev/null
 	assert_no_processes
