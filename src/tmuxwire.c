@@ -76,12 +76,16 @@
 #define W_SENDFLAGS	0
 #endif
 
+/* This process, for the frames' headers: asked once a command (after a
+ * fork it is another), not once a frame (one system call each). */
+static pid_t wire_pid;
+
 /* One frame onto b: the header in host order, as imsg writes it. */
 static void
 frame(struct buf *b, uint32_t type, const void *data, size_t len)
 {
 	unsigned char h[W_HEADER];
-	uint32_t peer = W_VERSION, pid = (uint32_t)getpid();
+	uint32_t peer = W_VERSION, pid = (uint32_t)wire_pid;
 	uint16_t flen = (uint16_t)(W_HEADER + len), flags = 0;
 
 	memcpy(h, &type, 4);
@@ -167,7 +171,7 @@ hello(struct buf *b, const char *const args[])
 	uint64_t longflags;
 	struct buf cmd = { 0 };
 	int flags = client_flags(), argc = 0, rc = 0;
-	pid_t pid = getpid();
+	pid_t pid = wire_pid;
 
 	longflags = (uint64_t)(unsigned)flags;
 	frame_int(b, MSG_IDENTIFY_FLAGS, flags);
@@ -541,6 +545,7 @@ tmux_wire(const char *sock, const char *const args[], struct buf *out,
 	memset(&cv, 0, sizeof cv);
 	if (endian.c[0] != 1)
 		return TMUX_WIRE_EXEC;	/* imsg's length field differs */
+	wire_pid = getpid();
 	if (hello(&cv.tx, args) == -1) {
 		buf_free(&cv.tx);
 		return TMUX_WIRE_EXEC;	/* its own client says "too long" */
