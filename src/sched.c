@@ -50,9 +50,11 @@ lc_name(const char *e)
 
 /*
  * The environment the entry bakes in, as NAME=VALUE lines: HOME, the
- * home and socket directory, the PATH and the locale (LANG, every LC_*)
- * in force now.  cron, systemd and launchd each give the tick a bare
- * environment of their own; this makes it the installing shell's.
+ * home and socket directory, the PATH, the tmux and its configuration
+ * when set (ROOST_TMUX, ROOST_TMUX_CONF: the tick's launches start the
+ * servers a start would) and the locale (LANG, every LC_*) in force now.
+ * cron, systemd and launchd each give the tick a bare environment of
+ * their own; this makes it the installing shell's.
  */
 static void
 sched_env(struct buf *b)
@@ -65,6 +67,8 @@ sched_env(struct buf *b)
 	env_add(b, "ROOST_HOME", home_dir());
 	env_add(b, "ROOST_SOCK_DIR", home_sockdir());
 	env_add(b, "PATH", path != NULL && *path != '\0' ? path : DEFAULT_PATH);
+	env_add(b, "ROOST_TMUX", getenv("ROOST_TMUX"));
+	env_add(b, "ROOST_TMUX_CONF", getenv("ROOST_TMUX_CONF"));
 	env_add(b, "LANG", getenv("LANG"));
 	for (e = environ; e != NULL && *e != NULL; e++)
 		if (lc_name(*e)) {

@@ -138,6 +138,15 @@ foreign_crontab() {
 	! grep -q -x -e -r "$T/crontab.calls"
 }
 
+@test "the block bakes ROOST_TMUX and ROOST_TMUX_CONF when they are set: the tick's launches start the servers a start would" {
+	run env -i HOME=/home/u PATH=/usr/bin:/bin ROOST_HOME="$ROOST_HOME" \
+	    ROOST_CRONTAB="$ROOST_CRONTAB" ROOST_TMUX="$TMUX_BIN" \
+	    ROOST_TMUX_CONF="$T/my tmux.conf" "$ROOST_BIN" install --scheduler cron
+	assert_status 0
+	self=$(cd "$(dirname "$ROOST_BIN")" && pwd -P)/$(basename "$ROOST_BIN")
+	[ "$(cron_entry)" = "* * * * * HOME='/home/u' ROOST_HOME='$ROOST_HOME' ROOST_SOCK_DIR='$ROOST_HOME/sock' PATH='/usr/bin:/bin' ROOST_TMUX='$TMUX_BIN' ROOST_TMUX_CONF='$T/my tmux.conf' '$self' tick >>'$ROOST_HOME/log/tick.out' 2>&1" ]
+}
+
 @test "the block runs the absolute roost with HOME, ROOST_HOME, ROOST_SOCK_DIR, PATH and the locale baked in, output to log/tick.out" {
 	run env -i HOME=/home/u PATH=/usr/bin:/bin LANG=C.UTF-8 LC_TIME=C \
 	    LC_ALL= LC_COLLATE=POSIX ROOST_HOME="$ROOST_HOME" \

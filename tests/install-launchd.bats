@@ -32,7 +32,8 @@ e = os.environ
 env = {"ROOST_HOME": e["PL_HOME"], "ROOST_SOCK_DIR": e["PL_HOME"] + "/sock",
        "PATH": e["PL_PATH"]}
 for k in e:
-    if (k in ("HOME", "LANG") or k.startswith("LC_")) and e[k] != "":
+    if (k in ("HOME", "LANG", "ROOST_TMUX", "ROOST_TMUX_CONF") or
+            k.startswith("LC_")) and e[k] != "":
         env[k] = e[k]
 with open(e["PL_FILE"], "rb") as f:
     d = plistlib.load(f)
