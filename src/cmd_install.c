@@ -303,7 +303,8 @@ cmd_install(const struct args *a)
 		    "launchd or none", io.scheduler);
 	label = io.label != NULL ? io.label : s == S_SYSTEMD ? SCHED_UNIT :
 	    SCHED_LABEL;
-	if (label_check(label, s == S_SYSTEMD) == -1)
+	if (label_check(label, s == S_SYSTEMD) == -1 ||
+	    (s != S_NONE && tmux_paths_check() == -1))
 		return cli_fail();
 	every = s == S_CRON ? sched_cron_minutes(interval) * 60 : interval;
 	if (s == S_CRON && every != interval)

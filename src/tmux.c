@@ -28,20 +28,31 @@ tmux_bin(void)
 	return e != NULL && *e != '\0' ? e : ROOST_TMUX;
 }
 
+/* The tmux and its configuration are absolute paths: both are baked into
+ * the canary and the scheduler entry, and reach the passes a death asks
+ * for, which run in other directories. */
 int
-tmux_check(void)
+tmux_paths_check(void)
 {
 	const char *t = tmux_bin(), *conf = getenv("ROOST_TMUX_CONF");
-	struct stat st;
 
-	/* Baked into the canary and given to the passes a death asks for,
-	 * which run in other directories. */
 	if (conf != NULL && *conf != '\0' && conf[0] != '/')
 		return err_set(RX_FAIL, "tmux: ROOST_TMUX_CONF=%s: not an "
 		    "absolute path", conf);
 	if (t[0] != '/')
 		return err_set(RX_FAIL, "tmux: %s: not an absolute path (set "
 		    "ROOST_TMUX to tmux's absolute path)", t);
+	return 0;
+}
+
+int
+tmux_check(void)
+{
+	const char *t = tmux_bin();
+	struct stat st;
+
+	if (tmux_paths_check() == -1)
+		return -1;
 	if (access(t, X_OK) == -1)
 		return err_set(RX_FAIL, "tmux: %s: %s (install tmux 3.3 or newer, "
 		    "or point ROOST_TMUX at it)", t, strerror(errno));

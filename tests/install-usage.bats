@@ -1,9 +1,11 @@
 #!/usr/bin/env bats
-# install-usage.bats - bad arguments to install/uninstall: exit 2, a
-# message naming the problem, and nothing written anywhere.
+# install-usage.bats - bad arguments to install/uninstall (exit 2) and
+# a tmux path that cannot be baked (exit 1): a message naming the
+# problem, and nothing written anywhere.
 
 load helpers
 load install-helpers
+bats_require_minimum_version 1.5.0
 
 setup() {
 	common_setup
@@ -26,6 +28,17 @@ nothing_written() {
 	run roost install --scheduler bogus
 	assert_status 2
 	[ "$output" = "roost: install: --scheduler bogus: must be auto, cron, systemd, launchd or none" ]
+	nothing_written
+}
+
+@test "a relative ROOST_TMUX_CONF or ROOST_TMUX: exit 1 naming it, nothing written" {
+	ROOST_TMUX_CONF=my.conf run --separate-stderr roost install --scheduler cron
+	assert_status 1
+	[ "$stderr" = "roost: install: tmux: ROOST_TMUX_CONF=my.conf: not an absolute path" ]
+	nothing_written
+	ROOST_TMUX=tmux run --separate-stderr roost install --scheduler cron
+	assert_status 1
+	[ "$stderr" = "roost: install: tmux: tmux: not an absolute path (set ROOST_TMUX to tmux's absolute path)" ]
 	nothing_written
 }
 
