@@ -122,28 +122,37 @@ panes() {
 	head -n 1 "$ROOST_HOME/log/server-deaths/$fx" | grep -qx '# roost forensics: SIGKILL of the program of identity x'
 }
 
-@test "a restart is not held up by fsync: the hook syncs its state files once the respawn is asked for" {
-	need_tool strace "it orders the hook's respawn and its fsyncs"
-	roost add bob --restart-delay 0 -- "$T/prog/forever" >/dev/null
-	start_id bob
+# hook_trace SYSCALLS DONE: bob (restart_delay 0) running, its program
+# SIGKILLed with the server traced (SYSCALLS and sendto), until the
+# restart is logged and DONE (a pattern) is in the trace; the lines of
+# the hook's roost (the process that asked for respawn-pane) go to
+# $T/hook.trace.
+hook_trace() {
 	local sp pp st hp
 	sp=$(server_pid bob)
 	pp=$(sed -n 's/.* pane_pid=\([0-9]*\).*/\1/p' "$(state_of bob).session")
-	strace -f -y -s 20000 -e trace=fsync,sendto -o "$T/strace.out" \
+	strace -f -y -s 20000 -e "trace=$1,sendto" -o "$T/strace.out" \
 	    -p "$sp" 2>"$T/strace.err" &
 	st=$!
 	wait_for 10 grep -q 'attached' "$T/strace.err"
 	kill -KILL "$pp"
 	wait_for 10 grep -q "ev=launch id=bob mode=fresh cause=restart server_pid=$sp respawn=yes" "$(life_log)"
-	wait_for 10 grep -q 'fsync(.*/bob[.]session>)' "$T/strace.out"
+	wait_for 10 grep -q "$2" "$T/strace.out"
 	# KILL, not TERM: a tracer told to detach can deadlock with a
 	# tracee in vfork(2) (canary-clock.bats says how).
 	kill -KILL "$st" 2>/dev/null || true
 	wait "$st" 2>/dev/null || true
-	# The hook's roost: the process that asked for respawn-pane.
 	hp=$(grep 'sendto(.*respawn-pane' "$T/strace.out" | awk '{ print $1; exit }')
 	[ -n "$hp" ]
-	grep "^$hp " "$T/strace.out" | grep -E 'fsync|respawn-pane' |
+	grep "^$hp " "$T/strace.out" >"$T/hook.trace"
+}
+
+@test "a restart is not held up by fsync: the hook syncs its state files once the respawn is asked for" {
+	need_tool strace "it orders the hook's respawn and its fsyncs"
+	roost add bob --restart-delay 0 -- "$T/prog/forever" >/dev/null
+	start_id bob
+	hook_trace fsync 'fsync(.*/bob[.]session>)'
+	grep -E 'fsync|respawn-pane' "$T/hook.trace" |
 	    sed 's/^[0-9]* *sendto(.*respawn-pane.*/respawn/; s/.*fsync(.*\/\([^/>]*\)>).*/\1/' \
 	    >"$T/order"
 	cat "$T/order" >&2
@@ -161,25 +170,11 @@ panes() {
 	need_tool strace "it orders the hook's respawn and its renames"
 	roost add bob --restart-delay 0 -- "$T/prog/forever" >/dev/null
 	start_id bob
-	local sp pp st hp
 	# As an older roost left them: the restart brings both up to date.
 	printf '# older\n' >>"$ROOST_HOME/bin/bob.canary"
 	printf '# older\n' >>"$ROOST_HOME/bin/pane-died"
-	sp=$(server_pid bob)
-	pp=$(sed -n 's/.* pane_pid=\([0-9]*\).*/\1/p' "$(state_of bob).session")
-	strace -f -y -s 20000 -e trace=rename,renameat,renameat2,sendto \
-	    -o "$T/strace.out" \
-	    -p "$sp" 2>"$T/strace.err" &
-	st=$!
-	wait_for 10 grep -q 'attached' "$T/strace.err"
-	kill -KILL "$pp"
-	wait_for 10 grep -q "ev=launch id=bob mode=fresh cause=restart server_pid=$sp respawn=yes" "$(life_log)"
-	wait_for 10 grep -q 'rename[at2]*(.*/pane-died"' "$T/strace.out"
-	kill -KILL "$st" 2>/dev/null || true
-	wait "$st" 2>/dev/null || true
-	hp=$(grep 'sendto(.*respawn-pane' "$T/strace.out" | awk '{ print $1; exit }')
-	[ -n "$hp" ]
-	grep "^$hp " "$T/strace.out" | grep -E 'rename|respawn-pane' |
+	hook_trace rename,renameat,renameat2 'rename[at2]*(.*/pane-died"'
+	grep -E 'rename|respawn-pane' "$T/hook.trace" |
 	    sed 's/^[0-9]* *sendto(.*respawn-pane.*/respawn/; s/^[0-9]* *rename[at2]*(.*\/\([^/"]*\/[^/"]*\)"[^"]*$/\1/' |
 	    grep -e respawn -e '^bin/' >"$T/order"
 	cat "$T/order" >&2
