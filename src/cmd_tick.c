@@ -435,7 +435,7 @@ cmd_pane_died(const struct args *a)
 	struct buf line = { 0 };
 	const char *id = NULL;
 	char fx[PATHBUF];
-	int i;
+	int i, restarted;
 
 	for (i = 0; i < a->n; i++) {
 		const char *w = a->v[i];
@@ -479,14 +479,12 @@ cmd_pane_died(const struct args *a)
 	sig_release();
 	/* A restart due now happens in the live server; the snapshot of a
 	 * SIGKILL comes after the record and the restart. */
-	if (pane_died_restart(&x, pane, clean_exit(&line), cp, cstamp) == 1) {
-		file_sync_pending();
-		pane_died_snapshot(id, fx, line.s);
-	} else {
-		file_sync_pending();
-		pane_died_snapshot(id, fx, line.s);
+	restarted = pane_died_restart(&x, pane, clean_exit(&line), cp,
+	    cstamp) == 1;
+	file_sync_pending();
+	pane_died_snapshot(id, fx, line.s);
+	if (!restarted)
 		pane_died_end(&x);
-	}
 	buf_free(&line);
 	return RX_OK;
 }

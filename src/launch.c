@@ -202,6 +202,17 @@ pane_log_said(const struct idctx *x, off_t from, char *out, size_t n)
 	}
 }
 
+/* The program's directory, escaped for tmux's -c: the conf's cwd, else
+ * HOME, else /. */
+static void
+launch_cwd(const struct conf *c, struct buf *out)
+{
+	const char *home = getenv("HOME");
+
+	(void)esc_fmt(out, c->cwd != NULL ? c->cwd :
+	    home != NULL && *home != '\0' ? home : "/");
+}
+
 /*
  * What a launch prepares while its new server starts (a tmux server
  * listens some milliseconds after its exec, and the launch would only
@@ -212,14 +223,14 @@ pane_log_said(const struct idctx *x, off_t from, char *out, size_t n)
  * when the server is up, so the launch tears down what it started.
  */
 struct prep {
-	int done, rc, code;
+	int done, rc;
 	struct buf why, hook, pipe_cmd, alert, cwd;
 };
 
 static void
 prep_run(const struct idctx *x, const struct conf *c, struct prep *p)
 {
-	const char *id = x->id, *home = getenv("HOME");
+	const char *id = x->id;
 	struct vars v = { 0 };
 
 	if (p->done)
@@ -232,12 +243,10 @@ prep_run(const struct idctx *x, const struct conf *c, struct prep *p)
 	    render_line("pipe-pane", &v, &p->pipe_cmd) == -1 ||
 	    render_line("alert-hook", &v, &p->alert) == -1) {
 		p->rc = -1;
-		p->code = err_code();
 		buf_adds(&p->why, err_msg());
 	} else {
 		activity_clear(id);	/* the markers of the run before */
-		(void)esc_fmt(&p->cwd, c->cwd != NULL ? c->cwd :
-		    home != NULL && *home != '\0' ? home : "/");
+		launch_cwd(c, &p->cwd);
 	}
 	render_free(&v);
 }
@@ -256,7 +265,7 @@ prep_result(const struct idctx *x, const struct conf *c, struct prep *p)
 	if (p->rc == 0)
 		return 0;
 	(void)tmux_run(x->sock, args, NULL);
-	return err_set(p->code, "%s", buf_str(&p->why));
+	return err_set(RX_FAIL, "%s", buf_str(&p->why));
 }
 
 static void
@@ -463,7 +472,7 @@ launch_respawn(struct idctx *x, const struct conf *c, const char *pane,
 	const char *id = x->id;
 	char lscript[PATHBUF], spid[24];
 	struct buf cwd = { 0 }, o = { 0 };
-	const char *home = getenv("HOME"), *mode;
+	const char *mode;
 	struct session s;
 	pid_t sp, pp;
 	int rc = -1, parked;
@@ -485,8 +494,7 @@ launch_respawn(struct idctx *x, const struct conf *c, const char *pane,
 		}
 	}
 	(void)marker_rm(id, M_RESUME_FAILED);
-	(void)esc_fmt(&cwd, c->cwd != NULL ? c->cwd :
-	    home != NULL && *home != '\0' ? home : "/");
+	launch_cwd(c, &cwd);
 	home_path(lscript, "bin/%s.launch", id);
 	{
 		const char *args[] = {
