@@ -4,8 +4,8 @@
  * restarting them all at once repeats the disaster.  So:
  *
  *  1. more than MASS_DEATHS - 1 identities whose newest death is within
- *     MASS_WINDOW seconds (or whose server is gone, its death not yet
- *     recorded) make an episode: state/.mass-death
+ *     MASS_WINDOW seconds (or whose server is gone or SIGKILLed, its
+ *     death not yet recorded) make an episode: state/.mass-death
  *     (`ts= ids=a,b,… oom=`), logged once as ev=mass-death with
  *     hooks/mass-death; a later death in the window joins it quietly;
  *  2. while the episode lasts, its identities restart one at a time: in
@@ -143,10 +143,10 @@ note_locked(const char *id, time_t now)
 	for (i = 0; i < n; i++) {
 		time_t w = newest_death(v[i], cause, sizeof cause);
 
-		/* Dead but not yet recorded (its own pass is on its way)
-		 * counts too: they died together. */
+		/* Dead or dying but not yet recorded (its own pass is on
+		 * its way) counts too: they died together. */
 		if (strcmp(v[i], id) != 0 && marker_has(v[i], M_SESSION) == 1 &&
-		    !state_running(v[i])) {
+		    state_dying(v[i])) {
 			w = now;
 			(void)snprintf(cause, sizeof cause, "dying");
 		}
@@ -201,6 +201,8 @@ settled(const char *id, time_t *woke)
 	home_ctx(id, &x);
 	state_facts(&x, NULL, now_wall(), &f);
 	if (f.alive && f.session && f.s.died == 0) {
+		if (state_ctx_server_ending(&x))
+			return 0;	/* killed, its death not yet recorded */
 		*woke = f.s.woke;
 		return 1;
 	}

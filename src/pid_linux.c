@@ -17,8 +17,9 @@
 /*
  * Linux: /proc/<pid>/stat is "pid (comm) S ppid pgrp ... starttime ...":
  * the name, the state letter, the parent, the process group, the flags
- * (field 9), the start time (field 22, in clock ticks since boot) and a
- * zombie's exit code (field 52), read after the last ')' (comm may hold
+ * (field 9), the start time (field 22, in clock ticks since boot), the
+ * signals pending for its first thread (field 31) and a zombie's exit
+ * code (field 52), read after the last ')' (comm may hold
  * anything).  -2 when the process is gone, -1 when it cannot be read.
  */
 struct pstat {
@@ -26,6 +27,7 @@ struct pstat {
 	long	 ppid, pgrp;
 	unsigned long flags;
 	unsigned long long start;
+	unsigned long sigpnd;	/* pending signals, bit N-1 for signal N */
 	char	 comm[16];	/* the kernel's name, at most 15 bytes */
 	int	 exit_code;	/* a zombie's wait status, -1 unknown */
 };
@@ -53,10 +55,12 @@ proc_stat(const char *pid, struct pstat *ps)
 	    lp + 1);
 	/* After the state: ppid pgrp session tty_nr tpgid flags minflt
 	 * cminflt majflt cmajflt utime stime cutime cstime priority nice
-	 * num_threads itrealvalue starttime. */
+	 * num_threads itrealvalue starttime, then vsize rss rsslim
+	 * startcode endcode startstack kstkesp kstkeip signal. */
+	ps->sigpnd = 0;
 	if (sscanf(rp + 3, "%ld %ld %*d %*d %*d %lu %*u %*u %*u %*u %*u %*u "
-	    "%*d %*d %*d %*d %*d %*d %llu", &ps->ppid, &ps->pgrp, &ps->flags,
-	    &ps->start) != 4)
+	    "%*d %*d %*d %*d %*d %*d %llu %*s %*s %*s %*s %*s %*s %*s %*s %lu",
+	    &ps->ppid, &ps->pgrp, &ps->flags, &ps->start, &ps->sigpnd) < 4)
 		return -1;
 	/* A zombie's exit_code is field 52 (Linux 3.5+); the state, field
 	 * 3, follows ") ". */
@@ -221,11 +225,13 @@ pid_comm(pid_t pid, char *comm, size_t n)
 }
 
 /*
- * Is pid on its way out: gone, a zombie, or in exit(2) already (the
+ * Is pid on its way out: gone, a zombie, in exit(2) already (the
  * kernel's PF_EXITING in /proc/PID/stat's flags, set before it closes
- * the process's descriptors)?  1 yes, 0 no, -1 cannot be told.  A pane
- * whose terminal closed because its tmux server is being killed ends
- * after its server started to: this tells that end from one of its own.
+ * the process's descriptors), or bound to be (a SIGKILL pending: until
+ * it is scheduled to exit, a killed server still accepts connections)?
+ * 1 yes, 0 no, -1 cannot be told.  A pane whose terminal closed because
+ * its tmux server is being killed ends after its server started to: this
+ * tells that end from one of its own.
  */
 int
 pid_ending(pid_t pid)
@@ -234,7 +240,8 @@ pid_ending(pid_t pid)
 
 	switch (pstat_of(pid, &ps)) {
 	case 0:
-		return dead_state(ps.state) || (ps.flags & 0x4UL) != 0;
+		return dead_state(ps.state) || (ps.flags & 0x4UL) != 0 ||
+		    (ps.sigpnd & (1UL << (SIGKILL - 1))) != 0;
 	case -2:
 		return 1;
 	default:

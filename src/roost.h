@@ -584,6 +584,8 @@ struct verdict {
 
 int	 state_running(const char *id);
 int	 state_ctx_running(struct idctx *);
+int	 state_ctx_server_ending(struct idctx *);
+int	 state_dying(const char *id);
 int	 state_conf(const char *id, struct conf *);
 void	 state_facts(struct idctx *, const struct snap *, time_t now,
 	    struct facts *);

@@ -87,6 +87,20 @@ state_ctx_running(struct idctx *x)
 	    s->server_pid : -1);
 }
 
+/* The server .session records is on its way out (pid_ending: in
+ * exit(2), a zombie, or SIGKILLed and not yet scheduled to exit, when its
+ * socket still accepts): that same server, by its start time. */
+int
+state_ctx_server_ending(struct idctx *x)
+{
+	const struct session *s = marker_ctx_session(x);
+	unsigned long long stamp;
+
+	return s != NULL && s->server_pid > 1 && s->server_start != 0 &&
+	    pid_stamp(s->server_pid, &stamp) == 0 && stamp == s->server_start &&
+	    pid_ending(s->server_pid) == 1;
+}
+
 int
 state_running(const char *id)
 {
@@ -94,6 +108,16 @@ state_running(const char *id)
 
 	home_ctx(id, &x);
 	return state_ctx_running(&x);
+}
+
+/* Its server is gone or going, its death perhaps not recorded yet. */
+int
+state_dying(const char *id)
+{
+	struct idctx x;
+
+	home_ctx(id, &x);
+	return !state_ctx_running(&x) || state_ctx_server_ending(&x);
 }
 
 static const char *const state_names[] = {

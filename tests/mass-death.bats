@@ -8,7 +8,35 @@ load helpers
 bats_require_minimum_version 1.5.0
 
 setup() { common_setup; }
-teardown() { common_teardown; }
+teardown() {
+	thaw
+	common_teardown
+}
+
+# A cgroup v1 freezer holds a SIGKILLed process before its exit, with the
+# signal pending, for as long as the test needs (cgroup v2's freezer lets
+# a SIGKILL through).  thaw lets them go and removes the group.
+FZ_ROOT=/sys/fs/cgroup/freezer
+freezer() {
+	need_root "a cgroup freezer"
+	[ -f "$FZ_ROOT/cgroup.procs" ] && [ ! -f "$FZ_ROOT/cgroup.events" ] ||
+	    skip "no cgroup v1 freezer here (cgroup v2's lets a SIGKILL through)"
+	FZ=$FZ_ROOT/roost-test-$$-$BATS_TEST_NUMBER
+	mkdir "$FZ"
+	echo "$FZ" >"$T/freezer"
+}
+thaw() {
+	local fz p
+	[ -n "${T:-}" ] && [ -f "$T/freezer" ] || return 0
+	fz=$(cat "$T/freezer")
+	[ -d "$fz" ] || return 0
+	echo THAWED >"$fz/freezer.state"
+	while read -r p; do
+		echo "$p" >"$FZ_ROOT/cgroup.procs" 2>/dev/null || :
+	done <"$fz/cgroup.procs"
+	rmdir "$fz"
+}
+frozen() { [ "$(cat "$FZ/freezer.state")" = FROZEN ]; }
 
 IDS="ea eb ec ed ee"
 
@@ -98,4 +126,46 @@ episode() { grep -q 'ev=mass-death ' "$ROOST_HOME/log/lifecycle.log"; }
 	wait_for 20 three
 	! grep -q 'ev=mass-death' "$ROOST_HOME/log/lifecycle.log"
 	[ ! -e "$ROOST_HOME/state/.mass-death" ]
+}
+
+@test "servers SIGKILLed but not yet exited count as dying: the first death's pass sees the episode" {
+	freezer
+	local id now n=0 pids= p
+	now=$(date +%s)
+	for id in $IDS; do
+		roost add "$id" --restart always --restart-delay 0 \
+		    --crashloop 16/300 -- "$T/prog/forever" >/dev/null
+		roost start "$id" >/dev/null
+	done
+	for id in ea eb ec ed; do
+		n=$((n + 1))
+		for _ in $(seq $((5 - n))); do
+			echo "$((now - 100)) status=1" >>"$(state_of "$id").deaths"
+		done
+		p=$(server_pid "$id")
+		pids="$pids $p"
+		echo "$p" >"$FZ/cgroup.procs"
+	done
+	# Four servers held before their exit, SIGKILL pending: their
+	# sockets still accept.  The fifth dies at once, and its canary's
+	# pass looks at the other four.
+	echo FROZEN >"$FZ/freezer.state"
+	wait_for 10 frozen
+	# shellcheck disable=SC2086
+	kill -KILL $pids "$(server_pid ee)"
+	wait_for 20 episode
+	line=$(grep 'ev=mass-death ' "$ROOST_HOME/log/lifecycle.log")
+	[[ "$line" == *" ids=ea,eb,ec,ed,ee "* ]] || { echo "$line"; false; }
+	# Nothing of the four recorded yet: they counted as dying.
+	for id in ea eb ec ed; do
+		! grep -q "ev=server-exit id=$id " "$ROOST_HOME/log/exits.log"
+	done
+	thaw
+	wait_for 60 all_back
+	order=$(grep 'ev=launch .*cause=restart' "$ROOST_HOME/log/lifecycle.log" |
+	    sed 's/.* id=\([a-e]*\) .*/\1/' | tr '\n' ' ')
+	[ "$order" = "ee ed ec eb ea " ] || { echo "order: $order"; false; }
+	for id in $IDS; do
+		is_running "$id"
+	done
 }
