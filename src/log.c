@@ -224,14 +224,12 @@ static void
 pipe_record(const char *id, int set)
 {
 	unsigned long long stamp, s2;
-	char line[64];
 	pid_t pid = getpid(), p2;
 
 	if (set) {
 		if (pid_stamp(pid, &stamp) == -1)
 			stamp = 0;
-		(void)snprintf(line, sizeof line, "%ld %llu\n", (long)pid, stamp);
-		(void)marker_set(id, M_PIPE, line);
+		(void)marker_pid_write(id, M_PIPE, pid, stamp);
 	} else if (marker_pid_read(id, M_PIPE, &p2, &s2) == 0 && p2 == pid)
 		(void)marker_rm(id, M_PIPE);
 }
