@@ -102,10 +102,6 @@ printf '%-34s %-40s %s\n' "canary: SIGKILL -> record" \
     "$(ms "$C_MED") / $(ms "$C_P90") / $(ms "$C_MAX") ms" \
     'median <= 5, p90 <= 10 ms'
 printf '%-34s %-40s %s\n' "  (median / p90 / worst, $C_N deaths)" "" ""
-if [ "$C_WN" -gt 0 ]; then
-	printf '%-34s %-40s %s\n' "  the line written (exits.log mtime)" \
-	    "$(ms "$C_WMED") / $(ms "$C_WP90") / $(ms "$C_WMAX") ms" ''
-fi
 printf '%-34s %-40s %s\n' "launch: start -> canary running" \
     "$(ms "$L_MED") ms median, tmux clients=$L_CALLS, forks=$L_FORKS" '<= 15 ms, <= 4 forks'
 printf '%-34s %-40s %s\n' "death -> running again (no tick)" \

@@ -59,12 +59,6 @@ for id in $c_ids; do
 	now
 	if seen "$id"; then
 		echo $((NOW - a)) >>"$root/canary"
-		# When the line was written, free of the polling: exits.log's
-		# mtime (GNU stat; elsewhere the figure is left out).
-		mt=$(stat -c %.9Y "$EXITS" 2>/dev/null) || mt=
-		case $mt in
-		*.?????????) echo $((${mt%.*}${mt#*.} / 1000 - a)) >>"$root/canary.w" ;;
-		esac
 		while IFS= read -r l; do
 			case $l in
 			*" ev=server-exit id=$id cause=server-vanished "*)
@@ -84,14 +78,6 @@ for id in $c_ids; do
 done
 stat_of "$root/canary"
 C_N=$S_N C_MED=$S_MED C_P90=$S_P90 C_MAX=$S_MAX
-C_WN=0
-if [ -s "$root/canary.w" ]; then
-	stat_of "$root/canary.w"
-	C_WN=$S_N C_WMED=$S_MED C_WP90=$S_P90 C_WMAX=$S_MAX
-	printf 'bench=canary-written deaths=%s median_ms=%s p90_ms=%s worst_ms=%s\n' \
-	    "$C_WN" "$(ms "$C_WMED")" "$(ms "$C_WP90")" "$(ms "$C_WMAX")"
-	stat_of "$root/canary"
-fi
 printf 'bench=canary deaths=%s recorded=%s missed=%s cause_vanished=%s median_ms=%s net_ms=%s p90_ms=%s worst_ms=%s best_ms=%s poll=%s\n' \
     "$DEATHS" "$C_N" "$missed" "$vanished" "$(ms "$C_MED")" \
     "$(net "$C_MED")" "$(ms "$C_P90")" \
