@@ -210,7 +210,8 @@ int	 pid_stamp(pid_t, unsigned long long *stamp);	/* its start time */
 int	 pid_argv_has(pid_t, const char *word);
 int	 pid_zombie_status(pid_t, int *wstatus, pid_t *ppid, char *comm,
 	    size_t n);
-int	 pid_ending(pid_t);		/* gone, a zombie or in exit(2) */
+int	 pid_ending(pid_t);		/* gone, a zombie, in exit(2) or
+					 * SIGKILLed */
 int	 pid_comm(pid_t, char *comm, size_t);	/* its name, or -1 */
 int	 pid_tty_open(pid_t);		/* its pseudo-terminal, one more holder */
 time_t	 pid_boot_time(void);		/* 0 when unknown */

@@ -88,8 +88,9 @@ state_ctx_running(struct idctx *x)
 }
 
 /* The server .session records is on its way out (pid_ending: in
- * exit(2), a zombie, or SIGKILLed and not yet scheduled to exit, when its
- * socket still accepts): that same server, by its start time. */
+ * exit(2), or SIGKILLed and not yet scheduled to exit, when its socket
+ * still accepts): that same server, by its start time (a zombie has none,
+ * and its socket is closed already). */
 int
 state_ctx_server_ending(struct idctx *x)
 {
