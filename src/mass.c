@@ -235,10 +235,12 @@ rank_cmp(const void *a, const void *b)
 /*
  * During an episode, when may id (which owes a restart) start?  *due is
  * raised to after the one before it in the order is up plus the spacing
- * (or to now + the spacing while that one is not up yet).
+ * (or to now + the spacing while that one is not up yet).  settle: the
+ * episode is marked done when this is its last (the tick's; status only
+ * asks).
  */
 void
-mass_due(const char *id, time_t now, time_t *due)
+mass_due(const char *id, time_t now, time_t *due, int settle)
 {
 	struct rank r[64];
 	struct buf ids = { 0 }, line = { 0 };
@@ -277,7 +279,7 @@ mass_due(const char *id, time_t now, time_t *due)
 	/* This one is the last unsettled: the episode is over once it is up. */
 	for (i++; all && i < n; i++)
 		all = settled(r[i].id, &woke);
-	if (all && i >= n && *due <= now) {
+	if (settle && all && i >= n && *due <= now) {
 		/* Kept, marked done: the window still knows it was had. */
 		home_path(p, MASS_FILE);
 		if (file_read(p, &line, 64 * 1024) == 0) {

@@ -678,7 +678,7 @@ int	 death_flush(struct idctx *, int *clean_exit);
 #define MASS_WINDOW	10	/* ... dying within ten seconds */
 #define MASS_SPACING	3	/* seconds between their staggered restarts */
 void	 mass_death_note(const char *id, time_t now);
-void	 mass_due(const char *id, time_t now, time_t *due);
+void	 mass_due(const char *id, time_t now, time_t *due, int settle);
 
 /* ---- launch.c: a new session on the identity's own server ---- */
 int	 launch(struct idctx *, const struct conf *, const char *mode_req,
@@ -722,6 +722,8 @@ struct tally {
 	int	 ids, running, launched, reaped, deaths, errors;
 	long	 ms;
 };
+void	 tick_turn(const char *id, const struct conf *, time_t now,
+	    struct facts *, int settle);
 void	 tick_facts(struct idctx *, const struct conf *, const struct snap *,
 	    time_t now, struct facts *);
 int	 tick_crash_loop(const char *id, const struct conf *,

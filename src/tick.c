@@ -117,31 +117,39 @@ facts_running(struct idctx *x, const struct conf *c,
 	f->deliver = deliverable(x, sn);
 }
 
-/*
- * The facts of one identity (sn NULL reads them live): state_facts(),
- * and the tick's own: those of a running program, and the turn of a
- * restart owed during several deaths at once (section 16).
- */
+/* The turn of a restart owed during several deaths at once (section
+ * 16), in f->turn_ms; settle as for mass_due. */
 void
-tick_facts(struct idctx *x, const struct conf *c, const struct snap *sn,
-    time_t now, struct facts *f)
+tick_turn(const char *id, const struct conf *c, time_t now, struct facts *f,
+    int settle)
 {
-	const char *id = x->id;
 	struct verdict v;
 	time_t due, turn;
 
-	state_facts(x, sn, now, f);
-	if (f->alive && f->session && !f->taken)
-		facts_running(x, c, sn, f);
 	if (f->ndeaths == 0)
 		return;
 	state_decide(c, f, &v);
 	if (!v.restart)
 		return;
 	due = turn = now + (v.wait + 999) / 1000;
-	mass_due(id, now, &turn);
+	mass_due(id, now, &turn, settle);
 	if (turn > due)
 		f->turn_ms = (long long)turn * 1000;
+}
+
+/*
+ * The facts of one identity (sn NULL reads them live): state_facts(),
+ * and the tick's own: those of a running program, and the turn of a
+ * restart owed during several deaths at once.
+ */
+void
+tick_facts(struct idctx *x, const struct conf *c, const struct snap *sn,
+    time_t now, struct facts *f)
+{
+	state_facts(x, sn, now, f);
+	if (f->alive && f->session && !f->taken)
+		facts_running(x, c, sn, f);
+	tick_turn(x->id, c, now, f, 1);
 }
 
 static void

@@ -39,6 +39,10 @@ thaw() {
 	wait_for 10 rmdir "$fz" 2>/dev/null
 }
 frozen() { [ "$(cat "$FZ/freezer.state")" = FROZEN ]; }
+# status_is ID STATE: status's STATE column for ID.
+status_is() {
+	[ "$(roost status "$1" 2>/dev/null | awk 'NR == 2 { print $2 }')" = "$2" ]
+}
 
 IDS="ea eb ec ed ee"
 
@@ -86,6 +90,9 @@ episode() { grep -q 'ev=mass-death ' "$ROOST_HOME/log/lifecycle.log"; }
 	# shellcheck disable=SC2086
 	kill -CONT $cps
 	wait_for 20 episode
+	# The last in the order waits its turn (12 s and more), and status
+	# says so, as the tick will do: backoff, not exited.
+	wait_for 10 status_is ea backoff
 	wait_for 60 all_back
 	# One episode, announced once, with at least the four that made it.
 	[ "$(grep -c 'ev=mass-death ' "$ROOST_HOME/log/lifecycle.log")" = 1 ]
