@@ -102,6 +102,9 @@ render_std(struct vars *v, const char *id, const struct conf *c)
 	char p[PATHBUF];
 	const char *home = getenv("HOME");
 
+	/* Baked into scripts that run in other directories. */
+	if (tmux_paths_check() == -1)
+		return -1;
 	render_set(v, "home", home_dir());
 	render_set(v, "roost", pid_self() != NULL ? pid_self() : "roost");
 	render_set(v, "tmux", tmux_bin());

@@ -81,6 +81,19 @@ assert_stderr_has() {
 	nothing_launched a
 }
 
+@test "relative tmux paths: add exits 1 asking for an absolute one and writes nothing" {
+	cd "$T"
+	ROOST_TMUX=tmux run --separate-stderr roost add rel -- sleep 1000
+	assert_status 1
+	[ "$stderr" = "roost: add: tmux: tmux: not an absolute path (set ROOST_TMUX to tmux's absolute path)" ]
+	ROOST_TMUX_CONF=my.conf run --separate-stderr roost add rel -- sleep 1000
+	assert_status 1
+	[ "$stderr" = "roost: add: tmux: ROOST_TMUX_CONF=my.conf: not an absolute path" ]
+	[ ! -e "$ROOST_HOME/conf/rel.conf" ]
+	[ ! -e "$ROOST_HOME/bin/rel.canary" ]
+	[ ! -e "$ROOST_HOME/bin/rel.launch" ]
+}
+
 @test "a tmux that fails: start exits 1 with its message, nothing launched" {
 	printf '#!/bin/sh\necho "tmux: broken on purpose" >&2\nexit 1\n' >"$T/tmux-broken"
 	chmod 0755 "$T/tmux-broken"
