@@ -173,7 +173,10 @@ static int
 cmd_tick(const struct args *a)
 {
 	int verbose = to.verbose != NULL || cli_verbose();
+	const char *origin;
+	char **ids;
 	unsigned long secs;
+	int i, n = 0, rc;
 
 	if (to.origin != NULL && strcmp(to.origin, "schedule") != 0 &&
 	    strcmp(to.origin, "death") != 0 && strcmp(to.origin, "command") != 0 &&
@@ -190,12 +193,25 @@ cmd_tick(const struct args *a)
 			    "identities and no --origin with it");
 		return tick_every(secs, verbose);
 	}
-	if (to.origin != NULL && strcmp(to.origin, "death") == 0)
+	origin = to.origin != NULL ? to.origin : a->n > 0 ? "command" :
+	    "schedule";
+	/* Named at the command line, an identity must exist; a hook's or
+	 * a canary's pass for one removed since has nothing to do. */
+	ids = xmalloc(((size_t)a->n + 1) * sizeof *ids);
+	for (i = 0; i < a->n; i++) {
+		if (state_known(a->v[i]))
+			ids[n++] = a->v[i];
+		else if (strcmp(origin, "command") == 0) {
+			free(ids);
+			return err_set(RX_UNKNOWN, "%s: unknown identity",
+			    a->v[i]), cli_fail();
+		}
+	}
+	if (strcmp(origin, "death") == 0 && n > 0)
 		tick_rescope(a);
-	if (tick_once(verbose, to.origin != NULL ? to.origin :
-	    a->n > 0 ? "command" : "schedule", a->v, a->n) == -1)
-		return cli_fail();
-	return RX_OK;
+	rc = a->n > 0 && n == 0 ? 0 : tick_once(verbose, origin, ids, n);
+	free(ids);
+	return rc == -1 ? cli_fail() : RX_OK;
 }
 
 const struct cmd_entry cmd_tick_entry = {

@@ -94,3 +94,20 @@ not_running() { ! is_running "$1"; }
 	[ "$(count_lines "$(LIFE)" 'ev=launch id=z mode=fresh cause=wake')" -eq 1 ]
 	[ -f "$ROOST_HOME/sock/a/file" ]
 }
+
+@test "tick of an identity that does not exist: exit 4 from the command line, nothing from a hook's pass" {
+	roost add a -- sleep 1000 >/dev/null
+	run --separate-stderr roost tick nosuch
+	assert_status 4
+	[ "$stderr" = "roost: tick: nosuch: unknown identity" ]
+	run --separate-stderr roost tick a nosuch
+	assert_status 4
+	[ "$stderr" = "roost: tick: nosuch: unknown identity" ]
+	not_running a
+	# A pane-died hook or a canary of an identity removed since.
+	run --separate-stderr roost tick --origin death nosuch
+	assert_status 0
+	[ -z "$output" ] && [ -z "$stderr" ]
+	[ ! -e "$ROOST_HOME/lock/nosuch" ]
+	[ ! -e "$ROOST_HOME/state/nosuch.canary" ]
+}
