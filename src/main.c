@@ -81,13 +81,15 @@ has_help(int argc, char **argv)
 	return 0;
 }
 
-/* A bad identity is refused before anything, even the home, is made. */
+/* A bad identity is refused before anything, even the home, is made:
+ * the first argument, or every one (c->ids 2), after a -- too (a script
+ * puts one before an id it was given). */
 static int
 ids_check(const struct cmd_entry *c, const struct args *a)
 {
 	int i, n = c->ids == 2 ? a->n : c->ids;
 
-	for (i = 0; i < a->n && i < n && (a->dd < 0 || i < a->dd); i++)
+	for (i = 0; i < a->n && i < n; i++)
 		if (ident_check(a->v[i]) == -1)
 			return -1;
 	return 0;

@@ -50,6 +50,20 @@ refused_everywhere() {
 		esac
 		nothing_written
 	done
+	# The id after a -- (as a careful script writes it), with what each
+	# command takes after it.
+	for c in log output tick pane-log "send hi" "mark busy"; do
+		# shellcheck disable=SC2086
+		set -- $c
+		run --separate-stderr roost "$1" -- "$id" "${@:2}" </dev/null
+		assert_status 2
+		[ -z "$output" ]
+		case $stderr in
+		"roost: $1: invalid identity "*": must match "*) ;;
+		*) echo "$c: unexpected message: $stderr" >&2; return 1 ;;
+		esac
+		nothing_written
+	done
 	run --separate-stderr roost render launch -- "$id"
 	assert_status 2
 	case $stderr in "roost: render: invalid identity "*) ;; *) return 1 ;; esac
