@@ -71,7 +71,10 @@ supervise(const char *event, const char *id, const char *cause,
 	if (e != NULL && num_ulong(e, HOOK_TIMEOUT_MS, &limit) == -1)
 		limit = HOOK_TIMEOUT_MS;
 	(void)setenv("ROOST_EVENT", event, 1);
-	(void)setenv("ROOST_ID", id != NULL ? id : "", 1);
+	if (id != NULL)
+		(void)setenv("ROOST_ID", id, 1);
+	else
+		(void)unsetenv("ROOST_ID");	/* not the caller's own */
 	(void)setenv("ROOST_CAUSE", cause != NULL ? cause : "", 1);
 	(void)setenv("ROOST_HOME", home_dir(), 1);
 	if (chdir(home_dir()) == -1)
