@@ -114,7 +114,7 @@ log_pane_mark(const char *p, const char *mode)
 		}
 	}
 	fmt_iso(now_wall(), ts);
-	buf_addf(&b, "%s--- roost: %s launch %s ---\n", c != '\n' ? "\n" : "",
+	buf_addf(&b, "%s" PANE_MARK "%s launch %s ---\n", c != '\n' ? "\n" : "",
 	    ts, mode);
 	rc = write(fd, b.s, b.len) == (ssize_t)b.len ? 0 : err_errno(p);
 	(void)close(fd);

@@ -170,7 +170,13 @@ struct term {
 	size_t	 ulen, uwant;
 	struct cell *cells;	/* the line, a character a cell */
 	size_t	 ncells, cap, cur;
+	int	 mark;		/* in a string: PANE_MARK bytes matched at a
+				 * line's start, -1 not at one */
+	int	 cont;		/* in a string: UTF-8 continuation bytes due */
 };
+
+/* How log_pane_mark's launch line begins. */
+#define PANE_MARK	"--- roost: "
 
 void	 term_init(struct term *);
 void	 term_feed(struct term *, const char *, size_t, struct buf *out);

@@ -16,7 +16,7 @@
 #define LINE_CELLS_MAX	65536	/* a longer line is emitted in parts */
 #define STR_MAX		4096	/* an unterminated OSC/DCS gives up here */
 
-enum { T_TEXT, T_ESC, T_INTER, T_CSI, T_STR, T_STR_ESC };
+enum { T_TEXT, T_ESC, T_INTER, T_CSI, T_STR, T_STR_ESC, T_STR_C2 };
 
 void
 term_init(struct term *t)
@@ -121,6 +121,14 @@ csi_final(struct term *t, unsigned char f)
  * 7-bit ESC forms, so they start the same sequences; the others show
  * nothing. */
 static void
+str_begin(struct term *t)
+{
+	t->state = T_STR;
+	t->mark = -1;
+	t->cont = 0;
+}
+
+static void
 c1_control(struct term *t, unsigned char c)
 {
 	t->plen = 0;
@@ -128,7 +136,7 @@ c1_control(struct term *t, unsigned char c)
 	if (c == 0x9b)
 		t->state = T_CSI;
 	else if (c == 0x90 || c == 0x98 || c == 0x9d || c == 0x9e || c == 0x9f)
-		t->state = T_STR;
+		str_begin(t);
 }
 
 /* A byte outside any sequence. */
@@ -175,6 +183,64 @@ text_byte(struct term *t, unsigned char c, struct buf *out)
 		emit_line(t, out);
 }
 
+static void term_byte(struct term *, unsigned char, struct buf *);
+
+/*
+ * A byte of a string sequence (OSC, DCS ...): it ends at BEL, at ST (ESC
+ * \\, or 0x9c as a byte or a character), at an ESC that starts another
+ * sequence, at CAN or SUB (which cancel it), after STR_MAX bytes, and at
+ * the launch line roost writes at the start of a line (the run that left
+ * it unended is over; the next one had a terminal of its own).
+ */
+static void
+str_byte(struct term *t, unsigned char c, struct buf *out)
+{
+	const char *m = PANE_MARK;
+	int st = t->state;
+
+	if (t->mark >= 0 && c == (unsigned char)m[t->mark]) {
+		if (m[++t->mark] == '\0') {
+			t->state = T_TEXT;
+			if (t->ncells > 0)
+				emit_line(t, out);
+			while (*m != '\0')
+				text_byte(t, (unsigned char)*m++, out);
+		}
+		return;
+	}
+	t->mark = c == '\n' ? 0 : -1;
+	t->state = T_STR;
+	if (++t->slen > STR_MAX) {
+		t->state = T_TEXT;
+		return;
+	}
+	if (st == T_STR_ESC) {
+		if (c != '\\') {	/* another sequence begins */
+			t->state = T_ESC;
+			term_byte(t, c, out);
+		} else
+			t->state = T_TEXT;
+		return;
+	}
+	if ((c & 0xc0) == 0x80 && (t->cont > 0 || st == T_STR_C2)) {
+		/* In a UTF-8 character: only U+009C is an ST. */
+		if (st == T_STR_C2 && c == 0x9c)
+			t->state = T_TEXT;
+		else if (t->cont > 0)
+			t->cont--;
+		return;
+	}
+	t->cont = 0;
+	if (c == 0x07 || c == 0x9c || c == 0x18 || c == 0x1a)
+		t->state = T_TEXT;
+	else if (c == 0x1b)
+		t->state = T_STR_ESC;
+	else if (c == 0xc2)
+		t->state = T_STR_C2;
+	else if (c >= 0xc3 && c <= 0xf4)
+		t->cont = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
+}
+
 static void
 term_byte(struct term *t, unsigned char c, struct buf *out)
 {
@@ -189,7 +255,7 @@ term_byte(struct term *t, unsigned char c, struct buf *out)
 			t->state = T_CSI;
 		else if (c == ']' || c == 'P' || c == 'X' || c == '^' ||
 		    c == '_')
-			t->state = T_STR;
+			str_begin(t);
 		else if (c >= 0x20 && c <= 0x2f)
 			t->state = T_INTER;	/* ESC ( B and the like */
 		else if (c == 0x1b)
@@ -214,15 +280,9 @@ term_byte(struct term *t, unsigned char c, struct buf *out)
 		}
 		return;
 	case T_STR:
-		if (c == 0x07)
-			t->state = T_TEXT;
-		else if (c == 0x1b)
-			t->state = T_STR_ESC;
-		else if (++t->slen > STR_MAX)
-			t->state = T_TEXT;
-		return;
 	case T_STR_ESC:
-		t->state = c == '\\' ? T_TEXT : T_STR;
+	case T_STR_C2:
+		str_byte(t, c, out);
 		return;
 	}
 }

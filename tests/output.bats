@@ -71,6 +71,40 @@ has_line() { grep -q -x -F -- "$2" "$1"; }
 	roost stop bob >/dev/null
 }
 
+@test "output: a string sequence ends at its terminators, and a run that left one open does not hide the next" {
+	# The first run dies inside a window title; the second one's output
+	# and its separator must show.
+	cat >"$T/prog/cut" <<EOF
+#!/bin/sh
+if [ -e "$T/second" ]; then
+	echo second run
+	exec sleep 600
+fi
+: >"$T/second"
+printf 'first\033]0;title cut short'
+exit 3
+EOF
+	chmod +x "$T/prog/cut"
+	roost add bob --restart always --restart-delay 0 -- "$T/prog/cut" >/dev/null
+	roost start bob >/dev/null
+	wait_for 10 grep -q 'second run' "$(plog bob)"
+	run --separate-stderr roost output bob
+	assert_status 0
+	[ "${lines[1]}" = "first" ]
+	[[ ${lines[2]} =~ ^---\ roost:\ .*\ launch\ [a-z]+\ ---$ ]]
+	[ "${lines[3]}" = "second run" ]
+	[ "${#lines[@]}" -eq 4 ]
+	roost stop bob >/dev/null
+	# ST as 7 and 8 bits and as a character, CAN, SUB, an ESC that
+	# begins another sequence; a UTF-8 character whose last byte is 0x9c
+	# inside the title is no ST.
+	printf 'a\033]0;t\x9cb\nc\033]0;t\xc2\x9cd\ne\033]0;t\030f\ng\033]0;t\032h\ni\033]0;t\033[1mj\nk\033]0;\xd1\x9c\033\\l\n' \
+	    >"$(plog bob)"
+	run --separate-stderr roost output bob
+	assert_status 0
+	[ "$output" = $'ab\ncd\nef\ngh\nij\nkl' ]
+}
+
 @test "output --raw gives the bytes as written" {
 	roost add bob -- "$T/prog/forever" >/dev/null
 	mkdir -p "$ROOST_HOME/log"
