@@ -153,7 +153,9 @@ marker_probe(const char *id, const char *m, int *roost, char *line,
 	*roost = 0;
 	if ((rc = marker_read(id, m, &b)) != 0) {
 		buf_free(&b);
-		return 0;
+		/* Too big to read is there all the same, and the program's
+		 * (detection writes one short line). */
+		return rc == -1 && marker_has(id, m) == 1;
 	}
 	*roost = strncmp(b.s, BY_ROOST, strlen(BY_ROOST)) == 0;
 	if (line != NULL)

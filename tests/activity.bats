@@ -165,6 +165,24 @@ add_agent() {
 	done
 }
 
+@test "a program's marker too big to read is still its own: never overwritten nor removed" {
+	add_agent g
+	roost start g >/dev/null
+	wait_for 10 ticked g marker g ready
+	# A hook that writes its whole JSON input into the marker.
+	head -c 70000 /dev/zero | tr '\0' j >"$ROOST_HOME/state/g.busy"
+	roost tick g
+	roost tick g
+	doing_is g busy
+	[ "$(head -c 3 "$ROOST_HOME/state/g.busy")" = jjj ]
+	[ "$(wc -c <"$ROOST_HOME/state/g.busy")" -eq 70000 ]
+	rm "$ROOST_HOME/state/g.busy"
+	head -c 70000 /dev/zero | tr '\0' w >"$ROOST_HOME/state/g.waiting"
+	roost tick g
+	doing_is g waiting
+	[ "$(head -c 3 "$ROOST_HOME/state/g.waiting")" = www ]
+}
+
 @test "a stale .busy (older than busy_max) is ignored and logged once" {
 	roost add st --busy-max 60 -- "$T/prog/forever" >/dev/null
 	roost start st >/dev/null
