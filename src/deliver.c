@@ -293,12 +293,18 @@ static int
 paste(const struct idctx *x, const char *path)
 {
 	char bufname[48];
-	const char *args[] = { "load-buffer", "-b", bufname, path, ";",
+	struct buf p = { 0 };
+	const char *args[] = { "load-buffer", "-b", bufname, NULL, ";",
 	    "paste-buffer", "-p", "-d", "-b", bufname, "-t", x->target, NULL };
+	int rc;
 
 	(void)snprintf(bufname, sizeof bufname, "roost-send-%ld",
 	    (long)getpid());
-	return tmux_run_ms(x->sock, args, NULL, TMUX_ASK_MS) == 0 ? 0 : -1;
+	(void)esc_fmt(&p, path);	/* load-buffer expands its path */
+	args[3] = buf_str(&p);
+	rc = tmux_run_ms(x->sock, args, NULL, TMUX_ASK_MS) == 0 ? 0 : -1;
+	buf_free(&p);
+	return rc;
 }
 
 static int

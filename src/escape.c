@@ -485,6 +485,24 @@ esc_raw(struct buf *b, const char *s)
 	return 0;
 }
 
+/* A tmux format that is also given to strftime(3) first (pipe-pane's
+ * command): a literal % is %% as well. */
+static int
+esc_fmtime(struct buf *b, const char *s)
+{
+	struct buf t = { 0 };
+	const char *p;
+
+	(void)esc_fmt(&t, s);
+	for (p = buf_str(&t); *p != '\0'; p++) {
+		buf_addc(b, *p);
+		if (*p == '%')
+			buf_addc(b, '%');
+	}
+	buf_free(&t);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	escaper_fn fn;
@@ -493,6 +511,7 @@ static const struct {
 	{ "xml", esc_xml },
 	{ "tmux", esc_tmux },
 	{ "fmt", esc_fmt },
+	{ "fmtime", esc_fmtime },
 	{ "logfmt", esc_logfmt },
 	{ "logfmtq", esc_logfmtq },
 	{ "cron", esc_cron },

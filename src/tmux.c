@@ -207,18 +207,56 @@ tmux_run(const char *sock, const char *const args[], struct buf *out)
 	return tmux_run_ms(sock, args, out, TMUX_TIMEOUT_MS);
 }
 
+/*
+ * tmux takes an argument that ends in ';' (a path of a home named so,
+ * say) for the end of a command unless a backslash stands before that
+ * ';'; a lone ";" is the separator the caller meant.  The escaped copies
+ * are kept in store (NULL when no argument needed one).
+ */
+static const char *const *
+args_escaped(const char *const args[], const char **v, char **store)
+{
+	size_t n, len = 0;
+	int i;
+	char *p;
+
+	for (i = 0; args[i] != NULL; i++)
+		if (strcmp(args[i], ";") != 0 && (n = strlen(args[i])) > 0 &&
+		    args[i][n - 1] == ';')
+			len += n + 2;
+	*store = NULL;
+	if (len == 0 || i > TMUX_ARGS_MAX)
+		return args;
+	p = *store = xmalloc(len);
+	for (i = 0; args[i] != NULL; i++) {
+		v[i] = args[i];
+		if (strcmp(args[i], ";") == 0 || (n = strlen(args[i])) == 0 ||
+		    args[i][n - 1] != ';')
+			continue;
+		(void)memcpy(p, args[i], n - 1);
+		(void)memcpy(p + n - 1, "\\;", 3);
+		v[i] = p;
+		p += n + 2;
+	}
+	v[i] = NULL;
+	return v;
+}
+
 /* The same, given up after timeout ms (a wedged server). */
 int
-tmux_run_ms(const char *sock, const char *const args[], struct buf *out,
+tmux_run_ms(const char *sock, const char *const args0[], struct buf *out,
     long timeout)
 {
-	const char *how = getenv("ROOST_TMUX_CLIENT");
+	const char *how = getenv("ROOST_TMUX_CLIENT"), *v[TMUX_ARGS_MAX + 1];
+	const char *const *args;
 	struct buf err = { 0 };
 	struct timespec t0;
+	char *store;
 	int rc = TMUX_WIRE_EXEC;
 
 	if (tmux_check() == -1)
 		return -1;
+	args = args_escaped(args0, v, &store);
 	timeout = spawn_timeout(timeout);
 	now_mono(&t0);
 	if (how == NULL || strcmp(how, "exec") != 0)
@@ -236,5 +274,6 @@ tmux_run_ms(const char *sock, const char *const args[], struct buf *out,
 		    err.len > 0 ? err.s : "failed");
 	}
 	buf_free(&err);
+	free(store);
 	return rc;
 }

@@ -277,3 +277,22 @@ long_home() {
 	assert_status 1
 	[ "$stderr" = "roost: add: $T/sockd: unsafe: group or world writable (mode 0777)" ]
 }
+
+@test "a home whose path holds what tmux reads specially (a final ;, %, #( ) starts, talks, logs and stops" {
+	local h
+	for h in "$T/semi;" "$T/pct%Y%n" "$T/hash#(true)#{pid}"; do
+		export ROOST_HOME=$h
+		roost add x -- sh -c 'echo OUT; exec cat' >/dev/null
+		roost start x --wait=10 >/dev/null
+		wait_for 10 grep -q OUT "$h/log/x.log"
+		run --separate-stderr roost send x --wait=10 hello
+		assert_status 0
+		wait_for 10 grep -q hello "$h/log/x.log"
+		run --separate-stderr roost stop x
+		assert_status 0
+		[ "$output" = "stopped x" ]
+		if is_running x || grep 'ev=error' "$h/log/lifecycle.log"; then
+			false
+		fi
+	done
+}
