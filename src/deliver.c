@@ -417,8 +417,16 @@ deliver_item(const struct idctx *x, const struct conf *c, const char *name)
 		return -1;
 	if (strcmp(name, it.name) == 0) {
 		(void)snprintf(from, sizeof from, "%s/%s", it.dir, it.name);
-		if (rename(from, it.sending) == -1)
-			return errno == ENOENT ? 0 : err_errno(from);
+		if (rename(from, it.sending) == -1) {
+			if (errno == ENOENT)
+				return 0;
+			if (errno != ENAMETOOLONG)
+				return err_errno(from);
+			/* No room for .sending in its name: given up on as it
+			 * is, so it holds up none behind it. */
+			(void)snprintf(it.sending, sizeof it.sending, "%s", from);
+			return give_up(&it, "name too long");
+		}
 	}
 	it.attempt = tries_read(&it) + 1;
 	rc = file_read(it.sending, &msg, QUEUE_MSG_MAX);

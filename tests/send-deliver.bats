@@ -155,6 +155,19 @@ pane_index() {
 	refute is_running a
 }
 
+@test "an item whose name leaves no room for .sending is moved to failed/, and the queue goes on" {
+	agent_up a
+	local long
+	long=0$(printf 'm%.0s' $(seq 250))
+	mkdir -p -m 0700 "$ROOST_HOME/state/a.queue"
+	printf 'too long a name\n' >"$ROOST_HOME/state/a.queue/$long"
+	run --separate-stderr roost send a --wait=20 after
+	assert_status 0
+	input_has a after
+	[ -f "$ROOST_HOME/state/a.queue/failed/$long" ]
+	grep -qE "ev=deliver id=a item=$long bytes=0 attempt=0 result=failed ms=0 why=\"name too long\"" "$(life_log)"
+}
+
 @test "a .sending left by a crash is delivered again after the restart, attempt=2" {
 	agent_add a
 	mkdir -m 700 "$(queue_of a)"
