@@ -220,10 +220,17 @@ row_fill(const char *id, struct row *r)
 	r->wake = (r->st == ST_PARKED || r->st == ST_DOWN ||
 	    r->st == ST_EXITED || r->st == ST_BACKOFF) && state_wake_pending(id);
 	if (r->last_age >= 0) {
+		char *p;
+
 		fmt_ago(r->last_age, dur);
 		(void)snprintf(r->col[C_LAST], sizeof r->col[C_LAST],
 		    "%s %s ago%s", r->last, dur, r->wake ? " (wake pending)" :
 		    "");
+		/* A cause written by hand reaches no terminal as controls
+		 * (JSON and logfmt escape them). */
+		for (p = r->col[C_LAST]; *p != '\0'; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
 	} else if (r->wake)
 		(void)strcpy(r->col[C_LAST], "(wake pending)");
 }

@@ -233,3 +233,12 @@ fixture() {
 	assert_status 3
 	[[ ${lines[1]} =~ ^k\ +exited\ +-\ +-\ +-\ +-\ +-\ +0\ +1\ +server-dead\ [0-9]+s\ ago$ ]]
 }
+
+@test "a hand-written .deaths reaches the table with its controls made visible, never as escapes" {
+	roost add d -- sleep 1000 >/dev/null
+	printf '%s status=1\033[2J\033]0;pwn\007\n' "$(date +%s)" >"$ROOST_HOME/state/d.deaths"
+	run --separate-stderr roost status d
+	assert_status 3
+	[[ $output != *$'\033'* && $output != *$'\007'* ]]
+	[[ ${lines[1]} == *"status=1?[2J?]0;pwn? "* ]]
+}
