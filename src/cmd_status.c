@@ -196,7 +196,8 @@ row_fill(const char *id, struct row *r)
 	(void)strcpy(r->col[C_IDLE], "-");
 	(void)strcpy(r->col[C_MEM], "-");
 	(void)strcpy(r->col[C_LAST], "-");
-	if (alive && f.session) {
+	/* A .session that could not be read names no pid (-1: null). */
+	if (alive && f.session && f.s.server_pid > 0) {
 		r->pid = (long)f.s.server_pid;
 		(void)snprintf(r->col[C_PID], sizeof r->col[C_PID], "%ld",
 		    r->pid);

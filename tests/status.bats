@@ -242,3 +242,17 @@ fixture() {
 	[[ $output != *$'\033'* && $output != *$'\007'* ]]
 	[[ ${lines[1]} == *"status=1?[2J?]0;pwn? "* ]]
 }
+
+@test "a running identity whose .session cannot be read: no pid, null in JSON" {
+	need_tool python3
+	roost add g -- "$T/prog/forever" >/dev/null
+	roost start g >/dev/null
+	echo garbage >"$ROOST_HOME/state/g.session"
+	run --separate-stderr roost status g --format json
+	printf '%s\n' "$output" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)["ids"][0]
+assert r["pid"] is None and r["state"] == "running", r'
+	run --separate-stderr roost status g
+	[[ ${lines[1]} =~ ^g\ +running\ +-\ +-\  ]]
+}
