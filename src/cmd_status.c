@@ -73,7 +73,9 @@ row_running(const struct idctx *x, struct row *r, const struct conf *c,
 
 	r->mem = mem_bytes(id, s);
 	fmt_mem(r->mem, r->col[C_MEM], sizeof r->col[C_MEM]);
-	if (c == NULL)
+	/* What it is doing is known of a running program only: not of one
+	 * whose server answers nothing (wedged). */
+	if (c == NULL || r->st != ST_RUNNING)
 		return;
 	(void)activity_get(x, c, s, 0, &a);
 	r->doing = activity_name(a.doing);

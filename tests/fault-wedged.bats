@@ -26,7 +26,7 @@ teardown() {
 	wait_for 5 eval '[ "$(ps -o stat= -p "$spid" | cut -c1)" = T ]'
 	run --separate-stderr roost status w --format logfmt
 	assert_status 3
-	[[ $output == *"state=wedged"* ]]
+	[[ $output == *"state=wedged doing= ready= "* ]]
 	local t0
 	t0=$(now_ms)
 	run --separate-stderr roost start w
