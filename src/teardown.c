@@ -146,6 +146,13 @@ keys_split(const char *keys, struct buf *store, size_t *offs, int max)
 			} else
 				buf_addc(store, *p++);
 		}
+		/* A lone ; is the key, never the end of the tmux command
+		 * (and what follows it another command). */
+		if (store->len - offs[n - 1] == 1 &&
+		    store->s[offs[n - 1]] == ';') {
+			store->len--;
+			buf_adds(store, "\\;");
+		}
 		buf_addc(store, '\0');
 	}
 	return n;

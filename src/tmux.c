@@ -210,9 +210,18 @@ tmux_run(const char *sock, const char *const args[], struct buf *out)
 /*
  * tmux takes an argument that ends in ';' (a path of a home named so,
  * say) for the end of a command unless a backslash stands before that
- * ';'; a lone ";" is the separator the caller meant.  The escaped copies
- * are kept in store (NULL when no argument needed one).
+ * ';'.  A lone ";" is the separator the caller meant, and one that ends
+ * in "\;" is escaped already (send-keys' own way to type a ';').  The
+ * escaped copies are kept in store (NULL when no argument needed one).
  */
+static int
+needs_escape(const char *a)
+{
+	size_t n = strlen(a);
+
+	return n > 1 && a[n - 1] == ';' && a[n - 2] != '\\';
+}
+
 static const char *const *
 args_escaped(const char *const args[], const char **v, char **store)
 {
@@ -221,18 +230,17 @@ args_escaped(const char *const args[], const char **v, char **store)
 	char *p;
 
 	for (i = 0; args[i] != NULL; i++)
-		if (strcmp(args[i], ";") != 0 && (n = strlen(args[i])) > 0 &&
-		    args[i][n - 1] == ';')
-			len += n + 2;
+		if (needs_escape(args[i]))
+			len += strlen(args[i]) + 2;
 	*store = NULL;
 	if (len == 0 || i > TMUX_ARGS_MAX)
 		return args;
 	p = *store = xmalloc(len);
 	for (i = 0; args[i] != NULL; i++) {
 		v[i] = args[i];
-		if (strcmp(args[i], ";") == 0 || (n = strlen(args[i])) == 0 ||
-		    args[i][n - 1] != ';')
+		if (!needs_escape(args[i]))
 			continue;
+		n = strlen(args[i]);
 		(void)memcpy(p, args[i], n - 1);
 		(void)memcpy(p + n - 1, "\\;", 3);
 		v[i] = p;

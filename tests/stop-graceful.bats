@@ -137,6 +137,25 @@ saver_up() {
 	no_death_records
 }
 
+@test "stop_keys ';' and words ending in ';' are keys, never the end of tmux's command" {
+	cat >"$T/prog/lines" <<EOF
+#!/bin/sh
+while IFS= read -r l; do
+	printf '%s\n' "\$l" >>"$T/lines"
+	[ "\$l" = /exit ] && exit 0
+done
+EOF
+	chmod +x "$T/prog/lines"
+	roost add sc --stop-keys "'x;' ';' 'y\;' Enter '/exit' Enter" \
+	    --stop-signal none --stop-timeout 5 -- "$T/prog/lines" >/dev/null
+	start_id sc
+	run roost stop sc
+	assert_status 0
+	[ "$(cat "$T/lines")" = "x;;y;
+/exit" ]
+	grep -q 'ev=teardown id=sc reason=stop graceful=yes' "$(life_log)"
+}
+
 @test "--stop-signal INT: the program gets SIGINT, not SIGTERM" {
 	cat >"$T/prog/intsaver" <<EOF
 #!/bin/sh
