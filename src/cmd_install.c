@@ -303,8 +303,9 @@ cmd_install(const struct args *a)
 		    "launchd or none", io.scheduler);
 	label = io.label != NULL ? io.label : s == S_SYSTEMD ? SCHED_UNIT :
 	    SCHED_LABEL;
+	/* The paths go into the scheduler entry and into the scripts. */
 	if (label_check(label, s == S_SYSTEMD) == -1 ||
-	    (s != S_NONE && tmux_paths_check() == -1))
+	    tmux_paths_check() == -1)
 		return cli_fail();
 	every = s == S_CRON ? sched_cron_minutes(interval) * 60 : interval;
 	if (s == S_CRON && every != interval)

@@ -402,7 +402,10 @@ render_shared(int dry, int *changed)
 	int rc;
 
 	home_path(p, "bin/pane-died");
-	(void)render_std(&v, NULL, NULL);
+	if (render_std(&v, NULL, NULL) == -1) {
+		render_free(&v);
+		return -1;
+	}
 	if (dry) {
 		rc = render("pane-died", &v, &b);
 		if (rc == 0 && changed != NULL) {

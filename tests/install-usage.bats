@@ -40,6 +40,11 @@ nothing_written() {
 	assert_status 1
 	[ "$stderr" = "roost: install: tmux: tmux: not an absolute path (set ROOST_TMUX to tmux's absolute path)" ]
 	nothing_written
+	# With no scheduler too: the scripts install writes bake them.
+	ROOST_TMUX=tmux run --separate-stderr roost install --scheduler none
+	assert_status 1
+	[ "$stderr" = "roost: install: tmux: tmux: not an absolute path (set ROOST_TMUX to tmux's absolute path)" ]
+	nothing_written
 }
 
 @test "--interval 0: exit 2 with the allowed range, nothing written" {
