@@ -229,11 +229,15 @@ row_fill(const char *id, struct row *r)
 		(void)snprintf(r->col[C_LAST], sizeof r->col[C_LAST],
 		    "%s %s ago%s", r->last, dur, r->wake ? " (wake pending)" :
 		    "");
-		/* A cause written by hand reaches no terminal as controls
-		 * (JSON and logfmt escape them). */
+		/* A cause written by hand reaches no terminal as controls,
+		 * C0 or C1 (JSON and logfmt escape them). */
 		for (p = r->col[C_LAST]; *p != '\0'; p++)
 			if ((unsigned char)*p < 0x20 || *p == 0x7f)
 				*p = '?';
+			else if ((unsigned char)*p == 0xc2 &&
+			    (unsigned char)p[1] >= 0x80 &&
+			    (unsigned char)p[1] <= 0x9f)
+				*p = p[1] = '?';
 	} else if (r->wake)
 		(void)strcpy(r->col[C_LAST], "(wake pending)");
 }

@@ -251,7 +251,11 @@ term_byte(struct term *t, unsigned char c, struct buf *out)
 	case T_ESC:
 		t->plen = 0;
 		t->slen = 0;
-		if (c == '[')
+		if (c < 0x20 && c != 0x1b) {	/* a control acts, the ESC
+						 * is dropped */
+			t->state = T_TEXT;
+			text_byte(t, c, out);
+		} else if (c == '[')
 			t->state = T_CSI;
 		else if (c == ']' || c == 'P' || c == 'X' || c == '^' ||
 		    c == '_')
@@ -264,8 +268,11 @@ term_byte(struct term *t, unsigned char c, struct buf *out)
 			t->state = T_TEXT;	/* ESC 7, ESC =, ESC c ... */
 		return;
 	case T_INTER:
-		if (c < 0x20 || c > 0x2f)
+		if (c < 0x20 || c > 0x2f) {
 			t->state = T_TEXT;
+			if (c < 0x20)
+				text_byte(t, c, out);
+		}
 		return;
 	case T_CSI:
 		if (c >= 0x40 && c <= 0x7e) {

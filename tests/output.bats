@@ -82,6 +82,12 @@ if [ -e "$T/second" ]; then
 fi
 : >"$T/second"
 printf 'first\033]0;title cut short'
+# Ended once its last bytes are in the log, before the next launch line.
+n=0
+while ! grep -q 'title cut short' "$ROOST_HOME/log/bob.log" && [ \$n -lt 200 ]; do
+	sleep 0.05
+	n=\$((n + 1))
+done
 exit 3
 EOF
 	chmod +x "$T/prog/cut"
@@ -97,12 +103,13 @@ EOF
 	roost stop bob >/dev/null
 	# ST as 7 and 8 bits and as a character, CAN, SUB, an ESC that
 	# begins another sequence; a UTF-8 character whose last byte is 0x9c
-	# inside the title is no ST.
-	printf 'a\033]0;t\x9cb\nc\033]0;t\xc2\x9cd\ne\033]0;t\030f\ng\033]0;t\032h\ni\033]0;t\033[1mj\nk\033]0;\xd1\x9c\033\\l\n' \
+	# inside the title is no ST; a newline after a lone ESC still ends
+	# its line.
+	printf 'a\033]0;t\x9cb\nc\033]0;t\xc2\x9cd\ne\033]0;t\030f\ng\033]0;t\032h\ni\033]0;t\033[1mj\nk\033]0;\xd1\x9c\033\\l\nm\033\nn\n' \
 	    >"$(plog bob)"
 	run --separate-stderr roost output bob
 	assert_status 0
-	[ "$output" = $'ab\ncd\nef\ngh\nij\nkl' ]
+	[ "$output" = $'ab\ncd\nef\ngh\nij\nkl\nm\nn' ]
 }
 
 @test "output --raw gives the bytes as written" {

@@ -236,11 +236,11 @@ fixture() {
 
 @test "a hand-written .deaths reaches the table with its controls made visible, never as escapes" {
 	roost add d -- sleep 1000 >/dev/null
-	printf '%s status=1\033[2J\033]0;pwn\007\n' "$(date +%s)" >"$ROOST_HOME/state/d.deaths"
+	printf '%s status=1\033[2J\033]0;pwn\007\302\2332J\n' "$(date +%s)" >"$ROOST_HOME/state/d.deaths"
 	run --separate-stderr roost status d
 	assert_status 3
-	[[ $output != *$'\033'* && $output != *$'\007'* ]]
-	[[ ${lines[1]} == *"status=1?[2J?]0;pwn? "* ]]
+	[[ $output != *$'\033'* && $output != *$'\007'* && $output != *$'\302\233'* ]]
+	[[ ${lines[1]} == *"status=1?[2J?]0;pwn???2J "* ]]
 }
 
 @test "a running identity whose .session cannot be read: no pid, null in JSON" {
