@@ -28,6 +28,7 @@ static int conffd = -1;
 #define TIMEOUT_MAX	3600UL
 #define PATTERN_MAX	256	/* bytes of a screen pattern */
 #define PATTERN_DUP_MAX	255	/* a {n,m} bound in one */
+#define PATTERN_WEIGHT_MAX 4096	/* atoms once its repetitions are unrolled */
 #define BUSY_MAX_MAX	(30UL * 86400)
 #define SUBMIT_DELAY_MAX	10000UL	/* ms */
 #define SUBMIT_KEYS	"Enter"
@@ -212,6 +213,118 @@ pattern_dups_ok(const char *s)
 }
 
 /*
+ * How many times regcomp may copy what a repetition applies to: 2 for
+ * *, + and ? (glibc makes x+ into x x*), the upper bound of {n,m}, n + 1
+ * for {n,}; 0 when p is no repetition.  *end is past it.
+ */
+static unsigned long
+dup_factor(const char *p, const char **end)
+{
+	unsigned long n = 0, m = 0;
+	const char *q;
+	int comma = 0, digits = 0;
+
+	*end = p + 1;
+	if (*p == '*' || *p == '+' || *p == '?')
+		return 2;
+	if (*p != '{')
+		return 0;
+	for (q = p + 1; *q == ',' || (*q >= '0' && *q <= '9'); q++) {
+		if (*q == ',') {
+			if (comma++)
+				return 0;
+		} else if (comma)
+			m = m * 10 + (unsigned long)(*q - '0'), digits |= 2;
+		else
+			n = n * 10 + (unsigned long)(*q - '0'), digits |= 1;
+		if (n > PATTERN_DUP_MAX || m > PATTERN_DUP_MAX)
+			return PATTERN_WEIGHT_MAX + 1;
+	}
+	if (*q != '}' || digits == 0)
+		return 0;	/* not a bound: a literal { */
+	*end = q + 1;
+	m = comma ? (digits & 2 ? m : n + 1) : n;
+	return m > 2 ? m : 2;
+}
+
+/*
+ * The size regcomp builds, roughly: every atom counts one, a repetition
+ * multiplies what it applies to (a group, or a repetition before it:
+ * glibc takes a+++ as ((a+)+)+, and so doubles it again for each), and
+ * it must stay under PATTERN_WEIGHT_MAX.  Repetitions of repetitions
+ * grow regcomp's time and memory exponentially (a hundred + after one
+ * character never finish), which no real screen pattern needs.
+ */
+static int
+pattern_weight_ok(const char *s)
+{
+	unsigned long sum[PATTERN_MAX + 2], last[PATTERN_MAX + 2], f;
+	const char *p = s, *e;
+	int d = 0;
+
+	sum[0] = last[0] = 0;
+	while (*p != '\0') {
+		unsigned long w = 1;
+
+		if (*p == '(' && d <= PATTERN_MAX) {
+			d++;
+			sum[d] = last[d] = 0;
+			p++;
+			continue;
+		}
+		if (*p == '|') {
+			last[d] = 0;
+			p++;
+			continue;
+		}
+		if ((f = dup_factor(p, &e)) != 0) {
+			if (last[d] > PATTERN_WEIGHT_MAX / f)
+				return 0;
+			sum[d] -= last[d];
+			last[d] *= f;
+			sum[d] += last[d];
+			if (sum[d] > PATTERN_WEIGHT_MAX)
+				return 0;
+			p = e;
+			continue;
+		}
+		if (*p == ')' && d > 0) {
+			w = sum[d] > 0 ? sum[d] : 1;
+			d--;
+			p++;
+		} else if (*p == '[') {
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			while (*p != '\0' && *p != ']') {
+				if (*p == '[' && (p[1] == ':' || p[1] == '.' ||
+				    p[1] == '=')) {
+					char c = p[1];
+
+					for (p += 2; *p != '\0' &&
+					    !(*p == c && p[1] == ']'); p++)
+						;
+					if (*p != '\0')
+						p += 2;
+				} else
+					p++;
+			}
+			if (*p != '\0')
+				p++;
+		} else if (*p == '\\' && p[1] != '\0')
+			p += 2;
+		else
+			p++;
+		last[d] = w;
+		if ((sum[d] += w) > PATTERN_WEIGHT_MAX)
+			return 0;
+	}
+	return 1;
+}
+
+/*
  * A screen pattern (waiting_pattern, ready_pattern): a POSIX ERE of at
  * most PATTERN_MAX bytes that compiles, with no back-reference (glibc
  * accepts \1 in an ERE, and back-references are what make matching
@@ -242,6 +355,10 @@ conf_pattern_check(const char *s, const char **why)
 		}
 	if (!pattern_dups_ok(s)) {
 		*why = "a {n,m} bound over 255";
+		return -1;
+	}
+	if (!pattern_weight_ok(s)) {
+		*why = "repetitions of repetitions too many or too large";
 		return -1;
 	}
 	if ((rc = regcomp(&re, s, REG_EXTENDED | REG_NOSUB)) != 0) {

@@ -319,6 +319,19 @@ add_agent() {
 	run --separate-stderr roost add p --waiting-pattern '((a{1,200}){1,200}){1,9999}' -- sh
 	assert_status 2
 	[ "$stderr" = "roost: add: --waiting-pattern: key 'waiting_pattern': a {n,m} bound over 255" ]
+	# Repetitions of repetitions: regcomp's work doubles with each +.
+	local pat
+	for pat in "a$(printf '+%.0s' $(seq 90))" '((a{1,255}){1,255})' \
+	    'a{1,200}{1,200}'; do
+		run --separate-stderr timeout 10 "$ROOST_BIN" add p \
+		    --waiting-pattern "$pat" -- sh
+		assert_status 2
+		[ "$stderr" = "roost: add: --waiting-pattern: key 'waiting_pattern': repetitions of repetitions too many or too large" ]
+	done
+	# Real patterns pass.
+	roost add q --waiting-pattern '\[y/n\]|(Do you want|Allow) [a-z ]+\?' \
+	    --ready-pattern '^(> |[[:alpha:]]+ [0-9]{1,3}%)$' -- sh >/dev/null
+	roost rm q >/dev/null
 	run --separate-stderr roost add p --waiting-pattern "$(printf 'a\001b')" -- sh
 	assert_status 2
 	[ "$stderr" = "roost: add: --waiting-pattern: key 'waiting_pattern': contains a control character" ]
