@@ -189,6 +189,8 @@ cmd_start(const struct args *a)
 	if (begin(id, &c, &lk, B_CONF) == -1)
 		return end(&c, lk, -1);
 	home_ctx(id, &x);
+	if (death_unreachable(&x) == -1)
+		return end(&c, lk, -1);
 	/* Record a death no tick has seen before the slate is wiped, so the
 	 * launch does not write it into the fresh .deaths. */
 	(void)death_flush(&x, &clean);

@@ -62,6 +62,46 @@ vanished_reason(const struct idctx *x, const struct session *s)
 	    "socket-taken" : "stale-socket";
 }
 
+/* The server .session recorded still runs (the same process, by its
+ * start time, and not on its way out). */
+static int
+server_lives(const struct session *s)
+{
+	return s->server_pid > 1 && s->server_start != 0 &&
+	    pid_is(s->server_pid, s->server_start, NULL) &&
+	    pid_ending(s->server_pid) != 1;
+}
+
+static int
+unreachable(const struct idctx *x, const struct session *s)
+{
+	return err_set(RX_FAIL, "%s: its tmux server (pid %ld) runs but does "
+	    "not answer on %s: started with another ROOST_SOCK_DIR or home, "
+	    "or its socket removed (kill -USR1 %ld makes it again)", x->id,
+	    (long)s->server_pid, x->sock, (long)s->server_pid);
+}
+
+/* It runs, and not on this identity's socket. */
+static int
+out_of_reach(struct idctx *x, const struct session *s)
+{
+	return server_lives(s) && !state_ctx_running(x);
+}
+
+/* The session's server runs where this home cannot reach it (-1, the
+ * error set), so it is neither dead nor to be launched again; else 0. */
+int
+death_unreachable(struct idctx *x)
+{
+	const struct session *sp;
+	struct session s;
+
+	if ((sp = marker_ctx_session(x)) == NULL)
+		return 0;
+	s = *sp;
+	return out_of_reach(x, &s) ? unreachable(x, &s) : 0;
+}
+
 /* This session's death is in .deaths already (a pass killed after
  * writing it, before removing .session): its newest line was written
  * after .session, no earlier than the session woke.  One session dies
@@ -116,11 +156,13 @@ death_record(struct idctx *x, const struct session *s, int *clean_exit)
 	    oom[16] = "", ev[32] = "", c[64] = "";
 	const char *reason = NULL;
 	time_t when;
-	int matched, dup;
+	int matched, dup, far = 0;
 
 	*clean_exit = 0;
-	/* A canary may still be writing this death's record. */
+	/* A canary may still be writing this death's record (not while
+	 * the server runs: its canary has nothing to write). */
 	if (!(matched = state_last_exit_line(id, s, &le, &when)) &&
+	    !(far = out_of_reach(x, s)) &&
 	    canary_settle(id, CANARY_SETTLE_MS) == 0)
 		matched = state_last_exit_line(id, s, &le, &when);
 	if (matched) {
@@ -146,6 +188,11 @@ death_record(struct idctx *x, const struct session *s, int *clean_exit)
 		}
 	} else if (matched && c[0] != '\0') {
 		buf_adds(&cause, c);
+	} else if (far) {
+		/* Not dead: out of reach.  Its program is not touched. */
+		buf_free(&le);
+		buf_free(&cause);
+		return unreachable(x, s);
 	} else {
 		buf_adds(&cause, "server-dead");
 		reason = vanished_reason(x, s);

@@ -165,6 +165,8 @@ preclean(struct idctx *x)
 	if (tmux_alive(x->sock) &&
 	    (ours = server_ours(x, SERVER_ASK_MS)) != SERVER_GONE)
 		return ours == 1 ? teardown(x, "relaunch") : -1;
+	if (death_unreachable(x) == -1)
+		return -1;	/* a second copy of the program, else */
 	(void)death_flush(x, &clean);
 	(void)canary_settle(x->id, CANARY_SETTLE_MS);
 	canary_dismiss(x->id);

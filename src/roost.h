@@ -675,6 +675,7 @@ int	 death_exit(struct idctx *, const struct death_facts *,
 	    struct buf *line, char *fx, size_t fxn);
 int	 death_seen(struct pane_end *);
 void	 death_seen_record(const struct pane_end *);
+int	 death_unreachable(struct idctx *);
 int	 death_record(struct idctx *, const struct session *,
 	    int *clean_exit);
 int	 death_flush(struct idctx *, int *clean_exit);

@@ -117,3 +117,31 @@ while True:
 	[ ! -e "$(state_of bob).deaths" ]
 	roost stop bob >/dev/null
 }
+
+@test "a server started with another ROOST_SOCK_DIR is out of reach, not dead: nothing records, relaunches or signals it" {
+	roost add a -- "$T/prog/forever" >/dev/null
+	roost start a >/dev/null
+	local sp pp msg
+	sp=$(server_pid a)
+	pp=$(sed -n 's/.* pane_pid=\([0-9]*\).*/\1/p' "$ROOST_HOME/state/a.session")
+	msg="a: its tmux server (pid $sp) runs but does not answer on $ROOST_HOME/sock/a: started with another ROOST_SOCK_DIR or home, or its socket removed (kill -USR1 $sp makes it again)"
+	mkdir -m 0700 "$ROOST_HOME/sock"
+	local c
+	for c in start wake restart; do
+		ROOST_SOCK_DIR= run --separate-stderr roost "$c" a
+		assert_status 1
+		[ "$stderr" = "roost: $c: $msg" ]
+	done
+	ROOST_SOCK_DIR= run --separate-stderr roost tick
+	assert_status 0
+	[ "$stderr" = "roost: tick: a: $msg" ]
+	# Its program runs on, nothing recorded a death, and the one server
+	# is still the only one.
+	pid_alive "$pp"
+	pid_alive "$sp"
+	[ ! -e "$ROOST_HOME/log/exits.log" ] || [ "$(count_lines "$(exits_log)" .)" -eq 0 ]
+	[ "$(count_lines "$(life_log)" 'ev=death ')" -eq 0 ]
+	[ -z "$(ls -A "$ROOST_HOME/sock")" ]
+	run --separate-stderr roost stop a
+	assert_status 0
+}
