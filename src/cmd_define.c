@@ -234,6 +234,22 @@ env_name_ok(const char *k, size_t n)
 	return 1;
 }
 
+/* The launch script's own names (templates/launch.in makes them
+ * readonly before it reads the env file). */
+static int
+env_name_reserved(const char *k, size_t n)
+{
+	static const char *const names[] = { "ROOST_HOME", "ROOST_ID",
+	    "TMUX_BIN", "CONF", "ENV_FILE", "WATCH", "FATAL_SIGNALS", "run",
+	    "dir" };
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strlen(names[i]) == n && strncmp(k, names[i], n) == 0)
+			return 1;
+	return 0;
+}
+
 /* One K=V into the env file's text (a later K replaces an earlier one
  * when the file is sourced). */
 static int
@@ -241,9 +257,16 @@ env_put(struct buf *b, const char *kv, const char *from)
 {
 	const char *eq = strchr(kv, '=');
 
-	if (eq == NULL || !env_name_ok(kv, (size_t)(eq - kv)))
+	/* Named by its name only: the value may be a secret. */
+	if (eq == NULL)
+		return err_set(RX_USAGE, "%s: expected NAME=VALUE", from);
+	if (!env_name_ok(kv, (size_t)(eq - kv)))
 		return err_set(RX_USAGE, "%s %.*s: expected NAME=VALUE with a "
-		    "shell variable name", from, 64, kv);
+		    "shell variable name", from, (int)(eq - kv < 64 ? eq - kv :
+		    64), kv);
+	if (env_name_reserved(kv, (size_t)(eq - kv)))
+		return err_set(RX_USAGE, "%s %.*s: a name the launch script "
+		    "keeps for itself", from, (int)(eq - kv), kv);
 	buf_addf(b, "export %.*s=", (int)(eq - kv), kv);
 	(void)esc_sh(b, eq + 1);
 	buf_addc(b, '\n');
@@ -268,12 +291,22 @@ env_file_read(const char *path, struct buf *out)
 	rc = 0;
 	for (line = strtok_r(text.s, "\n", &save); rc == 0 && line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
+		char from[PATHBUF + 48];
+		const char *q;
+		int n = 1;
+
+		/* Its line number: the newlines before it, some of them
+		 * made NULs by strtok_r. */
+		for (q = text.s; q < line; q++)
+			n += *q == '\n' || *q == '\0';
+		(void)snprintf(from, sizeof from, "--env-file %s: line %d",
+		    path, n);
 		line += strspn(line, " \t");
 		if (*line == '\0' || *line == '#')
 			continue;
 		if (strncmp(line, "export ", 7) == 0)
 			line += 7;
-		rc = env_put(out, line, "--env-file");
+		rc = env_put(out, line, from);
 	}
 	buf_free(&text);
 	return rc;

@@ -70,12 +70,46 @@ ran() {
 	(. "$ROOST_HOME/conf/f.env" && [ "$A" = "from file" ] && [ "$B" = cli ])
 	run --separate-stderr roost add g --env '1X=y' -- true
 	assert_status 2
-	[ "$stderr" = "roost: add: --env 1X=y: expected NAME=VALUE with a shell variable name" ]
+	[ "$stderr" = "roost: add: --env 1X: expected NAME=VALUE with a shell variable name" ]
 	[ ! -e "$ROOST_HOME/conf/g.conf" ]
 	[ ! -e "$ROOST_HOME/conf/g.env" ]
+	# A bad line of a file is named by its number, never its value.
+	printf 'A=1\n\nAPI KEY=sk-secret\nnovalue\n' >"$T/bad"
+	run --separate-stderr roost add g --env-file "$T/bad" -- true
+	assert_status 2
+	[ "$stderr" = "roost: add: --env-file $T/bad: line 3 API KEY: expected NAME=VALUE with a shell variable name" ]
+	printf 'A=1\nnovalue\n' >"$T/bad"
+	run --separate-stderr roost add g --env-file "$T/bad" -- true
+	assert_status 2
+	[ "$stderr" = "roost: add: --env-file $T/bad: line 2: expected NAME=VALUE" ]
+	# The launch script's own names are refused.
+	for v in run dir WATCH ROOST_ID; do
+		run --separate-stderr roost add g --env "$v=x" -- true
+		assert_status 2
+		[ "$stderr" = "roost: add: --env $v: a name the launch script keeps for itself" ]
+	done
+	[ ! -e "$ROOST_HOME/conf/g.conf" ]
 	run --separate-stderr roost add g --env-file "$T/missing" -- true
 	assert_status 2
 	[[ $stderr == "roost: add: --env-file $T/missing: no such file" ]]
+}
+
+@test "the env file's variables are the program's: a command= or cwd= there changes neither what runs nor where" {
+	mkdir "$T/work"
+	roost add e --restart never --cwd "$T/work" --env 'cwd=/' \
+	    --env 'command=echo HIJACKED' --env 'resume=echo HIJACKED' \
+	    -- 'pwd; printf "%s|%s\n" "$cwd" "$command"' >/dev/null
+	roost start e >/dev/null
+	wait_for 10 grep -q '|' "$ROOST_HOME/log/e.log"
+	[ "$(ran e | head -n 1)" = "$T/work" ]
+	[ "$(ran e | sed -n 2p)" = "/|echo HIJACKED" ]
+	if grep -q '^HIJACKED' "$ROOST_HOME/log/e.log"; then false; fi
+	# One written into the env file by hand stops the launch, saying so.
+	roost stop e >/dev/null
+	echo "export WATCH=$T/elsewhere" >>"$ROOST_HOME/conf/e.env"
+	roost start e >/dev/null
+	wait_for 10 grep -Eq 'WATCH: (is read.only|readonly variable)' \
+	    "$ROOST_HOME/log/e.log"
 }
 
 @test "the env file is never followed through a symlink: add replaces the link, a launch refuses one" {
