@@ -74,8 +74,39 @@ pass(const char *id)
 }
 
 /*
+ * After a pass: does the tick owe the program no launch at all (stopped,
+ * crash-looped, or down by its restart policy)?  Then nothing waited for
+ * can come: -1 with the error set, else 0.
+ */
+static int
+hopeless(const char *id)
+{
+	struct idctx x;
+	struct facts f;
+	struct verdict v;
+	struct conf c;
+	int rc = 0;
+
+	if (conf_read(id, &c) == -1) {
+		err_warnings_clear();
+		return 0;
+	}
+	home_ctx(id, &x);
+	state_facts(&x, NULL, now_wall(), &f);
+	tick_turn(id, &c, f.now, &f, 0);
+	state_decide(&c, &f, &v);
+	if (!(v.act & (A_LAUNCH | A_RESTART | A_RESPAWN)) &&
+	    (v.st == ST_STOPPED || v.st == ST_CRASHLOOP || v.st == ST_EXITED))
+		rc = err_set(RX_REFUSED, "%s: %s: nothing will run to wait for "
+		    "(roost status %s says why)", id, state_name(v.st), id);
+	conf_free(&c);
+	return rc;
+}
+
+/*
  * Rule 5 for readiness: 1 once the program is ready, 0 when ms passed
- * first; *waited says how long it took.
+ * first, -1 when it will not run (hopeless); *waited says how long it
+ * took.
  */
 int
 send_wait_ready(const char *id, long ms, long *waited)
@@ -95,13 +126,16 @@ send_wait_ready(const char *id, long ms, long *waited)
 			return 0;
 		if (*waited >= next) {
 			pass(id);
+			if (hopeless(id) == -1)
+				return -1;
 			next = *waited + WAIT_PASS_MS;
 		}
 		now_sleep_ms(WAIT_POLL_MS);
 	}
 }
 
-/* Rule 5 for a message: 1 delivered, 2 given up on, 0 not in time. */
+/* Rule 5 for a message: 1 delivered, 2 given up on, 0 not in time, -1
+ * nothing will run to take it (hopeless). */
 static int
 wait_delivered(const char *id, const char *item, long ms)
 {
@@ -118,6 +152,8 @@ wait_delivered(const char *id, const char *item, long ms)
 			return 0;
 		if (w >= next) {
 			pass(id);
+			if (hopeless(id) == -1)
+				return -1;
 			next = w + WAIT_PASS_MS;
 			continue;
 		}
@@ -329,6 +365,8 @@ cmd_send(const struct args *a)
 		return RX_OK;
 	}
 	switch (wait_delivered(id, item, ms)) {
+	case -1:
+		return cli_fail();
 	case 1:
 		cli_out("delivered %s %s\n", id, item);
 		return RX_OK;

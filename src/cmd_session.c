@@ -57,9 +57,13 @@ ready_wait(int rc)
 
 	if (rc != 0 || rw.ms <= 0 || rw.id[0] == '\0')
 		return rc;
-	if (send_wait_ready(rw.id, rw.ms, &waited) == 1) {
+	switch (send_wait_ready(rw.id, rw.ms, &waited)) {
+	case 1:
 		cli_out("%s, ready after %ld ms\n", rw.line, waited);
 		return 0;
+	case -1:
+		cli_out("%s\n", rw.line);
+		return -1;
 	}
 	cli_out("%s\n", rw.line);
 	return err_set(RX_TIMEOUT, "%s: not ready within %ld s", rw.id,

@@ -241,6 +241,27 @@ pane_index() {
 	is_running a
 }
 
+@test "start --wait and send --wait end at once when nothing will run: exit 3 naming the state" {
+	roost add c --crashloop 2/300 -- sh -c 'exit 1' >/dev/null
+	run --separate-stderr roost start c --wait=60
+	assert_status 3
+	[ "$output" = "started c (fresh)" ]
+	[ "$stderr" = "roost: start: c: crash-loop: nothing will run to wait for (roost status c says why)" ]
+	roost add n --restart never -- sh -c 'exit 1' >/dev/null
+	run --separate-stderr roost start n --wait=60
+	assert_status 3
+	[ "$stderr" = "roost: start: n: exited: nothing will run to wait for (roost status n says why)" ]
+	# A stop while a send waits: the message stays queued.
+	roost add s -- "$T/prog/forever" >/dev/null
+	roost start s >/dev/null
+	(wait_for 20 eval '[ "$(queued s)" -eq 1 ]' && roost stop s >/dev/null) &
+	run --separate-stderr roost send s --wait=60 hello
+	wait
+	assert_status 3
+	[ "$stderr" = "roost: send: s: stopped: nothing will run to wait for (roost status s says why)" ]
+	[ "$(queued s)" -eq 1 ]
+}
+
 @test "restart --wait: a fresh launch is ready again only after its own .ready" {
 	agent_up a
 	make_ready_later a
