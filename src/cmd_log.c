@@ -35,21 +35,26 @@ struct lfile {
 	struct buf part;
 };
 
-static void
+/* -1 with the error set when the log is there but is not one to read
+ * (a symlink, not a regular file); 0 otherwise, missing included. */
+static int
 lf_open(struct lfile *f)
 {
 	struct stat st;
 
 	if ((f->fd = open(f->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
 	    O_NONBLOCK)) == -1)
-		return;
+		return errno == ENOENT ? 0 : err_set(RX_FAIL, "%s: %s", f->path,
+		    errno == ELOOP ? "a symlink, not read" : strerror(errno));
 	if (fstat(f->fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		(void)close(f->fd);
 		f->fd = -1;
-		return;
+		return err_set(RX_FAIL, "%s: not a regular file, not read",
+		    f->path);
 	}
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
+	return 0;
 }
 
 /* Everything new in f, as whole lines matching id, onto lines. */
@@ -104,7 +109,7 @@ lf_check(struct lfile *f, const char *id, struct buf *lines, int *count)
 	if (f->fd >= 0)
 		(void)close(f->fd);
 	buf_reset(&f->part);
-	lf_open(f);
+	(void)lf_open(f);
 }
 
 struct lline {
@@ -191,7 +196,10 @@ cmd_log(const struct args *a)
 	for (i = 0; i < 2; i++) {
 		memset(&f[i], 0, sizeof f[i]);
 		home_path(f[i].path, "log/%s", names[i]);
-		lf_open(&f[i]);
+		if (lf_open(&f[i]) == -1) {
+			cli_warn("%s", err_msg());
+			rc = RX_FAIL;
+		}
 		lf_read(&f[i], id, &all, &count);
 	}
 	print_sorted(&all, count, n, json);

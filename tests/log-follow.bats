@@ -92,3 +92,20 @@ assert raw == [{"raw": "not logfmt at all"}], raw
 	roost add bob -- "$T/prog/forever" >/dev/null
 	wait_for 5 has '"ev":"add","id":"bob"'
 }
+
+@test "log refuses a log that is a symlink or not a file: one line, exit 1, the other log still read" {
+	roost add a -- "$T/prog/forever" >/dev/null
+	mv "$ROOST_HOME/log/lifecycle.log" "$T/elsewhere"
+	ln -s "$T/elsewhere" "$ROOST_HOME/log/lifecycle.log"
+	echo 'ts=2026-01-01T00:00:00Z ev=session-exit id=a status=1 signal= oom= pane_pid=1 server_pid=2' \
+	    >"$ROOST_HOME/log/exits.log"
+	run --separate-stderr roost log
+	assert_status 1
+	[ "$stderr" = "roost: log: $ROOST_HOME/log/lifecycle.log: a symlink, not read" ]
+	[[ $output == *"ev=session-exit id=a "* ]]
+	rm "$ROOST_HOME/log/lifecycle.log"
+	mkfifo "$ROOST_HOME/log/lifecycle.log"
+	run --separate-stderr roost log
+	assert_status 1
+	[ "$stderr" = "roost: log: $ROOST_HOME/log/lifecycle.log: not a regular file, not read" ]
+}
