@@ -62,16 +62,6 @@ vanished_reason(const struct idctx *x, const struct session *s)
 	    "socket-taken" : "stale-socket";
 }
 
-/* The server .session recorded still runs (the same process, by its
- * start time, and not on its way out). */
-static int
-server_lives(const struct session *s)
-{
-	return s->server_pid > 1 && s->server_start != 0 &&
-	    pid_is(s->server_pid, s->server_start, NULL) &&
-	    pid_ending(s->server_pid) != 1;
-}
-
 static int
 unreachable(const struct idctx *x, const struct session *s)
 {
@@ -85,7 +75,7 @@ unreachable(const struct idctx *x, const struct session *s)
 static int
 out_of_reach(struct idctx *x, const struct session *s)
 {
-	return server_lives(s) && !state_ctx_running(x);
+	return state_server_fate(s) == 1 && !state_ctx_running(x);
 }
 
 /* The session's server runs where this home cannot reach it (-1, the

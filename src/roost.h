@@ -591,6 +591,7 @@ struct verdict {
 
 int	 state_running(const char *id);
 int	 state_ctx_running(struct idctx *);
+int	 state_server_fate(const struct session *);
 int	 state_ctx_server_ending(struct idctx *);
 int	 state_dying(const char *id);
 int	 state_conf(const char *id, struct conf *);

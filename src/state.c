@@ -87,19 +87,28 @@ state_ctx_running(struct idctx *x)
 	    s->server_pid : -1);
 }
 
-/* The server .session records is on its way out (pid_ending: in
- * exit(2), or SIGKILLed and not yet scheduled to exit, when its socket
- * still accepts): that same server, by its start time (a zombie has none,
- * and its socket is closed already). */
+/* What became of the server s records, that same process by its start
+ * time: 0 gone (a zombie has no start time, and its socket is closed
+ * already), 1 it runs, 2 it is on its way out (pid_ending: in exit(2),
+ * or SIGKILLed and not yet scheduled to exit, when its socket still
+ * accepts). */
+int
+state_server_fate(const struct session *s)
+{
+	unsigned long long stamp;
+
+	if (s->server_pid <= 1 || s->server_start == 0 ||
+	    pid_stamp(s->server_pid, &stamp) != 0 || stamp != s->server_start)
+		return 0;
+	return pid_ending(s->server_pid) == 1 ? 2 : 1;
+}
+
 int
 state_ctx_server_ending(struct idctx *x)
 {
 	const struct session *s = marker_ctx_session(x);
-	unsigned long long stamp;
 
-	return s != NULL && s->server_pid > 1 && s->server_start != 0 &&
-	    pid_stamp(s->server_pid, &stamp) == 0 && stamp == s->server_start &&
-	    pid_ending(s->server_pid) == 1;
+	return s != NULL && state_server_fate(s) == 2;
 }
 
 int
