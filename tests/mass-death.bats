@@ -50,25 +50,31 @@ launches() { grep 'ev=launch ' "$ROOST_HOME/log/lifecycle.log" | grep -c 'cause=
 all_back() { [ "$(launches)" -ge 5 ]; }
 episode() { grep -q 'ev=mass-death ' "$ROOST_HOME/log/lifecycle.log"; }
 
-@test "five servers SIGKILLed at once: one ev=mass-death, hooks/mass-death, and a staggered relaunch, fewest recent deaths first" {
-	mkdir -p "$ROOST_HOME/hooks"
-	printf '#!/bin/sh\n{ echo "event=$ROOST_EVENT"; cat; } >"%s/mass.hook"\n' "$T" \
-	    >"$ROOST_HOME/hooks/mass-death"
-	chmod 0700 "$ROOST_HOME/hooks/mass-death"
-	local id now n=0 pids=
+# five_up: the five identities running, with earlier deaths so that the
+# relaunch order is known: ee none ... ea four.
+five_up() {
+	local id now n=0
 	now=$(date +%s)
 	for id in $IDS; do
 		roost add "$id" --restart always --restart-delay 0 \
 		    --crashloop 16/300 -- "$T/prog/forever" >/dev/null
 		roost start "$id" >/dev/null
 	done
-	# Earlier deaths, so the order is known: ee none ... ea four.
 	for id in ea eb ec ed; do
 		n=$((n + 1))
 		for _ in $(seq $((5 - n))); do
 			echo "$((now - 100)) status=1" >>"$(state_of "$id").deaths"
 		done
 	done
+}
+
+@test "five servers SIGKILLed at once: one ev=mass-death, hooks/mass-death, and a staggered relaunch, fewest recent deaths first" {
+	mkdir -p "$ROOST_HOME/hooks"
+	printf '#!/bin/sh\n{ echo "event=$ROOST_EVENT"; cat; } >"%s/mass.hook"\n' "$T" \
+	    >"$ROOST_HOME/hooks/mass-death"
+	chmod 0700 "$ROOST_HOME/hooks/mass-death"
+	local id pids=
+	five_up
 	local cps= p
 	for id in $IDS; do
 		pids="$pids $(server_pid "$id")"
@@ -139,18 +145,9 @@ episode() { grep -q 'ev=mass-death ' "$ROOST_HOME/log/lifecycle.log"; }
 
 @test "servers SIGKILLed but not yet exited count as dying: the first death's pass sees the episode" {
 	freezer
-	local id now n=0 pids= p
-	now=$(date +%s)
-	for id in $IDS; do
-		roost add "$id" --restart always --restart-delay 0 \
-		    --crashloop 16/300 -- "$T/prog/forever" >/dev/null
-		roost start "$id" >/dev/null
-	done
+	local id pids= p
+	five_up
 	for id in ea eb ec ed; do
-		n=$((n + 1))
-		for _ in $(seq $((5 - n))); do
-			echo "$((now - 100)) status=1" >>"$(state_of "$id").deaths"
-		done
 		p=$(server_pid "$id")
 		pids="$pids $p"
 		echo "$p" >"$FZ/cgroup.procs"
