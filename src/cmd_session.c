@@ -328,7 +328,9 @@ cmd_canary(const struct args *a)
 
 /* start, wake and restart say the same of --wait. */
 #define WAIT_HELP "return once the program is ready (default 60 s); " \
-	"exit 5 when not in time\n"
+	"exit 5 when not in time,\n" \
+	"                 3 at once when nothing will run (stopped, " \
+	"crash-loop, exited)\n"
 
 const struct cmd_entry cmd_start_entry = {
 	.name = "start",
