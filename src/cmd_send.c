@@ -92,9 +92,7 @@ hopeless(const char *id)
 		return 0;
 	}
 	home_ctx(id, &x);
-	state_facts(&x, NULL, now_wall(), &f);
-	tick_turn(id, &c, f.now, &f, 0);
-	state_decide(&c, &f, &v);
+	tick_verdict(&x, &c, now_wall(), &f, &v);
 	if (!(v.act & (A_LAUNCH | A_RESTART | A_RESPAWN)) &&
 	    (v.st == ST_STOPPED || v.st == ST_CRASHLOOP || v.st == ST_EXITED))
 		rc = err_set(RX_REFUSED, "%s: %s: nothing will run to wait for "

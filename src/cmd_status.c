@@ -167,9 +167,7 @@ row_fill(const char *id, struct row *r)
 	}
 	/* The tick's own decision on the same facts (state.c). */
 	home_ctx(id, &x);
-	state_facts(&x, NULL, now, &f);
-	tick_turn(id, &c, now, &f, 0);
-	state_decide(&c, &f, &v);
+	tick_verdict(&x, &c, now, &f, &v);
 	r->st = v.st;
 	alive = f.alive;
 	/* Whose server answers: ours, another's, or one that answers

@@ -730,8 +730,8 @@ struct tally {
 	int	 ids, running, launched, reaped, deaths, errors;
 	long	 ms;
 };
-void	 tick_turn(const char *id, const struct conf *, time_t now,
-	    struct facts *, int settle);
+void	 tick_verdict(struct idctx *, const struct conf *, time_t now,
+	    struct facts *, struct verdict *);
 void	 tick_facts(struct idctx *, const struct conf *, const struct snap *,
 	    time_t now, struct facts *);
 int	 tick_crash_loop(const char *id, const struct conf *,

@@ -119,7 +119,7 @@ facts_running(struct idctx *x, const struct conf *c,
 
 /* The turn of a restart owed during several deaths at once (section
  * 16), in f->turn_ms; settle as for mass_due. */
-void
+static void
 tick_turn(const char *id, const struct conf *c, time_t now, struct facts *f,
     int settle)
 {
@@ -135,6 +135,17 @@ tick_turn(const char *id, const struct conf *c, time_t now, struct facts *f,
 	mass_due(id, now, &turn, settle);
 	if (turn > due)
 		f->turn_ms = (long long)turn * 1000;
+}
+
+/* What the tick would decide now, for those who only ask (status, a
+ * --wait): the live facts with the episode's turn, and the verdict. */
+void
+tick_verdict(struct idctx *x, const struct conf *c, time_t now,
+    struct facts *f, struct verdict *v)
+{
+	state_facts(x, NULL, now, f);
+	tick_turn(x->id, c, now, f, 0);
+	state_decide(c, f, v);
 }
 
 /*
