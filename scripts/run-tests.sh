@@ -16,7 +16,8 @@
 # as build/test-bash/bash), e.g. Apple's bash 3.2, as on macOS;
 # ROOST_TEST_OUT (default build) is the directory of the runner's own
 # files (test.tap, the workers' claims): runs at once in one tree each
-# need their own.
+# need their own; ROOST_UTMP_SHIM (default: build/noutmp.so when this
+# tree built one, else none) is the utmp shim the servers start with.
 
 set -u
 
@@ -24,6 +25,16 @@ here=$(pwd)
 out=${ROOST_TEST_OUT:-build}
 : "${ROOST_BIN:=$here/roost}"
 export ROOST_BIN
+# The servers start with this tree's utmp shim, where it built one and
+# LD_PRELOAD can name it (no space or colon in the path), else none.
+if [ -z "${ROOST_UTMP_SHIM+set}" ]; then
+	ROOST_UTMP_SHIM=
+	case $here in
+	*[' :	']*) ;;
+	*) [ -f "$here/build/noutmp.so" ] && ROOST_UTMP_SHIM=$here/build/noutmp.so ;;
+	esac
+	export ROOST_UTMP_SHIM
+fi
 # Tests drive private tmux servers; never let them find the caller's.
 unset TMUX TMUX_PANE
 # The fixtures (homes, template and hook directories) are made with

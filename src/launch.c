@@ -68,8 +68,8 @@ pane_log_ready(const struct idctx *x)
  * systemd timer, launchd).  HOME, PATH and the locale as in force (the
  * scheduler entry bakes them); USER, LOGNAME and SHELL from the passwd
  * entry; ROOST_HOME, ROOST_SOCK_DIR, ROOST_TMUX, ROOST_TMUX_CONF,
- * ROOST_ID.  Nothing else: the identity's own variables come from
- * conf/<id>.env.
+ * ROOST_UTMP_SHIM, ROOST_ID.  Nothing else: the identity's own variables
+ * come from conf/<id>.env.
  */
 static void
 env_add(struct strv *e, const char *k, const char *v)
@@ -125,6 +125,8 @@ env_build(const char *id, struct strv *e)
 		env_add(e, "ROOST_TMUX", sd);
 	if ((sd = getenv("ROOST_TMUX_CONF")) != NULL && *sd != '\0')
 		env_add(e, "ROOST_TMUX_CONF", sd);
+	if ((sd = getenv("ROOST_UTMP_SHIM")) != NULL)
+		env_add(e, "ROOST_UTMP_SHIM", sd);
 	env_add(e, "ROOST_ID", id);
 	/* The canary's clock with no date of its own (pid_clock0); it
 	 * unsets this before it starts the server. */

@@ -115,6 +115,7 @@ render_std(struct vars *v, const char *id, const struct conf *c)
 	render_set(v, "sh_lib", "sh-lib");
 	render_set(v, "tmux_conf", getenv("ROOST_TMUX_CONF") != NULL ?
 	    getenv("ROOST_TMUX_CONF") : "");
+	render_set(v, "utmp_shim", tmux_utmp_shim());
 	render_set(v, "tmp_tag", TMP_TAG);
 	{
 		struct buf b = { 0 };

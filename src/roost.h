@@ -282,6 +282,7 @@ int	 scope_memory_enforced(void);
 
 /* ---- tmux.c: the tmux driver ---- */
 const char *tmux_bin(void);
+const char *tmux_utmp_shim(void);
 int	 tmux_check(void);
 int	 tmux_paths_check(void);
 int	 tmux_alive(const char *sock);

@@ -51,8 +51,8 @@ lc_name(const char *e)
 /*
  * The environment the entry bakes in, as NAME=VALUE lines: HOME, the
  * home and socket directory, the PATH, the tmux and its configuration
- * when set (ROOST_TMUX, ROOST_TMUX_CONF: the tick's launches start the
- * servers a start would) and the locale (LANG, every LC_*) in force now.
+ * and the utmp shim when set (ROOST_TMUX, ROOST_TMUX_CONF,
+ * ROOST_UTMP_SHIM: the tick's launches start the servers a start would) and the locale (LANG, every LC_*) in force now.
  * cron, systemd and launchd each give the tick a bare environment of
  * their own; this makes it the installing shell's.
  */
@@ -69,6 +69,12 @@ sched_env(struct buf *b)
 	env_add(b, "PATH", path != NULL && *path != '\0' ? path : DEFAULT_PATH);
 	env_add(b, "ROOST_TMUX", getenv("ROOST_TMUX"));
 	env_add(b, "ROOST_TMUX_CONF", getenv("ROOST_TMUX_CONF"));
+	/* Set and empty, it says "no utmp shim": baked as it is. */
+	if (getenv("ROOST_UTMP_SHIM") != NULL && *getenv("ROOST_UTMP_SHIM") ==
+	    '\0')
+		buf_adds(b, "ROOST_UTMP_SHIM=\n");
+	else
+		env_add(b, "ROOST_UTMP_SHIM", getenv("ROOST_UTMP_SHIM"));
 	env_add(b, "LANG", getenv("LANG"));
 	for (e = environ; e != NULL && *e != NULL; e++)
 		if (lc_name(*e)) {

@@ -28,13 +28,22 @@ tmux_bin(void)
 	return e != NULL && *e != '\0' ? e : ROOST_TMUX;
 }
 
-/* The tmux and its configuration are absolute paths: both are baked into
- * the canary and the scheduler entry, and reach the passes a death asks
- * for, which run in other directories. */
+/* A path the dynamic loader's LD_PRELOAD can name: absolute, without its
+ * separators (a space, a colon) or other white space. */
+static int
+preloadable(const char *p)
+{
+	return p[0] == '/' && strpbrk(p, " :\t\n\r\v\f") == NULL;
+}
+
+/* The tmux, its configuration and the utmp shim are absolute paths: they
+ * are baked into the canary and the scheduler entry, and reach the passes
+ * a death asks for, which run in other directories. */
 int
 tmux_paths_check(void)
 {
 	const char *t = tmux_bin(), *conf = getenv("ROOST_TMUX_CONF");
+	const char *shim = tmux_utmp_shim();
 
 	if (conf != NULL && *conf != '\0' && conf[0] != '/')
 		return err_set(RX_FAIL, "tmux: ROOST_TMUX_CONF=%s: not an "
@@ -42,7 +51,55 @@ tmux_paths_check(void)
 	if (t[0] != '/')
 		return err_set(RX_FAIL, "tmux: %s: not an absolute path (set "
 		    "ROOST_TMUX to tmux's absolute path)", t);
+	if (*shim != '\0' && !preloadable(shim))
+		return err_set(RX_FAIL, "tmux: ROOST_UTMP_SHIM=%s: not an "
+		    "absolute path that LD_PRELOAD can name (no spaces or "
+		    "colons; empty for none)", shim);
 	return 0;
+}
+
+/*
+ * The shared object the canary preloads into the server so that tmux's
+ * utempter calls do nothing (src/noutmp.c), or "" for none:
+ * $ROOST_UTMP_SHIM when set (empty: none), else lib/roost/noutmp.so
+ * beside the directory of this program's real path, where make install
+ * puts it, when it is there and LD_PRELOAD can name it.
+ */
+const char *
+tmux_utmp_shim(void)
+{
+	const char *e = getenv("ROOST_UTMP_SHIM");
+#if HAVE_UTMP_SHIM
+	static char p[PATHBUF];
+	static int looked;
+	char self[PATHBUF], *dir;
+	ssize_t len;
+	int n;
+
+	if (e != NULL)
+		return e;
+	if (looked)
+		return p;
+	looked = 1;
+	/* This program's real path (symbolic links resolved), the kernel's. */
+	len = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (len <= 0)
+		return p;
+	self[len] = '\0';
+	/* BINDIR/roost -> BINDIR/../lib/roost/noutmp.so */
+	if ((dir = strrchr(self, '/')) != NULL)
+		*dir = '\0';
+	if ((dir = strrchr(self, '/')) == NULL)
+		return p;
+	*dir = '\0';
+	n = snprintf(p, sizeof p, "%s/lib/roost/noutmp.so", self);
+	if (n < 0 || (size_t)n >= sizeof p || !preloadable(p) ||
+	    access(p, R_OK) == -1)
+		p[0] = '\0';
+	return p;
+#else
+	return e != NULL ? e : "";
+#endif
 }
 
 int

@@ -35,6 +35,8 @@ for k in e:
     if (k in ("HOME", "LANG", "ROOST_TMUX", "ROOST_TMUX_CONF") or
             k.startswith("LC_")) and e[k] != "":
         env[k] = e[k]
+if "ROOST_UTMP_SHIM" in e:  # baked when set, empty too: "none"
+    env["ROOST_UTMP_SHIM"] = e["ROOST_UTMP_SHIM"]
 with open(e["PL_FILE"], "rb") as f:
     d = plistlib.load(f)
 home = e["PL_HOME"]

@@ -42,6 +42,15 @@ teardown() {
 	[ -f "$T/pfx/share/bash-completion/completions/roost" ]
 	[ -f "$T/pfx/share/zsh/site-functions/_roost" ]
 	[ -f "$T/pfx/share/fish/vendor_completions.d/roost.fish" ]
+	# The utmp shim, where this tmux is linked with libutempter, in
+	# lib/roost beside bin, where the installed roost looks for it.
+	local shim=
+	if grep -q '^#define HAVE_UTMP_SHIM 1$' "$T/src/config.h"; then
+		shim=$T/pfx/lib/roost/noutmp.so
+		[ -f "$shim" ]
+	else
+		[ ! -e "$T/pfx/lib" ]
+	fi
 	# DESTDIR: the same files under it, nothing outside it.
 	run sh -c 'cd "$1" && make install DESTDIR="$2"' sh "$T/src" "$T/dest"
 	assert_status 0
@@ -63,6 +72,7 @@ teardown() {
 	# The installed copy must not need its build tree.
 	mv "$T/src" "$T/src.away"
 	roost_installed="$T/pfx/bin/roost"
+	unset ROOST_UTMP_SHIM
 	"$roost_installed" add bob -- "$T/prog/forever"
 	run --separate-stderr "$roost_installed" install --scheduler cron
 	assert_status 0
@@ -75,6 +85,10 @@ teardown() {
 	assert_status 0
 	wait_for 5 is_running bob
 	[ -f "$ROOST_HOME/log/tick.out" ]
+	grep -qx "UTMP_SHIM='$shim'" "$ROOST_HOME/bin/bob.canary"
+	# Found by the program's real path, whatever symbolic link ran it.
+	ln -s "$roost_installed" "$T/roost-link"
+	"$T/roost-link" render canary bob | grep -qx "UTMP_SHIM='$shim'"
 	"$roost_installed" stop bob
 	run "$roost_installed" uninstall
 	assert_status 0

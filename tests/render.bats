@@ -34,6 +34,7 @@ golden() {
 			    "ROOST_HOME=$home" "ROOST_SOCK_DIR=$home/sock" \
 			    PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8)" \
 			--set roost=/usr/local/bin/roost \
+			--set utmp_shim=/usr/local/lib/roost/noutmp.so \
 			--set forensics=forensics-linux
 	) >"$T/$name.raw"
 	[ "$?" -eq 0 ]

@@ -154,6 +154,7 @@ envdump() {
 	: >"$ROOST_HOME/state/t.wake"
 	env -i HOME="$HOME" PATH="$PATH" LANG=C.UTF-8 LC_TIME=C \
 	    ROOST_HOME="$ROOST_HOME" ROOST_TMUX_CONF=/dev/null \
+	    ${ROOST_UTMP_SHIM+ROOST_UTMP_SHIM="$ROOST_UTMP_SHIM"} \
 	    ROOST_SYSTEMD_RUN="$ROOST_SYSTEMD_RUN" "$ROOST_BIN" tick
 	wait_for 10 test -s "$T/h.env"
 	wait_for 10 test -s "$T/t.env"

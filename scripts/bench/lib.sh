@@ -8,7 +8,8 @@
 #   $root       the private root (mktemp -d /tmp/rb.XXXXXX: unix socket
 #               paths must stay under 104 bytes); the working directory
 #   $H          ROOST_HOME under it (exported, with ROOST_TMUX_CONF=/dev/null)
-#   $ROOST      a private copy of $ROOST_BIN (others may rebuild ./roost)
+#   $ROOST      a private copy of $ROOST_BIN (others may rebuild ./roost),
+#               with its tree's utmp shim (ROOST_UTMP_SHIM) when it has one
 #   $TMUX_REAL  the tmux roost was built with (or $BENCH_TMUX)
 #   $PROG       the program every running identity runs
 #   $TMUXW      a ROOST_TMUX wrapper logging each tmux call to $TMUXLOG
@@ -155,6 +156,14 @@ bench_setup() {
 	cp "$ROOST_SRC" "$ROOST" || die "cannot copy $ROOST_SRC"
 	export ROOST_HOME="$H" ROOST_TMUX_CONF=/dev/null
 	unset ROOST_TMUX ROOST_SOCK_DIR ROOST_TEMPLATES ROOST_NOW TMUX TMUX_PANE
+	# The utmp shim of the binary's tree (an installed roost finds its
+	# own; this copy would not), as the installed one runs.
+	if [ -z "${ROOST_UTMP_SHIM+set}" ] &&
+	    [ -f "${ROOST_SRC%/*}/build/noutmp.so" ]; then
+		cp "${ROOST_SRC%/*}/build/noutmp.so" "$root/noutmp.so" ||
+		    die "cannot copy the utmp shim"
+		export ROOST_UTMP_SHIM="$root/noutmp.so"
+	fi
 	EXITS=$H/log/exits.log
 
 	# The tmux roost uses (compiled in), read from a rendered canary, so
@@ -212,9 +221,10 @@ bench_machine() {
 	    sysctl -n hw.ncpu 2>/dev/null)
 	load=
 	[ -r /proc/loadavg ] && load=$(cut -d' ' -f1-3 /proc/loadavg)
-	printf 'bench=machine os=%s nproc=%s cpu=%s tmux=%s load=%s\n' \
+	printf 'bench=machine os=%s nproc=%s cpu=%s tmux=%s utmp_shim=%s load=%s\n' \
 	    "$(q "$(uname -srm)")" "$(q "${ncpu:-?}")" "$(q "${cpu:-unknown}")" \
-	    "$(q "$("$TMUX_REAL" -V)")" "$(q "${load:-n/a}")"
+	    "$(q "$("$TMUX_REAL" -V)")" "$([ -n "${ROOST_UTMP_SHIM:-}" ] &&
+	    echo yes || echo no)" "$(q "${load:-n/a}")"
 }
 
 # bench_timer: the cost of taking one timestamp, in TIMER_US, and the
