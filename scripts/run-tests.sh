@@ -26,11 +26,11 @@ out=${ROOST_TEST_OUT:-build}
 : "${ROOST_BIN:=$here/roost}"
 export ROOST_BIN
 # The servers start with this tree's utmp shim, where it built one and
-# LD_PRELOAD can name it (no space or colon in the path), else none.
+# LD_PRELOAD can name it (no space, colon or $ in the path), else none.
 if [ -z "${ROOST_UTMP_SHIM+set}" ]; then
 	ROOST_UTMP_SHIM=
 	case $here in
-	*[' :	']*) ;;
+	*[' :$	']*) ;;
 	*) [ -f "$here/build/noutmp.so" ] && ROOST_UTMP_SHIM=$here/build/noutmp.so ;;
 	esac
 	export ROOST_UTMP_SHIM

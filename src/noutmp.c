@@ -12,11 +12,14 @@
  * program roost keeps alive is no login session, as none under runit or
  * s6 is.
  *
- * The canary puts this object first in LD_PRELOAD for the server's exec
- * alone.  Before tmux's main reads its environment (its panes', hooks'
- * and pipe-pane's), the entry is taken out again: what follows it, the
- * user's own LD_PRELOAD, is what they get.
+ * The canary starts the server with LD_PRELOAD naming this object alone.
+ * In the process that uses libutempter (tmux, not a wrapper script that
+ * execs it), the object takes its own entry out of LD_PRELOAD before
+ * main runs, so that what tmux starts (panes, hooks, pipe-pane) does
+ * not inherit it.
  */
+#define _GNU_SOURCE 1	/* dl_iterate_phdr */
+#include <link.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,19 +48,58 @@ utempter_remove_added_record(void)
 	return 1;
 }
 
-/* LD_PRELOAD without its first entry (ours): the separators are the
- * dynamic loader's, a space or a colon. */
+/* A loaded object is libutempter. */
+static int
+utempter_loaded(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	const char *n = info->dlpi_name, *base;
+
+	(void)size, (void)arg;
+	if (n == NULL || (base = strrchr(n, '/')) == NULL)
+		base = n;
+	else
+		base++;
+	return base != NULL && strncmp(base, "libutempter.", 12) == 0;
+}
+
+/* An LD_PRELOAD entry (up to a space or a colon, the dynamic loader's
+ * separators) names this object. */
+static int
+is_self(const char *e, size_t n)
+{
+	static const char self[] = "/noutmp.so";
+
+	return n >= sizeof self - 1 &&
+	    memcmp(e + n - (sizeof self - 1), self, sizeof self - 1) == 0;
+}
+
+/* LD_PRELOAD without this object's entries, where libutempter is loaded:
+ * unset when nothing else is left. */
 __attribute__((constructor)) static void
 noutmp_unpreload(void)
 {
-	const char *p = getenv("LD_PRELOAD");
+	const char *p = getenv("LD_PRELOAD"), *e;
+	char *keep, *k;
 	size_t n;
 
-	if (p == NULL)
+	if (p == NULL || dl_iterate_phdr(utempter_loaded, NULL) == 0)
 		return;
-	n = strcspn(p, " :");
-	if (p[n] == '\0')
+	if ((keep = malloc(strlen(p) + 1)) == NULL)
+		return;
+	k = keep;
+	for (e = p; *e != '\0'; e += n + (e[n] != '\0')) {
+		n = strcspn(e, " :");
+		if (n == 0 || is_self(e, n))
+			continue;
+		if (k != keep)
+			*k++ = ':';
+		memcpy(k, e, n);
+		k += n;
+	}
+	*k = '\0';
+	if (*keep == '\0')
 		(void)unsetenv("LD_PRELOAD");
 	else
-		(void)setenv("LD_PRELOAD", p + n + 1, 1);
+		(void)setenv("LD_PRELOAD", keep, 1);
+	free(keep);
 }

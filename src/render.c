@@ -8,6 +8,7 @@
  * is a literal @.  Unknown names, unknown escapers and unterminated
  * placeholders are errors naming the template and line.
  */
+#define _XOPEN_SOURCE 700	/* realpath */
 #include "roost.h"
 
 #include <sys/stat.h>
@@ -93,6 +94,53 @@ quiet_delay(struct vars *v, const struct conf *c)
 }
 
 /*
+ * The utmp shim the canary preloads into the server (roost(1), THE
+ * CANARY), or "" for none: $ROOST_UTMP_SHIM when set (tmux_paths_check
+ * has vetted it; empty: none), else lib/roost/noutmp.so beside the
+ * directory of this program's real path, where make install puts it:
+ * only when nobody but us or root can have put it there (the file, and
+ * every directory above it, as the home's own are checked) and it is a
+ * shim for this machine.
+ */
+static const char *
+utmp_shim(void)
+{
+	const char *e = getenv("ROOST_UTMP_SHIM");
+#if HAVE_UTMP_SHIM
+	static char p[PATHBUF];
+	static int looked;
+	char *self, *dir;
+	struct stat st;
+	int n = -1;
+
+	if (e != NULL)
+		return e;
+	if (looked)
+		return p;
+	looked = 1;
+	/* This program's path, symbolic links resolved. */
+	if (pid_self() == NULL || (self = realpath(pid_self(), NULL)) == NULL)
+		return p;
+	/* BINDIR/roost -> BINDIR/../lib/roost/noutmp.so */
+	if ((dir = strrchr(self, '/')) != NULL)
+		*dir = '\0';
+	if ((dir = strrchr(self, '/')) != NULL) {
+		*dir = '\0';
+		n = snprintf(p, sizeof p, "%s/lib/roost/noutmp.so", self);
+	}
+	free(self);
+	if (n < 0 || (size_t)n >= sizeof p || lstat(p, &st) == -1 ||
+	    !S_ISREG(st.st_mode) || (st.st_uid != 0 && st.st_uid != getuid()) ||
+	    (st.st_mode & 022) != 0 || home_above_check(p) == -1 ||
+	    tmux_shim_check(p) == -1)
+		p[0] = '\0';
+	return p;
+#else
+	return e != NULL ? e : "";
+#endif
+}
+
+/*
  * The variables every template may use.  With an id (and its conf) also
  * the identity's own paths and commands.
  */
@@ -115,7 +163,7 @@ render_std(struct vars *v, const char *id, const struct conf *c)
 	render_set(v, "sh_lib", "sh-lib");
 	render_set(v, "tmux_conf", getenv("ROOST_TMUX_CONF") != NULL ?
 	    getenv("ROOST_TMUX_CONF") : "");
-	render_set(v, "utmp_shim", tmux_utmp_shim());
+	render_set(v, "utmp_shim", utmp_shim());
 	render_set(v, "tmp_tag", TMP_TAG);
 	{
 		struct buf b = { 0 };

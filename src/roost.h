@@ -282,9 +282,9 @@ int	 scope_memory_enforced(void);
 
 /* ---- tmux.c: the tmux driver ---- */
 const char *tmux_bin(void);
-const char *tmux_utmp_shim(void);
 int	 tmux_check(void);
 int	 tmux_paths_check(void);
+int	 tmux_shim_check(const char *);
 int	 tmux_alive(const char *sock);
 #define TMUX_PIDS	"#{pid} #{pane_pid}"	/* a format: read with tmux_pids() */
 int	 tmux_pids(const char *out, pid_t *server, pid_t *pane);

@@ -52,7 +52,8 @@ lc_name(const char *e)
  * The environment the entry bakes in, as NAME=VALUE lines: HOME, the
  * home and socket directory, the PATH, the tmux and its configuration
  * and the utmp shim when set (ROOST_TMUX, ROOST_TMUX_CONF,
- * ROOST_UTMP_SHIM: the tick's launches start the servers a start would) and the locale (LANG, every LC_*) in force now.
+ * ROOST_UTMP_SHIM: the tick's launches start the servers a start
+ * would) and the locale (LANG, every LC_*) in force now.
  * cron, systemd and launchd each give the tick a bare environment of
  * their own; this makes it the installing shell's.
  */

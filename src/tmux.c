@@ -28,12 +28,49 @@ tmux_bin(void)
 	return e != NULL && *e != '\0' ? e : ROOST_TMUX;
 }
 
-/* A path the dynamic loader's LD_PRELOAD can name: absolute, without its
- * separators (a space, a colon) or other white space. */
+/* The first bytes of an ELF file (magic, class, byte order, type and
+ * machine), or -1. */
 static int
-preloadable(const char *p)
+elf_head(const char *path, unsigned char h[20])
 {
-	return p[0] == '/' && strpbrk(p, " :\t\n\r\v\f") == NULL;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK)) == -1)
+		return -1;
+	n = read(fd, h, 20);
+	(void)close(fd);
+	return n == 20 && memcmp(h, "\177ELF", 4) == 0 ? 0 : -1;
+}
+
+/*
+ * A utmp shim the canary can preload into the server (src/noutmp.c): an
+ * absolute path that LD_PRELOAD names as it is (none of its separators,
+ * a space or a colon, nor the $ of its substitutions), called noutmp.so
+ * (the name by which it takes itself out again), and a shared object for
+ * this machine (ELF class, byte order and machine as roost's own): one
+ * the dynamic loader refused would stay in LD_PRELOAD of everything the
+ * server starts, with an error at every exec.
+ */
+int
+tmux_shim_check(const char *path)
+{
+	unsigned char h[20], me[20];
+	const char *base = strrchr(path, '/');
+
+	if (path[0] != '/' || strpbrk(path, " :$\t\n\r\v\f") != NULL)
+		return err_set(RX_FAIL, "not an absolute path that LD_PRELOAD "
+		    "can name (no spaces, colons or $)");
+	if (base == NULL || strcmp(base, "/noutmp.so") != 0)
+		return err_set(RX_FAIL, "not named noutmp.so");
+	if (elf_head(path, h) == -1)
+		return err_set(RX_FAIL, "%s", access(path, R_OK) == -1 ?
+		    strerror(errno) : "not an ELF file");
+	if ((h[5] == 1 ? h[16] | h[17] << 8 : h[17] | h[16] << 8) != 3 ||
+	    (elf_head("/proc/self/exe", me) == 0 && (h[4] != me[4] ||
+	    h[5] != me[5] || h[18] != me[18] || h[19] != me[19])))
+		return err_set(RX_FAIL, "not a shared object for this machine");
+	return 0;
 }
 
 /* The tmux, its configuration and the utmp shim are absolute paths: they
@@ -43,7 +80,7 @@ int
 tmux_paths_check(void)
 {
 	const char *t = tmux_bin(), *conf = getenv("ROOST_TMUX_CONF");
-	const char *shim = tmux_utmp_shim();
+	const char *shim = getenv("ROOST_UTMP_SHIM");
 
 	if (conf != NULL && *conf != '\0' && conf[0] != '/')
 		return err_set(RX_FAIL, "tmux: ROOST_TMUX_CONF=%s: not an "
@@ -51,55 +88,10 @@ tmux_paths_check(void)
 	if (t[0] != '/')
 		return err_set(RX_FAIL, "tmux: %s: not an absolute path (set "
 		    "ROOST_TMUX to tmux's absolute path)", t);
-	if (*shim != '\0' && !preloadable(shim))
-		return err_set(RX_FAIL, "tmux: ROOST_UTMP_SHIM=%s: not an "
-		    "absolute path that LD_PRELOAD can name (no spaces or "
-		    "colons; empty for none)", shim);
+	if (shim != NULL && *shim != '\0' && tmux_shim_check(shim) == -1)
+		return err_set(RX_FAIL, "tmux: ROOST_UTMP_SHIM=%s: %s (empty "
+		    "for none)", shim, err_msg());
 	return 0;
-}
-
-/*
- * The shared object the canary preloads into the server so that tmux's
- * utempter calls do nothing (src/noutmp.c), or "" for none:
- * $ROOST_UTMP_SHIM when set (empty: none), else lib/roost/noutmp.so
- * beside the directory of this program's real path, where make install
- * puts it, when it is there and LD_PRELOAD can name it.
- */
-const char *
-tmux_utmp_shim(void)
-{
-	const char *e = getenv("ROOST_UTMP_SHIM");
-#if HAVE_UTMP_SHIM
-	static char p[PATHBUF];
-	static int looked;
-	char self[PATHBUF], *dir;
-	ssize_t len;
-	int n;
-
-	if (e != NULL)
-		return e;
-	if (looked)
-		return p;
-	looked = 1;
-	/* This program's real path (symbolic links resolved), the kernel's. */
-	len = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (len <= 0)
-		return p;
-	self[len] = '\0';
-	/* BINDIR/roost -> BINDIR/../lib/roost/noutmp.so */
-	if ((dir = strrchr(self, '/')) != NULL)
-		*dir = '\0';
-	if ((dir = strrchr(self, '/')) == NULL)
-		return p;
-	*dir = '\0';
-	n = snprintf(p, sizeof p, "%s/lib/roost/noutmp.so", self);
-	if (n < 0 || (size_t)n >= sizeof p || !preloadable(p) ||
-	    access(p, R_OK) == -1)
-		p[0] = '\0';
-	return p;
-#else
-	return e != NULL ? e : "";
-#endif
 }
 
 int

@@ -3,7 +3,8 @@
 # where tmux is linked with libutempter, so that a start creates four
 # processes (the canary, the server, the pane, pipe-pane's writer) and
 # no utempter helper; gone from the environment of everything the server
-# starts; refused, with the reason, where LD_PRELOAD cannot name it.
+# starts; found beside an installed roost only where nobody else can
+# have put it; refused, with the reason, where it cannot be preloaded.
 
 load helpers
 load session-lib
@@ -11,11 +12,18 @@ bats_require_minimum_version 1.5.0
 
 setup() {
 	common_setup
+	# run-tests.sh passes this tree's (or none); bats run by hand finds
+	# it next to the binary under test.
+	if [ -z "${ROOST_UTMP_SHIM+set}" ]; then
+		local c
+		for c in "${ROOST_BIN%/*}/build" "${ROOST_BIN%/*}/../build"; do
+			[ -f "$c/noutmp.so" ] || continue
+			export ROOST_UTMP_SHIM
+			ROOST_UTMP_SHIM=$(cd "$c" && pwd)/noutmp.so
+			break
+		done
+	fi
 	SHIM=${ROOST_UTMP_SHIM:-}
-	# run-tests.sh passes this tree's; bats run by hand finds it too.
-	[ -n "$SHIM" ] || SHIM=$(cd "${ROOST_BIN%/*}" && pwd)/build/noutmp.so
-	[ -f "$SHIM" ] || SHIM=$(cd "${ROOST_BIN%/*}/.." && pwd)/build/noutmp.so
-	export ROOST_UTMP_SHIM=$SHIM
 	# A program that writes its environment, then sleeps as itself: with
 	# builtins only, so that it creates no process of its own.
 	printf '#!/bin/sh\n{ export -p; echo END; } >"%s/env.$ROOST_ID"\nexec sleep 1000\n' \
@@ -24,36 +32,36 @@ setup() {
 }
 teardown() { common_teardown; }
 
-# said ID: the program has written its environment.
-said() { grep -q '^END$' "$T/env.$1" 2>/dev/null; }
-
 need_shim() {
-	[ -f "$SHIM" ] ||
-	    skip "no utmp shim in this build (configure: tmux is not linked with libutempter)"
+	[ -n "$SHIM" ] && [ -f "$SHIM" ] ||
+	    skip "no utmp shim in this run (configure builds one where tmux is linked with libutempter; none for a tree whose path has a space, colon or \$)"
 }
 
 tmux_has_utempter() {
 	LC_ALL=C grep -q libutempter "$TMUX_BIN"
 }
 
-# started_traced ID: roost has exited (the trace's first process) and the
-# program has said it runs.
+# said ID: the program has written its environment.
+said() { grep -q '^END$' "$T/env.$1" 2>/dev/null; }
+
+# The trace's first process (roost) has exited and the program runs.
 _started() {
 	local first
 	first=$(awk 'NR == 1 { print $1; exit }' "$T/st.$1" 2>/dev/null)
 	[ -n "$first" ] && said "$1" &&
-	    grep -q "^$first +++ exited" "$T/st.$1"
+	    awk -v p="$first" '$1 == p && $2 == "+++" && $3 == "exited" { f = 1 }
+		END { exit !f }' "$T/st.$1"
 }
 
 # start_traced ID: roost start ID under strace -f, until roost has exited
-# and the program runs.  Then $T/st.ID holds every process creation and
-# exec of the start.
+# and the program runs; $T/st.ID then holds every process creation and
+# exec.
 start_traced() {
 	strace_roost -f -q -I 1 -s 256 -o "$T/st.$1" \
 	    -e trace=clone,clone3,fork,vfork,execve "$ROOST_BIN" start "$1" \
 	    >/dev/null 2>"$T/st.err" &
 	local stp=$!
-	wait_for 10 _started "$1"
+	wait_for 20 _started "$1"
 	# KILL, not TERM: a tracer told to detach can deadlock with a
 	# tracee in vfork(2) (canary-clock.bats says how).
 	kill -KILL "$stp" 2>/dev/null || true
@@ -61,23 +69,32 @@ start_traced() {
 	_started "$1"
 }
 
-# created ID: what the start created, one line per process, its first
-# exec's path and arguments: the processes a tmux hook starts for itself
-# (the pane's alert, a pass it asks for) and their children left out.
+# created ID: the processes the start created, one line each with its
+# first exec, up to roost's exit and the program's exec, whichever is
+# later.  Left out: what a tmux hook starts for itself (the pane's
+# alert, a pass it asks for) and its children; a process that had not
+# exec'd yet (a hook's, cut short); and, in a roost built without /proc,
+# the seam that replaces /proc (ps through env, and the canary's date).
 created() {
-	awk '
-	    # pid clone(...) = child, also as "<... clone resumed> ... = child"
+	local seam='^$'
+	build_has_proc || seam='"/bin/ps", "-ww"|execve\("/bin/date"'
+	awk -v seam="$seam" '
+	    NR == 1 { first = $1 }
+	    $1 == first && $2 == "+++" { e = 1 }
+	    /execve\(".*\/says"/ { p = 1 }
 	    /(clone3?|v?fork)\(|(clone3?|v?fork) resumed>/ &&
 		match($0, /= [0-9]+$/) {
 		    kid = substr($0, RSTART + 2); parent[kid] = $1; kids[++n] = kid
 	    }
 	    /execve\(/ && !/ENOENT/ && !($1 in ran) { ran[$1] = $0 }
+	    e && p { exit }
 	    END {
 		for (i = 1; i <= n; i++) {
-		    k = kids[i]; hook = 0
-		    for (p = k; p != ""; p = parent[p])
-			if (ran[p] ~ /--origin|pane-died/) hook = 1
-		    if (!hook)
+		    k = kids[i]; skip = !(k in ran)
+		    for (q = k; q != ""; q = parent[q])
+			if (ran[q] ~ /--origin|pane-died/ || ran[q] ~ seam)
+			    skip = 1
+		    if (!skip)
 			print k, ran[k]
 		}
 	    }' "$T/st.$1"
@@ -110,73 +127,112 @@ created() {
 	cat "$T/created" >&2
 	[ "$(wc -l <"$T/created")" -eq 5 ]
 	grep -q 'utempter' "$T/created"
+	grep -qx "UTMP_SHIM=''" "$ROOST_HOME/bin/bob.canary"
 	! grep -q 'LD_PRELOAD' "$T/env.bob"
 	roost stop bob >/dev/null
 	assert_no_processes
 }
 
-@test "the shim leaves no LD_PRELOAD behind: not in the program's environment, tmux's, or pipe-pane's writer's" {
+@test "the server runs with the shim and leaves no LD_PRELOAD behind: not in the program's environment, tmux's, or pipe-pane's writer's" {
 	need_shim
 	roost add bob --restart never -- "$T/prog/says" >/dev/null
 	roost start bob >/dev/null
 	wait_for 10 said bob
+	grep -qx "UTMP_SHIM='$SHIM'" "$ROOST_HOME/bin/bob.canary"
 	grep -q "ROOST_ID=.*bob" "$T/env.bob"
 	! grep -q LD_PRELOAD "$T/env.bob"
 	run "$TMUX_BIN" -S "$(sock_of bob)" show-environment -g LD_PRELOAD
 	[[ $output == *"unknown variable: LD_PRELOAD"* ]] || { echo "$output" >&2; false; }
+	local sp w
+	sp=$(server_pid bob)
+	if [ -r "/proc/$sp/maps" ]; then
+		grep -qF "$SHIM" "/proc/$sp/maps"
+	fi
 	# The writer is the server's own fork, with the server's process
-	# environment, read by the kernel from its exec.
-	local w
+	# environment.
 	w=$(procs_named "pane-log bob" | awk 'NR == 1 { print $1 }')
 	[ -n "$w" ]
 	if [ -r "/proc/$w/environ" ]; then
 		! tr '\0' '\n' <"/proc/$w/environ" | grep -q '^LD_PRELOAD='
 	fi
-	# And the server really ran with it: no utempter, nothing in its
-	# pane log about a preload that failed.
-	! grep -qi "ld.so\|preload" "$ROOST_HOME/log/bob.log" 2>/dev/null
+	# Nothing in the pane log of a preload that failed.
+	! grep -qi "ld.so\|preload" "$ROOST_HOME/log/bob.log"
 	roost stop bob >/dev/null
 	assert_no_processes
 }
 
-@test "the shim gives the user's own LD_PRELOAD back: what followed it stays" {
+@test "the shim takes out its own entry where libutempter is loaded, and passes through a wrapper that execs tmux" {
 	need_shim
 	local lib
 	lib=$(awk '$NF ~ /\/libc[.-][^/]*so/ { print $NF; exit }' /proc/self/maps)
 	[ -n "$lib" ] || skip "no libc in /proc/self/maps to preload"
-	run env LD_PRELOAD="$SHIM:$lib" sh -c 'printf "%s\n" "${LD_PRELOAD-unset}"'
-	assert_status 0
-	[ "$output" = "$lib" ]
-	run env LD_PRELOAD="$SHIM $lib" sh -c 'printf "%s\n" "${LD_PRELOAD-unset}"'
-	[ "$output" = "$lib" ]
+	# tmux (linked with libutempter): its global environment is built
+	# from what the shim left.
+	LD_PRELOAD="$SHIM:$lib" "$TMUX_BIN" -S "$T/s1" -f /dev/null \
+	    new-session -d "sleep 100"
+	run "$TMUX_BIN" -S "$T/s1" show-environment -g LD_PRELOAD
+	[ "$output" = "LD_PRELOAD=$lib" ]
+	LD_PRELOAD="$lib $SHIM" "$TMUX_BIN" -S "$T/s2" -f /dev/null \
+	    new-session -d "sleep 100"
+	run "$TMUX_BIN" -S "$T/s2" show-environment -g LD_PRELOAD
+	[ "$output" = "LD_PRELOAD=$lib" ]
+	LD_PRELOAD="$SHIM" "$TMUX_BIN" -S "$T/s3" -f /dev/null \
+	    new-session -d "sleep 100"
+	run "$TMUX_BIN" -S "$T/s3" show-environment -g LD_PRELOAD
+	[[ $output == *"unknown variable: LD_PRELOAD"* ]]
+	# A shell (no libutempter) keeps it for the tmux it runs.
 	run env LD_PRELOAD="$SHIM" sh -c 'printf "%s\n" "${LD_PRELOAD-unset}"'
-	[ "$output" = unset ]
+	[ "$output" = "$SHIM" ]
+	local s
+	for s in s1 s2 s3; do
+		"$TMUX_BIN" -S "$T/$s" kill-server
+	done
 }
 
-@test "a shim that is not there: the server starts without it, utempter runs, nothing is said" {
-	need_tool strace "it counts the processes a start creates"
-	export ROOST_UTMP_SHIM=$T/gone/noutmp.so
+@test "a wrapper named by ROOST_TMUX still gets the shim to tmux" {
+	need_shim
+	logging_tmux
 	roost add bob --restart never -- "$T/prog/says" >/dev/null
-	start_traced bob
-	[ -z "$(cat "$T/st.err")" ]
-	if tmux_has_utempter; then
-		grep -q utempter "$T/st.bob"
-	fi
+	roost start bob >/dev/null
+	wait_for 10 said bob
 	! grep -q LD_PRELOAD "$T/env.bob"
-	! grep -qi "ld.so\|preload" "$ROOST_HOME/log/bob.log" 2>/dev/null
+	local sp
+	sp=$(server_pid bob)
+	if [ -r "/proc/$sp/maps" ]; then
+		grep -qF "$SHIM" "/proc/$sp/maps"
+	fi
 	roost stop bob >/dev/null
 	assert_no_processes
 }
 
-@test "a ROOST_UTMP_SHIM that LD_PRELOAD cannot name: exit 1 naming it, nothing written" {
-	local bad
-	for bad in noutmp.so "$T/a b/noutmp.so" "$T/a:b/noutmp.so"; do
+@test "a ROOST_UTMP_SHIM that cannot be preloaded: exit 1 with the reason, nothing written" {
+	local bad why
+	mkdir -p "$T/a b" "$T/a:b" "$T/d\$x" "$T/junk" "$T/arch"
+	printf 'not an object\n' >"$T/junk/noutmp.so"
+	while IFS='|' read -r bad why; do
 		ROOST_UTMP_SHIM=$bad run --separate-stderr roost add bob -- sleep 1000
 		assert_status 1
-		[ "$stderr" = "roost: add: tmux: ROOST_UTMP_SHIM=$bad: not an absolute path that LD_PRELOAD can name (no spaces or colons; empty for none)" ] ||
+		[ "$stderr" = "roost: add: tmux: ROOST_UTMP_SHIM=$bad: $why (empty for none)" ] ||
 		    { echo "$stderr" >&2; false; }
 		[ ! -e "$ROOST_HOME/conf/bob.conf" ]
-	done
+	done <<EOF
+noutmp.so|not an absolute path that LD_PRELOAD can name (no spaces, colons or \$)
+$T/a b/noutmp.so|not an absolute path that LD_PRELOAD can name (no spaces, colons or \$)
+$T/a:b/noutmp.so|not an absolute path that LD_PRELOAD can name (no spaces, colons or \$)
+$T/d\$x/noutmp.so|not an absolute path that LD_PRELOAD can name (no spaces, colons or \$)
+$T/junk/other.so|not named noutmp.so
+$T/gone/noutmp.so|No such file or directory
+$T/junk/noutmp.so|not an ELF file
+EOF
+	if [ -n "$SHIM" ] && [ -f "$SHIM" ]; then
+		# Another machine's object: e_machine changed.
+		cp "$SHIM" "$T/arch/noutmp.so"
+		printf '\377\377' | dd of="$T/arch/noutmp.so" bs=1 seek=18 \
+		    conv=notrunc 2>/dev/null
+		ROOST_UTMP_SHIM=$T/arch/noutmp.so run --separate-stderr roost add bob -- sleep 1000
+		assert_status 1
+		[ "$stderr" = "roost: add: tmux: ROOST_UTMP_SHIM=$T/arch/noutmp.so: not a shared object for this machine (empty for none)" ]
+	fi
 	roost add bob -- sleep 1000 >/dev/null
 	ROOST_UTMP_SHIM="$T/a b/noutmp.so" run --separate-stderr roost start bob
 	assert_status 1
@@ -184,6 +240,45 @@ created() {
 	[ ! -e "$ROOST_HOME/state/bob.session" ]
 	[ ! -S "$(sock_of bob)" ]
 	assert_no_processes
+}
+
+@test "by default roost finds the shim in lib/roost beside its bin directory, only where nobody else can have put it" {
+	need_shim
+	unset ROOST_UTMP_SHIM
+	local inst=$T/inst shown
+	mkdir -p "$inst/bin" "$inst/lib/roost"
+	cp "$ROOST_BIN" "$inst/bin/roost"
+	cp "$SHIM" "$inst/lib/roost/noutmp.so"
+	chmod 0644 "$inst/lib/roost/noutmp.so"
+	chmod 0755 "$inst" "$inst/bin" "$inst/lib" "$inst/lib/roost"
+	"$inst/bin/roost" add bob -- sleep 1000 >/dev/null
+	shown() { "$inst/bin/roost" render canary bob | sed -n 's/^UTMP_SHIM=//p'; }
+	[ "$(shown)" = "'$inst/lib/roost/noutmp.so'" ]
+	# Through a symbolic link to the binary: its real path counts.
+	ln -s "$inst/bin/roost" "$T/roost-link"
+	[ "$("$T/roost-link" render canary bob | sed -n 's/^UTMP_SHIM=//p')" = "'$inst/lib/roost/noutmp.so'" ]
+	# Writable by others, the file or a directory above it: not ours.
+	chmod 0666 "$inst/lib/roost/noutmp.so"
+	[ "$(shown)" = "''" ]
+	chmod 0644 "$inst/lib/roost/noutmp.so"
+	chmod 0777 "$inst/lib"
+	[ "$(shown)" = "''" ]
+	chmod 0755 "$inst/lib"
+	# A symbolic link, or not there at all: none, and nothing said.
+	mv "$inst/lib/roost/noutmp.so" "$inst/lib/roost/real.so"
+	ln -s real.so "$inst/lib/roost/noutmp.so"
+	[ "$(shown)" = "''" ]
+	rm "$inst/lib/roost/noutmp.so"
+	run --separate-stderr "$inst/bin/roost" render canary bob
+	assert_status 0
+	[ -z "$stderr" ]
+	[[ $output == *"UTMP_SHIM=''"* ]]
+	if [ "$(id -u)" = 0 ]; then
+		# Owned by another user.
+		mv "$inst/lib/roost/real.so" "$inst/lib/roost/noutmp.so"
+		chown 65534 "$inst/lib/roost/noutmp.so"
+		[ "$(shown)" = "''" ]
+	fi
 }
 
 @test "a program restarted in its live server (respawn-pane) runs no utempter either" {
@@ -196,7 +291,11 @@ created() {
 	sp=$(server_pid bob)
 	strace -f -qq -e trace=execve -o "$T/strace.out" -p "$sp" &
 	local st=$!
-	wait_for 5 test -e "$T/strace.out"
+	if [ -r "/proc/$sp/status" ]; then
+		wait_for 10 grep -q '^TracerPid:[[:space:]]*[1-9]' "/proc/$sp/status"
+	else
+		wait_for 5 test -e "$T/strace.out"
+	fi
 	rm -f "$T/env.bob"
 	pp=$(sed -n 's/.*pane_pid=\([0-9]*\).*/\1/p' "$(state_of bob).session")
 	kill -KILL "$pp"

@@ -93,8 +93,11 @@ if command -v strace >/dev/null 2>&1; then
 		while [ "$n" -lt 3000 ]; do
 			[ -n "$first" ] ||
 			    first=$(awk 'NR == 1 { print $1; exit }' "$root/st.lf" 2>/dev/null)
+			# strace pads the pid column: compare fields.
 			if [ -n "$first" ] && [ -s "$LP.pid" ] &&
-			    grep -q "^$first +++ exited" "$root/st.lf"; then
+			    awk -v p="$first" '$1 == p && $2 == "+++" &&
+				$3 == "exited" { f = 1 } END { exit !f }' \
+				"$root/st.lf"; then
 				break
 			fi
 			sleep 0.01

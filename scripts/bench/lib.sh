@@ -157,12 +157,16 @@ bench_setup() {
 	export ROOST_HOME="$H" ROOST_TMUX_CONF=/dev/null
 	unset ROOST_TMUX ROOST_SOCK_DIR ROOST_TEMPLATES ROOST_NOW TMUX TMUX_PANE
 	# The utmp shim of the binary's tree (an installed roost finds its
-	# own; this copy would not), as the installed one runs.
-	if [ -z "${ROOST_UTMP_SHIM+set}" ] &&
-	    [ -f "${ROOST_SRC%/*}/build/noutmp.so" ]; then
-		cp "${ROOST_SRC%/*}/build/noutmp.so" "$root/noutmp.so" ||
-		    die "cannot copy the utmp shim"
-		export ROOST_UTMP_SHIM="$root/noutmp.so"
+	# own; this copy would not), as the installed one runs; none where
+	# LD_PRELOAD cannot name it.
+	if [ -z "${ROOST_UTMP_SHIM+set}" ]; then
+		ROOST_UTMP_SHIM=
+		case ${ROOST_SRC%/*} in
+		*[' :$	']*) ;;
+		*) [ ! -f "${ROOST_SRC%/*}/build/noutmp.so" ] ||
+		    ROOST_UTMP_SHIM=${ROOST_SRC%/*}/build/noutmp.so ;;
+		esac
+		export ROOST_UTMP_SHIM
 	fi
 	EXITS=$H/log/exits.log
 
