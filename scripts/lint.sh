@@ -19,6 +19,7 @@
 #   the suite's own ROOST_TEST_*) is in roost.1 (Ev NAME);
 # - every marker roost.h names (M_*) heads an item of roost.1 (.It Pa .NAME);
 # - every *_MS wait is defined once (src/roost.h);
+# - every negated command in the suites can fail ("! cmd || false");
 # - the duplicates report, when the duplicates tool is installed: printed,
 #   never a failure (a row is a place to look, not a verdict).
 # Each check is one result; the last line is "N passed, N failed".
@@ -293,6 +294,20 @@ lint_waits() {
 	fi
 }
 
+# A negated command asserts nothing in bats but as a test's last line:
+# bash's errexit ignores "! cmd", so it must read "! cmd || false" (or
+# be a loop's or an if's condition).
+lint_negations() {
+	found=$(grep -n '^[[:space:]]*! ' tests/*.bats tests/*/*.bats 2>/dev/null |
+	    grep -v -e '|| false$' -e '; do$' -e '; then$')
+	if [ -z "$found" ]; then
+		ok "every negated assertion in the suites can fail (! cmd || false)"
+	else
+		printf '%s\n' "$found"
+		bad "negated commands that assert nothing (write ! cmd || false)"
+	fi
+}
+
 lint_duplicates() {
 	if ! command -v duplicates >/dev/null 2>&1; then
 		echo "skip: duplicates report (duplicates not installed)"
@@ -312,5 +327,6 @@ lint_man
 lint_doc
 lint_names
 lint_waits
+lint_negations
 lint_duplicates
 finish

@@ -70,7 +70,7 @@ EOF
 	keys c 'refactor it' Enter
 	wait_for 10 marker c busy
 	# The hook wrote it, not roost's screen detection.
-	! grep -q 'by=roost' "$ROOST_HOME/state/c.busy"
+	! grep -q 'by=roost' "$ROOST_HOME/state/c.busy" || false
 	# Quiet for longer than idle and busy_quiet: only the hook says busy.
 	wait_for 10 grep -q 'working: refactor it' "$ROOST_HOME/log/c.log"
 	sleep 3.5
@@ -96,7 +96,7 @@ EOF
 	wait_for 10 ticked n marker n ready
 	keys n '/ask push' Enter
 	wait_for 10 marker n waiting
-	! grep -q 'by=roost' "$ROOST_HOME/state/n.waiting"
+	! grep -q 'by=roost' "$ROOST_HOME/state/n.waiting" || false
 	roost tick n
 	doing_is n waiting
 	keys n y Enter

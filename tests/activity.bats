@@ -107,7 +107,7 @@ add_agent() {
 	run roost stop s
 	assert_status 0
 	[ "$output" = "stopped s" ]
-	! is_running s
+	! is_running s || false
 	[ "$(lifelog '^ts=[^ ]+ ev=teardown id=s reason=stop graceful=yes waited_ms=[0-9]+ keys=skipped-waiting$')" -eq 1 ]
 	# The prompt never got /exit (nor anything but what the test typed).
 	[ "$(cat "$T/s.input")" = "/ask drop table" ]
@@ -353,7 +353,7 @@ add_agent() {
 
 @test "the v3 keys round-trip through add and the conf; defaults are not written" {
 	roost add k -- sh >/dev/null
-	! grep -q 'resume_after\|busy_max\|pattern' "$ROOST_HOME/conf/k.conf"
+	! grep -q 'resume_after\|busy_max\|pattern' "$ROOST_HOME/conf/k.conf" || false
 	roost add k --replace --resume-after any --resume-grace 5 \
 	    --waiting-pattern "it's \[y/n\]" --ready-pattern '^> $' \
 	    --ready-quiet 4 --busy-quiet 0 --busy-max 99 -- sh >/dev/null

@@ -65,7 +65,7 @@ refused() {
 	run roost stop x
 	assert_status 0
 	assert_output_has "stopped x"
-	! is_running x
+	! is_running x || false
 	assert_no_processes
 	run --separate-stderr roost stop nosuch
 	assert_status 4

@@ -49,7 +49,7 @@ teardown() {
 	wait_for 10 eval 'ls "$ROOST_HOME"/state/.k.canary.tmp.* >/dev/null 2>&1'
 	kill -KILL "$st"
 	wait "$st" 2>/dev/null || true
-	! is_running k
+	! is_running k || false
 	run roost tick
 	assert_status 0
 	wait_for 5 assert_no_processes
@@ -110,7 +110,7 @@ EOF
 	run roost stop gone
 	assert_status 0
 	[ "$output" = "stopped gone" ]
-	! is_running gone
+	! is_running gone || false
 	roost start kept >/dev/null
 	rm "$ROOST_HOME/conf/kept.conf"
 	run roost uninstall --purge --yes
@@ -192,5 +192,5 @@ EOF
 	assert_status 1
 	[[ $stderr == "roost: stop: stopped full, but "*"No space left on device"* ]]
 	wait_for 5 pid_gone "$sp"
-	! is_running full
+	! is_running full || false
 }

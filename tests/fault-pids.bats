@@ -137,7 +137,7 @@ print(sec * 1000000 + usec)' "$1"
 	[ "$output" = "stopped w" ]
 	wait_for 5 pid_gone "$sp"
 	STOPPED=
-	! is_running w
+	! is_running w || false
 	[ "$(count_lines "$(exits_log)" 'ev=server-exit')" -eq 0 ]
 	assert_no_processes
 }

@@ -122,7 +122,7 @@ EOF
 	wait_for 10 test -f "$T/started"
 	pgrep -f "$ROOST_HOME/hooks/launch" >/dev/null
 	is_running bob
-	! logged ' ev=hook id=bob event=launch '
+	! logged ' ev=hook id=bob event=launch ' || false
 	echo go >"$T/fifo"
 	wait_for 10 logged ' ev=hook id=bob event=launch rc=0 signal= timeout=no '
 	kill "$(cat "$T/child")"

@@ -186,7 +186,7 @@ plist_of() { echo "$T/agents/${1:-org.roost.tick}.plist"; }
 	: >"$T/launchctl.calls"
 	run roost install --scheduler launchd
 	assert_output_has "unchanged launchd agent $(plist_of)"
-	! lctl_calls | grep -q '^bootstrap '
+	! lctl_calls | grep -q '^bootstrap ' || false
 }
 
 @test "without a GUI login the agent goes to user/<uid>, and install and uninstall say so" {
@@ -198,7 +198,7 @@ plist_of() { echo "$T/agents/${1:-org.roost.tick}.plist"; }
 	lctl_calls | grep -q -x "bootout user/$UID_/org.roost.tick"
 	lctl_calls | grep -q -x "enable user/$UID_/org.roost.tick"
 	lctl_calls | grep -q -x "bootstrap user/$UID_ $(plist_of)"
-	! lctl_calls | grep -q -e '^bootstrap gui/' -e '^enable gui/'
+	! lctl_calls | grep -q -e '^bootstrap gui/' -e '^enable gui/' || false
 	: >"$T/launchctl.calls"
 	run --separate-stderr roost uninstall
 	assert_status 0
@@ -215,7 +215,7 @@ plist_of() { echo "$T/agents/${1:-org.roost.tick}.plist"; }
 	    "$BATS_TEST_DIRNAME/../templates/launchd.plist.in" |
 	    awk '/^\t<array>$/ && !done { getline n; if (n ~ /^\t<\/array>$/) { done = 1; next } print; print n; next } { print }' \
 	    >"$T/tpl/launchd.plist.in"
-	! grep -q LimitLoadToSessionType "$T/tpl/launchd.plist.in"
+	! grep -q LimitLoadToSessionType "$T/tpl/launchd.plist.in" || false
 	touch "$T/launchctl.nogui"
 	ROOST_TEMPLATES=$T/tpl run --separate-stderr roost install --scheduler launchd
 	assert_status 1

@@ -46,7 +46,7 @@ verify_units() {
 	grep -q -x 'Type=oneshot' "$(svc)"
 	grep -q -x "ExecStart=\"$SELF\" tick" "$(svc)"
 	# The default KillMode: nothing the tick starts stays in the service.
-	! grep -q '^KillMode=' "$(svc)"
+	! grep -q '^KillMode=' "$(svc)" || false
 	grep -q -x "Environment=\"ROOST_HOME=$ROOST_HOME\"" "$(svc)"
 	grep -q -x "Environment=\"ROOST_SOCK_DIR=$ROOST_HOME/sock\"" "$(svc)"
 	grep -q -x "Environment=\"PATH=$PATH\"" "$(svc)"
@@ -55,7 +55,7 @@ verify_units() {
 	grep -q -x 'OnUnitActiveSec=60s' "$(tmr)"
 	grep -q -x 'AccuracySec=1s' "$(tmr)"
 	# Persistent= is for OnCalendar= timers; it only left a stamp file.
-	! grep -q '^Persistent=' "$(tmr)"
+	! grep -q '^Persistent=' "$(tmr)" || false
 	grep -q -x 'WantedBy=timers.target' "$(tmr)"
 	grep -q '^OnBootSec=' "$(tmr)"
 	[ "$(file_stat mode "$(svc)")" = 644 ]
@@ -74,7 +74,10 @@ verify_units() {
 	assert_output_has "unchanged systemd service $(svc)"
 	assert_output_has "unchanged systemd timer $(tmr)"
 	case $output in *created* | *updated* | *enabled*) false ;; esac
-	! sctl_calls | grep -q -e daemon-reload -e enable -e restart
+	# Asked only whether it is enabled and active (is-enabled is no
+	# enable).
+	! sctl_calls | grep -q -E '(^| )(daemon-reload|enable|restart)( |$)' || false
+	sctl_calls | grep -q -x -e '--user is-enabled --quiet roost-tick.timer'
 	cmp "$T/svc1" "$(svc)"
 }
 

@@ -139,7 +139,7 @@ five_up() {
 	kill -KILL $pids
 	three() { [ "$(launches)" -ge 3 ]; }
 	wait_for 20 three
-	! grep -q 'ev=mass-death' "$ROOST_HOME/log/lifecycle.log"
+	! grep -q 'ev=mass-death' "$ROOST_HOME/log/lifecycle.log" || false
 	[ ! -e "$ROOST_HOME/state/.mass-death" ]
 }
 

@@ -31,13 +31,13 @@ pane_pid_of() {
 	# A plain command replaced the launch script: the pane's process
 	# is the program.
 	ps -o args= -p "$pp" | grep -q 'prog/forever'
-	! pgrep -P "$pp" -f 'bob\.launch' >/dev/null
+	! pgrep -P "$pp" -f 'bob\.launch' >/dev/null || false
 	wait_for 5 eval '[ -s "$(state_of bob).pipe" ]'
 	read -r lw _ <"$(state_of bob).pipe"
 	if [ -d "/proc/$pp/fd" ]; then
 		ls -l "/proc/$pp/fd" >"$T/fds"
 		grep -q 'pts\|null' "$T/fds"
-		! grep -q '\.watch$' "$T/fds"
+		! grep -q '\.watch$' "$T/fds" || false
 		ls -l "/proc/$lw/fd" >"$T/lwfds"
 		grep -q '\.watch$' "$T/lwfds"
 		# Read-only: the writer is no writer of the FIFO, so a watcher

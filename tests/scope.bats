@@ -77,8 +77,8 @@ lifecycle() { cat "$ROOST_HOME/log/lifecycle.log"; }
 	assert_status 0
 	is_running bob
 	[ ! -e "$T/run.calls" ]
-	! grep -q 'scope=' "$(state_of bob).session"
-	! lifecycle | grep -q 'ev=scope'
+	! grep -q 'scope=' "$(state_of bob).session" || false
+	! lifecycle | grep -q 'ev=scope' || false
 }
 
 @test "a scope the manager refuses falls back to the plain launch, said once with systemd-run's reason" {
@@ -91,7 +91,7 @@ lifecycle() { cat "$ROOST_HOME/log/lifecycle.log"; }
 	[ "$(lifecycle | grep -c 'ev=scope')" = 1 ]
 	lifecycle | grep -q 'ev=scope id=bob result=failed unit=roost-bob.scope why="Failed to start transient scope unit: Access denied"'
 	[[ "$stderr" == *"bob: no scope (Failed to start transient scope unit: Access denied): launched without one"* ]]
-	! grep -q 'scope=' "$(state_of bob).session"
+	! grep -q 'scope=' "$(state_of bob).session" || false
 	# Tried, a stale unit stopped (there was none), tried again, asked why.
 	[ "$(count_lines "$T/run.calls")" = 3 ]
 	grep -q -x -e "--user stop roost-bob.scope XDG_RUNTIME_DIR=$T/run" "$T/systemctl.calls"
@@ -152,7 +152,7 @@ lifecycle() { cat "$ROOST_HOME/log/lifecycle.log"; }
 	grep -q -- "--unit=roost-pass-bob-[0-9]*.scope --slice=roost.slice --collect --quiet -- $ROOST_BIN -H $ROOST_HOME tick --origin death bob" "$T/run.calls"
 	# Once: the pass run in its scope does not ask again.
 	[ "$(grep -c 'tick --origin death bob$' "$T/run.calls")" -ge 1 ]
-	! grep 'unit=roost-pass-' "$T/run.calls" | sort | uniq -d | grep -q .
+	! grep 'unit=roost-pass-' "$T/run.calls" | sort | uniq -d | grep -q . || false
 	roost stop bob >/dev/null
 }
 

@@ -61,7 +61,7 @@ ran() {
 	# The values are the program's alone: status and log never print them.
 	roost status e >"$T/status.out" || true
 	roost log e >"$T/log.out"
-	! grep -q 'line1\|a b' "$T/status.out" "$T/log.out"
+	! grep -q 'line1\|a b' "$T/status.out" "$T/log.out" || false
 }
 
 @test "--env-file takes NAME=VALUE lines; --env wins over it; a bad name is refused with nothing written" {
@@ -171,7 +171,7 @@ envdump() {
 	grep -qx 'ROOST_ID=h' "$T/h.env"
 	grep -qx 'ROOST_ID=t' "$T/t.env"
 	# Nothing of the launching shell leaks in.
-	! grep -q '^FOO_LEAK=\|^SSH_AUTH_SOCK=' "$T/h.env"
+	! grep -q '^FOO_LEAK=\|^SSH_AUTH_SOCK=' "$T/h.env" || false
 	# The same names, but for what tmux itself sets.
 	diff <(cut -d= -f1 "$T/h.env" | grep -v '^TMUX') \
 	    <(cut -d= -f1 "$T/t.env" | grep -v '^TMUX')

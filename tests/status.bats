@@ -132,7 +132,7 @@ fixture() {
 	fixture
 	run env ROOST_NOW=$NOW "$ROOST_BIN" status
 	assert_status 0
-	! printf '%s' "$output" | grep -q $'\033'
+	! printf '%s' "$output" | grep -q $'\033' || false
 }
 
 @test "a terminal gets colour unless NO_COLOR is set" {
@@ -141,7 +141,7 @@ fixture() {
 	ROOST_NOW=$NOW in_tty "$ROOST_BIN status" >"$T/tty" </dev/null
 	grep -q $'\033\\[' "$T/tty"
 	ROOST_NOW=$NOW NO_COLOR=1 in_tty "$ROOST_BIN status" >"$T/tty" </dev/null
-	! grep -q $'\033\\[' "$T/tty"
+	! grep -q $'\033\\[' "$T/tty" || false
 }
 
 @test "a running identity shows its server pid, uptime and idle" {

@@ -61,7 +61,7 @@ no_death_records() {
 # (pgrep never counts itself, where a grep of ps's list may see its own
 # command line.)
 no_look_running() {
-	! pgrep -f -- "-H '?$ROOST_HOME'? tick --origin activity" >/dev/null
+	! pgrep -f -- "-H '?$ROOST_HOME'? tick --origin activity" >/dev/null || false
 }
 
 saver_up() {
@@ -122,7 +122,9 @@ saver_up() {
 	run roost stop ig
 	assert_status 0
 	grep -Eq 'ev=teardown id=ig reason=stop graceful=no waited_ms=[0-9]+$' "$(life_log)"
-	! kill -0 -- "-$pp" 2>/dev/null
+	# Nothing of its process group runs: what is left is a zombie, for
+	# its parent (or an init) to reap.
+	[ -z "$(ps -A -o pgid= -o stat= | awk -v g="$pp" '$1 == g && $2 !~ /^Z/')" ]
 	no_death_records
 	assert_no_processes
 }
@@ -199,7 +201,7 @@ EOF
 	assert_status 0
 	for i in 0 1 2 3 4 5 6 7 8 9; do
 		[ -f "$T/p$i.saved" ]
-		! is_running "p$i"
+		! is_running "p$i" || false
 	done
 	# Concurrent, not one after another: every TERM came before any save
 	# was done.  One after another, the first saver would have waited its

@@ -112,7 +112,7 @@ created() {
 	grep -q 'execve("[^"]*", \["[^"]*", "-S", "[^"]*/sock/bob"' "$T/created"
 	grep -q 'execve("[^"]*/bin/bob.launch"' "$T/created"
 	grep -q 'pane-log bob' "$T/created"
-	! grep -q utempter "$T/st.bob"
+	! grep -q utempter "$T/st.bob" || false
 	roost stop bob >/dev/null
 	assert_no_processes
 }
@@ -128,7 +128,7 @@ created() {
 	[ "$(wc -l <"$T/created")" -eq 5 ]
 	grep -q 'utempter' "$T/created"
 	grep -qx "UTMP_SHIM=''" "$ROOST_HOME/bin/bob.canary"
-	! grep -q 'LD_PRELOAD' "$T/env.bob"
+	! grep -q 'LD_PRELOAD' "$T/env.bob" || false
 	roost stop bob >/dev/null
 	assert_no_processes
 }
@@ -140,7 +140,7 @@ created() {
 	wait_for 10 said bob
 	grep -qx "UTMP_SHIM='$SHIM'" "$ROOST_HOME/bin/bob.canary"
 	grep -q "ROOST_ID=.*bob" "$T/env.bob"
-	! grep -q LD_PRELOAD "$T/env.bob"
+	! grep -q LD_PRELOAD "$T/env.bob" || false
 	run "$TMUX_BIN" -S "$(sock_of bob)" show-environment -g LD_PRELOAD
 	[[ $output == *"unknown variable: LD_PRELOAD"* ]] || { echo "$output" >&2; false; }
 	local sp w
@@ -153,10 +153,10 @@ created() {
 	w=$(procs_named "pane-log bob" | awk 'NR == 1 { print $1 }')
 	[ -n "$w" ]
 	if [ -r "/proc/$w/environ" ]; then
-		! tr '\0' '\n' <"/proc/$w/environ" | grep -q '^LD_PRELOAD='
+		! tr '\0' '\n' <"/proc/$w/environ" | grep -q '^LD_PRELOAD=' || false
 	fi
 	# Nothing in the pane log of a preload that failed.
-	! grep -qi "ld.so\|preload" "$ROOST_HOME/log/bob.log"
+	! grep -qi "ld.so\|preload" "$ROOST_HOME/log/bob.log" || false
 	roost stop bob >/dev/null
 	assert_no_processes
 }
@@ -195,7 +195,7 @@ created() {
 	roost add bob --restart never -- "$T/prog/says" >/dev/null
 	roost start bob >/dev/null
 	wait_for 10 said bob
-	! grep -q LD_PRELOAD "$T/env.bob"
+	! grep -q LD_PRELOAD "$T/env.bob" || false
 	local sp
 	sp=$(server_pid bob)
 	if [ -r "/proc/$sp/maps" ]; then
@@ -304,7 +304,7 @@ EOF
 	wait "$st" 2>/dev/null || true
 	cat "$T/strace.out" >&2
 	grep -q 'bob.launch' "$T/strace.out"
-	! grep -q utempter "$T/strace.out"
+	! grep -q utempter "$T/strace.out" || false
 	[ "$(server_pid bob)" = "$sp" ]
 	roost stop bob >/dev/null
 	assert_no_processes

@@ -56,10 +56,10 @@ setup() {
 	cat "$BATS_FILE_TMPDIR/install.out"
 	grep -q -x 'rc=0' "$BATS_FILE_TMPDIR/install.out"
 	grep -q -x "created systemd service $UHOME/.config/systemd/user/roost-tick.service" "$BATS_FILE_TMPDIR/install.out"
-	! grep -q 'warning' "$BATS_FILE_TMPDIR/install.out"
+	! grep -q 'warning' "$BATS_FILE_TMPDIR/install.out" || false
 	[ "$(ct cat $STATE/.scheduler)" = "scheduler=systemd interval=2" ]
 	[ "$(usctl is-active roost-tick.timer)" = active ]
-	! ct grep -q '^KillMode=' $UHOME/.config/systemd/user/roost-tick.service
+	! ct grep -q '^KillMode=' $UHOME/.config/systemd/user/roost-tick.service || false
 }
 
 @test "the timer runs the tick" {
@@ -145,7 +145,7 @@ setup() {
 	uroost stop orf >/dev/null
 	ended() { ! usctl is-active --quiet roost-orf.scope; }
 	wait_for 10 ended
-	! orphan
+	! orphan || false
 }
 
 @test "a logout with KillUserProcesses=yes and lingering keeps every session" {
@@ -189,9 +189,9 @@ setup() {
 @test "uninstall --purge leaves nothing: no unit, stamp, scope, unit directory or home" {
 	run uroost uninstall --purge --yes
 	[ "$status" -eq 0 ]
-	! ct test -e $UHOME/.config
-	! ct test -e $UHOME/.local/share/systemd/timers/stamp-roost-tick.timer
-	! ct test -e $UHOME/.roost
+	! ct test -e $UHOME/.config || false
+	! ct test -e $UHOME/.local/share/systemd/timers/stamp-roost-tick.timer || false
+	! ct test -e $UHOME/.roost || false
 	gone() { [ -z "$(usctl list-units --no-legend 'roost-*')" ]; }
 	wait_for 20 gone || { usctl list-units --all --no-legend 'roost*'; false; }
 }
