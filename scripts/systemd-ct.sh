@@ -113,13 +113,13 @@ until st=$(ct systemctl is-system-running 2>/dev/null) &&
 done
 say "booted in $(($(date +%s) - t0)) s (PID 1 is $leader on the host)"
 
-# roost, built inside by the container's compiler.
+# roost, built inside by the container's compiler and installed as
+# make install does (the utmp shim with it, where tmux has utempter).
 if ! ct sh -c 'rm -rf /opt/roost && mkdir -p /opt/roost &&
     cd /roost-src && tar -cf - --exclude=./.git --exclude=./build \
 	--exclude=./build-asan --exclude=./build-noproc --exclude=./roost . |
     tar -xf - -C /opt/roost && cd /opt/roost && ./configure --prefix=/usr/local \
-    >/opt/roost.build.log 2>&1 && make >>/opt/roost.build.log 2>&1 &&
-    install -m 0755 roost /usr/local/bin/roost'; then
+    >/opt/roost.build.log 2>&1 && make install >>/opt/roost.build.log 2>&1'; then
 	say "roost did not build inside:"
 	ct tail -n 20 /opt/roost.build.log >&2
 	stop

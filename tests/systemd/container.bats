@@ -75,6 +75,12 @@ setup() {
 	read -r cpid _ < <(ct cat $STATE/tim.canary)
 	[ "$(cg_of "$cpid")" = "$SCOPES/roost-tim.scope" ]
 	usctl status roost-tim.scope --no-pager | grep -q 'tmux'
+	# make install put the utmp shim beside the binary (Debian's tmux
+	# has utempter): the server in its scope runs with it, and the
+	# program does not inherit it.
+	ct test -f /usr/local/lib/roost/noutmp.so
+	ct grep -q /usr/local/lib/roost/noutmp.so "/proc/$(session_field tim server_pid)/maps"
+	! ct sh -c "tr '\\0' '\\n' </proc/$(session_field tim pane_pid)/environ" | grep -q '^LD_PRELOAD=' || false
 	ct grep -q 'ev=scope id=tim result=ok unit=roost-tim.scope' $ULIFE
 	# From cron's environment too, status names the mode and the manager.
 	uroost status --verbose | grep -q -x 'mode: scope (each identity in roost-<id>.scope under roost.slice, user manager at /run/user/1000)'
