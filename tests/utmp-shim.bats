@@ -100,13 +100,20 @@ created() {
 	    }' "$T/st.$1"
 }
 
+# start_counted ID: ID added to run the program that says it runs,
+# started under strace; what the start created is in $T/created (and on
+# the test's output).
+start_counted() {
+	roost add "$1" --restart never -- "$T/prog/says" >/dev/null
+	start_traced "$1"
+	created "$1" >"$T/created"
+	cat "$T/created" >&2
+}
+
 @test "start creates four processes with the utmp shim: the canary, the server, the pane, pipe-pane's writer; no utempter" {
 	need_shim
 	need_tool strace "it counts the processes a start creates"
-	roost add bob --restart never -- "$T/prog/says" >/dev/null
-	start_traced bob
-	created bob >"$T/created"
-	cat "$T/created" >&2
+	start_counted bob
 	[ "$(wc -l <"$T/created")" -eq 4 ]
 	grep -q 'execve("/bin/sh", \["/bin/sh", "[^"]*/bin/bob.canary", "serve"' "$T/created"
 	grep -q 'execve("[^"]*", \["[^"]*", "-S", "[^"]*/sock/bob"' "$T/created"
@@ -121,10 +128,7 @@ created() {
 	need_tool strace "it counts the processes a start creates"
 	tmux_has_utempter || skip "this tmux is not linked with libutempter"
 	export ROOST_UTMP_SHIM=
-	roost add bob --restart never -- "$T/prog/says" >/dev/null
-	start_traced bob
-	created bob >"$T/created"
-	cat "$T/created" >&2
+	start_counted bob
 	[ "$(wc -l <"$T/created")" -eq 5 ]
 	grep -q 'utempter' "$T/created"
 	grep -qx "UTMP_SHIM=''" "$ROOST_HOME/bin/bob.canary"
