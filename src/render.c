@@ -93,14 +93,29 @@ quiet_delay(struct vars *v, const struct conf *c)
 	render_set(v, "quiet_delay", d);
 }
 
+#if HAVE_UTMP_SHIM
+/* A shim at p that nobody but us or root can have put there: a regular
+ * file of ours or root's that others cannot write, under directories
+ * that pass the home's own checks; and one for this machine. */
+static int
+shim_safe(const char *p)
+{
+	struct stat st;
+
+	return lstat(p, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (st.st_uid == 0 || st.st_uid == getuid()) &&
+	    (st.st_mode & 022) == 0 && home_above_check(p) == 0 &&
+	    tmux_shim_check(p) == 0;
+}
+#endif
+
 /*
  * The utmp shim the canary preloads into the server (roost(1), THE
  * CANARY), or "" for none: $ROOST_UTMP_SHIM when set (tmux_paths_check
- * has vetted it; empty: none), else lib/roost/noutmp.so beside the
- * directory of this program's real path, where make install puts it:
- * only when nobody but us or root can have put it there (the file, and
- * every directory above it, as the home's own are checked) and it is a
- * shim for this machine.
+ * has vetted it; empty: none), else, by this program's real path,
+ * lib/roost/noutmp.so in the parent of its directory, where make install
+ * puts it, or build/noutmp.so beside a roost run from its build tree:
+ * the first that is safe (shim_safe).
  */
 static const char *
 utmp_shim(void)
@@ -109,31 +124,30 @@ utmp_shim(void)
 #if HAVE_UTMP_SHIM
 	static char p[PATHBUF];
 	static int looked;
-	char *self, *dir;
-	struct stat st;
-	int n = -1;
+	char *bin, *up;
+	int n;
 
 	if (e != NULL)
 		return e;
 	if (looked)
 		return p;
 	looked = 1;
-	/* This program's path, symbolic links resolved. */
-	if (pid_self() == NULL || (self = realpath(pid_self(), NULL)) == NULL)
+	if (pid_self() == NULL || (bin = realpath(pid_self(), NULL)) == NULL)
 		return p;
-	/* BINDIR/roost -> BINDIR/../lib/roost/noutmp.so */
-	if ((dir = strrchr(self, '/')) != NULL)
-		*dir = '\0';
-	if ((dir = strrchr(self, '/')) != NULL) {
-		*dir = '\0';
-		n = snprintf(p, sizeof p, "%s/lib/roost/noutmp.so", self);
+	if ((up = strrchr(bin, '/')) != NULL) {
+		*up = '\0';		/* BINDIR */
+		up = xstrdup(bin);
+		if (strrchr(up, '/') != NULL)
+			*strrchr(up, '/') = '\0';	/* its parent */
+		n = snprintf(p, sizeof p, "%s/lib/roost/noutmp.so", up);
+		if (n < 0 || (size_t)n >= sizeof p || !shim_safe(p)) {
+			n = snprintf(p, sizeof p, "%s/build/noutmp.so", bin);
+			if (n < 0 || (size_t)n >= sizeof p || !shim_safe(p))
+				p[0] = '\0';
+		}
+		free(up);
 	}
-	free(self);
-	if (n < 0 || (size_t)n >= sizeof p || lstat(p, &st) == -1 ||
-	    !S_ISREG(st.st_mode) || (st.st_uid != 0 && st.st_uid != getuid()) ||
-	    (st.st_mode & 022) != 0 || home_above_check(p) == -1 ||
-	    tmux_shim_check(p) == -1)
-		p[0] = '\0';
+	free(bin);
 	return p;
 #else
 	return e != NULL ? e : "";

@@ -246,7 +246,7 @@ EOF
 	assert_no_processes
 }
 
-@test "by default roost finds the shim in lib/roost beside its bin directory, only where nobody else can have put it" {
+@test "by default roost finds the shim in lib/roost beside its bin directory, or in its build tree, only where nobody else can have put it" {
 	need_shim
 	unset ROOST_UTMP_SHIM
 	local inst=$T/inst shown
@@ -283,6 +283,13 @@ EOF
 		chown 65534 "$inst/lib/roost/noutmp.so"
 		[ "$(shown)" = "''" ]
 	fi
+	# A roost run from its build tree: build/noutmp.so beside it.
+	mkdir -p "$T/tree/build"
+	cp "$ROOST_BIN" "$T/tree/roost"
+	cp "$SHIM" "$T/tree/build/noutmp.so"
+	chmod 0755 "$T/tree" "$T/tree/build"
+	chmod 0644 "$T/tree/build/noutmp.so"
+	[ "$("$T/tree/roost" render canary bob | sed -n 's/^UTMP_SHIM=//p')" = "'$T/tree/build/noutmp.so'" ]
 }
 
 @test "a program restarted in its live server (respawn-pane) runs no utempter either" {
