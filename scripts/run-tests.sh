@@ -21,7 +21,7 @@
 
 set -u
 
-here=$(pwd)
+here=$(pwd -P)
 out=${ROOST_TEST_OUT:-build}
 : "${ROOST_BIN:=$here/roost}"
 export ROOST_BIN
@@ -31,7 +31,12 @@ if [ -z "${ROOST_UTMP_SHIM+set}" ]; then
 	ROOST_UTMP_SHIM=
 	case $here in
 	*[' :$	']*) ;;
-	*) [ -f "$here/build/noutmp.so" ] && ROOST_UTMP_SHIM=$here/build/noutmp.so ;;
+	*)
+		# This configuration's (not a stale one's from an earlier).
+		if [ -f "$here/build/noutmp.so" ] &&
+		    grep -q '^#define HAVE_UTMP_SHIM 1$' "$here/config.h" 2>/dev/null; then
+			ROOST_UTMP_SHIM=$here/build/noutmp.so
+		fi ;;
 	esac
 	export ROOST_UTMP_SHIM
 fi

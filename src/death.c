@@ -540,8 +540,9 @@ tty_hung_up(int fd)
  * The pane's process ended, seen by the pane-log writer the moment it did
  * (e->watchfd, its pid_watch_open's), while the tmux server has not yet
  * reaped it: may its record be written now, from the zombie's exact wait
- * status (e->ws), before the server's hook can run (utempter's helper
- * and two execs later)?  The hook then finds it written and goes on to
+ * status (e->ws), before the server's hook can run (two execs later,
+ * and utempter's helper without the utmp shim)?  The hook then finds it
+ * written and goes on to
  * act.  Only when nothing leaves a doubt, else the hook records, as it
  * always did:
  *  - a status of 0 is also what the kernel shows a reader it would not

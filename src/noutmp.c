@@ -13,15 +13,16 @@
  * s6 is.
  *
  * The canary starts the server with LD_PRELOAD naming this object alone.
- * In the process that uses libutempter (tmux, not a wrapper script that
- * execs it), the object takes its own entry out of LD_PRELOAD before
- * main runs, so that what tmux starts (panes, hooks, pipe-pane) does
- * not inherit it.
+ * In tmux (a program called tmux, or one that has libutempter loaded),
+ * the object takes its own entry out of LD_PRELOAD before main runs, so
+ * that what tmux starts (panes, hooks, pipe-pane) does not inherit it; a
+ * wrapper script that execs tmux keeps it for the tmux it runs.
  */
 #define _GNU_SOURCE 1	/* dl_iterate_phdr */
 #include <link.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int	utempter_add_record(int, const char *);
 int	utempter_remove_record(int);
@@ -62,6 +63,25 @@ utempter_loaded(struct dl_phdr_info *info, size_t size, void *arg)
 	return base != NULL && strncmp(base, "libutempter.", 12) == 0;
 }
 
+/* This process is tmux: its program (the kernel's path) is called tmux
+ * (tmux-3.5a and the like too), or it has libutempter loaded. */
+static int
+in_tmux(void)
+{
+	char exe[4096];
+	const char *base;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+
+	if (n > 0) {
+		exe[n] = '\0';
+		base = strrchr(exe, '/');
+		base = base != NULL ? base + 1 : exe;
+		if (strncmp(base, "tmux", 4) == 0)
+			return 1;
+	}
+	return dl_iterate_phdr(utempter_loaded, NULL) != 0;
+}
+
 /* An LD_PRELOAD entry (up to a space or a colon, the dynamic loader's
  * separators) names this object. */
 static int
@@ -73,8 +93,8 @@ is_self(const char *e, size_t n)
 	    memcmp(e + n - (sizeof self - 1), self, sizeof self - 1) == 0;
 }
 
-/* LD_PRELOAD without this object's entries, where libutempter is loaded:
- * unset when nothing else is left. */
+/* LD_PRELOAD without this object's entries, in tmux: unset when nothing
+ * else is left. */
 __attribute__((constructor)) static void
 noutmp_unpreload(void)
 {
@@ -82,7 +102,7 @@ noutmp_unpreload(void)
 	char *keep, *k;
 	size_t n;
 
-	if (p == NULL || dl_iterate_phdr(utempter_loaded, NULL) == 0)
+	if (p == NULL || !in_tmux())
 		return;
 	if ((keep = malloc(strlen(p) + 1)) == NULL)
 		return;

@@ -94,18 +94,17 @@ quiet_delay(struct vars *v, const struct conf *c)
 }
 
 #if HAVE_UTMP_SHIM
-/* A shim at p that nobody but us or root can have put there: a regular
- * file of ours or root's that others cannot write, under directories
- * that pass the home's own checks; and one for this machine. */
+/* A shim at p that nobody but us or root can have put there: no
+ * symbolic link, under directories that pass the home's own checks, and
+ * one tmux_shim_check takes (a file of ours or root's that others cannot
+ * write, an object tmux can load). */
 static int
 shim_safe(const char *p)
 {
 	struct stat st;
 
 	return lstat(p, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (st.st_uid == 0 || st.st_uid == getuid()) &&
-	    (st.st_mode & 022) == 0 && home_above_check(p) == 0 &&
-	    tmux_shim_check(p) == 0;
+	    home_above_check(p) == 0 && tmux_shim_check(p) == 0;
 }
 #endif
 

@@ -47,29 +47,42 @@ elf_head(const char *path, unsigned char h[20])
  * A utmp shim the canary can preload into the server (src/noutmp.c): an
  * absolute path that LD_PRELOAD names as it is (none of its separators,
  * a space or a colon, nor the $ of its substitutions), called noutmp.so
- * (the name by which it takes itself out again), and a shared object for
- * this machine (ELF class, byte order and machine as roost's own): one
- * the dynamic loader refused would stay in LD_PRELOAD of everything the
- * server starts, with an error at every exec.
+ * (the name by which it takes itself out again), a file of ours or
+ * root's that nobody else can write, and a shared object that tmux can
+ * load (ELF class, byte order and machine as the tmux binary's, or
+ * roost's own when tmux is a script): one the dynamic loader refused
+ * would stay in LD_PRELOAD of everything the server starts, with an
+ * error at every exec.
  */
 int
 tmux_shim_check(const char *path)
 {
 	unsigned char h[20], me[20];
 	const char *base = strrchr(path, '/');
+	struct stat st;
 
 	if (path[0] != '/' || strpbrk(path, " :$\t\n\r\v\f") != NULL)
 		return err_set(RX_FAIL, "not an absolute path that LD_PRELOAD "
 		    "can name (no spaces, colons or $)");
 	if (base == NULL || strcmp(base, "/noutmp.so") != 0)
 		return err_set(RX_FAIL, "not named noutmp.so");
+	if (stat(path, &st) == -1)
+		return err_set(RX_FAIL, "%s", strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return err_set(RX_FAIL, "not a regular file");
+	if (st.st_uid != 0 && st.st_uid != getuid())
+		return err_set(RX_FAIL, "unsafe: owned by uid %ld, not by you "
+		    "or root", (long)st.st_uid);
+	if ((st.st_mode & 022) != 0)
+		return err_set(RX_FAIL, "unsafe: group or world writable "
+		    "(mode %04o)", (unsigned)(st.st_mode & 07777));
 	if (elf_head(path, h) == -1)
-		return err_set(RX_FAIL, "%s", access(path, R_OK) == -1 ?
-		    strerror(errno) : "not an ELF file");
+		return err_set(RX_FAIL, "not an ELF file");
 	if ((h[5] == 1 ? h[16] | h[17] << 8 : h[17] | h[16] << 8) != 3 ||
-	    (elf_head("/proc/self/exe", me) == 0 && (h[4] != me[4] ||
+	    ((elf_head(tmux_bin(), me) == 0 ||
+	    elf_head("/proc/self/exe", me) == 0) && (h[4] != me[4] ||
 	    h[5] != me[5] || h[18] != me[18] || h[19] != me[19])))
-		return err_set(RX_FAIL, "not a shared object for this machine");
+		return err_set(RX_FAIL, "not a shared object tmux can load");
 	return 0;
 }
 

@@ -19,7 +19,7 @@ setup() {
 		for c in "${ROOST_BIN%/*}/build" "${ROOST_BIN%/*}/../build"; do
 			[ -f "$c/noutmp.so" ] || continue
 			export ROOST_UTMP_SHIM
-			ROOST_UTMP_SHIM=$(cd "$c" && pwd)/noutmp.so
+			ROOST_UTMP_SHIM=$(cd "$c" && pwd -P)/noutmp.so
 			break
 		done
 	fi
@@ -165,7 +165,7 @@ start_counted() {
 	assert_no_processes
 }
 
-@test "the shim takes out its own entry where libutempter is loaded, and passes through a wrapper that execs tmux" {
+@test "the shim takes out its own entry in tmux (called tmux, or with libutempter loaded), and passes through a wrapper that execs tmux" {
 	need_shim
 	local lib
 	lib=$(awk '$NF ~ /\/libc[.-][^/]*so/ { print $NF; exit }' /proc/self/maps)
@@ -187,6 +187,16 @@ start_counted() {
 	# A shell (no libutempter) keeps it for the tmux it runs.
 	run env LD_PRELOAD="$SHIM" sh -c 'printf "%s\n" "${LD_PRELOAD-unset}"'
 	[ "$output" = "$SHIM" ]
+	# A tmux without libutempter (here env, called tmux-x) takes it out
+	# too, so that nothing it starts inherits it.
+	mkdir -p "$T/bin"
+	cp "$(command -v env)" "$T/bin/tmux-x"
+	cp "$(command -v env)" "$T/bin/other"
+	run "$T/bin/tmux-x" LD_PRELOAD="$SHIM" "$T/bin/tmux-x"
+	assert_status 0
+	[[ $output != *LD_PRELOAD=* ]] || { echo "$output" >&2; false; }
+	run "$T/bin/other" LD_PRELOAD="$SHIM" "$T/bin/other"
+	[[ $output == *"LD_PRELOAD=$SHIM"* ]]
 	local s
 	for s in s1 s2 s3; do
 		"$TMUX_BIN" -S "$T/$s" kill-server
@@ -211,8 +221,11 @@ start_counted() {
 
 @test "a ROOST_UTMP_SHIM that cannot be preloaded: exit 1 with the reason, nothing written" {
 	local bad why
-	mkdir -p "$T/a b" "$T/a:b" "$T/d\$x" "$T/junk" "$T/arch"
+	mkdir -p "$T/a b" "$T/a:b" "$T/d\$x" "$T/junk" "$T/arch" "$T/gw"
 	printf 'not an object\n' >"$T/junk/noutmp.so"
+	chmod 0644 "$T/junk/noutmp.so"
+	printf 'not an object\n' >"$T/gw/noutmp.so"
+	chmod 0664 "$T/gw/noutmp.so"
 	while IFS='|' read -r bad why; do
 		ROOST_UTMP_SHIM=$bad run --separate-stderr roost add bob -- sleep 1000
 		assert_status 1
@@ -227,6 +240,8 @@ $T/d\$x/noutmp.so|not an absolute path that LD_PRELOAD can name (no spaces, colo
 $T/junk/other.so|not named noutmp.so
 $T/gone/noutmp.so|No such file or directory
 $T/junk/noutmp.so|not an ELF file
+$T/junk|not named noutmp.so
+$T/gw/noutmp.so|unsafe: group or world writable (mode 0664)
 EOF
 	if [ -n "$SHIM" ] && [ -f "$SHIM" ]; then
 		# Another machine's object: e_machine changed.
@@ -235,7 +250,14 @@ EOF
 		    conv=notrunc 2>/dev/null
 		ROOST_UTMP_SHIM=$T/arch/noutmp.so run --separate-stderr roost add bob -- sleep 1000
 		assert_status 1
-		[ "$stderr" = "roost: add: tmux: ROOST_UTMP_SHIM=$T/arch/noutmp.so: not a shared object for this machine (empty for none)" ]
+		[ "$stderr" = "roost: add: tmux: ROOST_UTMP_SHIM=$T/arch/noutmp.so: not a shared object tmux can load (empty for none)" ]
+		if [ "$(id -u)" = 0 ]; then
+			cp "$SHIM" "$T/arch/noutmp.so"
+			chown 65534 "$T/arch/noutmp.so"
+			ROOST_UTMP_SHIM=$T/arch/noutmp.so run --separate-stderr roost add bob -- sleep 1000
+			assert_status 1
+			[ "$stderr" = "roost: add: tmux: ROOST_UTMP_SHIM=$T/arch/noutmp.so: unsafe: owned by uid 65534, not by you or root (empty for none)" ]
+		fi
 	fi
 	roost add bob -- sleep 1000 >/dev/null
 	ROOST_UTMP_SHIM="$T/a b/noutmp.so" run --separate-stderr roost start bob

@@ -163,8 +163,12 @@ bench_setup() {
 		ROOST_UTMP_SHIM=
 		case ${ROOST_SRC%/*} in
 		*[' :$	']*) ;;
-		*) [ ! -f "${ROOST_SRC%/*}/build/noutmp.so" ] ||
-		    ROOST_UTMP_SHIM=${ROOST_SRC%/*}/build/noutmp.so ;;
+		*)
+			if [ -f "${ROOST_SRC%/*}/build/noutmp.so" ] &&
+			    grep -q '^#define HAVE_UTMP_SHIM 1$' \
+				"${ROOST_SRC%/*}/config.h" 2>/dev/null; then
+				ROOST_UTMP_SHIM=${ROOST_SRC%/*}/build/noutmp.so
+			fi ;;
 		esac
 		export ROOST_UTMP_SHIM
 	fi
