@@ -298,8 +298,16 @@ lint_waits() {
 # bash's errexit ignores "! cmd", so it must read "! cmd || false" (or
 # be a loop's or an if's condition).
 lint_negations() {
-	found=$(grep -n '^[[:space:]]*! ' tests/*.bats tests/*/*.bats 2>/dev/null |
-	    grep -v -e '|| false$' -e '; do$' -e '; then$')
+	# A line of a suite that negates ("! cmd" first, or after && or ||),
+	# outside an if, while or until, a one-line function or an eval'd
+	# string, must end in "|| false" (trailing comments aside).  The
+	# helpers (*.bash) are functions, whose last status is their result.
+	found=$(grep -n -E '(^[[:space:]]*|(&&|\|\|)[[:space:]]*)! ' \
+	    tests/*.bats tests/*/*.bats 2>/dev/null |
+	    sed 's/[[:space:]]#[^'"'"'"]*$//' |
+	    grep -v -E -e '\|\| false[[:space:]]*$' -e '; (do|then)$' \
+		-e '(^|[[:space:]])(if|while|until|elif) ' -e '\(\) \{' \
+		-e "eval '")
 	if [ -z "$found" ]; then
 		ok "every negated assertion in the suites can fail (! cmd || false)"
 	else

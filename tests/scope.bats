@@ -253,7 +253,7 @@ lifecycle() { cat "$ROOST_HOME/log/lifecycle.log"; }
 	wait_for 10 pid_gone "$cp"
 	pid_alive "$sp"
 	is_running bob
-	[ ! -s "$ROOST_HOME/log/exits.log" ] || ! grep -q 'ev=server-exit' "$ROOST_HOME/log/exits.log"
+	[ ! -s "$ROOST_HOME/log/exits.log" ] || ! grep -q 'ev=server-exit' "$ROOST_HOME/log/exits.log" || false
 	[ ! -e "$(state_of bob).canary" ]
 }
 

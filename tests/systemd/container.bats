@@ -80,7 +80,12 @@ setup() {
 	# program does not inherit it.
 	ct test -f /usr/local/lib/roost/noutmp.so
 	ct grep -q /usr/local/lib/roost/noutmp.so "/proc/$(session_field tim server_pid)/maps"
-	! ct sh -c "tr '\\0' '\\n' </proc/$(session_field tim pane_pid)/environ" | grep -q '^LD_PRELOAD=' || false
+	local pp
+	pp=$(session_field tim pane_pid)
+	[ -n "$pp" ]
+	ct sh -c "tr '\\0' '\\n' </proc/$pp/environ" >"$BATS_TEST_TMPDIR/env"
+	grep -q '^ROOST_ID=tim$' "$BATS_TEST_TMPDIR/env"
+	! grep -q '^LD_PRELOAD=' "$BATS_TEST_TMPDIR/env" || false
 	ct grep -q 'ev=scope id=tim result=ok unit=roost-tim.scope' $ULIFE
 	# From cron's environment too, status names the mode and the manager.
 	uroost status --verbose | grep -q -x 'mode: scope (each identity in roost-<id>.scope under roost.slice, user manager at /run/user/1000)'
