@@ -171,6 +171,25 @@ walk() {
 		check "$who: $l" $?
 	done
 	as "$who" 'roost -q status demo' || nok "$who: demo runs after start"
+	# Where tmux is linked with libutempter (Debian 12's; 13's is not),
+	# the installed roost runs its server with the utmp shim make install
+	# put beside it, under this user's umask too; elsewhere there is none.
+	# shellcheck disable=SC2016	# the user's shell's
+	as "$who" 'p=$(sed -n "s/.*server_pid=\([0-9]*\).*/\1/p" ~/.roost/state/demo.session) &&
+	    grep -c /.local/lib/roost/noutmp.so "/proc/$p/maps"'
+	if LC_ALL=C grep -q libutempter "$(command -v tmux)"; then
+		if [ "$(cat "$out")" -gt 0 ] 2>/dev/null; then
+			ok "$who: the server runs with the utmp shim from ~/.local/lib/roost"
+		else
+			nok "$who: the server runs with the utmp shim from ~/.local/lib/roost"
+			diag <"$out"
+		fi
+	elif [ "$(cat "$out")" = 0 ] && [ ! -e "$home/.local/lib/roost" ]; then
+		ok "$who: no utmp shim, for a tmux without utempter"
+	else
+		nok "$who: no utmp shim, for a tmux without utempter"
+		diag <"$out"
+	fi
 
 	attach_walk "$who" "$home"
 

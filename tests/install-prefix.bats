@@ -29,14 +29,17 @@ teardown() {
 	    --exclude=./build-asan --exclude=./roost --exclude=./Makefile \
 	    --exclude=./config.h --exclude=./config.log .) |
 	    (cd "$T/src" && tar xf -)
-	run sh -c 'cd "$1" && ./configure --prefix="$2" && make -j4 && make install' \
-	    sh "$T/src" "$T/pfx"
+	# Under a umask that lets the group write (Debian 13's usergroups):
+	# the directories install makes are still 0755.
+	run sh -c 'umask 002 && cd "$1" && ./configure --prefix="$2" &&
+	    make -j4 && make install' sh "$T/src" "$T/pfx"
 	if [ "$status" -ne 0 ]; then
 		printf '%s\n' "$output" | tail -n 15 >&2
 		echo "configure/make install failed (exit $status)" >&2
 		false
 	fi
 	[ -x "$T/pfx/bin/roost" ]
+	[ "$(file_stat mode "$T/pfx/bin")" = 755 ]
 	[ -f "$T/pfx/share/man/man1/roost.1" ]
 	[ -f "$T/pfx/share/roost/templates/crontab.in" ]
 	[ -f "$T/pfx/share/bash-completion/completions/roost" ]
