@@ -25,19 +25,11 @@ here=$(pwd -P)
 out=${ROOST_TEST_OUT:-build}
 : "${ROOST_BIN:=$here/roost}"
 export ROOST_BIN
-# The servers start with this tree's utmp shim, where it built one and
-# LD_PRELOAD can name it (no space, colon or $ in the path), else none.
+# The servers start with this tree's utmp shim, or none (tree_shim).
 if [ -z "${ROOST_UTMP_SHIM+set}" ]; then
-	ROOST_UTMP_SHIM=
-	case $here in
-	*[' :$	']*) ;;
-	*)
-		# This configuration's (not a stale one's from an earlier).
-		if [ -f "$here/build/noutmp.so" ] &&
-		    grep -q '^#define HAVE_UTMP_SHIM 1$' "$here/config.h" 2>/dev/null; then
-			ROOST_UTMP_SHIM=$here/build/noutmp.so
-		fi ;;
-	esac
+	# shellcheck source=tests/lib.sh
+	. "$here/tests/lib.sh"
+	ROOST_UTMP_SHIM=$(tree_shim "$here")
 	export ROOST_UTMP_SHIM
 fi
 # Tests drive private tmux servers; never let them find the caller's.

@@ -542,9 +542,8 @@ tty_hung_up(int fd)
  * reaped it: may its record be written now, from the zombie's exact wait
  * status (e->ws), before the server's hook can run (two execs later,
  * and utempter's helper without the utmp shim)?  The hook then finds it
- * written and goes on to
- * act.  Only when nothing leaves a doubt, else the hook records, as it
- * always did:
+ * written and goes on to act.  Only when nothing leaves a doubt, else the
+ * hook records, as it always did:
  *  - a status of 0 is also what the kernel shows a reader it would not
  *    let trace the process (another user's, more capabilities);
  *  - the zombie must be the server's child, not reaped yet (its pid not

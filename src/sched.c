@@ -60,7 +60,7 @@ lc_name(const char *e)
 static void
 sched_env(struct buf *b)
 {
-	const char *path = getenv("PATH");
+	const char *path = getenv("PATH"), *shim;
 	char **lc = NULL, **e;
 	size_t n = 0, i;
 
@@ -71,11 +71,10 @@ sched_env(struct buf *b)
 	env_add(b, "ROOST_TMUX", getenv("ROOST_TMUX"));
 	env_add(b, "ROOST_TMUX_CONF", getenv("ROOST_TMUX_CONF"));
 	/* Set and empty, it says "no utmp shim": baked as it is. */
-	if (getenv("ROOST_UTMP_SHIM") != NULL && *getenv("ROOST_UTMP_SHIM") ==
-	    '\0')
+	if ((shim = getenv("ROOST_UTMP_SHIM")) != NULL && *shim == '\0')
 		buf_adds(b, "ROOST_UTMP_SHIM=\n");
 	else
-		env_add(b, "ROOST_UTMP_SHIM", getenv("ROOST_UTMP_SHIM"));
+		env_add(b, "ROOST_UTMP_SHIM", shim);
 	env_add(b, "LANG", getenv("LANG"));
 	for (e = environ; e != NULL && *e != NULL; e++)
 		if (lc_name(*e)) {

@@ -11,6 +11,9 @@
 #                              or mtime (epoch seconds)
 #   set_mtime EPOCH FILE...    give each FILE that modification time
 #   set_size BYTES FILE        cut or extend FILE to BYTES (a hole)
+#   tree_shim DIR              the utmp shim the build tree DIR made for
+#                              its configuration, printed (nothing when
+#                              none, or where LD_PRELOAD cannot name it)
 #
 # $LIB_CLOCK names where the time comes from, chosen once when sourced:
 #   date     date +%s%N (GNU, busybox)
@@ -141,4 +144,17 @@ set_mtime() {
 # macOS): dd truncates its output where seek= puts it.
 set_size() {
 	dd if=/dev/null of="$2" bs=1 seek="$1" 2>/dev/null
+}
+
+# tree_shim DIR: DIR/build/noutmp.so when DIR's configuration built one
+# (not a stale one from an earlier) and its path has no space, colon or
+# $ (LD_PRELOAD would split or expand it); else nothing.
+tree_shim() {
+	case $1 in
+	*[' :$	']*) return 0 ;;
+	esac
+	if [ -f "$1/build/noutmp.so" ] &&
+	    grep -q '^#define HAVE_UTMP_SHIM 1$' "$1/config.h" 2>/dev/null; then
+		printf '%s\n' "$1/build/noutmp.so"
+	fi
 }

@@ -157,19 +157,9 @@ bench_setup() {
 	export ROOST_HOME="$H" ROOST_TMUX_CONF=/dev/null
 	unset ROOST_TMUX ROOST_SOCK_DIR ROOST_TEMPLATES ROOST_NOW TMUX TMUX_PANE
 	# The utmp shim of the binary's tree (an installed roost finds its
-	# own; this copy would not), as the installed one runs; none where
-	# LD_PRELOAD cannot name it.
+	# own; this copy would not), as the installed one runs (tree_shim).
 	if [ -z "${ROOST_UTMP_SHIM+set}" ]; then
-		ROOST_UTMP_SHIM=
-		case ${ROOST_SRC%/*} in
-		*[' :$	']*) ;;
-		*)
-			if [ -f "${ROOST_SRC%/*}/build/noutmp.so" ] &&
-			    grep -q '^#define HAVE_UTMP_SHIM 1$' \
-				"${ROOST_SRC%/*}/config.h" 2>/dev/null; then
-				ROOST_UTMP_SHIM=${ROOST_SRC%/*}/build/noutmp.so
-			fi ;;
-		esac
+		ROOST_UTMP_SHIM=$(tree_shim "${ROOST_SRC%/*}")
 		export ROOST_UTMP_SHIM
 	fi
 	EXITS=$H/log/exits.log
